@@ -1,0 +1,129 @@
+// The composition root: builds the clock, logger, outbox, sender, scheduler and ingress from a
+// config and wires them. Nothing else knows all the parts. Signals are main.ts's business.
+
+import { hostname } from "node:os";
+import { systemClock, systemRandom, type Clock, type Random } from "./core/clock.ts";
+import { createIdGenerator } from "./core/ids.ts";
+import { errorMessage } from "./core/errors.ts";
+import type { RuntimeConfig } from "./config/runtime.ts";
+import { createSender } from "./delivery/sender.ts";
+import type { Resolver } from "./delivery/ssrf-guard.ts";
+import { createIngress } from "./ingress/app.ts";
+import { createLogger, type Logger } from "./log.ts";
+import { giveUpOwnership, takeOwnership } from "./outbox/maintenance.ts";
+import { openOutbox } from "./outbox/outbox.ts";
+import { serveHttp } from "./runtime/http-server.ts";
+import { createScheduler } from "./scheduler/scheduler.ts";
+import { VERSION } from "./version.ts";
+
+/** /readyz turns 503 when the loop has not started a tick for this long. */
+export const LOOP_STALE_MS = 5_000;
+
+export interface HeraldOptions {
+  clock?: Clock;
+  random?: Random;
+  resolve?: Resolver;
+  writeLog?: (line: string) => void;
+}
+
+export interface RunningHerald {
+  port: number;
+  logger: Logger;
+  /** Swaps in a new config (SIGHUP). Listener and storage keys need a restart. */
+  reload(next: RuntimeConfig): void;
+  /** Graceful stop: no new requests, in-flight ones finish within shutdown_grace, the rest go back to pending. */
+  stop(): Promise<void>;
+  /** Immediate stop (second signal): leases are rescued at the next start. */
+  abort(): void;
+}
+
+export function startHerald(initial: RuntimeConfig, options: HeraldOptions = {}): RunningHerald {
+  const clock = options.clock ?? systemClock;
+  let current = initial;
+  const config = () => current;
+  const logger = createLogger({ level: () => current.log.level, clock, sensitive: () => current.sensitive, write: options.writeLog });
+
+  const { outbox, handle } = openOutbox(current.storage.path, { synchronous: current.storage.synchronous });
+  try {
+    takeOwnership(handle, { pid: process.pid, host: hostname(), now: clock.now() }, isAlive);
+  } catch (error) {
+    outbox.close();
+    throw error;
+  }
+  const rescued = outbox.rescueLeases(clock.now(), { all: true });
+  if (rescued > 0) logger.warn("outbox.leases_rescued", { count: rescued, reason: "in flight when the last process stopped" });
+
+  const send = createSender({ clock, security: () => current.security, resolve: options.resolve });
+  const scheduler = createScheduler({ outbox, clock, random: options.random ?? systemRandom, config, send, logger });
+  const ingress = createIngress({
+    config,
+    clock,
+    ids: createIdGenerator(clock),
+    resolve: options.resolve,
+    outbox,
+    logger,
+    nudge: scheduler.nudge,
+    notReadyReason: () => {
+      try {
+        outbox.probeWritable();
+      } catch (error) {
+        return `database not writable: ${errorMessage(error)}`;
+      }
+      const last = scheduler.lastTickAt();
+      if (last === undefined || clock.now() - last > LOOP_STALE_MS) return "the scheduler loop has not run in the last 5 seconds";
+      return undefined;
+    },
+  });
+
+  const loop = new AbortController();
+  const looping = scheduler.run(loop.signal);
+  const server = serveHttp(ingress.fetch, { host: current.server.host, port: current.server.port });
+  logger.info("server.listening", { version: VERSION, address: `${current.server.host}:${server.port}`, port: server.port, storage: current.storage.path });
+
+  const closeStorage = () => {
+    giveUpOwnership(handle, process.pid);
+    outbox.close();
+  };
+
+  return {
+    port: server.port,
+    logger,
+    reload(next) {
+      const restartKeys = [
+        next.server.host !== current.server.host || next.server.port !== current.server.port ? "server.listen" : undefined,
+        next.storage.path !== current.storage.path || next.storage.synchronous !== current.storage.synchronous ? "storage" : undefined,
+      ].filter(Boolean);
+      current = { ...next, server: { ...next.server, host: current.server.host, port: current.server.port }, storage: current.storage };
+      logger.info("config.reloaded", { destinations: next.destinations.size, routes: next.routes.length });
+      if (restartKeys.length > 0) logger.warn("config.restart_needed", { keys: restartKeys });
+      scheduler.nudge();
+    },
+    async stop() {
+      const grace = current.server.shutdownGraceMs;
+      logger.info("server.stopping", { grace_ms: grace });
+      const deadline = clock.now() + grace;
+      await Promise.race([server.stop(), sleep(grace)]);
+      loop.abort();
+      await looping;
+      await scheduler.drain(Math.max(0, deadline - clock.now()));
+      server.close();
+      closeStorage();
+      logger.info("server.stopped", {});
+    },
+    abort() {
+      loop.abort();
+      server.close();
+    },
+  };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,61 @@
+// The effective config as `herald check` prints it: every URL redacted, secrets only counted.
+
+import { redactUrl } from "../core/redact.ts";
+import type { DeliveryPolicy, Destination, Route } from "../core/types.ts";
+import { formatDuration } from "../core/units.ts";
+import type { RuntimeConfig } from "../config/runtime.ts";
+import { effectiveRate } from "../scheduler/pacer.ts";
+
+export function describeConfig(config: RuntimeConfig): string {
+  const { server, storage, auth, defaults, security } = config;
+  const lines = [
+    `config ${config.sourcePath} is valid`,
+    ``,
+    `listen      ${server.host}:${server.port} (max_body ${server.maxBodyBytes} bytes, shutdown_grace ${formatDuration(server.shutdownGraceMs)})`,
+    `storage     ${storage.path} (synchronous=${storage.synchronous})`,
+    `auth        ${auth.publishTokens.length ? `${auth.publishTokens.length} publish token(s)` : "publishing open to loopback clients (no publish tokens)"}, ${auth.adminTokens.length} admin token(s)`,
+    `delivery    ${describePolicy(defaults)}`,
+    `security    ${security.allowHttp ? "http allowed" : "https only"}, ${security.allowPrivateNetworks ? "private networks allowed" : "private networks refused"}${security.allowedHosts.length ? `, allowed_hosts ${security.allowedHosts.join(", ")}` : ""}`,
+    ``,
+    `destinations (${config.destinations.size})`,
+    ...[...config.destinations.values()].map((d) => `  ${describeDestination(d, defaults)}`),
+    ``,
+    `routes (${config.routes.length})`,
+    ...config.routes.map((r) => `  ${describeRoute(r)}`),
+  ];
+  return lines.join("\n");
+}
+
+function policyEntries(p: DeliveryPolicy): Array<[keyof DeliveryPolicy, string]> {
+  return [
+    ["timeoutMs", `timeout ${formatDuration(p.timeoutMs)}`],
+    ["maxAttempts", `max_attempts ${p.maxAttempts}`],
+    ["backoffMs", `backoff ${p.backoffMs.map(formatDuration).join(" ")}`],
+    ["jitter", `jitter ${p.jitter}`],
+    ["maxAgeMs", `max_age ${formatDuration(p.maxAgeMs)}`],
+    ["concurrency", `concurrency ${p.concurrency}`],
+    ["retentionMs", `retention ${formatDuration(p.retentionMs)}`],
+  ];
+}
+
+function describePolicy(p: DeliveryPolicy): string {
+  return policyEntries(p).map(([, text]) => text).join(", ");
+}
+
+function describeDestination(d: Destination, defaults: DeliveryPolicy): string {
+  const parts = [d.name, d.type, redactUrl(d.url)];
+  if (d.type === "custom") {
+    parts.push(d.signature === "none" ? "unsigned" : `signature ${d.signature} (${d.signature === "standard" ? "webhook-signature" : d.signatureHeader}, ${d.secrets.length} secret${d.secrets.length > 1 ? "s" : ""})`);
+  }
+  const rate = effectiveRate(d);
+  if (rate) parts.push(`rate ${rate.count}/${formatDuration(rate.perMs)}${d.rateLimit ? "" : " (platform default)"}`);
+  if (d.ordered) parts.push("ordered");
+  const overrides = policyEntries(d.policy).filter(([key]) => JSON.stringify(d.policy[key]) !== JSON.stringify(defaults[key]));
+  if (overrides.length > 0) parts.push(overrides.map(([, text]) => text).join(", "));
+  return parts.join("  ");
+}
+
+function describeRoute(r: Route): string {
+  const match = r.match.map((m) => `${m.path} in [${m.values.join(", ")}]`).join(" and ");
+  return `${r.name}  events ${r.events.join(", ")}${match ? `  when ${match}` : ""}  -> ${r.to.join(", ")}`;
+}

@@ -1,0 +1,38 @@
+// zod building blocks for config values written in human units. Each turns the text into a
+// number and reports a message that names the bad value; the key path comes from zod.
+
+import { z } from "zod";
+import { parseDuration, parseRate, parseSize, type Parsed } from "../core/units.ts";
+
+function unitField<T>(parse: (text: string) => Parsed<T>) {
+  return z.string().transform((text, ctx) => {
+    const parsed = parse(text);
+    if (parsed.ok) return parsed.value;
+    ctx.addIssue({ code: "custom", message: parsed.message });
+    return z.NEVER;
+  });
+}
+
+export const durationField = () => unitField(parseDuration);
+export const sizeField = () => unitField(parseSize);
+export const rateField = () => unitField(parseRate);
+
+/** `host:port` or `[ipv6]:port`; port 0 asks the system for a free port (tests use it). */
+export const listenField = () =>
+  z.string().transform((text, ctx) => {
+    const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s[\]]+)):(\d{1,5})$/.exec(text);
+    const port = match ? Number(match[3]) : -1;
+    if (!match || port > 65_535) {
+      ctx.addIssue({ code: "custom", message: `"${text}" is not host:port (e.g. "127.0.0.1:8787" or "[::1]:8787")` });
+      return z.NEVER;
+    }
+    return { host: (match[1] ?? match[2])!, port };
+  });
+
+/** An HTTP header name as RFC 9110 allows it: a token, so it cannot smuggle CR/LF. */
+export const headerNameField = () =>
+  z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "is not a valid HTTP header name");
+
+/** A header value: visible ASCII and spaces only, so no header can be injected. */
+export const headerValueField = () =>
+  z.string().regex(/^[\t\x20-\x7e]*$/, "header values may hold only printable ASCII (no line breaks)");

@@ -1,0 +1,168 @@
+// Checks that span several keys, then the resolved RuntimeConfig. Each problem carries the
+// key path; no message repeats a URL or a secret, since those are credentials.
+
+import { canonicalWebhookUrl, detectDestinationType } from "../core/destination-type.ts";
+import type { DeliveryPolicy, Destination, Route } from "../core/types.ts";
+import { checkUrl, type SecurityPolicy } from "../core/url-policy.ts";
+import { parseCidr, parseIp } from "../core/addresses.ts";
+import type { ParsedConfig, ParsedDestination } from "./schema.ts";
+import type { ConfigProblem, ConfigResult, RuntimeConfig } from "./runtime.ts";
+
+/** Headers Herald sets itself; a destination's `headers` may not replace them. */
+const RESERVED_HEADERS = /^(content-type|content-length|host|user-agent|transfer-encoding|connection|x-herald-.*|webhook-(id|timestamp|signature))$/i;
+
+export function resolveConfig(parsed: ParsedConfig, sourcePath: string): ConfigResult {
+  const problems: ConfigProblem[] = [];
+  const problem = (path: string, message: string) => problems.push({ path, message });
+
+  const defaults = toPolicy(parsed.delivery);
+  const security: SecurityPolicy = {
+    allowHttp: parsed.security.allow_http,
+    allowPrivateNetworks: parsed.security.allow_private_networks,
+    allowedHosts: parsed.security.allowed_hosts,
+  };
+  parsed.security.allowed_hosts.forEach((entry, i) => {
+    const looksLikeAddress = entry.includes("/") || parseIp(entry) !== undefined;
+    if (looksLikeAddress ? !parseCidr(entry) : !/^[A-Za-z0-9.-]+$/.test(entry)) {
+      problem(`security.allowed_hosts[${i}]`, `"${entry}" is neither a host name nor a CIDR`);
+    }
+  });
+
+  if (parsed.auth.publish_tokens.length === 0 && !isLoopback(parsed.server.listen.host)) {
+    problem("auth.publish_tokens", `is empty, which means no authentication; that is only allowed when server.listen is a loopback address, not ${parsed.server.listen.host}`);
+  }
+
+  const destinations = new Map<string, Destination>();
+  parsed.destinations.forEach((entry, i) => {
+    const path = `destinations[${i}]`;
+    if (destinations.has(entry.name)) {
+      problem(`${path}.name`, `"${entry.name}" is already used by another destination`);
+      return;
+    }
+    const destination = resolveDestination(entry, defaults, security, (key, message) => problem(`${path}.${key}`, message));
+    if (destination) destinations.set(entry.name, destination);
+  });
+
+  const routeNames = new Set<string>();
+  const routes: Route[] = parsed.routes.map((entry, i) => {
+    const path = `routes[${i}]`;
+    if (routeNames.has(entry.name)) problem(`${path}.name`, `"${entry.name}" is already used by another route`);
+    routeNames.add(entry.name);
+    entry.to.forEach((name, j) => {
+      if (!parsed.destinations.some((d) => d.name === name)) {
+        problem(`${path}.to[${j}]`, `unknown destination "${name}"`);
+      }
+    });
+    return {
+      name: entry.name,
+      events: entry.events,
+      match: Object.entries(entry.match).map(([key, value]) => ({ path: key, values: Array.isArray(value) ? value : [value] })),
+      to: entry.to,
+    };
+  });
+
+  if (problems.length > 0) return { ok: false, problems };
+
+  const sensitive = [
+    ...parsed.auth.publish_tokens,
+    ...parsed.auth.admin_tokens,
+    ...[...destinations.values()].flatMap((d) => [d.url, ...d.secrets]),
+  ];
+  const config: RuntimeConfig = {
+    sourcePath,
+    server: {
+      host: parsed.server.listen.host,
+      port: parsed.server.listen.port,
+      maxBodyBytes: parsed.server.max_body,
+      shutdownGraceMs: parsed.server.shutdown_grace,
+    },
+    storage: { path: parsed.storage.path, synchronous: parsed.storage.synchronous },
+    auth: { publishTokens: parsed.auth.publish_tokens, adminTokens: parsed.auth.admin_tokens },
+    defaults,
+    security,
+    log: { level: parsed.log.level },
+    destinations,
+    routes,
+    sensitive,
+  };
+  return { ok: true, config };
+}
+
+function resolveDestination(
+  entry: ParsedDestination,
+  defaults: DeliveryPolicy,
+  security: SecurityPolicy,
+  problem: (key: string, message: string) => void,
+): Destination | undefined {
+  const verdict = checkUrl(entry.url, security);
+  if (!verdict.ok) {
+    problem("url", verdict.reason);
+    return undefined;
+  }
+  const url = canonicalWebhookUrl(entry.url);
+  const type = entry.type ?? detectDestinationType(url);
+  const secrets = entry.secret === undefined ? [] : Array.isArray(entry.secret) ? entry.secret : [entry.secret];
+  if (type !== "custom" && secrets.length > 0) {
+    problem("secret", `${type} destinations are not signed; a secret applies to custom destinations only`);
+  }
+  const signature = entry.signature ?? (secrets.length > 0 ? "sha256" : "none");
+  if (signature !== "none" && secrets.length === 0) {
+    problem("signature", `"${signature}" needs a secret`);
+  }
+  if (type === "custom") {
+    for (const key of ["username", "avatar_url", "results_url", "title", "description"] as const) {
+      if (entry[key] !== undefined) problem(key, "applies to discord and slack destinations only");
+    }
+  }
+  if (entry.attach && type !== "discord") problem("attach", "applies to discord destinations only");
+  Object.keys(entry.headers).forEach((name) => {
+    if (RESERVED_HEADERS.test(name)) problem(`headers."${name}"`, "is set by Herald and cannot be overridden");
+  });
+  const policy: DeliveryPolicy = {
+    timeoutMs: entry.timeout ?? defaults.timeoutMs,
+    maxAttempts: entry.max_attempts ?? defaults.maxAttempts,
+    backoffMs: entry.backoff ?? defaults.backoffMs,
+    jitter: entry.jitter ?? defaults.jitter,
+    maxAgeMs: entry.max_age ?? defaults.maxAgeMs,
+    concurrency: entry.ordered ? 1 : (entry.concurrency ?? defaults.concurrency),
+    retentionMs: entry.retention ?? defaults.retentionMs,
+  };
+  return {
+    name: entry.name,
+    type,
+    url,
+    secrets,
+    signature,
+    signatureHeader: entry.signature_header,
+    headers: entry.headers,
+    rateLimit: entry.rate_limit,
+    ordered: entry.ordered,
+    policy,
+    presentation: {
+      username: entry.username,
+      avatarUrl: entry.avatar_url,
+      resultsUrl: entry.results_url,
+      title: entry.title,
+      description: entry.description,
+      attach: entry.attach,
+    },
+  };
+}
+
+function toPolicy(section: ParsedConfig["delivery"]): DeliveryPolicy {
+  return {
+    timeoutMs: section.timeout,
+    maxAttempts: section.max_attempts,
+    backoffMs: section.backoff,
+    jitter: section.jitter,
+    maxAgeMs: section.max_age,
+    concurrency: section.concurrency,
+    retentionMs: section.retention,
+  };
+}
+
+export function isLoopback(host: string): boolean {
+  const address = parseIp(host);
+  if (!address) return host === "localhost";
+  return address.length === 4 ? address[0] === 127 : address.every((b, i) => b === (i === 15 ? 1 : 0));
+}

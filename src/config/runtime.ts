@@ -1,0 +1,30 @@
+// The validated config in the form the rest of Herald uses: units resolved, defaults merged
+// into each destination, secrets gathered for redaction.
+
+import type { DeliveryPolicy, Destination, Route } from "../core/types.ts";
+import type { SecurityPolicy } from "../core/url-policy.ts";
+
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+export interface RuntimeConfig {
+  /** The file it was read from, for SIGHUP reloads and messages. */
+  sourcePath: string;
+  server: { host: string; port: number; maxBodyBytes: number; shutdownGraceMs: number };
+  storage: { path: string; synchronous: "full" | "normal" };
+  auth: { publishTokens: string[]; adminTokens: string[] };
+  defaults: DeliveryPolicy;
+  security: SecurityPolicy;
+  log: { level: LogLevel };
+  destinations: Map<string, Destination>;
+  routes: Route[];
+  /** Every secret and webhook URL in the config, so logs and errors can scrub them. */
+  sensitive: string[];
+}
+
+export interface ConfigProblem {
+  /** Key path as a user writes it: `destinations[1].url`. */
+  path: string;
+  message: string;
+}
+
+export type ConfigResult = { ok: true; config: RuntimeConfig } | { ok: false; problems: ConfigProblem[] };

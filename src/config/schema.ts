@@ -1,0 +1,123 @@
+// The config file's shape, defaults and per-key validation, as one zod schema. Checks that
+// span keys (route targets, auth on non-loopback listeners) live in validate.ts.
+
+import { z } from "zod";
+import { DESTINATION_TYPES, SIGNATURE_SCHEMES } from "../core/types.ts";
+import { durationField, headerNameField, headerValueField, listenField, rateField, sizeField } from "./fields.ts";
+
+/** The [delivery] defaults, written as a user would write them. */
+export const DELIVERY_DEFAULTS = {
+  timeout: "5s",
+  max_attempts: 5,
+  backoff: ["30s", "5m", "1h", "6h"],
+  jitter: 0.2,
+  max_age: "24h",
+  concurrency: 16,
+  retention: "7d",
+} as const;
+
+const deliveryKeys = {
+  timeout: durationField(),
+  max_attempts: z.number().int().min(1).max(100),
+  backoff: z.array(durationField()).min(1, "needs at least one wait"),
+  jitter: z.number().min(0).max(1),
+  max_age: durationField(),
+  concurrency: z.number().int().min(1).max(256),
+  retention: durationField(),
+};
+
+const deliverySection = z
+  .strictObject({
+    timeout: deliveryKeys.timeout.prefault(DELIVERY_DEFAULTS.timeout),
+    max_attempts: deliveryKeys.max_attempts.default(DELIVERY_DEFAULTS.max_attempts),
+    backoff: deliveryKeys.backoff.prefault([...DELIVERY_DEFAULTS.backoff]),
+    jitter: deliveryKeys.jitter.default(DELIVERY_DEFAULTS.jitter),
+    max_age: deliveryKeys.max_age.prefault(DELIVERY_DEFAULTS.max_age),
+    concurrency: deliveryKeys.concurrency.default(DELIVERY_DEFAULTS.concurrency),
+    retention: deliveryKeys.retention.prefault(DELIVERY_DEFAULTS.retention),
+  })
+  .prefault({});
+
+const nameField = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit");
+
+const secretField = z.union([
+  z.string().min(1, "must not be empty"),
+  z.array(z.string().min(1, "must not be empty")).min(1, "needs at least one secret"),
+]);
+
+const destination = z.strictObject({
+  name: nameField,
+  type: z.enum(DESTINATION_TYPES).optional(),
+  url: z.string().min(1),
+  secret: secretField.optional(),
+  signature: z.enum(SIGNATURE_SCHEMES).optional(),
+  signature_header: headerNameField().default("X-Herald-Signature"),
+  headers: z.record(headerNameField(), headerValueField()).default({}),
+  rate_limit: rateField().optional(),
+  ordered: z.boolean().default(false),
+  // Discord and Slack presentation (see README "Discord and Slack").
+  username: z.string().min(1).max(80).optional(),
+  avatar_url: z.url({ protocol: /^https$/, error: "must be an https URL" }).optional(),
+  results_url: z.string().regex(/^https?:\/\//, "must start with https:// (placeholders like {data.task_id} allowed)").optional(),
+  title: z.string().min(1).max(256).optional(),
+  description: z.string().min(1).max(4096).optional(),
+  attach: z.boolean().default(false),
+  timeout: deliveryKeys.timeout.optional(),
+  max_attempts: deliveryKeys.max_attempts.optional(),
+  backoff: deliveryKeys.backoff.optional(),
+  jitter: deliveryKeys.jitter.optional(),
+  max_age: deliveryKeys.max_age.optional(),
+  concurrency: deliveryKeys.concurrency.optional(),
+  retention: deliveryKeys.retention.optional(),
+});
+
+const matchValue = z.union([z.string(), z.number(), z.boolean()]);
+
+const route = z.strictObject({
+  name: nameField,
+  events: z.array(z.string().min(1)).min(1, "needs at least one event name or glob"),
+  match: z.record(z.string().min(1), z.union([matchValue, z.array(matchValue).min(1)])).default({}),
+  to: z.array(z.string()).min(1, "needs at least one destination"),
+});
+
+export const configSchema = z.strictObject({
+  server: z
+    .strictObject({
+      listen: listenField().prefault("127.0.0.1:8787"),
+      max_body: sizeField().prefault("1MiB"),
+      shutdown_grace: durationField().prefault("10s"),
+    })
+    .prefault({}),
+  storage: z
+    .strictObject({
+      path: z.string().min(1).default("./data/herald.db"),
+      synchronous: z.enum(["full", "normal"]).default("full"),
+    })
+    .prefault({}),
+  auth: z
+    .strictObject({
+      publish_tokens: z.array(z.string().min(16, "tokens must be at least 16 characters")).default([]),
+      admin_tokens: z.array(z.string().min(16, "tokens must be at least 16 characters")).default([]),
+    })
+    .prefault({}),
+  delivery: deliverySection,
+  security: z
+    .strictObject({
+      allow_http: z.boolean().default(false),
+      allow_private_networks: z.boolean().default(false),
+      allowed_hosts: z.array(z.string().min(1)).default([]),
+    })
+    .prefault({}),
+  log: z
+    .strictObject({
+      level: z.enum(["debug", "info", "warn", "error"]).default("info"),
+    })
+    .prefault({}),
+  destinations: z.array(destination).default([]),
+  routes: z.array(route).default([]),
+});
+
+export type ParsedConfig = z.output<typeof configSchema>;
+export type ParsedDestination = ParsedConfig["destinations"][number];

@@ -1,0 +1,25 @@
+// Herald's small closed set of errors. Anything else thrown is wrapped with `cause` kept.
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  constructor(readonly problems: ReadonlyArray<{ path: string; message: string }>) {
+    super(problems.map((p) => `${p.path}: ${p.message}`).join("\n"));
+  }
+}
+
+/** The database cannot be read or written (locked, read-only, disk full, I/O error). */
+export class StorageError extends Error {
+  override readonly name = "StorageError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** Another live `herald serve` owns the database. */
+export class OwnershipError extends Error {
+  override readonly name = "OwnershipError";
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

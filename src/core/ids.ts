@@ -1,0 +1,74 @@
+// Identifiers: prefixed, time-ordered ULIDs ("evt_01JD...", "dlv_01JD..."). Time-ordered keys
+// keep SQLite B-tree inserts at the right edge (random UUID keys measured 4x slower here), and
+// the generator is monotonic within a millisecond so ids sort in creation order.
+
+import type { Clock } from "./clock.ts";
+
+const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+export interface IdGenerator {
+  event(): string;
+  delivery(): string;
+}
+
+export function createIdGenerator(clock: Clock, randomBytes: (n: number) => Uint8Array = defaultRandomBytes): IdGenerator {
+  let lastTime = -1;
+  let lastRandom: Uint8Array = new Uint8Array(10);
+
+  function ulid(): string {
+    const time = clock.now();
+    if (time <= lastTime) {
+      incrementInPlace(lastRandom);
+    } else {
+      lastTime = time;
+      lastRandom = randomBytes(10);
+    }
+    return encodeTime(lastTime) + encodeRandom(lastRandom);
+  }
+
+  return {
+    event: () => `evt_${ulid()}`,
+    delivery: () => `dlv_${ulid()}`,
+  };
+}
+
+function defaultRandomBytes(n: number): Uint8Array {
+  return crypto.getRandomValues(new Uint8Array(n));
+}
+
+function incrementInPlace(bytes: Uint8Array): void {
+  for (let i = bytes.length - 1; i >= 0; i--) {
+    if (bytes[i]! < 255) {
+      bytes[i]! += 1;
+      return;
+    }
+    bytes[i] = 0;
+  }
+}
+
+function encodeTime(ms: number): string {
+  let out = "";
+  let value = ms;
+  for (let i = 0; i < 10; i++) {
+    out = CROCKFORD[value % 32]! + out;
+    value = Math.floor(value / 32);
+  }
+  return out;
+}
+
+function encodeRandom(bytes: Uint8Array): string {
+  // 80 bits as 16 base32 characters, 5 bits at a time.
+  let out = "";
+  let buffer = 0;
+  let bits = 0;
+  for (const byte of bytes) {
+    buffer = (buffer << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      bits -= 5;
+      out += CROCKFORD[(buffer >> bits) & 31]!;
+    }
+    buffer &= (1 << bits) - 1;
+  }
+  return out;
+}

@@ -1,0 +1,50 @@
+// Which destinations an event goes to: routes whose event globs and `match` rules fit.
+
+import type { EventEnvelope, Route } from "./types.ts";
+
+const globCache = new Map<string, RegExp>();
+
+/** `*` matches any run of characters (dots included), `?` one character; the rest is literal. */
+export function globMatches(pattern: string, name: string): boolean {
+  let regex = globCache.get(pattern);
+  if (!regex) {
+    const body = pattern
+      .split("")
+      .map((ch) => (ch === "*" ? ".*" : ch === "?" ? "." : ch.replace(/[.+^${}()|[\]\\]/g, "\\$&")))
+      .join("");
+    regex = new RegExp(`^${body}$`);
+    globCache.set(pattern, regex);
+  }
+  return regex.test(name);
+}
+
+export function eventMatchesAny(patterns: readonly string[], name: string): boolean {
+  return patterns.some((pattern) => globMatches(pattern, name));
+}
+
+/** Reads a dotted path ("data.task_type") from the envelope; undefined when absent. */
+export function readPath(envelope: EventEnvelope, path: string): unknown {
+  let value: unknown = envelope;
+  for (const key of path.split(".")) {
+    if (value === null || typeof value !== "object" || Array.isArray(value)) return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
+}
+
+export function routeMatches(route: Route, envelope: EventEnvelope): boolean {
+  if (!eventMatchesAny(route.events, envelope.event)) return false;
+  return route.match.every(({ path, values }) => {
+    const actual = readPath(envelope, path);
+    return values.some((expected) => expected === actual);
+  });
+}
+
+/** Destination names for an event, each once, in the order routes name them. */
+export function destinationsFor(routes: readonly Route[], envelope: EventEnvelope): string[] {
+  const names = new Set<string>();
+  for (const route of routes) {
+    if (routeMatches(route, envelope)) for (const name of route.to) names.add(name);
+  }
+  return [...names];
+}

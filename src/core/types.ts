@@ -1,0 +1,74 @@
+// The plain values that flow between Herald's stages. No behaviour lives here.
+
+import type { Rate } from "./units.ts";
+
+export const DESTINATION_TYPES = ["discord", "slack", "custom"] as const;
+export type DestinationType = (typeof DESTINATION_TYPES)[number];
+
+export const SIGNATURE_SCHEMES = ["sha256", "timestamped", "standard", "none"] as const;
+export type SignatureScheme = (typeof SIGNATURE_SCHEMES)[number];
+
+export const DELIVERY_STATUSES = ["pending", "in_flight", "succeeded", "failed", "expired", "cancelled"] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/** Retry and pacing settings, from [delivery] with a destination's overrides applied. */
+export interface DeliveryPolicy {
+  timeoutMs: number;
+  maxAttempts: number;
+  backoffMs: number[];
+  jitter: number;
+  maxAgeMs: number;
+  concurrency: number;
+  retentionMs: number;
+}
+
+/** How a Discord or Slack message looks, beyond the defaults. Templates use {data.field}. */
+export interface Presentation {
+  username?: string;
+  avatarUrl?: string;
+  /** Link to the results, e.g. "https://app.example.com/tasks/{data.task_id}". */
+  resultsUrl?: string;
+  title?: string;
+  description?: string;
+  /** Discord: send page HTML and base64 screenshots from `data` as file attachments. */
+  attach: boolean;
+}
+
+/** A destination ready to send to: configured in the TOML file or given inline by a producer. */
+export interface Destination {
+  name: string;
+  type: DestinationType;
+  url: string;
+  /** Newest first; several while keys rotate. */
+  secrets: string[];
+  signature: SignatureScheme;
+  signatureHeader: string;
+  headers: Record<string, string>;
+  rateLimit?: Rate;
+  ordered: boolean;
+  policy: DeliveryPolicy;
+  presentation: Presentation;
+}
+
+/** A producer-supplied destination, stored with its delivery so retries can rebuild it. */
+export interface InlineTarget {
+  url: string;
+  type: DestinationType;
+  secret?: string;
+}
+
+export interface Route {
+  name: string;
+  events: string[];
+  /** Each entry: a dotted path into the event and the values it may take (any of). */
+  match: Array<{ path: string; values: Array<string | number | boolean> }>;
+  to: string[];
+}
+
+/** The event as producers publish it and as custom destinations receive it. */
+export interface EventEnvelope {
+  event: string;
+  /** ISO 8601, normalised to UTC milliseconds. */
+  timestamp: string;
+  data: Record<string, unknown>;
+}

@@ -1,0 +1,66 @@
+// The checks a webhook URL must pass before Herald sends to it, short of DNS: scheme,
+// credentials in the URL, and literal non-public addresses. delivery/ssrf-guard.ts adds the
+// check of every address a host name resolves to.
+
+import { nonPublicReason, parseCidr, parseIp, cidrContains, type IpBytes } from "./addresses.ts";
+
+export interface SecurityPolicy {
+  allowHttp: boolean;
+  allowPrivateNetworks: boolean;
+  /** Host names (exact) and CIDRs exempt from the private-network rule. */
+  allowedHosts: string[];
+}
+
+export type UrlVerdict = { ok: true; url: URL } | { ok: false; reason: string };
+
+export function normalizeHostname(hostname: string): string {
+  const bare = hostname.startsWith("[") && hostname.endsWith("]") ? hostname.slice(1, -1) : hostname;
+  return bare.toLowerCase().replace(/\.$/, "");
+}
+
+export function hostIsAllowed(policy: SecurityPolicy, hostname: string): boolean {
+  const host = normalizeHostname(hostname);
+  return policy.allowedHosts.some((entry) => normalizeHostname(entry) === host);
+}
+
+export function addressIsAllowed(policy: SecurityPolicy, address: IpBytes): boolean {
+  return policy.allowedHosts.some((entry) => {
+    const cidr = entry.includes("/") || parseIp(entry) ? parseCidr(entry) : undefined;
+    return !!cidr && cidrContains(cidr, address);
+  });
+}
+
+/** Why this address may not be sent to under the policy, or undefined when it may. */
+export function refusedAddressReason(policy: SecurityPolicy, address: IpBytes): string | undefined {
+  if (policy.allowPrivateNetworks || addressIsAllowed(policy, address)) return undefined;
+  return nonPublicReason(address);
+}
+
+export function checkUrl(text: string, policy: SecurityPolicy): UrlVerdict {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return { ok: false, reason: "is not a valid absolute URL" };
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    return { ok: false, reason: `scheme ${url.protocol} is not allowed (use https)` };
+  }
+  if (url.protocol === "http:" && !policy.allowHttp) {
+    return { ok: false, reason: "must use https (set security.allow_http = true to allow http)" };
+  }
+  if (url.username || url.password) {
+    return { ok: false, reason: "must not carry a user name or password" };
+  }
+  const host = normalizeHostname(url.hostname);
+  if (policy.allowPrivateNetworks || hostIsAllowed(policy, host)) return { ok: true, url };
+  if (host === "localhost" || host.endsWith(".localhost")) {
+    return { ok: false, reason: `host ${host} is loopback, a non-public address (see security.allow_private_networks)` };
+  }
+  const literal = parseIp(host);
+  const reason = literal && refusedAddressReason(policy, literal);
+  if (reason) {
+    return { ok: false, reason: `host ${host} is ${reason}, a non-public address (see security.allow_private_networks)` };
+  }
+  return { ok: true, url };
+}

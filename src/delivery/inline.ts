@@ -1,0 +1,30 @@
+// Producer-given webhooks ("webhook" in a published event) become destinations with the
+// [delivery] defaults. Their name, "inline:<host>#<hash>", tells webhooks apart (each gets its
+// own concurrency and rate lane) without exposing the URL's path, which may hold a token.
+
+import { createHash } from "node:crypto";
+import { canonicalWebhookUrl } from "../core/destination-type.ts";
+import type { DeliveryPolicy, Destination, InlineTarget } from "../core/types.ts";
+
+export function inlineDestinationName(url: string): string {
+  const digest = createHash("sha256").update(url).digest("hex").slice(0, 8);
+  return `inline:${new URL(url).host}#${digest}`;
+}
+
+export function inlineDestination(target: InlineTarget, defaults: DeliveryPolicy): Destination {
+  const url = canonicalWebhookUrl(target.url);
+  const secrets = target.type === "custom" && target.secret ? [target.secret] : [];
+  return {
+    name: inlineDestinationName(url),
+    type: target.type,
+    url,
+    secrets,
+    signature: secrets.length > 0 ? "sha256" : "none",
+    signatureHeader: "X-Herald-Signature",
+    headers: {},
+    ordered: false,
+    policy: defaults,
+    // The Spider seed attaches page HTML and screenshots to Discord messages.
+    presentation: { attach: target.type === "discord" },
+  };
+}

@@ -1,0 +1,85 @@
+// The sender: the only code that touches the network. It checks the URL (SSRF guard), sends
+// with a timeout, never follows redirects, reads at most RESPONSE_CAP bytes of the answer, and
+// never throws for an HTTP status: every result is a value for classify().
+
+import type { Clock } from "../core/clock.ts";
+import { errorMessage } from "../core/errors.ts";
+import type { SecurityPolicy } from "../core/url-policy.ts";
+import type { OutgoingRequest } from "./request.ts";
+import { guardUrl, systemResolver, type Resolver } from "./ssrf-guard.ts";
+
+/** Response bytes kept for the attempt log and for reading platform errors. */
+export const RESPONSE_CAP = 4096;
+
+export type SendResult =
+  | { kind: "response"; status: number; headers: Headers; body: string; durationMs: number }
+  | { kind: "error"; error: "timeout" | "network" | "refused" | "aborted"; message: string; durationMs: number };
+
+export interface SenderDeps {
+  clock: Clock;
+  security: () => SecurityPolicy;
+  resolve?: Resolver;
+  fetch?: typeof fetch;
+}
+
+export type Send = (request: OutgoingRequest, timeoutMs: number, signal?: AbortSignal) => Promise<SendResult>;
+
+export function createSender({ clock, security, resolve = systemResolver, fetch: doFetch = fetch }: SenderDeps): Send {
+  return async (request, timeoutMs, signal) => {
+    const started = clock.now();
+    const elapsed = () => Math.max(0, clock.now() - started);
+    const guard = await guardUrl(request.url, security(), resolve);
+    if (!guard.ok) return { kind: "error", error: "refused", message: guard.reason, durationMs: elapsed() };
+
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    try {
+      const response = await doFetch(request.url, {
+        method: "POST",
+        headers: request.headers,
+        body: request.body,
+        redirect: "manual",
+        signal: combined,
+      });
+      const body = await readCapped(response, RESPONSE_CAP);
+      return { kind: "response", status: response.status, headers: response.headers, body, durationMs: elapsed() };
+    } catch (error) {
+      if (signal?.aborted) return { kind: "error", error: "aborted", message: "stopped by shutdown", durationMs: elapsed() };
+      if (timeout.aborted) return { kind: "error", error: "timeout", message: `no complete answer within ${timeoutMs}ms`, durationMs: elapsed() };
+      return { kind: "error", error: "network", message: describeNetworkError(error), durationMs: elapsed() };
+    }
+  };
+}
+
+/** Reads up to `cap` bytes and drops the rest, so a huge or endless answer costs nothing. */
+async function readCapped(response: Response, cap: number): Promise<string> {
+  if (!response.body) return "";
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < cap) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.byteLength;
+    }
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+  const bytes = new Uint8Array(Math.min(size, cap));
+  let offset = 0;
+  for (const chunk of chunks) {
+    const part = chunk.subarray(0, bytes.length - offset);
+    bytes.set(part, offset);
+    offset += part.length;
+    if (offset >= bytes.length) break;
+  }
+  return new TextDecoder().decode(bytes);
+}
+
+function describeNetworkError(error: unknown): string {
+  const code = (error as { code?: string })?.code;
+  const message = errorMessage(error);
+  return code && !message.includes(code) ? `${code}: ${message}` : message;
+}

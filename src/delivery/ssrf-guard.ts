@@ -1,0 +1,39 @@
+// The SSRF guard: a URL is sent to only when it passes the static checks and every address
+// its host resolves to is public (or exempted by [security]).
+//
+// Residual risk: Bun's fetch resolves the name again when it connects, so a DNS answer that
+// changes between this check and the connection (DNS rebinding) is not caught here.
+// docs/security.md explains the systemd IPAddressDeny= mitigation.
+
+import { lookup } from "node:dns/promises";
+import { formatIp, parseIp } from "../core/addresses.ts";
+import { checkUrl, hostIsAllowed, normalizeHostname, refusedAddressReason, type SecurityPolicy } from "../core/url-policy.ts";
+
+export type Resolver = (hostname: string) => Promise<string[]>;
+
+export const systemResolver: Resolver = async (hostname) =>
+  (await lookup(hostname, { all: true, verbatim: true })).map((entry) => entry.address);
+
+export type GuardVerdict = { ok: true } | { ok: false; reason: string };
+
+export async function guardUrl(url: string, policy: SecurityPolicy, resolve: Resolver = systemResolver): Promise<GuardVerdict> {
+  const verdict = checkUrl(url, policy);
+  if (!verdict.ok) return verdict;
+  const host = normalizeHostname(verdict.url.hostname);
+  if (policy.allowPrivateNetworks || hostIsAllowed(policy, host) || parseIp(host)) return { ok: true };
+  let addresses: string[];
+  try {
+    addresses = await resolve(host);
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? "lookup failed";
+    return { ok: false, reason: `host ${host} does not resolve (${code})` };
+  }
+  for (const text of addresses) {
+    const address = parseIp(text);
+    const reason = address ? refusedAddressReason(policy, address) : "not an IP address";
+    if (reason) {
+      return { ok: false, reason: `host ${host} resolves to ${address ? formatIp(address) : text}, ${reason}, a non-public address (see security.allow_private_networks)` };
+    }
+  }
+  return { ok: true };
+}

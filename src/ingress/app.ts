@@ -1,0 +1,101 @@
+// The HTTP ingress (Hono): publish endpoints, health and readiness. A 2xx from the publish
+// endpoints is sent only after the SQLite transaction holding the event has committed.
+
+import { Hono, type Context } from "hono";
+import type { z } from "zod";
+import { errorMessage } from "../core/errors.ts";
+import { formatKeyPath } from "../core/key-path.ts";
+import type { Logger } from "../log.ts";
+import { isStorageFault } from "../outbox/sqlite.ts";
+import type { EnqueueResult, Outbox } from "../outbox/types.ts";
+import { bearerToken, tokenAccepted } from "./auth.ts";
+import { readJsonBody } from "./body.ts";
+import { badRequest, errorResponse, HttpError, type Issue } from "./errors.ts";
+import { checkInlineWebhooks, toNewEvent, type PublishDeps } from "./publish.ts";
+import { batchBody, publishBody, type PublishBody } from "./schemas.ts";
+
+export interface IngressDeps extends PublishDeps {
+  outbox: Outbox;
+  logger: Logger;
+  /** Wakes the scheduler: new deliveries start without waiting for a poll. */
+  nudge: () => void;
+  /** Why Herald is not ready, or undefined when it is. */
+  notReadyReason: () => string | undefined;
+}
+
+export function createIngress(deps: IngressDeps): Hono {
+  const app = new Hono();
+
+  app.onError((error, c) => {
+    if (error instanceof HttpError) return errorResponse(c, error);
+    if (isStorageFault(error)) {
+      deps.logger.error("ingress.storage_unavailable", { error: errorMessage(error) });
+      return errorResponse(c, new HttpError(503, "storage_unavailable", "the database cannot take writes right now; nothing was stored, try again"));
+    }
+    deps.logger.error("ingress.error", { error: errorMessage(error) });
+    return errorResponse(c, new HttpError(500, "internal_error", "internal error; nothing was stored"));
+  });
+  app.notFound((c) => errorResponse(c, new HttpError(404, "not_found", `no route for ${c.req.method} ${c.req.path}`)));
+
+  app.get("/healthz", (c) => c.json({ status: "ok" }));
+  app.get("/readyz", (c) => {
+    const reason = deps.notReadyReason();
+    return reason ? c.json({ status: "not_ready", reason }, 503) : c.json({ status: "ready" });
+  });
+
+  app.post("/v1/events", async (c) => {
+    const body = await parseBody(c, deps, publishBody);
+    await refuseBadWebhooks([{ body, path: "" }], deps);
+    const [result] = store(deps, [body]);
+    return c.json(answer(result!), result!.duplicate ? 200 : 202);
+  });
+
+  app.post("/v1/events/batch", async (c) => {
+    const { events } = await parseBody(c, deps, batchBody);
+    await refuseBadWebhooks(events.map((body, i) => ({ body, path: `events[${i}].` })), deps);
+    return c.json({ results: store(deps, events).map(answer) }, 202);
+  });
+
+  return app;
+}
+
+async function parseBody<T extends z.ZodType>(c: Context, deps: IngressDeps, schema: T): Promise<z.output<T>> {
+  const accepted = deps.config().auth.publishTokens;
+  if (accepted.length > 0 && !tokenAccepted(bearerToken(c.req.header("authorization")), accepted)) {
+    throw new HttpError(401, "unauthorized", "missing or wrong bearer token (Authorization: Bearer <publish token>)");
+  }
+  const json = await readJsonBody(c.req.raw, deps.config().server.maxBodyBytes);
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const issues: Issue[] = parsed.error.issues.flatMap((issue) =>
+      issue.code === "unrecognized_keys"
+        ? issue.keys.map((key) => ({ path: formatKeyPath([...issue.path, key], "(body)"), message: "unknown field" }))
+        : [{ path: formatKeyPath(issue.path, "(body)"), message: issue.message }],
+    );
+    throw badRequest(`the body does not match the schema: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`, issues);
+  }
+  return parsed.data;
+}
+
+async function refuseBadWebhooks(bodies: Array<{ body: PublishBody; path: string }>, deps: IngressDeps) {
+  const issues = await checkInlineWebhooks(bodies, deps);
+  if (issues.length > 0) throw badRequest(`webhook refused: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`, issues);
+}
+
+function store(deps: IngressDeps, bodies: PublishBody[]): EnqueueResult[] {
+  const results = deps.outbox.enqueue(bodies.map((body) => toNewEvent(body, deps)));
+  if (results.some((r) => !r.duplicate && r.deliveries.length > 0)) deps.nudge();
+  results.forEach((result, i) =>
+    deps.logger.info("event.accepted", {
+      event: result.eventId,
+      name: bodies[i]!.event,
+      deliveries: result.deliveries.length,
+      duplicate: result.duplicate,
+    }),
+  );
+  return results;
+}
+
+function answer(result: EnqueueResult) {
+  return { id: result.eventId, deliveries: result.deliveries, duplicate: result.duplicate };
+}

@@ -1,0 +1,41 @@
+// Structured logs: one JSON object per line on stdout, for journald. Every line passes through
+// scrubSecrets() with the config's secrets and webhook URLs, so none can leak by accident.
+
+import type { Clock } from "./core/clock.ts";
+import { scrubSecrets } from "./core/redact.ts";
+import type { LogLevel } from "./config/runtime.ts";
+
+const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+export type LogFields = Record<string, unknown>;
+
+export interface Logger {
+  debug(msg: string, fields?: LogFields): void;
+  info(msg: string, fields?: LogFields): void;
+  warn(msg: string, fields?: LogFields): void;
+  error(msg: string, fields?: LogFields): void;
+}
+
+export interface LoggerOptions {
+  level: () => LogLevel;
+  clock: Clock;
+  /** Secrets and URLs to scrub; read on every line so a SIGHUP reload takes effect. */
+  sensitive: () => readonly string[];
+  write?: (line: string) => void;
+}
+
+export function createLogger({ level, clock, sensitive, write = (line) => process.stdout.write(line + "\n") }: LoggerOptions): Logger {
+  const emit = (lvl: LogLevel, msg: string, fields: LogFields = {}) => {
+    if (RANK[lvl] < RANK[level()]) return;
+    const line = JSON.stringify({ time: new Date(clock.now()).toISOString(), level: lvl, msg, ...fields });
+    write(scrubSecrets(line, sensitive()));
+  };
+  return {
+    debug: (msg, fields) => emit("debug", msg, fields),
+    info: (msg, fields) => emit("info", msg, fields),
+    warn: (msg, fields) => emit("warn", msg, fields),
+    error: (msg, fields) => emit("error", msg, fields),
+  };
+}
+
+export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };

@@ -1,0 +1,81 @@
+#!/usr/bin/env bun
+// The `herald` command line: parse argv, load the config, run a command, map the outcome to an
+// exit status (0 ok, 1 failure, 2 usage).
+
+import { parseArgs } from "node:util";
+import { describeConfig } from "./commands/describe-config.ts";
+import { serve } from "./commands/serve.ts";
+import { ConfigError, OwnershipError, StorageError, errorMessage } from "./core/errors.ts";
+import { formatProblems, loadConfig, locateConfig } from "./config/load.ts";
+import type { RuntimeConfig } from "./config/runtime.ts";
+import { VERSION } from "./version.ts";
+
+const USAGE = `usage: herald <command> [--config PATH]
+
+commands:
+  serve       run the ingress and the delivery scheduler
+  check       validate the config and print the routes and destinations it would use
+  version     print the version
+
+The config is --config, else $HERALD_CONFIG, else ./herald.toml, else /etc/herald/herald.toml.`;
+
+class UsageError extends Error {}
+
+export async function main(argv: string[], env: Record<string, string | undefined>): Promise<number> {
+  const [command, ...rest] = argv;
+  let flags: { config?: string; help?: boolean };
+  try {
+    flags = parseArgs({ args: rest, options: { config: { type: "string" }, help: { type: "boolean", short: "h" } }, strict: true }).values;
+  } catch (error) {
+    throw new UsageError(errorMessage(error));
+  }
+  const config = () => {
+    const result = loadConfig(locateConfig(flags.config, env), env);
+    if (!result.ok) throw new ConfigError(result.problems);
+    return result.config;
+  };
+
+  switch (command) {
+    case "version":
+      console.log(`herald ${VERSION}`);
+      return 0;
+    case "check": {
+      console.log(describeConfig(config()));
+      return 0;
+    }
+    case "serve": {
+      const loaded: RuntimeConfig = config();
+      return serve(loaded, env);
+    }
+    case undefined:
+    case "help":
+    case "--help":
+    case "-h":
+      console.log(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+if (import.meta.main) {
+  main(process.argv.slice(2), process.env).then(
+    (code) => process.exit(code),
+    (error) => {
+      if (error instanceof UsageError) {
+        console.error(`herald: ${error.message}\n\n${USAGE}`);
+        process.exit(2);
+      }
+      if (error instanceof ConfigError) {
+        console.error(formatProblems(error.problems));
+        process.exit(1);
+      }
+      if (error instanceof StorageError || error instanceof OwnershipError) {
+        console.error(`herald: ${error.message}`);
+        process.exit(1);
+      }
+      console.error(`herald: unexpected error: ${errorMessage(error)}`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,79 @@
+// Housekeeping queries: pruning finished rows, the figures /metrics and /readyz need, and the
+// owner row that keeps two daemons off one database file.
+
+import { count, eq, inArray, min } from "drizzle-orm";
+import { OwnershipError } from "../core/errors.ts";
+import { checkpoint, type SqliteHandle } from "./sqlite.ts";
+import { deliveries, owner } from "./schema.ts";
+import type { OutboxStats, PruneCutoffs } from "./types.ts";
+
+export function createMaintenance(handle: SqliteHandle) {
+  const { db, client } = handle;
+
+  // Raw statements here because Drizzle's bun-sqlite driver does not report row counts.
+  const deleteFinishedFor = client.prepare("DELETE FROM deliveries WHERE destination = ? AND finished_at < ?");
+  const deleteOrphanEvents = client.prepare(
+    "DELETE FROM events WHERE received_at < ? AND NOT EXISTS (SELECT 1 FROM deliveries WHERE event_id = events.id)",
+  );
+  /**
+   * Deletes finished deliveries past their destination's retention, then events past the
+   * default retention that have no deliveries left (their idempotency keys go with them).
+   */
+  const prune = client.transaction((cutoffs: PruneCutoffs) => {
+    const special = Object.keys(cutoffs.byDestination);
+    let removed = 0;
+    for (const [destination, before] of Object.entries(cutoffs.byDestination)) removed += deleteFinishedFor.run(destination, before).changes;
+    const placeholders = special.map(() => "?").join(", ");
+    removed += client
+      .prepare(`DELETE FROM deliveries WHERE finished_at IS NOT NULL AND finished_at < ?${special.length ? ` AND destination NOT IN (${placeholders})` : ""}`)
+      .run(cutoffs.before, ...special).changes;
+    return { deliveries: removed, events: deleteOrphanEvents.run(cutoffs.before).changes };
+  });
+
+  const stats = (): OutboxStats => {
+    const pending = db
+      .select({ n: count() })
+      .from(deliveries)
+      .where(inArray(deliveries.status, ["pending", "in_flight"]))
+      .get();
+    const oldest = db
+      .select({ at: min(deliveries.createdAt) })
+      .from(deliveries)
+      .where(eq(deliveries.status, "pending"))
+      .get();
+    return { pending: pending?.n ?? 0, oldestPendingReceivedAt: oldest?.at ?? undefined };
+  };
+
+  const probeWritable = () => {
+    client.exec("UPDATE owner SET started_at = started_at WHERE id = 1");
+  };
+
+  return {
+    prune: (cutoffs: PruneCutoffs) => prune.immediate(cutoffs),
+    stats,
+    probeWritable,
+    checkpoint: () => checkpoint(client),
+  };
+}
+
+/**
+ * Records this process as the database's owner. A live owner on the same host makes start
+ * fail: two schedulers on one file would rescue each other's leases and send twice.
+ */
+export function takeOwnership(handle: SqliteHandle, me: { pid: number; host: string; now: number }, isAlive: (pid: number) => boolean): void {
+  const { db, client } = handle;
+  client.transaction(() => {
+    const current = db.select().from(owner).where(eq(owner.id, 1)).get();
+    if (current && current.pid !== me.pid && current.host === me.host && isAlive(current.pid)) {
+      throw new OwnershipError(`the database is in use by another herald serve (pid ${current.pid}); stop it first`);
+    }
+    db.insert(owner)
+      .values({ id: 1, pid: me.pid, host: me.host, startedAt: me.now })
+      .onConflictDoUpdate({ target: owner.id, set: { pid: me.pid, host: me.host, startedAt: me.now } })
+      .run();
+  }).immediate();
+}
+
+export function giveUpOwnership(handle: SqliteHandle, pid: number): void {
+  handle.db.delete(owner).where(eq(owner.pid, pid)).run();
+}

@@ -1,0 +1,79 @@
+// Schema migrations, embedded as strings: a compiled binary has no migrations folder on disk.
+// Applied in order inside one transaction each; PRAGMA user_version records how far we got.
+// Never edit a released migration: add a new one.
+
+export interface Migration {
+  version: number;
+  description: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: "events, deliveries, attempts and the owner row",
+    sql: `
+      CREATE TABLE events (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        idempotency_key TEXT UNIQUE,
+        timestamp TEXT NOT NULL,
+        data TEXT NOT NULL,
+        received_at INTEGER NOT NULL
+      );
+      CREATE INDEX events_received_at ON events (received_at);
+
+      CREATE TABLE deliveries (
+        id TEXT PRIMARY KEY,
+        event_id TEXT NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+        destination TEXT NOT NULL,
+        target TEXT,
+        status TEXT NOT NULL
+          CHECK (status IN ('pending', 'in_flight', 'succeeded', 'failed', 'expired', 'cancelled')),
+        attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+        failed_attempts INTEGER NOT NULL DEFAULT 0 CHECK (failed_attempts BETWEEN 0 AND attempts),
+        next_attempt_at INTEGER NOT NULL,
+        lease_until INTEGER,
+        expires_at INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        finished_at INTEGER,
+        last_error TEXT,
+        last_status_code INTEGER,
+        -- A lease exists exactly while a delivery is in flight.
+        CHECK ((status = 'in_flight') = (lease_until IS NOT NULL)),
+        -- Final states carry the time they were reached; live ones do not.
+        CHECK ((status IN ('succeeded', 'failed', 'expired', 'cancelled')) = (finished_at IS NOT NULL))
+      );
+      -- The scheduler's due-row query walks this index in time order and stops at "now",
+      -- so rows waiting in the future (scheduled retries) cost nothing.
+      CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE status = 'pending';
+      -- Head of an ordered destination: its oldest unfinished delivery.
+      CREATE INDEX deliveries_open_by_destination ON deliveries (destination, id)
+        WHERE status IN ('pending', 'in_flight');
+      CREATE INDEX deliveries_event ON deliveries (event_id);
+      CREATE INDEX deliveries_finished ON deliveries (finished_at) WHERE finished_at IS NOT NULL;
+      CREATE INDEX deliveries_status ON deliveries (status, id);
+
+      CREATE TABLE attempts (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        delivery_id TEXT NOT NULL REFERENCES deliveries (id) ON DELETE CASCADE,
+        n INTEGER NOT NULL CHECK (n >= 1),
+        at INTEGER NOT NULL,
+        duration_ms INTEGER NOT NULL,
+        status_code INTEGER,
+        error TEXT,
+        response TEXT,
+        outcome TEXT NOT NULL CHECK (outcome IN ('succeeded', 'retryable', 'permanent', 'rate_limited'))
+      );
+      CREATE INDEX attempts_delivery ON attempts (delivery_id, n);
+
+      CREATE TABLE owner (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        pid INTEGER NOT NULL,
+        host TEXT NOT NULL,
+        started_at INTEGER NOT NULL
+      );
+    `,
+  },
+];

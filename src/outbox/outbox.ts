@@ -1,0 +1,25 @@
+// The SQLite outbox: composes the query modules into the Outbox interface.
+
+import { createClaims } from "./claim.ts";
+import { createEnqueue } from "./enqueue.ts";
+import { createMaintenance } from "./maintenance.ts";
+import { createSettle } from "./settle.ts";
+import { openSqlite, type OpenOptions, type SqliteHandle } from "./sqlite.ts";
+import type { Outbox } from "./types.ts";
+
+export function createSqliteOutbox(handle: SqliteHandle): Outbox {
+  const claims = createClaims(handle);
+  const maintenance = createMaintenance(handle);
+  return {
+    enqueue: createEnqueue(handle),
+    settle: createSettle(handle),
+    ...claims,
+    ...maintenance,
+    close: () => handle.close(),
+  };
+}
+
+export function openOutbox(path: string, options: OpenOptions): { outbox: Outbox; handle: SqliteHandle } {
+  const handle = openSqlite(path, options);
+  return { outbox: createSqliteOutbox(handle), handle };
+}

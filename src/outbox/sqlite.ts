@@ -1,0 +1,75 @@
+// Opening the SQLite outbox: the only module that touches bun:sqlite. Another runtime or a
+// PostgreSQL backend replaces this file and the query modules behind the Outbox interface.
+
+import { Database } from "bun:sqlite";
+import { drizzle, type BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { StorageError, errorMessage } from "../core/errors.ts";
+import { MIGRATIONS } from "./migrations.ts";
+import * as schema from "./schema.ts";
+
+export type OutboxDb = BunSQLiteDatabase<typeof schema>;
+
+export interface SqliteHandle {
+  db: OutboxDb;
+  /** Raw client for PRAGMAs and checkpoints. */
+  client: Database;
+  close(): void;
+}
+
+export interface OpenOptions {
+  /** "full" survives power loss; "normal" survives a killed process but may lose the last commits on power loss. */
+  synchronous: "full" | "normal";
+}
+
+/** Errors that mean "the database cannot take writes right now" (answered 503, nothing stored). */
+export function isStorageFault(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === "string" && /^SQLITE_(BUSY|LOCKED|READONLY|FULL|IOERR|CANTOPEN|CORRUPT|NOTADB|PERM|AUTH)/.test(code);
+}
+
+export function openSqlite(path: string, options: OpenOptions): SqliteHandle {
+  let client: Database;
+  try {
+    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    client = new Database(path, { create: true, strict: true });
+    client.exec("PRAGMA journal_mode = WAL");
+    client.exec(`PRAGMA synchronous = ${options.synchronous === "full" ? "FULL" : "NORMAL"}`);
+    // Waits for a lock held by `herald retry` or a backup instead of failing at once.
+    client.exec("PRAGMA busy_timeout = 5000");
+    client.exec("PRAGMA foreign_keys = ON");
+    // After a checkpoint the WAL file is cut back to this size, so it cannot grow unbounded.
+    client.exec("PRAGMA journal_size_limit = 67108864");
+    migrate(client);
+  } catch (error) {
+    if (error instanceof StorageError) throw error;
+    throw new StorageError(`cannot open database ${path}: ${errorMessage(error)}`, { cause: error });
+  }
+  const db = drizzle(client, { schema });
+  return { db, client, close: () => client.close() };
+}
+
+export function schemaVersion(client: Database): number {
+  return (client.query("PRAGMA user_version").get() as { user_version: number }).user_version;
+}
+
+function migrate(client: Database): void {
+  const current = schemaVersion(client);
+  const latest = MIGRATIONS.at(-1)?.version ?? 0;
+  if (current > latest) {
+    throw new StorageError(`database schema version ${current} is newer than this Herald understands (${latest}); upgrade Herald`);
+  }
+  for (const migration of MIGRATIONS) {
+    if (migration.version <= current) continue;
+    client.transaction(() => {
+      client.exec(migration.sql);
+      client.exec(`PRAGMA user_version = ${migration.version}`);
+    }).immediate();
+  }
+}
+
+/** Copies the WAL back into the database and truncates it; called by the pruning task. */
+export function checkpoint(client: Database): void {
+  client.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+}

@@ -1,0 +1,102 @@
+// The Outbox interface: everything the ingress, scheduler and CLI ask of storage. The SQLite
+// implementation is createSqliteOutbox(); a PostgreSQL one would implement the same shape.
+
+import type { NextStep } from "../core/retry-policy.ts";
+import type { DeliveryStatus, EventEnvelope, InlineTarget } from "../core/types.ts";
+
+export interface NewDelivery {
+  id: string;
+  destination: string;
+  target?: InlineTarget;
+  expiresAt: number;
+}
+
+export interface NewEvent {
+  id: string;
+  name: string;
+  idempotencyKey?: string;
+  timestamp: string;
+  /** The `data` object as compact JSON. */
+  data: string;
+  receivedAt: number;
+  deliveries: NewDelivery[];
+}
+
+export interface EnqueueResult {
+  eventId: string;
+  deliveries: Array<{ id: string; destination: string }>;
+  duplicate: boolean;
+}
+
+/** A delivery taken by the scheduler, with everything needed to format and send it. */
+export interface ClaimedDelivery {
+  id: string;
+  eventId: string;
+  destination: string;
+  target?: InlineTarget;
+  /** The number of this attempt (1 for the first request). */
+  attempt: number;
+  failedAttempts: number;
+  expiresAt: number;
+  event: EventEnvelope;
+}
+
+export interface AttemptRecord {
+  deliveryId: string;
+  n: number;
+  at: number;
+  durationMs: number;
+  statusCode?: number;
+  error?: string;
+  response?: string;
+  outcome: "succeeded" | "retryable" | "permanent" | "rate_limited";
+}
+
+export interface ClaimRequest {
+  now: number;
+  leaseUntil: number;
+  /** How many due rows to look at. */
+  limit: number;
+  /** Destinations not to claim for (saturated, paced or ordered). */
+  exclude: string[];
+  /** Called per due row in order; true takes it (and uses up a slot of its destination). */
+  admit: (destination: string) => boolean;
+}
+
+/** Finished rows older than these instants are deleted. */
+export interface PruneCutoffs {
+  before: number;
+  /** Destinations whose retention differs from the default. */
+  byDestination: Record<string, number>;
+}
+
+export interface OutboxStats {
+  pending: number;
+  oldestPendingReceivedAt?: number;
+}
+
+export interface Outbox {
+  /** Stores events and their deliveries in one transaction; duplicates (same id) return the first answer. */
+  enqueue(events: NewEvent[]): EnqueueResult[];
+  /** Marks pending deliveries whose expiry has passed as expired. */
+  expireDue(now: number): Array<{ id: string; destination: string }>;
+  claimDue(request: ClaimRequest): ClaimedDelivery[];
+  /** For an ordered destination: its oldest unfinished delivery, claimed if it is pending and due. */
+  claimHead(destination: string, now: number, leaseUntil: number): ClaimedDelivery | undefined;
+  /** Records an attempt and moves the delivery to its next state, in one transaction. */
+  settle(record: AttemptRecord, next: NextStep, now: number): void;
+  /** Back to pending without spending an attempt (shutdown, lost lease). */
+  release(ids: string[], now: number): void;
+  /** Leases left by a dead process go back to pending; returns how many. */
+  rescueLeases(now: number, options: { all: boolean }): number;
+  /** When the earliest pending delivery is due, if any. */
+  nextDueAt(): number | undefined;
+  prune(cutoffs: PruneCutoffs): { deliveries: number; events: number };
+  stats(): OutboxStats;
+  /** A write that changes nothing: proves the database takes writes (readiness). */
+  probeWritable(): void;
+  checkpoint(): void;
+  close(): void;
+}
+
+export type { DeliveryStatus };

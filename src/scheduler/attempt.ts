@@ -1,0 +1,71 @@
+// One attempt of one claimed delivery: build the request, send, classify, decide the next
+// state, record it. Returns what happened; the scheduler owns slots and wake-ups.
+
+import type { Clock, Random } from "../core/clock.ts";
+import { scrubSecrets } from "../core/redact.ts";
+import { nextStep, type AttemptOutcome, type NextStep } from "../core/retry-policy.ts";
+import type { Destination } from "../core/types.ts";
+import { classify } from "../delivery/classify.ts";
+import { buildRequest } from "../delivery/request.ts";
+import type { Send } from "../delivery/sender.ts";
+import type { AttemptRecord, ClaimedDelivery, Outbox } from "../outbox/types.ts";
+
+export type AttemptReport =
+  | { kind: "released" }
+  | { kind: "settled"; record: AttemptRecord; next: NextStep; pauseUntil?: number };
+
+export interface AttemptDeps {
+  outbox: Outbox;
+  clock: Clock;
+  random: Random;
+  send: Send;
+}
+
+type AttemptFields = Omit<AttemptRecord, "deliveryId" | "outcome">;
+
+export async function runAttempt(deps: AttemptDeps, delivery: ClaimedDelivery, destination: Destination | undefined, signal: AbortSignal): Promise<AttemptReport> {
+  const { outbox, clock, send } = deps;
+  const startedAt = clock.now();
+  if (!destination) {
+    const reason = `destination "${delivery.destination}" is no longer in the config`;
+    const next: NextStep = { status: "failed", reason };
+    return record(deps, delivery, { n: delivery.attempt, at: startedAt, durationMs: 0, error: reason }, { kind: "permanent", reason }, next);
+  }
+
+  const request = buildRequest(destination, delivery, startedAt);
+  const result = await send(request, destination.policy.timeoutMs, signal);
+  if (result.kind === "error" && result.error === "aborted") {
+    // Shutdown interrupted the request: it goes back to pending and spends no attempt.
+    outbox.release([delivery.id], clock.now());
+    return { kind: "released" };
+  }
+
+  const now = clock.now();
+  const { outcome, pauseMs } = classify(result, destination.type, now);
+  const scrub = (text: string) => scrubSecrets(text, [destination.url, ...destination.secrets]);
+  const fields: AttemptFields = {
+    n: delivery.attempt,
+    at: startedAt,
+    durationMs: result.durationMs,
+    statusCode: result.kind === "response" ? result.status : undefined,
+    error: outcome.kind === "succeeded" ? undefined : scrub(outcome.reason),
+    response: result.kind === "response" ? scrub(result.body) : undefined,
+  };
+  const next = nextStep({
+    outcome,
+    failedAttempts: delivery.failedAttempts,
+    now,
+    expiresAt: delivery.expiresAt,
+    policy: destination.policy,
+    random: deps.random,
+  });
+  const report = record(deps, delivery, fields, outcome, next);
+  const waitMs = Math.max(pauseMs ?? 0, outcome.kind === "rate_limited" ? outcome.waitMs : 0);
+  return waitMs > 0 ? { ...report, pauseUntil: now + waitMs } : report;
+}
+
+function record(deps: AttemptDeps, delivery: ClaimedDelivery, fields: AttemptFields, outcome: AttemptOutcome, next: NextStep) {
+  const attempt: AttemptRecord = { deliveryId: delivery.id, outcome: outcome.kind, ...fields };
+  deps.outbox.settle(attempt, next, deps.clock.now());
+  return { kind: "settled" as const, record: attempt, next };
+}

@@ -1,0 +1,236 @@
+// The scheduler: tick() expires, claims and starts due deliveries; run() repeats it, sleeping
+// until the next row is due or until nudge() says the ingress stored something new.
+// Tests drive tick() with a manual clock; only run() touches real timers.
+
+import type { Clock, Random } from "../core/clock.ts";
+import { errorMessage } from "../core/errors.ts";
+import type { Destination } from "../core/types.ts";
+import { detectDestinationType } from "../core/destination-type.ts";
+import type { RuntimeConfig } from "../config/runtime.ts";
+import type { Send } from "../delivery/sender.ts";
+import { inlineDestination } from "../delivery/inline.ts";
+import type { Logger } from "../log.ts";
+import type { ClaimedDelivery, Outbox } from "../outbox/types.ts";
+import { runAttempt, type AttemptReport } from "./attempt.ts";
+import { createPacer, type LaneProfile } from "./pacer.ts";
+import { createMaintenance } from "./maintenance.ts";
+
+/** Requests in flight at most, across destinations (Bun's fetch allows 256). */
+export const MAX_IN_FLIGHT = 256;
+/** The loop runs at least this often, so /readyz sees it alive and CLI retries are noticed. */
+export const IDLE_WAKE_MS = 1_000;
+/** A lease outlives the longest request by this much before another claim may take the row. */
+const LEASE_MARGIN_MS = 60_000;
+
+export interface SchedulerDeps {
+  outbox: Outbox;
+  clock: Clock;
+  random: Random;
+  config: () => RuntimeConfig;
+  send: Send;
+  logger: Logger;
+  /** Called after every attempt; metrics hang here. */
+  onAttempt?: (destination: string, report: AttemptReport & { kind: "settled" }) => void;
+  onExpired?: (destination: string) => void;
+}
+
+export interface TickResult {
+  expired: number;
+  claimed: number;
+  /** When the loop should look again (ms since epoch). */
+  nextWakeAt: number;
+  /** Settles when every attempt started by this tick has been recorded. */
+  settled: Promise<void>;
+}
+
+export function createScheduler(deps: SchedulerDeps) {
+  const { outbox, clock, config, logger } = deps;
+  const pacer = createPacer();
+  const inFlight = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  const maintenance = createMaintenance({ outbox, config, logger });
+  let wake: (() => void) | undefined;
+  let nudged = false;
+  let lastTickAt: number | undefined;
+
+  const nudge = () => {
+    nudged = true;
+    wake?.();
+  };
+
+  const profileOf = (name: string, cfg: RuntimeConfig): LaneProfile =>
+    cfg.destinations.get(name) ?? { name, type: inlineType(name), policy: cfg.defaults };
+
+  const destinationFor = (delivery: ClaimedDelivery, cfg: RuntimeConfig): Destination | undefined => {
+    if (!delivery.target) return cfg.destinations.get(delivery.destination);
+    return { ...inlineDestination(delivery.target, cfg.defaults), name: delivery.destination };
+  };
+
+  const start = (delivery: ClaimedDelivery, cfg: RuntimeConfig): Promise<void> => {
+    const controller = new AbortController();
+    const done = runAttempt(deps, delivery, destinationFor(delivery, cfg), controller.signal)
+      .then((report) => {
+        if (report.kind === "released") {
+          logger.info("delivery.released", { delivery: delivery.id, destination: delivery.destination });
+          return;
+        }
+        if (report.pauseUntil) pacer.pause(delivery.destination, report.pauseUntil);
+        logAttempt(logger, delivery, report);
+        deps.onAttempt?.(delivery.destination, report);
+      })
+      .catch((error) => {
+        // The row stays in flight; its lease runs out and maintenance puts it back.
+        logger.error("delivery.error", { delivery: delivery.id, destination: delivery.destination, error: errorMessage(error) });
+      })
+      .finally(() => {
+        pacer.finish(delivery.destination);
+        inFlight.delete(delivery.id);
+        nudge();
+      });
+    inFlight.set(delivery.id, { controller, done });
+    return done;
+  };
+
+  const claim = (cfg: RuntimeConfig, now: number): ClaimedDelivery[] => {
+    const longestTimeout = Math.max(cfg.defaults.timeoutMs, ...[...cfg.destinations.values()].map((d) => d.policy.timeoutMs));
+    const leaseUntil = now + longestTimeout + LEASE_MARGIN_MS;
+    const claimed: ClaimedDelivery[] = [];
+
+    // Ordered destinations: only their oldest unfinished delivery, and only when none is in flight.
+    for (const destination of cfg.destinations.values()) {
+      if (!destination.ordered || pacer.availableAt(destination, now) > now) continue;
+      const head = outbox.claimHead(destination.name, now, leaseUntil);
+      if (head && pacer.tryStart(destination, now)) claimed.push(head);
+    }
+
+    const capacity = MAX_IN_FLIGHT - pacer.totalInFlight();
+    if (capacity <= 0) return claimed;
+    const exclude = [...cfg.destinations.values()].filter((d) => d.ordered || pacer.availableAt(d, now) > now).map((d) => d.name);
+    const admitted: string[] = [];
+    let rows: ClaimedDelivery[] = [];
+    try {
+      rows = outbox.claimDue({
+        now,
+        leaseUntil,
+        limit: Math.min(1_000, capacity * 2 + 32),
+        exclude,
+        admit: (name) => {
+          if (admitted.length >= capacity || !pacer.tryStart(profileOf(name, cfg), now)) return false;
+          admitted.push(name);
+          return true;
+        },
+      });
+    } finally {
+      // Give back slots taken for rows the claim did not return (or all of them, if it threw).
+      const returned = rows.map((row) => row.destination);
+      for (const name of admitted) {
+        const index = returned.indexOf(name);
+        if (index >= 0) returned.splice(index, 1);
+        else pacer.finish(name);
+      }
+    }
+    return [...claimed, ...rows];
+  };
+
+  const tick = async (): Promise<TickResult> => {
+    const now = clock.now();
+    const cfg = config();
+    lastTickAt = now;
+    nudged = false;
+
+    const expired = outbox.expireDue(now);
+    for (const row of expired) {
+      logger.warn("delivery.expired", { delivery: row.id, destination: row.destination });
+      deps.onExpired?.(row.destination);
+    }
+    maintenance.runIfDue(now);
+
+    const claimed = claim(cfg, now);
+    const settled = Promise.all(claimed.map((delivery) => start(delivery, cfg))).then(() => undefined);
+    return { expired: expired.length, claimed: claimed.length, nextWakeAt: nextWake(now), settled };
+  };
+
+  const nextWake = (now: number): number => {
+    const idle = now + IDLE_WAKE_MS;
+    const due = outbox.nextDueAt();
+    if (due === undefined) return idle;
+    if (due > now) return Math.min(due, idle);
+    // Rows are due but every lane they need is busy or paced: wait for a slot (nudge) or a lane to reopen.
+    return Math.min(pacer.earliestReopening(now) ?? idle, idle);
+  };
+
+  const sleepUntil = (at: number, signal: AbortSignal) =>
+    new Promise<void>((resolve) => {
+      if (nudged || signal.aborted) return resolve();
+      const timer = setTimeout(done, Math.max(0, at - clock.now()));
+      signal.addEventListener("abort", done, { once: true });
+      wake = done;
+      function done() {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", done);
+        wake = undefined;
+        resolve();
+      }
+    });
+
+  /** Ticks until `signal` aborts. Storage faults are logged and retried; they never end the loop. */
+  const run = async (signal: AbortSignal) => {
+    while (!signal.aborted) {
+      let wakeAt = clock.now() + IDLE_WAKE_MS;
+      try {
+        wakeAt = (await tick()).nextWakeAt;
+      } catch (error) {
+        logger.error("scheduler.tick_failed", { error: errorMessage(error) });
+      }
+      await sleepUntil(wakeAt, signal);
+    }
+  };
+
+  /**
+   * Shutdown: lets requests in flight finish within `graceMs`, then aborts the rest; aborted
+   * ones go back to pending without spending an attempt.
+   */
+  const drain = async (graceMs: number) => {
+    const all = () => Promise.all([...inFlight.values()].map((entry) => entry.done));
+    const timedOut = await Promise.race([all().then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), graceMs))]);
+    if (timedOut) for (const entry of inFlight.values()) entry.controller.abort();
+    await all();
+  };
+
+  return {
+    tick,
+    run,
+    nudge,
+    drain,
+    /** The last time a tick started; /readyz uses it to see a stuck loop. */
+    lastTickAt: () => lastTickAt,
+    inFlightCount: () => inFlight.size,
+  };
+}
+
+export type Scheduler = ReturnType<typeof createScheduler>;
+
+function inlineType(name: string) {
+  const host = name.slice("inline:".length).split("#")[0] ?? "";
+  return detectDestinationType(`https://${host}/api/webhooks/`);
+}
+
+function logAttempt(logger: Logger, delivery: ClaimedDelivery, report: AttemptReport & { kind: "settled" }) {
+  const { record, next } = report;
+  const fields = {
+    delivery: delivery.id,
+    event: delivery.eventId,
+    destination: delivery.destination,
+    attempt: record.n,
+    status_code: record.statusCode,
+    duration_ms: record.durationMs,
+    outcome: record.outcome,
+    error: record.error,
+  };
+  if (next.status === "pending") {
+    logger.info("delivery.attempt", { ...fields, next_attempt_at: new Date(next.at).toISOString() });
+  } else if (next.status === "succeeded") {
+    logger.info("delivery.succeeded", fields);
+  } else {
+    logger.warn("delivery.failed", { ...fields, reason: next.reason });
+  }
+}
