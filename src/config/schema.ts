@@ -50,7 +50,7 @@ const secretField = z.union([
 const destination = z.strictObject({
   name: nameField,
   type: z.enum(DESTINATION_TYPES).optional(),
-  url: z.string().min(1),
+  url: z.string().min(1, "must not be empty"),
   secret: secretField.optional(),
   signature: z.enum(SIGNATURE_SCHEMES).optional(),
   signature_header: headerNameField().default("X-Herald-Signature"),
@@ -58,11 +58,11 @@ const destination = z.strictObject({
   rate_limit: rateField().optional(),
   ordered: z.boolean().default(false),
   // Discord and Slack presentation (see README "Discord and Slack").
-  username: z.string().min(1).max(80).optional(),
+  username: z.string().min(1, "must not be empty").max(80).optional(),
   avatar_url: z.url({ protocol: /^https$/, error: "must be an https URL" }).optional(),
   results_url: z.string().regex(/^https?:\/\//, "must start with https:// (placeholders like {data.task_id} allowed)").optional(),
-  title: z.string().min(1).max(256).optional(),
-  description: z.string().min(1).max(4096).optional(),
+  title: z.string().min(1, "must not be empty").max(256).optional(),
+  description: z.string().min(1, "must not be empty").max(4096).optional(),
   attach: z.boolean().default(false),
   timeout: deliveryKeys.timeout.optional(),
   max_attempts: deliveryKeys.max_attempts.optional(),
@@ -77,8 +77,8 @@ const matchValue = z.union([z.string(), z.number(), z.boolean()]);
 
 const route = z.strictObject({
   name: nameField,
-  events: z.array(z.string().min(1)).min(1, "needs at least one event name or glob"),
-  match: z.record(z.string().min(1), z.union([matchValue, z.array(matchValue).min(1)])).default({}),
+  events: z.array(z.string().min(1, "must not be empty")).min(1, "needs at least one event name or glob"),
+  match: z.record(z.string().min(1, "must not be empty"), z.union([matchValue, z.array(matchValue).min(1)])).default({}),
   to: z.array(z.string()).min(1, "needs at least one destination"),
 });
 
@@ -92,7 +92,7 @@ export const configSchema = z.strictObject({
     .prefault({}),
   storage: z
     .strictObject({
-      path: z.string().min(1).default("./data/herald.db"),
+      path: z.string().min(1, "must not be empty").default("./data/herald.db"),
       synchronous: z.enum(["full", "normal"]).default("full"),
     })
     .prefault({}),
@@ -107,7 +107,7 @@ export const configSchema = z.strictObject({
     .strictObject({
       allow_http: z.boolean().default(false),
       allow_private_networks: z.boolean().default(false),
-      allowed_hosts: z.array(z.string().min(1)).default([]),
+      allowed_hosts: z.array(z.string().min(1, "must not be empty")).default([]),
     })
     .prefault({}),
   log: z

@@ -45,9 +45,10 @@ export const MIGRATIONS: readonly Migration[] = [
         -- Final states carry the time they were reached; live ones do not.
         CHECK ((status IN ('succeeded', 'failed', 'expired', 'cancelled')) = (finished_at IS NOT NULL))
       );
-      -- The scheduler's due-row query walks this index in time order and stops at "now",
-      -- so rows waiting in the future (scheduled retries) cost nothing.
-      CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE status = 'pending';
+      -- The scheduler's due-row query walks this index in time order and stops at "now", so
+      -- rows waiting in the future (scheduled retries) cost nothing. Status leads so that the
+      -- planner prefers it over deliveries_status even before ANALYZE has run.
+      CREATE INDEX deliveries_due ON deliveries (status, next_attempt_at);
       -- Head of an ordered destination: its oldest unfinished delivery.
       CREATE INDEX deliveries_open_by_destination ON deliveries (destination, id)
         WHERE status IN ('pending', 'in_flight');

@@ -1,0 +1,36 @@
+// Building configs for tests from TOML text, the way users write them.
+import { parseConfigText, formatProblems } from "../../src/config/load.ts";
+import type { RuntimeConfig } from "../../src/config/runtime.ts";
+
+/** Loopback receivers need http and private addresses; tests say so like a user would. */
+export const LOOPBACK_SECURITY = `
+[security]
+allow_http = true
+allow_private_networks = true
+`;
+
+export function configFrom(toml: string, env: Record<string, string> = {}): RuntimeConfig {
+  const result = parseConfigText(toml, "test.toml", env);
+  if (!result.ok) throw new Error(`test config invalid:\n${formatProblems(result.problems)}`);
+  return result.config;
+}
+
+/** One custom destination "recv" at `url`, routed all events, with extra TOML appended. */
+export function relayConfig(dbPath: string, url: string, extra = "", destinationExtra = ""): RuntimeConfig {
+  return configFrom(`
+[server]
+listen = "127.0.0.1:0"
+[storage]
+path = "${dbPath}"
+${LOOPBACK_SECURITY}
+${extra}
+[[destinations]]
+name = "recv"
+url = "${url}/hook"
+${destinationExtra}
+[[routes]]
+name = "all"
+events = ["*"]
+to = ["recv"]
+`);
+}

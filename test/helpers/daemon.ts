@@ -1,0 +1,113 @@
+// Runs the real `herald` program: from source by default, or the compiled binary when
+// HERALD_BIN is set (CI runs the end-to-end suite both ways).
+import { Database } from "bun:sqlite";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { tempDir } from "./fs.ts";
+
+const ROOT = join(import.meta.dir, "..", "..");
+
+export function heraldCommand(args: string[]): string[] {
+  const bin = process.env.HERALD_BIN;
+  return bin ? [join(ROOT, bin), ...args] : [process.execPath, join(ROOT, "src/main.ts"), ...args];
+}
+
+/** Runs a command to completion. */
+export async function runHerald(args: string[], env: Record<string, string> = {}) {
+  const proc = Bun.spawn(heraldCommand(args), { stdout: "pipe", stderr: "pipe", env: { ...process.env, ...env } });
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  return { stdout, stderr, code };
+}
+
+export interface Daemon {
+  port: number;
+  url: string;
+  lines: Array<Record<string, unknown>>;
+  output: () => string;
+  waitForLog(predicate: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+  signal(name: NodeJS.Signals): void;
+  exited: Promise<number>;
+}
+
+export function writeConfig(toml: string): { path: string; dir: string; db: string } {
+  const dir = tempDir("herald-e2e-");
+  const path = join(dir, "herald.toml");
+  const db = join(dir, "herald.db");
+  writeFileSync(path, toml.replaceAll("{{db}}", db));
+  return { path, dir, db };
+}
+
+export async function startDaemon(configPath: string, env: Record<string, string> = {}): Promise<Daemon> {
+  const proc = Bun.spawn(heraldCommand(["serve", "--config", configPath]), { stdout: "pipe", stderr: "pipe", env: { ...process.env, ...env } });
+  const lines: Array<Record<string, unknown>> = [];
+  let raw = "";
+  const watchers: Array<{ predicate: (line: Record<string, unknown>) => boolean; resolve: (line: Record<string, unknown>) => void }> = [];
+  (async () => {
+    const decoder = new TextDecoder();
+    let buffer = "";
+    for await (const chunk of proc.stdout) {
+      const text = decoder.decode(chunk, { stream: true });
+      raw += text;
+      buffer += text;
+      let newline: number;
+      while ((newline = buffer.indexOf("\n")) >= 0) {
+        const line = JSON.parse(buffer.slice(0, newline)) as Record<string, unknown>;
+        buffer = buffer.slice(newline + 1);
+        lines.push(line);
+        for (const w of watchers.filter((w) => w.predicate(line))) {
+          watchers.splice(watchers.indexOf(w), 1);
+          w.resolve(line);
+        }
+      }
+    }
+  })();
+  const stderr = new Response(proc.stderr).text();
+
+  const waitForLog = (predicate: (line: Record<string, unknown>) => boolean, timeoutMs = 10_000) =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      const found = lines.find(predicate);
+      if (found) return resolve(found);
+      const timer = setTimeout(async () => reject(new Error(`log line not seen in ${timeoutMs}ms; stderr: ${await Promise.race([stderr, Promise.resolve("(running)")])}\n${raw}`)), timeoutMs);
+      watchers.push({ predicate, resolve: (line) => (clearTimeout(timer), resolve(line)) });
+    });
+
+  const listening = await Promise.race([
+    waitForLog((l) => l.msg === "server.listening"),
+    proc.exited.then(async (code) => {
+      throw new Error(`herald exited ${code} before listening: ${await stderr}`);
+    }),
+  ]);
+  const port = listening.port as number;
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    lines,
+    output: () => raw,
+    waitForLog,
+    signal: (name) => proc.kill(name),
+    exited: proc.exited,
+  };
+}
+
+export function readDeliveries(db: string): Array<{ id: string; event_id: string; status: string; attempts: number }> {
+  const conn = new Database(db, { readonly: true });
+  try {
+    return conn.query("SELECT id, event_id, status, attempts FROM deliveries ORDER BY id").all() as Array<{ id: string; event_id: string; status: string; attempts: number }>;
+  } finally {
+    conn.close();
+  }
+}
+
+export async function publish(daemon: Daemon, body: unknown, headers: Record<string, string> = {}) {
+  const response = await fetch(`${daemon.url}/v1/events`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+  return { status: response.status, body: (await response.json()) as { id: string; deliveries: Array<{ id: string; destination: string }> } };
+}
+
+/** Polls until `check` holds; for conditions that only a real process's clock can produce. */
+export async function eventually(check: () => boolean, timeoutMs = 10_000, what = "condition"): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`${what} not reached in ${timeoutMs}ms`);
+    await Bun.sleep(20);
+  }
+}

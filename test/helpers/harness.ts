@@ -1,0 +1,76 @@
+// Herald's parts wired as app.ts wires them, but with a manual clock and fixed randomness, so a
+// test publishes through the real ingress and drives the scheduler one tick() at a time.
+import { join } from "node:path";
+import { createIdGenerator } from "../../src/core/ids.ts";
+import type { RuntimeConfig } from "../../src/config/runtime.ts";
+import { createSender } from "../../src/delivery/sender.ts";
+import type { Resolver } from "../../src/delivery/ssrf-guard.ts";
+import { createIngress } from "../../src/ingress/app.ts";
+import { createLogger } from "../../src/log.ts";
+import { openOutbox } from "../../src/outbox/outbox.ts";
+import { createScheduler } from "../../src/scheduler/scheduler.ts";
+import { manualClock } from "./clock.ts";
+import { tempDir } from "./fs.ts";
+
+export function createHarness(makeConfig: (dbPath: string) => RuntimeConfig, options: { resolve?: Resolver } = {}) {
+  const dbPath = join(tempDir(), "herald.db");
+  let config = makeConfig(dbPath);
+  const clock = manualClock();
+  const logs: Array<Record<string, unknown>> = [];
+  const logger = createLogger({ level: () => "debug", clock, sensitive: () => config.sensitive, write: (line) => logs.push(JSON.parse(line)) });
+  const { outbox, handle } = openOutbox(dbPath, { synchronous: "full" });
+  const send = createSender({ clock, security: () => config.security, resolve: options.resolve });
+  let nudges = 0;
+  const scheduler = createScheduler({ outbox, clock, random: () => 0.5, config: () => config, send, logger });
+  const ingress = createIngress({
+    config: () => config,
+    clock,
+    ids: createIdGenerator(clock),
+    resolve: options.resolve,
+    outbox,
+    logger,
+    nudge: () => void nudges++,
+    notReadyReason: () => undefined,
+  });
+
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    ingress.request(path, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+    });
+
+  /** Ticks and waits for every attempt the tick started. */
+  const tickAndSettle = async () => {
+    const result = await scheduler.tick();
+    await result.settled;
+    return result;
+  };
+
+  const deliveryRow = (id: string) =>
+    handle.client.query("SELECT status, attempts, failed_attempts, next_attempt_at, last_error, last_status_code FROM deliveries WHERE id = ?").get(id) as {
+      status: string;
+      attempts: number;
+      failed_attempts: number;
+      next_attempt_at: number;
+      last_error: string | null;
+      last_status_code: number | null;
+    };
+
+  return {
+    dbPath,
+    clock,
+    logs,
+    outbox,
+    handle,
+    scheduler,
+    ingress,
+    post,
+    tickAndSettle,
+    deliveryRow,
+    nudges: () => nudges,
+    setConfig: (next: RuntimeConfig) => {
+      config = next;
+    },
+  };
+}

@@ -1,0 +1,208 @@
+// The publish API's answers, through the real Hono app and a real SQLite file.
+import { Database } from "bun:sqlite";
+import { describe, expect, test } from "bun:test";
+import { configFrom, relayConfig } from "../helpers/config.ts";
+import { createHarness } from "../helpers/harness.ts";
+
+const TOKEN = "publish-token-0123456789";
+const authed = (db: string) =>
+  configFrom(`
+[storage]
+path = "${db}"
+[auth]
+publish_tokens = ["${TOKEN}"]
+[server]
+max_body = "1KiB"
+[[destinations]]
+name = "billing"
+url = "https://billing.example.com/hooks"
+[[routes]]
+name = "results"
+events = ["completed", "failed"]
+match = { "data.task_type" = ["scrape", "crawl"] }
+to = ["billing"]
+`);
+const bearer = { authorization: `Bearer ${TOKEN}` };
+const count = (h: ReturnType<typeof createHarness>, table: string) => (h.handle.client.query(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+
+describe("publish", () => {
+  test("202 after the commit, with the event id and its deliveries; the scheduler is nudged", async () => {
+    const h = createHarness(authed);
+    const response = await h.post("/v1/events", { event: "completed", data: { task_type: "scrape" } }, bearer);
+    expect(response.status).toBe(202);
+    const body = (await response.json()) as { id: string; deliveries: Array<{ id: string; destination: string }>; duplicate: boolean };
+    expect(body).toEqual({ id: expect.stringMatching(/^evt_/), deliveries: [{ id: expect.stringMatching(/^dlv_/), destination: "billing" }], duplicate: false });
+    const row = h.handle.client.query("SELECT status FROM deliveries WHERE id = ?").get(body.deliveries[0]!.id);
+    expect(row).toEqual({ status: "pending" });
+    expect(h.nudges()).toBe(1);
+  });
+
+  test("an event that matches nothing is stored and answered 202 with no deliveries", async () => {
+    const h = createHarness(authed);
+    const response = await h.post("/v1/events", { event: "completed", data: { task_type: "map" } }, bearer);
+    expect(response.status).toBe(202);
+    expect(((await response.json()) as { deliveries: unknown[] }).deliveries).toEqual([]);
+    expect(count(h, "events")).toBe(1);
+  });
+
+  test("the same id again: 200, the first answer, duplicate true, nothing new", async () => {
+    const h = createHarness(authed);
+    const event = { event: "completed", id: "task_abc123:completed", data: { task_type: "crawl" } };
+    const first = await (await h.post("/v1/events", event, bearer)).json();
+    const again = await h.post("/v1/events", event, bearer);
+    expect(again.status).toBe(200);
+    expect(await again.json()).toEqual({ ...(first as object), duplicate: true });
+    expect(count(h, "deliveries")).toBe(1);
+  });
+
+  test("a producer timestamp is kept (normalised); arrival time is used when absent", async () => {
+    const h = createHarness(authed);
+    await h.post("/v1/events", { event: "x", timestamp: "2026-03-09T13:00:00+01:00", data: {} }, bearer);
+    await h.post("/v1/events", { event: "y", data: {} }, bearer);
+    const rows = h.handle.client.query("SELECT name, timestamp FROM events ORDER BY name").all();
+    expect(rows).toEqual([
+      { name: "x", timestamp: "2026-03-09T12:00:00.000Z" },
+      { name: "y", timestamp: new Date(h.clock.now()).toISOString() },
+    ]);
+  });
+});
+
+describe("errors", () => {
+  test("401 without or with a wrong token", async () => {
+    const h = createHarness(authed);
+    for (const headers of [{}, { authorization: "Bearer wrong-token-wrong-token" }, { authorization: TOKEN }]) {
+      const response = await h.post("/v1/events", { event: "completed", data: {} }, headers);
+      expect(response.status).toBe(401);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe("unauthorized");
+    }
+    expect(count(h, "events")).toBe(0);
+  });
+
+  test("415 for a body that is not application/json", async () => {
+    const h = createHarness(authed);
+    const response = await h.ingress.request("/v1/events", { method: "POST", headers: { ...bearer, "content-type": "text/plain" }, body: "{}" });
+    expect(response.status).toBe(415);
+    expect(await response.json()).toEqual({ error: { code: "unsupported_media_type", message: "Content-Type must be application/json, not text/plain" } });
+  });
+
+  test("413 over max_body, by Content-Length or by the bytes that arrive", async () => {
+    const h = createHarness(authed);
+    const big = JSON.stringify({ event: "completed", data: { blob: "x".repeat(2_000) } });
+    expect((await h.post("/v1/events", big, bearer)).status).toBe(413);
+    const stream = new ReadableStream({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(big));
+        controller.close();
+      },
+    });
+    const streamed = await h.ingress.request("/v1/events", { method: "POST", headers: { ...bearer, "content-type": "application/json" }, body: stream, duplex: "half" } as RequestInit);
+    expect(streamed.status).toBe(413);
+    expect(count(h, "events")).toBe(0);
+  });
+
+  test("400 for malformed JSON and for invalid UTF-8", async () => {
+    const h = createHarness(authed);
+    const malformed = await h.post("/v1/events", '{"event": "completed", "data": {', bearer);
+    expect(malformed.status).toBe(400);
+    expect(((await malformed.json()) as { error: { code: string } }).error.code).toBe("invalid_json");
+    const bytes = new Uint8Array([...new TextEncoder().encode('{"event":"a","data":{"s":"'), 0xff, 0xfe, ...new TextEncoder().encode('"}}')]);
+    const invalid = await h.ingress.request("/v1/events", { method: "POST", headers: { ...bearer, "content-type": "application/json" }, body: bytes });
+    expect(invalid.status).toBe(400);
+    expect(((await invalid.json()) as { error: { message: string } }).error.message).toBe("the body is not valid UTF-8");
+  });
+
+  test("400 names each bad field", async () => {
+    const h = createHarness(authed);
+    const response = await h.post("/v1/events", { event: "bad name\r\nX-Evil: 1", data: [], id: "x".repeat(201), extra: 1 }, bearer);
+    expect(response.status).toBe(400);
+    const { error } = (await response.json()) as { error: { code: string; issues: Array<{ path: string; message: string }> } };
+    expect(error.code).toBe("invalid_body");
+    expect(error.issues).toEqual([
+      { path: "event", message: "may hold only visible ASCII characters (no spaces or line breaks)" },
+      { path: "id", message: "must be at most 200 characters" },
+      { path: "data", message: "must be a JSON object" },
+      { path: "extra", message: "unknown field" },
+    ]);
+  });
+
+  test("503 when the database cannot take the write, and nothing is stored", async () => {
+    const h = createHarness(authed);
+    h.handle.client.exec("PRAGMA busy_timeout = 50");
+    const locker = new Database(h.dbPath);
+    locker.exec("BEGIN IMMEDIATE");
+    const response = await h.post("/v1/events", { event: "completed", data: { task_type: "scrape" } }, bearer);
+    expect(response.status).toBe(503);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("storage_unavailable");
+    locker.exec("ROLLBACK");
+    locker.close();
+    expect(count(h, "events")).toBe(0);
+    expect((await h.post("/v1/events", { event: "completed", data: { task_type: "scrape" } }, bearer)).status).toBe(202);
+  });
+});
+
+describe("batch", () => {
+  test("stores every event in one transaction and answers each in order", async () => {
+    const h = createHarness(authed);
+    const response = await h.post("/v1/events/batch", { events: [
+      { event: "completed", id: "a", data: { task_type: "scrape" } },
+      { event: "started", data: {} },
+      { event: "completed", id: "a", data: { task_type: "scrape" } },
+    ] }, bearer);
+    expect(response.status).toBe(202);
+    const { results } = (await response.json()) as { results: Array<{ id: string; deliveries: unknown[]; duplicate: boolean }> };
+    expect(results.map((r) => [r.deliveries.length, r.duplicate])).toEqual([[1, false], [0, false], [1, true]]);
+    expect(results[2]!.id).toBe(results[0]!.id);
+  });
+
+  test("all or nothing: one bad item stores nothing and is named by its path", async () => {
+    const h = createHarness(authed);
+    const response = await h.post("/v1/events/batch", { events: [{ event: "completed", data: {} }, { event: "completed", data: {} }, { event: "completed", data: {} }, { event: "completed", data: "oops" }] }, bearer);
+    expect(response.status).toBe(400);
+    const { error } = (await response.json()) as { error: { issues: Array<{ path: string }> } };
+    expect(error.issues.map((i) => i.path)).toEqual(["events[3].data"]);
+    expect(count(h, "events")).toBe(0);
+  });
+
+  test("at most 1000 events", async () => {
+    const h = createHarness((db) => relayConfig(db, "http://127.0.0.1:9"));
+    const response = await h.post("/v1/events/batch", JSON.stringify({ events: Array.from({ length: 1001 }, () => ({ event: "e", data: {} })) }));
+    expect(response.status).toBe(400);
+  });
+});
+
+describe("inline webhooks obey [security]", () => {
+  const resolve = async (host: string) => (host === "rebind.example.com" ? ["127.0.0.1"] : ["93.184.216.34"]);
+
+  test("a loopback, private or plain-http URL makes the whole request 400, saying why", async () => {
+    const h = createHarness(authed, { resolve });
+    const cases: Array<[string, string]> = [
+      ["https://127.0.0.1/hook", "host 127.0.0.1 is loopback"],
+      ["https://rebind.example.com/hook", "resolves to 127.0.0.1, loopback"],
+      ["http://receiver.example.com/hook", "must use https"],
+      ["https://[::ffff:169.254.169.254]/", "link-local (cloud metadata)"],
+    ];
+    for (const [url, reason] of cases) {
+      const response = await h.post("/v1/events", { event: "completed", data: { task_type: "scrape" }, webhook: { url, events: ["completed"] } }, bearer);
+      expect(response.status).toBe(400);
+      const { error } = (await response.json()) as { error: { issues: Array<{ path: string; message: string }> } };
+      expect(error.issues[0]!.path).toBe("webhook.url");
+      expect(error.issues[0]!.message).toContain(reason);
+    }
+    expect(count(h, "events")).toBe(0);
+  });
+
+  test("a list of webhooks names the refused one by index; Spider-style flags subscribe", async () => {
+    const h = createHarness(authed, { resolve });
+    const refused = await h.post("/v1/events", { event: "on_find", data: {}, webhook: [{ url: "https://ok.example.com/h", on_find: true }, { url: "https://10.0.0.1/h", on_find: true }] }, bearer);
+    expect(((await refused.json()) as { error: { issues: Array<{ path: string }> } }).error.issues[0]!.path).toBe("webhook[1].url");
+    const accepted = await h.post("/v1/events", { event: "on_find", data: {}, webhook: { url: "https://ok.example.com/h", on_find: true } }, bearer);
+    expect(accepted.status).toBe(202);
+    expect(((await accepted.json()) as { deliveries: unknown[] }).deliveries).toHaveLength(1);
+  });
+});
+
+test("healthz answers while the process runs", async () => {
+  const h = createHarness(authed);
+  const response = await h.ingress.request("/healthz");
+  expect(response.status).toBe(200);
+});

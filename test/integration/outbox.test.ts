@@ -1,0 +1,226 @@
+// The outbox on a real SQLite file: the state machine, claims, leases, expiry, idempotency.
+import { Database } from "bun:sqlite";
+import { describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { createIdGenerator } from "../../src/core/ids.ts";
+import { openOutbox } from "../../src/outbox/outbox.ts";
+import { MIGRATIONS } from "../../src/outbox/migrations.ts";
+import * as schema from "../../src/outbox/schema.ts";
+import type { NewEvent } from "../../src/outbox/types.ts";
+import { getTableColumns } from "drizzle-orm";
+import { manualClock } from "../helpers/clock.ts";
+import { tempDir } from "../helpers/fs.ts";
+
+const DAY = 86_400_000;
+
+function setup() {
+  const path = join(tempDir(), "herald.db");
+  const clock = manualClock();
+  const { outbox, handle } = openOutbox(path, { synchronous: "full" });
+  const ids = createIdGenerator(clock);
+  const event = (destinations: string[], key?: string): NewEvent => ({
+    id: ids.event(),
+    name: "completed",
+    idempotencyKey: key,
+    timestamp: new Date(clock.now()).toISOString(),
+    data: JSON.stringify({ task_id: "t1" }),
+    receivedAt: clock.now(),
+    deliveries: destinations.map((destination) => ({ id: ids.delivery(), destination, expiresAt: clock.now() + DAY })),
+  });
+  const admitAll = { exclude: [] as string[], limit: 100, admit: () => true };
+  return { path, clock, outbox, handle, event, admitAll };
+}
+
+describe("schema", () => {
+  test("a new database is migrated, and Drizzle's columns match the tables", () => {
+    const { handle } = setup();
+    expect((handle.client.query("PRAGMA user_version").get() as { user_version: number }).user_version).toBe(MIGRATIONS.at(-1)!.version);
+    for (const [table, name] of [[schema.events, "events"], [schema.deliveries, "deliveries"], [schema.attempts, "attempts"]] as const) {
+      const inDb = (handle.client.query(`PRAGMA table_info(${name})`).all() as Array<{ name: string }>).map((c) => c.name).sort();
+      const inDrizzle = Object.values(getTableColumns(table)).map((c) => c.name).sort();
+      expect(inDrizzle).toEqual(inDb);
+    }
+  });
+
+  test("WAL, the chosen synchronous level and a busy timeout are set", () => {
+    const { handle } = setup();
+    expect(handle.client.query("PRAGMA journal_mode").get()).toEqual({ journal_mode: "wal" });
+    expect(handle.client.query("PRAGMA synchronous").get()).toEqual({ synchronous: 2 });
+    expect(handle.client.query("PRAGMA busy_timeout").get()).toEqual({ timeout: 5000 });
+  });
+
+  test("CHECK constraints refuse impossible states", () => {
+    const { handle, outbox, event } = setup();
+    const [stored] = outbox.enqueue([event(["a"])]);
+    const id = stored!.deliveries[0]!.id;
+    expect(() => handle.client.run("UPDATE deliveries SET status = 'delivered' WHERE id = ?", [id])).toThrow(/CHECK constraint failed/);
+    expect(() => handle.client.run("UPDATE deliveries SET status = 'in_flight' WHERE id = ?", [id])).toThrow(/CHECK constraint failed/);
+    expect(() => handle.client.run("UPDATE deliveries SET status = 'succeeded' WHERE id = ?", [id])).toThrow(/CHECK constraint failed/);
+  });
+
+  test("the due-row and next-due queries walk the due index without sorting", () => {
+    const { handle } = setup();
+    const plan = (query: string) => (handle.client.query(`EXPLAIN QUERY PLAN ${query}`).all(0) as Array<{ detail: string }>).map((row) => row.detail).join(" ");
+    const due = plan("SELECT id, destination FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT 100");
+    expect(due).toContain("USING INDEX deliveries_due (status=? AND next_attempt_at<?)");
+    expect(due).not.toContain("TEMP B-TREE");
+    expect(plan("SELECT min(next_attempt_at) FROM deliveries WHERE status = 'pending' AND ? = 0")).toContain("deliveries_due");
+  });
+
+  test("reopening a migrated database changes nothing", () => {
+    const { path, outbox, event } = setup();
+    outbox.enqueue([event(["a"])]);
+    outbox.close();
+    const again = openOutbox(path, { synchronous: "full" });
+    expect(again.outbox.stats().pending).toBe(1);
+    again.outbox.close();
+  });
+});
+
+describe("enqueue", () => {
+  test("the same idempotency key returns the first answer and stores nothing new", () => {
+    const { outbox, event, handle } = setup();
+    const [first] = outbox.enqueue([event(["a", "b"], "task_abc:completed")]);
+    const [again] = outbox.enqueue([event(["a", "b"], "task_abc:completed")]);
+    expect(again).toEqual({ ...first!, duplicate: true });
+    expect(handle.client.query("SELECT count(*) AS n FROM deliveries").get()).toEqual({ n: 2 });
+  });
+
+  test("duplicates inside one batch are answered like duplicates across requests", () => {
+    const { outbox, event } = setup();
+    const results = outbox.enqueue([event(["a"], "k"), event(["a"], "k"), event(["a"])]);
+    expect(results.map((r) => r.duplicate)).toEqual([false, true, false]);
+    expect(results[1]!.eventId).toBe(results[0]!.eventId);
+  });
+
+  test("a failing batch stores nothing", () => {
+    const { outbox, event, handle } = setup();
+    const good = event(["a"]);
+    const clash = { ...event(["a"]), id: good.id };
+    expect(() => outbox.enqueue([good, clash])).toThrow();
+    expect(handle.client.query("SELECT count(*) AS n FROM events").get()).toEqual({ n: 0 });
+  });
+});
+
+describe("claims and leases", () => {
+  test("two connections claiming at once never take the same row", () => {
+    const { path, outbox, event, clock } = setup();
+    outbox.enqueue(Array.from({ length: 50 }, () => event(["a"])));
+    const other = openOutbox(path, { synchronous: "full" }).outbox;
+    const taken: string[] = [];
+    for (let round = 0; round < 10; round++) {
+      for (const box of [outbox, other]) {
+        taken.push(...box.claimDue({ now: clock.now(), leaseUntil: clock.now() + 60_000, limit: 3, exclude: [], admit: () => true }).map((d) => d.id));
+      }
+    }
+    expect(taken).toHaveLength(50);
+    expect(new Set(taken).size).toBe(50);
+    other.close();
+  });
+
+  test("a claim returns the event as published and the attempt number", () => {
+    const { outbox, event, clock, admitAll } = setup();
+    outbox.enqueue([event(["a"])]);
+    const [claimed] = outbox.claimDue({ now: clock.now(), leaseUntil: clock.now() + 1, ...admitAll });
+    expect(claimed).toMatchObject({ destination: "a", attempt: 1, failedAttempts: 0, event: { event: "completed", data: { task_id: "t1" } } });
+  });
+
+  test("admit() decides per row and excluded destinations are skipped", () => {
+    const { outbox, event, clock } = setup();
+    outbox.enqueue([event(["a", "b", "c"]), event(["a", "b", "c"])]);
+    let aSlots = 1;
+    const claimed = outbox.claimDue({ now: clock.now(), leaseUntil: clock.now() + 1, limit: 100, exclude: ["c"], admit: (d) => d !== "a" || aSlots-- > 0 });
+    expect(claimed.map((d) => d.destination).sort()).toEqual(["a", "b", "b"]);
+  });
+
+  test("rows scheduled in the future are not due", () => {
+    const { outbox, event, clock, admitAll } = setup();
+    outbox.enqueue([event(["a"])]);
+    const [claimed] = outbox.claimDue({ now: clock.now(), leaseUntil: clock.now() + 1, ...admitAll });
+    outbox.settle({ deliveryId: claimed!.id, n: 1, at: clock.now(), durationMs: 3, statusCode: 500, outcome: "retryable" }, { status: "pending", at: clock.now() + 30_000, spendsAttempt: true }, clock.now());
+    expect(outbox.claimDue({ now: clock.now() + 29_999, leaseUntil: 0, ...admitAll })).toEqual([]);
+    expect(outbox.nextDueAt()).toBe(clock.now() + 30_000);
+    const [retry] = outbox.claimDue({ now: clock.now() + 30_000, leaseUntil: clock.now() + 90_000, ...admitAll });
+    expect(retry).toMatchObject({ id: claimed!.id, attempt: 2, failedAttempts: 1 });
+  });
+
+  test("leases of a dead process are rescued: all at start, expired ones later", () => {
+    const { outbox, event, clock, admitAll, handle } = setup();
+    outbox.enqueue([event(["a"]), event(["a"])]);
+    const claimed = outbox.claimDue({ now: clock.now(), leaseUntil: clock.now() + 60_000, ...admitAll });
+    expect(claimed).toHaveLength(2);
+    expect(outbox.rescueLeases(clock.now() + 59_999, { all: false })).toBe(0);
+    expect(outbox.rescueLeases(clock.now() + 60_000, { all: false })).toBe(2);
+    outbox.claimDue({ now: clock.now() + 60_000, leaseUntil: clock.now() + 999_999, ...admitAll });
+    expect(outbox.rescueLeases(clock.now(), { all: true })).toBe(2);
+    const rows = handle.client.query("SELECT status, attempts FROM deliveries").all();
+    expect(rows).toEqual([{ status: "pending", attempts: 0 }, { status: "pending", attempts: 0 }]);
+  });
+
+  test("ordered heads: only the oldest unfinished delivery, and only when it is due", () => {
+    const { outbox, event, clock } = setup();
+    const [first] = outbox.enqueue([event(["o"])]);
+    clock.advance(1);
+    outbox.enqueue([event(["o"])]);
+    const head = outbox.claimHead("o", clock.now(), clock.now() + 60_000);
+    expect(head!.id).toBe(first!.deliveries[0]!.id);
+    expect(outbox.claimHead("o", clock.now(), clock.now() + 60_000)).toBeUndefined();
+    outbox.settle({ deliveryId: head!.id, n: 1, at: clock.now(), durationMs: 1, statusCode: 503, outcome: "retryable" }, { status: "pending", at: clock.now() + 5_000, spendsAttempt: true }, clock.now());
+    expect(outbox.claimHead("o", clock.now() + 4_999, 0)).toBeUndefined();
+    expect(outbox.claimHead("o", clock.now() + 5_000, clock.now() + 60_000)!.id).toBe(head!.id);
+  });
+});
+
+describe("settling, expiry and pruning", () => {
+  test("an attempt and the delivery's new state are written together", () => {
+    const { outbox, event, clock, admitAll, handle } = setup();
+    outbox.enqueue([event(["a"])]);
+    const [claimed] = outbox.claimDue({ now: clock.now(), leaseUntil: clock.now() + 1, ...admitAll });
+    outbox.settle({ deliveryId: claimed!.id, n: 1, at: clock.now(), durationMs: 12, statusCode: 400, response: "bad", error: "HTTP 400: bad", outcome: "permanent" }, { status: "failed", reason: "HTTP 400: bad" }, clock.now());
+    expect(handle.client.query("SELECT status, attempts, failed_attempts, last_error, finished_at, lease_until FROM deliveries").get()).toEqual({
+      status: "failed",
+      attempts: 1,
+      failed_attempts: 0,
+      last_error: "HTTP 400: bad",
+      finished_at: clock.now(),
+      lease_until: null,
+    });
+    expect(handle.client.query("SELECT n, status_code, response, outcome FROM attempts").all()).toEqual([{ n: 1, status_code: 400, response: "bad", outcome: "permanent" }]);
+  });
+
+  test("pending deliveries past max_age expire without another attempt", () => {
+    const { outbox, event, clock, admitAll } = setup();
+    outbox.enqueue([event(["a"])]);
+    const [claimed] = outbox.claimDue({ now: clock.now(), leaseUntil: clock.now() + 1, ...admitAll });
+    // The last retry was capped at the expiry instant by the retry policy.
+    outbox.settle({ deliveryId: claimed!.id, n: 1, at: clock.now(), durationMs: 1, statusCode: 500, outcome: "retryable" }, { status: "pending", at: claimed!.expiresAt, spendsAttempt: true }, clock.now());
+    expect(outbox.expireDue(claimed!.expiresAt - 1)).toEqual([]);
+    expect(outbox.expireDue(claimed!.expiresAt)).toEqual([{ id: claimed!.id, destination: "a" }]);
+    expect(outbox.claimDue({ now: claimed!.expiresAt, leaseUntil: 0, ...admitAll })).toEqual([]);
+  });
+
+  test("pruning removes finished rows past retention and keeps the rest", () => {
+    const { outbox, event, clock, admitAll, handle } = setup();
+    outbox.enqueue([event(["a"]), event(["long"])]);
+    const claimed = outbox.claimDue({ now: clock.now(), leaseUntil: clock.now() + 1, ...admitAll });
+    for (const d of claimed) outbox.settle({ deliveryId: d.id, n: 1, at: clock.now(), durationMs: 1, statusCode: 200, outcome: "succeeded" }, { status: "succeeded" }, clock.now());
+    outbox.enqueue([event(["a"], "still-pending")]);
+    const later = clock.now() + 8 * DAY;
+    expect(outbox.prune({ before: later - 7 * DAY, byDestination: { long: later - 30 * DAY } })).toEqual({ deliveries: 1, events: 1 });
+    expect(handle.client.query("SELECT destination, status FROM deliveries ORDER BY destination").all()).toEqual([
+      { destination: "a", status: "pending" },
+      { destination: "long", status: "succeeded" },
+    ]);
+  });
+});
+
+test("a database held by another writer makes writes fail fast with a storage fault", () => {
+  const { path, outbox, event, handle } = setup();
+  handle.client.exec("PRAGMA busy_timeout = 50");
+  const locker = new Database(path);
+  locker.exec("BEGIN IMMEDIATE");
+  expect(() => outbox.enqueue([event(["a"])])).toThrow(/locked|busy/i);
+  locker.exec("ROLLBACK");
+  locker.close();
+  expect(outbox.enqueue([event(["a"])])[0]!.duplicate).toBe(false);
+});

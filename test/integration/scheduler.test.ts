@@ -1,0 +1,189 @@
+// The scheduler against a real receiver on port 0, with time moved by hand.
+import { afterEach, describe, expect, test } from "bun:test";
+import { relayConfig } from "../helpers/config.ts";
+import { createHarness } from "../helpers/harness.ts";
+import { startReceiver, statusSequence, type Receiver } from "../helpers/receiver.ts";
+
+let receiver: Receiver;
+afterEach(() => receiver?.stop());
+
+async function publish(h: ReturnType<typeof createHarness>, body: Record<string, unknown> = {}) {
+  const response = await h.post("/v1/events", { event: "completed", data: { task_id: "task_abc123", status: "success" }, ...body });
+  expect(response.status).toBe(202);
+  return (await response.json()) as { id: string; deliveries: Array<{ id: string; destination: string }> };
+}
+
+describe("delivery outcomes", () => {
+  test("500, 500, 200: three attempts on the backoff schedule, one delivery id", async () => {
+    receiver = startReceiver(statusSequence(500, 500, 200));
+    const h = createHarness((db) => relayConfig(db, receiver.url, `[delivery]\nbackoff = ["30s", "5m"]`));
+    const { id: eventId, deliveries } = await publish(h);
+    const deliveryId = deliveries[0]!.id;
+
+    await h.tickAndSettle();
+    expect(h.deliveryRow(deliveryId)).toMatchObject({ status: "pending", attempts: 1, failed_attempts: 1, next_attempt_at: h.clock.now() + 30_000 });
+    h.clock.advance(29_999);
+    expect((await h.tickAndSettle()).claimed).toBe(0);
+    h.clock.advance(1);
+    await h.tickAndSettle();
+    expect(h.deliveryRow(deliveryId)).toMatchObject({ status: "pending", attempts: 2, next_attempt_at: h.clock.now() + 300_000 });
+    h.clock.advance(300_000);
+    await h.tickAndSettle();
+
+    expect(h.deliveryRow(deliveryId)).toMatchObject({ status: "succeeded", attempts: 3, failed_attempts: 2, last_status_code: 200 });
+    expect(receiver.requests).toHaveLength(3);
+    expect(receiver.requests.map((r) => r.headers["x-herald-delivery"])).toEqual([deliveryId, deliveryId, deliveryId]);
+    expect(receiver.requests.map((r) => r.headers["x-herald-attempt"])).toEqual(["1", "2", "3"]);
+    expect(receiver.requests[0]!.headers["x-herald-event-id"]).toBe(eventId);
+    expect(receiver.requests[0]!.headers["x-herald-event"]).toBe("completed");
+  });
+
+  test("a 400 is one attempt and the delivery is failed, with the answer recorded", async () => {
+    receiver = startReceiver(() => new Response("missing field task_id", { status: 400 }));
+    const h = createHarness((db) => relayConfig(db, receiver.url));
+    const { deliveries } = await publish(h);
+    await h.tickAndSettle();
+    h.clock.advance(86_400_000);
+    await h.tickAndSettle();
+    expect(receiver.requests).toHaveLength(1);
+    expect(h.deliveryRow(deliveries[0]!.id)).toMatchObject({ status: "failed", attempts: 1, last_error: "HTTP 400: missing field task_id" });
+    expect(h.handle.client.query("SELECT response FROM attempts").get()).toEqual({ response: "missing field task_id" });
+  });
+
+  test("after max_attempts failures the delivery is failed", async () => {
+    receiver = startReceiver(statusSequence(503));
+    const h = createHarness((db) => relayConfig(db, receiver.url, "", `max_attempts = 3\nbackoff = ["1s"]`));
+    const { deliveries } = await publish(h);
+    for (let i = 0; i < 5; i++) {
+      await h.tickAndSettle();
+      h.clock.advance(1_000);
+    }
+    expect(receiver.requests).toHaveLength(3);
+    expect(h.deliveryRow(deliveries[0]!.id)).toMatchObject({ status: "failed", attempts: 3, last_error: "gave up after 3 attempts: HTTP 503: status 503" });
+  });
+
+  test("Retry-After stretches the wait", async () => {
+    receiver = startReceiver((_, i) => (i === 0 ? new Response("busy", { status: 503, headers: { "Retry-After": "600" } }) : new Response("ok")));
+    const h = createHarness((db) => relayConfig(db, receiver.url));
+    const { deliveries } = await publish(h);
+    await h.tickAndSettle();
+    expect(h.deliveryRow(deliveries[0]!.id).next_attempt_at).toBe(h.clock.now() + 600_000);
+  });
+
+  test("a delivery not finished within max_age expires with no further attempt", async () => {
+    receiver = startReceiver(statusSequence(500));
+    const h = createHarness((db) => relayConfig(db, receiver.url, `[delivery]\nmax_age = "1h"\nbackoff = ["45m"]\nmax_attempts = 10`));
+    const { deliveries } = await publish(h);
+    await h.tickAndSettle(); // attempt 1 at t0, next at t0+45m
+    h.clock.advance(45 * 60_000);
+    await h.tickAndSettle(); // attempt 2; the next wait would pass max_age, so it is set at t0+1h
+    h.clock.advance(15 * 60_000);
+    const result = await h.tickAndSettle();
+    expect(result).toMatchObject({ expired: 1, claimed: 0 });
+    expect(receiver.requests).toHaveLength(2);
+    expect(h.deliveryRow(deliveries[0]!.id)).toMatchObject({ status: "expired", attempts: 2 });
+    expect(h.logs.some((l) => l.msg === "delivery.expired" && l.delivery === deliveries[0]!.id)).toBe(true);
+  });
+
+  test("redirects are not followed", async () => {
+    const elsewhere = startReceiver();
+    receiver = startReceiver(() => new Response(null, { status: 302, headers: { Location: `${elsewhere.url}/stolen` } }));
+    const h = createHarness((db) => relayConfig(db, receiver.url));
+    const { deliveries } = await publish(h);
+    await h.tickAndSettle();
+    expect(elsewhere.requests).toHaveLength(0);
+    expect(h.deliveryRow(deliveries[0]!.id)).toMatchObject({ status: "pending", last_status_code: 302 });
+    elsewhere.stop();
+  });
+});
+
+describe("what a custom receiver gets", () => {
+  test("the exact body, headers and a signature that verifies over the raw bytes", async () => {
+    receiver = startReceiver();
+    const h = createHarness((db) => relayConfig(db, receiver.url, "", `secret = "s3cret"\nheaders = { "X-Team" = "data" }`));
+    await publish(h, { timestamp: "2026-03-09T12:00:00Z", data: { task_id: "task_abc123", credits_used: 5 } });
+    await h.tickAndSettle();
+    const [request] = receiver.requests;
+    expect(request!.body).toBe('{"event":"completed","timestamp":"2026-03-09T12:00:00.000Z","data":{"task_id":"task_abc123","credits_used":5}}');
+    expect(request!.headers["content-type"]).toBe("application/json");
+    expect(request!.headers["user-agent"]).toMatch(/^herald\/\d+\.\d+\.\d+/);
+    expect(request!.headers["x-team"]).toBe("data");
+    const expected = new Bun.CryptoHasher("sha256", "s3cret").update(request!.body).digest("hex");
+    expect(request!.headers["x-herald-signature"]).toBe(`sha256=${expected}`);
+  });
+});
+
+describe("concurrency and pacing", () => {
+  test("no more than `concurrency` requests are in flight per destination", async () => {
+    let open = 0;
+    let peak = 0;
+    receiver = startReceiver(async () => {
+      peak = Math.max(peak, ++open);
+      await Bun.sleep(20);
+      open--;
+      return new Response("ok");
+    });
+    const h = createHarness((db) => relayConfig(db, receiver.url, "", "concurrency = 3"));
+    await h.post("/v1/events/batch", { events: Array.from({ length: 10 }, (_, i) => ({ event: "completed", data: { n: i } })) });
+    while (receiver.requests.length < 10) await h.tickAndSettle();
+    expect(peak).toBe(3);
+  });
+
+  test("rate_limit holds: 5/2s lets five through, then the sixth waits two seconds", async () => {
+    receiver = startReceiver();
+    const h = createHarness((db) => relayConfig(db, receiver.url, "", `rate_limit = "5/2s"`));
+    await h.post("/v1/events/batch", { events: Array.from({ length: 8 }, (_, i) => ({ event: "completed", data: { n: i } })) });
+    const first = await h.tickAndSettle();
+    expect(first.claimed).toBe(5);
+    h.clock.advance(1_999);
+    expect((await h.tickAndSettle()).claimed).toBe(0);
+    h.clock.advance(1);
+    expect((await h.tickAndSettle()).claimed).toBe(3);
+  });
+
+  test("ordered destinations deliver strictly in arrival order, through retries", async () => {
+    const failFirstOnce = new Set<string>();
+    receiver = startReceiver((request) => {
+      const n = JSON.parse(request.body).data.n as number;
+      if (n === 0 && !failFirstOnce.has("done")) {
+        failFirstOnce.add("done");
+        return new Response("later", { status: 503 });
+      }
+      return new Response("ok");
+    });
+    const h = createHarness((db) => relayConfig(db, receiver.url, "", `ordered = true\nbackoff = ["10s"]`));
+    await h.post("/v1/events/batch", { events: Array.from({ length: 4 }, (_, i) => ({ event: "completed", data: { n: i } })) });
+    for (let i = 0; i < 8; i++) {
+      await h.tickAndSettle();
+      h.clock.advance(10_000);
+    }
+    expect(receiver.requests.map((r) => JSON.parse(r.body).data.n)).toEqual([0, 0, 1, 2, 3]);
+  });
+});
+
+describe("inline webhooks", () => {
+  test("a producer's webhook gets the event it subscribed to, signed with its secret", async () => {
+    receiver = startReceiver();
+    const h = createHarness((db) => relayConfig(db, receiver.url));
+    h.setConfig(relayConfig(h.dbPath, "http://127.0.0.1:9/unused")); // the route's destination is elsewhere
+    const response = await h.post("/v1/events", {
+      event: "completed",
+      data: { task_id: "t1" },
+      webhook: { url: `${receiver.url}/inline`, type: "custom", events: ["completed", "failed"], secret: "your-secret-key" },
+    });
+    const answer = (await response.json()) as { deliveries: Array<{ destination: string }> };
+    expect(answer.deliveries.map((d) => d.destination)).toEqual(["recv", expect.stringMatching(/^inline:127\.0\.0\.1:\d+#[0-9a-f]{8}$/)]);
+    await h.tickAndSettle();
+    const inline = receiver.requests.find((r) => r.path === "/inline")!;
+    const expected = new Bun.CryptoHasher("sha256", "your-secret-key").update(inline.body).digest("hex");
+    expect(inline.headers["x-herald-signature"]).toBe(`sha256=${expected}`);
+  });
+
+  test("an event the webhook did not subscribe to is not sent to it", async () => {
+    receiver = startReceiver();
+    const h = createHarness((db) => relayConfig(db, receiver.url));
+    const response = await h.post("/v1/events", { event: "started", data: {}, webhook: { url: `${receiver.url}/inline`, events: ["completed"] } });
+    const answer = (await response.json()) as { deliveries: Array<{ destination: string }> };
+    expect(answer.deliveries.map((d) => d.destination)).toEqual(["recv"]);
+  });
+});

@@ -1,0 +1,59 @@
+import { describe, expect, test } from "bun:test";
+import { classify, parseRetryAfter } from "../../src/delivery/classify.ts";
+import type { SendResult } from "../../src/delivery/sender.ts";
+
+const now = Date.UTC(2026, 2, 9, 12, 0, 0);
+const response = (status: number, headers: Record<string, string> = {}, body = ""): SendResult => ({ kind: "response", status, headers: new Headers(headers), body, durationMs: 5 });
+
+describe("classify", () => {
+  test("2xx succeeds", () => {
+    for (const status of [200, 201, 202, 204]) expect(classify(response(status), "custom", now).outcome.kind).toBe("succeeded");
+  });
+
+  test("408, 425, 429, 5xx and 3xx are retried", () => {
+    for (const status of [408, 425, 429, 500, 502, 503, 504, 301, 302, 307]) {
+      expect(classify(response(status), "custom", now).outcome.kind).toBe("retryable");
+    }
+    const redirect = classify(response(302, { location: "https://elsewhere.example" }), "custom", now).outcome;
+    expect(redirect.kind === "retryable" && redirect.reason).toContain("redirects are not followed");
+  });
+
+  test("other 4xx fail at once", () => {
+    for (const status of [400, 401, 403, 404, 410, 413, 422]) expect(classify(response(status), "custom", now).outcome.kind).toBe("permanent");
+  });
+
+  test("timeouts and network errors are retried; a refused address is final", () => {
+    expect(classify({ kind: "error", error: "timeout", message: "t", durationMs: 1 }, "custom", now).outcome.kind).toBe("retryable");
+    expect(classify({ kind: "error", error: "network", message: "ECONNRESET", durationMs: 1 }, "custom", now).outcome.kind).toBe("retryable");
+    expect(classify({ kind: "error", error: "refused", message: "loopback", durationMs: 0 }, "custom", now).outcome.kind).toBe("permanent");
+  });
+
+  test("Retry-After in seconds or as an HTTP date", () => {
+    expect(parseRetryAfter("120", now)).toBe(120_000);
+    expect(parseRetryAfter(new Date(now + 90_000).toUTCString(), now)).toBe(90_000);
+    expect(parseRetryAfter("soon", now)).toBeUndefined();
+    const outcome = classify(response(503, { "retry-after": "60" }), "custom", now).outcome;
+    expect(outcome).toEqual({ kind: "retryable", reason: "HTTP 503", retryAfterMs: 60_000 });
+  });
+
+  test("a Discord 429 waits the JSON retry_after and spends no attempt", () => {
+    const result = classify(response(429, { "retry-after": "9" }, JSON.stringify({ retry_after: 1.25, global: false })), "discord", now);
+    expect(result.outcome).toEqual({ kind: "rate_limited", reason: "HTTP 429: rate limited by discord", waitMs: 1_250 });
+  });
+
+  test("a Slack 429 waits Retry-After", () => {
+    expect(classify(response(429, { "retry-after": "3" }, "rate_limited"), "slack", now).outcome).toEqual({ kind: "rate_limited", reason: "HTTP 429: rate limited by slack", waitMs: 3_000 });
+  });
+
+  test("Discord's empty bucket pauses the destination", () => {
+    const result = classify(response(200, { "x-ratelimit-remaining": "0", "x-ratelimit-reset-after": "0.75" }), "discord", now);
+    expect(result).toEqual({ outcome: { kind: "succeeded" }, pauseMs: 750 });
+  });
+
+  test("platform reasons are kept: Discord codes, Slack bodies", () => {
+    const discord = classify(response(404, {}, JSON.stringify({ message: "Unknown Webhook", code: 10015 })), "discord", now).outcome;
+    expect(discord).toEqual({ kind: "permanent", reason: "HTTP 404: Discord error 10015 (Unknown Webhook)" });
+    const slack = classify(response(410, {}, "channel_is_archived"), "slack", now).outcome;
+    expect(slack).toEqual({ kind: "permanent", reason: "HTTP 410: channel_is_archived" });
+  });
+});

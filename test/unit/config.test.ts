@@ -1,0 +1,123 @@
+import { describe, expect, test } from "bun:test";
+import { formatProblems, parseConfigText } from "../../src/config/load.ts";
+
+function problems(toml: string, env: Record<string, string> = {}): string[] {
+  const result = parseConfigText(toml, "herald.toml", env);
+  if (result.ok) throw new Error("expected the config to be invalid");
+  return formatProblems(result.problems).split("\n");
+}
+
+describe("config defaults", () => {
+  test("an empty file gives the documented defaults", () => {
+    const result = parseConfigText("", "herald.toml", {});
+    if (!result.ok) throw new Error(formatProblems(result.problems));
+    const { config } = result;
+    expect(config.server).toEqual({ host: "127.0.0.1", port: 8787, maxBodyBytes: 1_048_576, shutdownGraceMs: 10_000 });
+    expect(config.storage).toEqual({ path: "./data/herald.db", synchronous: "full" });
+    expect(config.defaults).toEqual({
+      timeoutMs: 5_000,
+      maxAttempts: 5,
+      backoffMs: [30_000, 300_000, 3_600_000, 21_600_000],
+      jitter: 0.2,
+      maxAgeMs: 86_400_000,
+      concurrency: 16,
+      retentionMs: 604_800_000,
+    });
+    expect(config.security).toEqual({ allowHttp: false, allowPrivateNetworks: false, allowedHosts: [] });
+  });
+
+  test("a destination inherits [delivery] and overrides single keys", () => {
+    const result = parseConfigText(
+      `[delivery]\ntimeout = "2s"\n[[destinations]]\nname = "b"\nurl = "https://b.example.com/h"\nsecret = "x"\nmax_attempts = 8\n`,
+      "herald.toml",
+      {},
+    );
+    if (!result.ok) throw new Error(formatProblems(result.problems));
+    const b = result.config.destinations.get("b")!;
+    expect(b.policy.maxAttempts).toBe(8);
+    expect(b.policy.timeoutMs).toBe(2_000);
+    expect(b.signature).toBe("sha256");
+    expect(b.type).toBe("custom");
+  });
+
+  test("types are detected from the URL; discordapp.com is rewritten", () => {
+    const result = parseConfigText(
+      `[[destinations]]\nname = "d"\nurl = "https://discordapp.com/api/webhooks/1/abc"\n[[destinations]]\nname = "s"\nurl = "https://hooks.slack.com/services/T/B/X"\n`,
+      "herald.toml",
+      {},
+    );
+    if (!result.ok) throw new Error(formatProblems(result.problems));
+    expect(result.config.destinations.get("d")).toMatchObject({ type: "discord", url: "https://discord.com/api/webhooks/1/abc" });
+    expect(result.config.destinations.get("s")!.type).toBe("slack");
+  });
+
+  test("${VAR} expands from the environment; $${ is a literal", () => {
+    const result = parseConfigText(`[[destinations]]\nname = "d"\nurl = "\${HOOK}"\nheaders = { "X-Note" = "$\${literal}" }\n`, "herald.toml", { HOOK: "https://x.example.com/h" });
+    if (!result.ok) throw new Error(formatProblems(result.problems));
+    expect(result.config.destinations.get("d")!.url).toBe("https://x.example.com/h");
+    expect(result.config.destinations.get("d")!.headers["X-Note"]).toBe("${literal}");
+  });
+});
+
+describe("config errors name their key path", () => {
+  test("unknown keys, at any depth", () => {
+    expect(problems(`[server]\nlisten = "127.0.0.1:1"\nlistn = "x"\n`)).toEqual(["server.listn: unknown key"]);
+    expect(problems(`[[destinations]]\nname = "a"\nurl = "https://a.example.com"\nsecrt = "x"\n`)).toEqual(["destinations[0].secrt: unknown key"]);
+  });
+
+  test("a missing environment variable is named", () => {
+    expect(problems(`[auth]\npublish_tokens = ["\${HERALD_PUBLISH_TOKEN}"]\n`)).toContain("auth.publish_tokens[0]: environment variable HERALD_PUBLISH_TOKEN is not set");
+  });
+
+  test("bad values say what is wrong", () => {
+    expect(problems(`[delivery]\ntimeout = "5 parsecs"\n`)).toEqual([`delivery.timeout: "5 parsecs" is not a duration (use e.g. "250ms", "5s", "10m", "2h", "7d")`]);
+    expect(problems(`[server]\nlisten = "8787"\n`)[0]).toStartWith("server.listen: ");
+    expect(problems(`[delivery]\nmax_attempts = 0\n`)[0]).toStartWith("delivery.max_attempts: ");
+  });
+
+  test("cross-key problems: unknown route targets, duplicate names, no auth off loopback", () => {
+    const found = problems(`
+[server]
+listen = "0.0.0.0:8787"
+[[destinations]]
+name = "a"
+url = "https://a.example.com/h"
+[[destinations]]
+name = "a"
+url = "https://b.example.com/h"
+[[routes]]
+name = "r"
+events = ["*"]
+to = ["a", "nope"]
+`);
+    expect(found).toContain(`destinations[1].name: "a" is already used by another destination`);
+    expect(found).toContain(`routes[0].to[1]: unknown destination "nope"`);
+    expect(found.some((line) => line.startsWith("auth.publish_tokens: is empty"))).toBe(true);
+  });
+
+  test("https is required unless allow_http; private addresses are refused", () => {
+    expect(problems(`[[destinations]]\nname = "a"\nurl = "http://a.example.com/h"\n`)).toEqual(["destinations[0].url: must use https (set security.allow_http = true to allow http)"]);
+    expect(problems(`[[destinations]]\nname = "a"\nurl = "https://169.254.169.254/latest"\n`)[0]).toContain("link-local (cloud metadata)");
+  });
+
+  test("signing mistakes: a scheme without a secret, a secret on discord, Herald's own headers", () => {
+    expect(problems(`[[destinations]]\nname = "a"\nurl = "https://a.example.com"\nsignature = "standard"\n`)).toEqual([`destinations[0].signature: "standard" needs a secret`]);
+    expect(problems(`[[destinations]]\nname = "d"\nurl = "https://discord.com/api/webhooks/1/x"\nsecret = "s"\n`)[0]).toStartWith("destinations[0].secret: discord destinations are not signed");
+    expect(problems(`[[destinations]]\nname = "a"\nurl = "https://a.example.com"\nheaders = { "X-Herald-Delivery" = "x" }\n`)).toEqual([`destinations[0].headers."X-Herald-Delivery": is set by Herald and cannot be overridden`]);
+  });
+
+  test("header injection through config headers is refused", () => {
+    expect(problems(`[[destinations]]\nname = "a"\nurl = "https://a.example.com"\nheaders = { "X-A" = "v\\r\\nX-Evil: 1" }\n`)[0]).toContain("no line breaks");
+  });
+
+  test("no error repeats a secret or a webhook URL", () => {
+    const url = "https://discord.com/api/webhooks/123/SECRET-TOKEN";
+    const found = problems(`[[destinations]]\nname = "d"\nurl = "\${HOOK}"\nsecret = "\${S}"\ntimeout = "nope"\n`, { HOOK: url, S: "TOPSECRET" }).join("\n");
+    expect(found).not.toContain("SECRET-TOKEN");
+    expect(found).not.toContain("TOPSECRET");
+  });
+
+  test("TOML syntax errors give the line", () => {
+    expect(problems(`[server\nlisten = 1`)[0]).toMatch(/^\(config\): TOML syntax error at line 1/);
+  });
+});

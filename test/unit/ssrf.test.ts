@@ -1,0 +1,72 @@
+import { describe, expect, test } from "bun:test";
+import { nonPublicReason, parseIp } from "../../src/core/addresses.ts";
+import { checkUrl, type SecurityPolicy } from "../../src/core/url-policy.ts";
+import { guardUrl } from "../../src/delivery/ssrf-guard.ts";
+
+const strict: SecurityPolicy = { allowHttp: false, allowPrivateNetworks: false, allowedHosts: [] };
+const reasonFor = (ip: string) => nonPublicReason(parseIp(ip)!);
+
+describe("non-public addresses", () => {
+  test("every listed IPv4 range is refused; public addresses pass", () => {
+    for (const ip of ["0.0.0.0", "10.1.2.3", "100.64.0.1", "127.0.0.1", "169.254.169.254", "172.16.0.1", "172.31.255.255", "192.0.0.8", "192.0.2.1", "192.168.1.1", "198.18.0.1", "198.51.100.7", "203.0.113.9", "224.0.0.1", "255.255.255.255"]) {
+      expect(reasonFor(ip)).toBeDefined();
+    }
+    for (const ip of ["8.8.8.8", "1.1.1.1", "172.32.0.1", "100.128.0.1"]) expect(reasonFor(ip)).toBeUndefined();
+  });
+
+  test("IPv6 ranges, and IPv6 forms that embed IPv4", () => {
+    for (const ip of ["::", "::1", "fc00::1", "fd12:3456::1", "fe80::1", "ff02::1", "2001:db8::1", "::ffff:127.0.0.1", "::ffff:7f00:1", "64:ff9b::a9fe:a9fe", "2002:7f00:0001::1", "2002:a9fe:a9fe::"]) {
+      expect(reasonFor(ip)).toBeDefined();
+    }
+    for (const ip of ["2606:4700::1111", "::ffff:8.8.8.8", "64:ff9b::808:808"]) expect(reasonFor(ip)).toBeUndefined();
+  });
+});
+
+describe("URL checks", () => {
+  test("decimal, hex and octal IPv4 spellings are normalised and refused", () => {
+    for (const url of ["https://2130706433/", "https://0x7f.1/", "https://0177.0.0.1/", "https://127.1/", "https://[::ffff:127.0.0.1]/", "https://[::1]/"]) {
+      const verdict = checkUrl(url, strict);
+      expect(verdict.ok).toBe(false);
+    }
+  });
+
+  test("localhost names, userinfo and odd schemes are refused", () => {
+    expect(checkUrl("https://localhost./x", strict)).toEqual({ ok: false, reason: "host localhost is loopback, a non-public address (see security.allow_private_networks)" });
+    expect(checkUrl("https://api.localhost/x", strict).ok).toBe(false);
+    expect(checkUrl("https://user:pw@example.com/", strict).ok).toBe(false);
+    expect(checkUrl("ftp://example.com/", strict).ok).toBe(false);
+    expect(checkUrl("file:///etc/passwd", strict).ok).toBe(false);
+    expect(checkUrl("http://example.com/", strict).ok).toBe(false);
+    expect(checkUrl("http://example.com/", { ...strict, allowHttp: true }).ok).toBe(true);
+  });
+
+  test("allowed_hosts exempts names and CIDRs", () => {
+    expect(checkUrl("https://10.1.2.3/", { ...strict, allowedHosts: ["10.1.0.0/16"] }).ok).toBe(true);
+    expect(checkUrl("https://10.2.2.3/", { ...strict, allowedHosts: ["10.1.0.0/16"] }).ok).toBe(false);
+    expect(checkUrl("https://localhost/", { ...strict, allowedHosts: ["localhost"] }).ok).toBe(true);
+  });
+});
+
+describe("after DNS resolution", () => {
+  const resolver = (answers: Record<string, string[]>) => async (host: string) => {
+    if (!answers[host]) throw Object.assign(new Error("not found"), { code: "ENOTFOUND" });
+    return answers[host]!;
+  };
+
+  test("a name that resolves to loopback or metadata is refused, naming the address", async () => {
+    const resolve = resolver({ "evil.example.com": ["93.184.216.34", "127.0.0.1"], "meta.example.com": ["169.254.169.254"] });
+    expect(await guardUrl("https://evil.example.com/h", strict, resolve)).toEqual({ ok: false, reason: "host evil.example.com resolves to 127.0.0.1, loopback, a non-public address (see security.allow_private_networks)" });
+    expect((await guardUrl("https://meta.example.com/h", strict, resolve)).ok).toBe(false);
+  });
+
+  test("a public name passes; an unknown one is refused with the lookup error", async () => {
+    const resolve = resolver({ "ok.example.com": ["93.184.216.34", "2606:2800:220:1::1"] });
+    expect(await guardUrl("https://ok.example.com/h", strict, resolve)).toEqual({ ok: true });
+    expect(await guardUrl("https://missing.example.com/h", strict, resolve)).toEqual({ ok: false, reason: "host missing.example.com does not resolve (ENOTFOUND)" });
+  });
+
+  test("a CIDR in allowed_hosts lets a resolved private address through", async () => {
+    const resolve = resolver({ "hooks.internal": ["10.1.0.5"] });
+    expect(await guardUrl("https://hooks.internal/h", { ...strict, allowedHosts: ["10.1.0.0/16"] }, resolve)).toEqual({ ok: true });
+  });
+});
