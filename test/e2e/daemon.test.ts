@@ -60,6 +60,16 @@ describe("delivery through the daemon", () => {
     expect(readDeliveries(config.db)).toMatchObject([{ status: "failed", attempts: 1 }]);
   });
 
+  test("healthz and readyz answer 200 on a running daemon", async () => {
+    receiver = startReceiver();
+    const config = writeConfig(relay(receiver.url));
+    daemon = await startDaemon(config.path);
+    expect((await fetch(`${daemon.url}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${daemon.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: "ready" });
+  });
+
   test("the first attempt starts right after the 202, without a polling delay", async () => {
     receiver = startReceiver();
     const config = writeConfig(relay(receiver.url));
