@@ -70,7 +70,8 @@ describe("publish", () => {
 describe("errors", () => {
   test("401 without or with a wrong token", async () => {
     const h = createHarness(authed);
-    for (const headers of [{}, { authorization: "Bearer wrong-token-wrong-token" }, { authorization: TOKEN }]) {
+    const attempts: Array<Record<string, string>> = [{}, { authorization: "Bearer wrong-token-wrong-token" }, { authorization: TOKEN }];
+    for (const headers of attempts) {
       const response = await h.post("/v1/events", { event: "completed", data: {} }, headers);
       expect(response.status).toBe(401);
       expect(((await response.json()) as { error: { code: string } }).error.code).toBe("unauthorized");
