@@ -37,5 +37,3 @@ export function createLogger({ level, clock, sensitive, write = (line) => proces
     error: (msg, fields) => emit("error", msg, fields),
   };
 }
-
-export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };

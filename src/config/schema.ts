@@ -57,7 +57,7 @@ const destination = z.strictObject({
   headers: z.record(headerNameField(), headerValueField()).default({}),
   rate_limit: rateField().optional(),
   ordered: z.boolean().default(false),
-  // Discord and Slack presentation (see README "Discord and Slack").
+  // Discord and Slack presentation (documented in config.example.toml).
   username: z.string().min(1, "must not be empty").max(80).optional(),
   avatar_url: z.url({ protocol: /^https$/, error: "must be an https URL" }).optional(),
   results_url: z.string().regex(/^https?:\/\//, "must start with https:// (placeholders like {data.task_id} allowed)").optional(),

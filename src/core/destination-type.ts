@@ -12,6 +12,17 @@ function parse(url: string): URL | undefined {
   }
 }
 
+/**
+ * The platform a host belongs to, for pacing an inline destination before its row (and so its
+ * full URL) is read: Discord and Slack hosts get those platforms' rate limits.
+ */
+export function platformOfHost(host: string): DestinationType {
+  const hostname = host.replace(/:\d+$/, "").toLowerCase();
+  if (DISCORD_HOSTS.has(hostname)) return "discord";
+  if (hostname === "hooks.slack.com") return "slack";
+  return "custom";
+}
+
 export function isDiscordWebhookUrl(url: string): boolean {
   const parsed = parse(url);
   return !!parsed && DISCORD_HOSTS.has(parsed.hostname) && /^\/api\/(v\d+\/)?webhooks\//.test(parsed.pathname);

@@ -11,6 +11,11 @@ export function inlineDestinationName(url: string): string {
   return `inline:${new URL(url).host}#${digest}`;
 }
 
+/** The host part of an inline destination's name ("inline:discord.com#ab12cd34" -> "discord.com"). */
+export function inlineHost(name: string): string {
+  return name.startsWith("inline:") ? (name.slice("inline:".length).split("#")[0] ?? "") : "";
+}
+
 export function inlineDestination(target: InlineTarget, defaults: DeliveryPolicy): Destination {
   const url = canonicalWebhookUrl(target.url);
   const secrets = target.type === "custom" && target.secret ? [target.secret] : [];

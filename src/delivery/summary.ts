@@ -129,7 +129,7 @@ function pick(data: Record<string, unknown>, fields: Array<[string, string]>): S
     .map(([key, label]) => ({ name: label, value: show(data[key]), inline: key !== "error" && key !== "url" }));
 }
 
-/** Top-level scalar fields of an unknown shape, then a note of what was left out. */
+/** Top-level scalar fields of an unknown shape (objects and lists are skipped), at most 25. */
 function genericFields(data: Record<string, unknown>): SummaryField[] {
   const fields: SummaryField[] = [];
   for (const [key, value] of Object.entries(data)) {

@@ -2,7 +2,7 @@
 // implementation is createSqliteOutbox(); a PostgreSQL one would implement the same shape.
 
 import type { NextStep } from "../core/retry-policy.ts";
-import type { DeliveryStatus, EventEnvelope, InlineTarget } from "../core/types.ts";
+import type { EventEnvelope, InlineTarget } from "../core/types.ts";
 
 export interface NewDelivery {
   id: string;
@@ -98,5 +98,3 @@ export interface Outbox {
   checkpoint(): void;
   close(): void;
 }
-
-export type { DeliveryStatus };

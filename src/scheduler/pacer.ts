@@ -79,7 +79,6 @@ export function createPacer() {
       }
       return earliest;
     },
-    inFlight: (name: string) => lanes.get(name)?.inFlight ?? 0,
     totalInFlight: () => [...lanes.values()].reduce((sum, l) => sum + l.inFlight, 0),
   };
 }

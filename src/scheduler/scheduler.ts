@@ -5,10 +5,10 @@
 import type { Clock, Random } from "../core/clock.ts";
 import { errorMessage } from "../core/errors.ts";
 import type { Destination } from "../core/types.ts";
-import { detectDestinationType } from "../core/destination-type.ts";
+import { platformOfHost } from "../core/destination-type.ts";
 import type { RuntimeConfig } from "../config/runtime.ts";
 import type { Send } from "../delivery/sender.ts";
-import { inlineDestination } from "../delivery/inline.ts";
+import { inlineDestination, inlineHost } from "../delivery/inline.ts";
 import type { Logger } from "../log.ts";
 import type { ClaimedDelivery, Outbox } from "../outbox/types.ts";
 import { runAttempt, type AttemptReport } from "./attempt.ts";
@@ -58,7 +58,7 @@ export function createScheduler(deps: SchedulerDeps) {
   };
 
   const profileOf = (name: string, cfg: RuntimeConfig): LaneProfile =>
-    cfg.destinations.get(name) ?? { name, type: inlineType(name), policy: cfg.defaults };
+    cfg.destinations.get(name) ?? { name, type: platformOfHost(inlineHost(name)), policy: cfg.defaults };
 
   const destinationFor = (delivery: ClaimedDelivery, cfg: RuntimeConfig): Destination | undefined => {
     if (!delivery.target) return cfg.destinations.get(delivery.destination);
@@ -203,16 +203,11 @@ export function createScheduler(deps: SchedulerDeps) {
     drain,
     /** The last time a tick started; /readyz uses it to see a stuck loop. */
     lastTickAt: () => lastTickAt,
-    inFlightCount: () => inFlight.size,
   };
 }
 
 export type Scheduler = ReturnType<typeof createScheduler>;
 
-function inlineType(name: string) {
-  const host = name.slice("inline:".length).split("#")[0] ?? "";
-  return detectDestinationType(`https://${host}/api/webhooks/`);
-}
 
 function logAttempt(logger: Logger, delivery: ClaimedDelivery, report: AttemptReport & { kind: "settled" }) {
   const { record, next } = report;

@@ -3,7 +3,6 @@ import type { Clock } from "../../src/core/clock.ts";
 
 export interface ManualClock extends Clock {
   advance(ms: number): void;
-  set(ms: number): void;
 }
 
 export function manualClock(start = Date.UTC(2026, 2, 9, 12, 0, 0)): ManualClock {
@@ -12,9 +11,6 @@ export function manualClock(start = Date.UTC(2026, 2, 9, 12, 0, 0)): ManualClock
     now: () => now,
     advance: (ms) => {
       now += ms;
-    },
-    set: (ms) => {
-      now = ms;
     },
   };
 }

@@ -15,11 +15,21 @@ export function configFrom(toml: string, env: Record<string, string> = {}): Runt
   return result.config;
 }
 
-/** One custom destination "recv" at `url`, routed all events, with extra TOML appended. */
-export function relayConfig(dbPath: string, url: string, extra = "", destinationExtra = ""): RuntimeConfig {
-  return configFrom(`
+export interface RelayParts {
+  /** More keys of [server]. */
+  server?: string;
+  /** More tables, e.g. a [delivery] section. */
+  extra?: string;
+  /** More keys of the "recv" destination. */
+  destination?: string;
+}
+
+/** TOML for one custom destination "recv" at `url`/hook, routed every event, on a port the system picks. */
+export function relayToml(dbPath: string, url: string, { server = "", extra = "", destination = "" }: RelayParts = {}): string {
+  return `
 [server]
 listen = "127.0.0.1:0"
+${server}
 [storage]
 path = "${dbPath}"
 ${LOOPBACK_SECURITY}
@@ -27,10 +37,14 @@ ${extra}
 [[destinations]]
 name = "recv"
 url = "${url}/hook"
-${destinationExtra}
+${destination}
 [[routes]]
 name = "all"
 events = ["*"]
 to = ["recv"]
-`);
+`;
+}
+
+export function relayConfig(dbPath: string, url: string, extra = "", destinationExtra = ""): RuntimeConfig {
+  return configFrom(relayToml(dbPath, url, { extra, destination: destinationExtra }));
 }

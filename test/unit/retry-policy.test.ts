@@ -1,16 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { backoffWait, nextStep } from "../../src/core/retry-policy.ts";
-import type { DeliveryPolicy } from "../../src/core/types.ts";
+import { configFrom } from "../helpers/config.ts";
 
-const policy: DeliveryPolicy = {
-  timeoutMs: 5_000,
-  maxAttempts: 5,
-  backoffMs: [30_000, 300_000, 3_600_000, 21_600_000],
-  jitter: 0.2,
-  maxAgeMs: 86_400_000,
-  concurrency: 16,
-  retentionMs: 604_800_000,
-};
+// The defaults an empty config gives: the table in docs/retries.md.
+const policy = configFrom("").defaults;
 const now = 1_000_000;
 const far = now + 10 * 86_400_000;
 const middle = () => 0.5; // jitter factor exactly 1
