@@ -4,20 +4,18 @@
 import { hostname } from "node:os";
 import { systemClock, systemRandom, type Clock, type Random } from "./core/clock.ts";
 import { createIdGenerator } from "./core/ids.ts";
-import { errorMessage } from "./core/errors.ts";
 import type { RuntimeConfig } from "./config/runtime.ts";
 import { createSender } from "./delivery/sender.ts";
 import type { Resolver } from "./delivery/ssrf-guard.ts";
 import { createIngress } from "./ingress/app.ts";
+import { createReadiness } from "./ingress/readiness.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { giveUpOwnership, takeOwnership } from "./outbox/maintenance.ts";
 import { openOutbox } from "./outbox/outbox.ts";
-import { serveHttp } from "./runtime/http-server.ts";
+import { serveHttp, type HttpServer } from "./runtime/http-server.ts";
+import { ListenError, errorMessage } from "./core/errors.ts";
 import { createScheduler } from "./scheduler/scheduler.ts";
 import { VERSION } from "./version.ts";
-
-/** /readyz turns 503 when the loop has not started a tick for this long. */
-export const LOOP_STALE_MS = 5_000;
 
 export interface HeraldOptions {
   clock?: Clock;
@@ -63,27 +61,25 @@ export function startHerald(initial: RuntimeConfig, options: HeraldOptions = {})
     outbox,
     logger,
     nudge: scheduler.nudge,
-    notReadyReason: () => {
-      try {
-        outbox.probeWritable();
-      } catch (error) {
-        return `database not writable: ${errorMessage(error)}`;
-      }
-      const last = scheduler.lastTickAt();
-      if (last === undefined || clock.now() - last > LOOP_STALE_MS) return "the scheduler loop has not run in the last 5 seconds";
-      return undefined;
-    },
+    notReadyReason: createReadiness({ clock, probeWritable: outbox.probeWritable, lastTickAt: scheduler.lastTickAt }),
   });
-
-  const loop = new AbortController();
-  const looping = scheduler.run(loop.signal);
-  const server = serveHttp(ingress.fetch, { host: current.server.host, port: current.server.port });
-  logger.info("server.listening", { version: VERSION, address: `${current.server.host}:${server.port}`, port: server.port, storage: current.storage.path });
 
   const closeStorage = () => {
     giveUpOwnership(handle, process.pid);
     outbox.close();
   };
+
+  // Listen before the loop starts, so a taken port stops start-up with nothing running.
+  let server: HttpServer;
+  try {
+    server = serveHttp(ingress.fetch, { host: current.server.host, port: current.server.port });
+  } catch (error) {
+    closeStorage();
+    throw new ListenError(`cannot listen on ${current.server.host}:${current.server.port} (server.listen): ${errorMessage(error)}`, { cause: error });
+  }
+  const loop = new AbortController();
+  const looping = scheduler.run(loop.signal);
+  logger.info("server.listening", { version: VERSION, address: `${current.server.host}:${server.port}`, port: server.port, storage: current.storage.path });
 
   return {
     port: server.port,

@@ -5,7 +5,7 @@
 import { parseArgs } from "node:util";
 import { describeConfig } from "./commands/describe-config.ts";
 import { serve } from "./commands/serve.ts";
-import { ConfigError, OwnershipError, StorageError, errorMessage } from "./core/errors.ts";
+import { ConfigError, ListenError, OwnershipError, StorageError, errorMessage } from "./core/errors.ts";
 import { formatProblems, loadConfig, locateConfig } from "./config/load.ts";
 import type { RuntimeConfig } from "./config/runtime.ts";
 import { VERSION } from "./version.ts";
@@ -70,7 +70,7 @@ if (import.meta.main) {
         console.error(formatProblems(error.problems));
         process.exit(1);
       }
-      if (error instanceof StorageError || error instanceof OwnershipError) {
+      if (error instanceof StorageError || error instanceof OwnershipError || error instanceof ListenError) {
         console.error(`herald: ${error.message}`);
         process.exit(1);
       }

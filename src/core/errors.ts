@@ -15,6 +15,11 @@ export class StorageError extends Error {
   }
 }
 
+/** The listen address cannot be bound (in use, not permitted, not an address of this host). */
+export class ListenError extends Error {
+  override readonly name = "ListenError";
+}
+
 /** Another live `herald serve` owns the database. */
 export class OwnershipError extends Error {
   override readonly name = "OwnershipError";

@@ -1,6 +1,7 @@
 // The real daemon process with a real receiver: what an operator would see.
+import { Database } from "bun:sqlite";
 import { afterEach, describe, expect, test } from "bun:test";
-import { LOOPBACK_SECURITY } from "../helpers/config.ts";
+import { relayToml } from "../helpers/config.ts";
 import { eventually, publish, readDeliveries, runHerald, startDaemon, writeConfig, type Daemon } from "../helpers/daemon.ts";
 import { startReceiver, statusSequence, type Receiver } from "../helpers/receiver.ts";
 
@@ -16,26 +17,12 @@ afterEach(async () => {
   receiver = undefined;
 });
 
-const relay = (url: string, extra = "") => `
-[server]
-listen = "127.0.0.1:0"
-shutdown_grace = "2s"
-[storage]
-path = "{{db}}"
-[delivery]
-backoff = ["100ms"]
-jitter = 0
-${LOOPBACK_SECURITY}
-[[destinations]]
-name = "recv"
-url = "${url}/hook"
-secret = "e2e-secret-value"
-${extra}
-[[routes]]
-name = "all"
-events = ["*"]
-to = ["recv"]
-`;
+const relay = (url: string, destinationExtra = "") =>
+  relayToml("{{db}}", url, {
+    server: 'shutdown_grace = "2s"',
+    extra: '[delivery]\nbackoff = ["100ms"]\njitter = 0',
+    destination: `secret = "e2e-secret-value"\n${destinationExtra}`,
+  });
 
 describe("delivery through the daemon", () => {
   test("500, 500, 200: exactly three attempts with one delivery id", async () => {
@@ -194,6 +181,19 @@ describe("commands", () => {
     const unknown = await runHerald(["frobnicate"]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('unknown command "frobnicate"');
+  });
+
+  test("serve exits 1 with the listen address when the port is taken, and leaves the database free", async () => {
+    const blocker = startReceiver();
+    const port = new URL(blocker.url).port;
+    const config = writeConfig(relayToml("{{db}}", "http://127.0.0.1:9").replace('listen = "127.0.0.1:0"', `listen = "127.0.0.1:${port}"`));
+    const result = await runHerald(["serve", "--config", config.path]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toStartWith(`herald: cannot listen on 127.0.0.1:${port} (server.listen): `);
+    blocker.stop();
+    const db = new Database(config.db, { readonly: true });
+    expect(db.query("SELECT * FROM owner").all()).toEqual([]);
+    db.close();
   });
 
   test("serve exits 1 on an invalid config", async () => {

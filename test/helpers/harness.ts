@@ -6,6 +6,7 @@ import type { RuntimeConfig } from "../../src/config/runtime.ts";
 import { createSender } from "../../src/delivery/sender.ts";
 import type { Resolver } from "../../src/delivery/ssrf-guard.ts";
 import { createIngress } from "../../src/ingress/app.ts";
+import { createReadiness } from "../../src/ingress/readiness.ts";
 import { createLogger } from "../../src/log.ts";
 import { openOutbox } from "../../src/outbox/outbox.ts";
 import { createScheduler } from "../../src/scheduler/scheduler.ts";
@@ -30,7 +31,7 @@ export function createHarness(makeConfig: (dbPath: string) => RuntimeConfig, opt
     outbox,
     logger,
     nudge: () => void nudges++,
-    notReadyReason: () => undefined,
+    notReadyReason: createReadiness({ clock, probeWritable: outbox.probeWritable, lastTickAt: scheduler.lastTickAt }),
   });
 
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>

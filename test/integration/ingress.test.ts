@@ -207,3 +207,30 @@ test("healthz answers while the process runs", async () => {
   const response = await h.ingress.request("/healthz");
   expect(response.status).toBe(200);
 });
+
+describe("readiness", () => {
+  test("readyz is 503 until the loop has run, 200 after, and 503 again when the loop stalls", async () => {
+    const h = createHarness(authed);
+    const before = await h.ingress.request("/readyz");
+    expect(before.status).toBe(503);
+    expect(await before.json()).toEqual({ status: "not_ready", reason: "the scheduler loop has not run in the last 5 seconds" });
+    await h.tickAndSettle();
+    expect((await h.ingress.request("/readyz")).status).toBe(200);
+    h.clock.advance(5_001);
+    expect((await h.ingress.request("/readyz")).status).toBe(503);
+  });
+
+  test("readyz is 503 while the database cannot take writes, and recovers when it can", async () => {
+    const h = createHarness(authed);
+    await h.tickAndSettle();
+    h.handle.client.exec("PRAGMA busy_timeout = 50");
+    const locker = new Database(h.dbPath);
+    locker.exec("BEGIN IMMEDIATE");
+    const locked = await h.ingress.request("/readyz");
+    expect(locked.status).toBe(503);
+    expect(((await locked.json()) as { reason: string }).reason).toStartWith("database not writable: database is locked");
+    locker.exec("ROLLBACK");
+    locker.close();
+    expect((await h.ingress.request("/readyz")).status).toBe(200);
+  });
+});
