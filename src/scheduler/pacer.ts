@@ -1,6 +1,11 @@
 // Per-destination admission: concurrency slots, a sliding-window rate limit, and pauses asked
 // for by the platform (Discord's empty bucket, a 429's retry_after). In memory: it describes
 // this process's own traffic, and a restart begins with empty windows.
+//
+// The rate window counts a request from its start until its answer arrives: the receiver saw
+// it somewhere in between, so a request only leaves the window `perMs` after it ended. That
+// keeps the receiver's own count under the limit whatever the network latency, at the cost of
+// a little throughput when answers are slow.
 
 import type { DeliveryPolicy, DestinationType } from "../core/types.ts";
 import type { Rate } from "../core/units.ts";
@@ -19,12 +24,17 @@ export interface LaneProfile {
   policy: Pick<DeliveryPolicy, "concurrency">;
 }
 
+/** One request in a lane's window; `endedAt` is unset while it is in flight. */
+interface Sent {
+  startedAt: number;
+  endedAt?: number;
+}
+
 interface Lane {
   inFlight: number;
   pausedUntil: number;
   rate?: Rate;
-  /** Start times of recent requests, oldest first (only the last `rate.count` matter). */
-  sent: number[];
+  sent: Sent[];
 }
 
 export function effectiveRate(profile: LaneProfile): Rate | undefined {
@@ -39,31 +49,53 @@ export function createPacer() {
     return found;
   };
 
-  const windowReopensAt = (l: Lane): number | undefined =>
-    l.rate && l.sent.length >= l.rate.count ? l.sent[l.sent.length - l.rate.count]! + l.rate.perMs : undefined;
+  /** When the window has room for one more request: now, a later moment, or Infinity until an answer arrives. */
+  const windowOpensAt = (l: Lane, now: number): number => {
+    if (!l.rate) return now;
+    const { count, perMs } = l.rate;
+    // Drop requests that left the window; they can never count again.
+    l.sent = l.sent.filter((s) => s.endedAt === undefined || s.endedAt + perMs > now);
+    if (l.sent.length < count) return now;
+    const leaving = l.sent.map((s) => (s.endedAt === undefined ? Infinity : s.endedAt + perMs)).sort((a, b) => a - b);
+    return leaving[l.sent.length - count]!;
+  };
 
   /** When this destination may next start a request (now if it can), or Infinity while all its slots are busy. */
   const availableAt = (profile: LaneProfile, now: number): number => {
     const l = lane(profile.name);
     l.rate = effectiveRate(profile);
     if (l.inFlight >= profile.policy.concurrency) return Infinity;
-    return Math.max(now, l.pausedUntil, windowReopensAt(l) ?? now);
+    return Math.max(now, l.pausedUntil, windowOpensAt(l, now));
+  };
+
+  const openEntry = (l: Lane, startedAt: number): Sent | undefined => {
+    const index = l.sent.findIndex((s) => s.startedAt === startedAt && s.endedAt === undefined);
+    return index >= 0 ? l.sent[index] : undefined;
   };
 
   return {
     availableAt,
-    /** Takes a slot if one is free now; the caller must call finish() when the request ends. */
+    /** Takes a slot if one is free now; the caller must call finish() or abandon() with the same `now`. */
     tryStart(profile: LaneProfile, now: number): boolean {
       if (availableAt(profile, now) > now) return false;
       const l = lane(profile.name);
       l.inFlight += 1;
-      l.sent.push(now);
-      if (l.sent.length > (l.rate?.count ?? 0)) l.sent.splice(0, l.sent.length - (l.rate?.count ?? 0));
+      if (l.rate) l.sent.push({ startedAt: now });
       return true;
     },
-    finish(name: string): void {
+    /** The request that started at `startedAt` got its answer (or gave up) at `endedAt`. */
+    finish(name: string, startedAt: number, endedAt: number): void {
       const l = lane(name);
       l.inFlight = Math.max(0, l.inFlight - 1);
+      const entry = openEntry(l, startedAt);
+      if (entry) entry.endedAt = endedAt;
+    },
+    /** The slot taken at `startedAt` was never used: no request went out. */
+    abandon(name: string, startedAt: number): void {
+      const l = lane(name);
+      l.inFlight = Math.max(0, l.inFlight - 1);
+      const entry = openEntry(l, startedAt);
+      if (entry) l.sent.splice(l.sent.indexOf(entry), 1);
     },
     pause(name: string, until: number): void {
       const l = lane(name);
@@ -73,8 +105,8 @@ export function createPacer() {
     earliestReopening(now: number): number | undefined {
       let earliest: number | undefined;
       for (const l of lanes.values()) {
-        for (const t of [l.pausedUntil, windowReopensAt(l) ?? 0]) {
-          if (t > now) earliest = earliest === undefined ? t : Math.min(earliest, t);
+        for (const t of [l.pausedUntil, windowOpensAt(l, now)]) {
+          if (t > now && Number.isFinite(t)) earliest = earliest === undefined ? t : Math.min(earliest, t);
         }
       }
       return earliest;

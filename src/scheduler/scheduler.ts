@@ -65,7 +65,7 @@ export function createScheduler(deps: SchedulerDeps) {
     return { ...inlineDestination(delivery.target, cfg.defaults), name: delivery.destination };
   };
 
-  const start = (delivery: ClaimedDelivery, cfg: RuntimeConfig): Promise<void> => {
+  const start = (delivery: ClaimedDelivery, cfg: RuntimeConfig, claimedAt: number): Promise<void> => {
     const controller = new AbortController();
     const done = runAttempt(deps, delivery, destinationFor(delivery, cfg), controller.signal)
       .then((report) => {
@@ -82,7 +82,7 @@ export function createScheduler(deps: SchedulerDeps) {
         logger.error("delivery.error", { delivery: delivery.id, destination: delivery.destination, error: errorMessage(error) });
       })
       .finally(() => {
-        pacer.finish(delivery.destination);
+        pacer.finish(delivery.destination, claimedAt, clock.now());
         inFlight.delete(delivery.id);
         nudge();
       });
@@ -98,8 +98,10 @@ export function createScheduler(deps: SchedulerDeps) {
     // Ordered destinations: only their oldest unfinished delivery, and only when none is in flight.
     for (const destination of cfg.destinations.values()) {
       if (!destination.ordered || pacer.availableAt(destination, now) > now) continue;
+      if (!pacer.tryStart(destination, now)) continue;
       const head = outbox.claimHead(destination.name, now, leaseUntil);
-      if (head && pacer.tryStart(destination, now)) claimed.push(head);
+      if (head) claimed.push(head);
+      else pacer.abandon(destination.name, now);
     }
 
     const capacity = MAX_IN_FLIGHT - pacer.totalInFlight();
@@ -125,7 +127,7 @@ export function createScheduler(deps: SchedulerDeps) {
       for (const name of admitted) {
         const index = returned.indexOf(name);
         if (index >= 0) returned.splice(index, 1);
-        else pacer.finish(name);
+        else pacer.abandon(name, now);
       }
     }
     return [...claimed, ...rows];
@@ -145,7 +147,7 @@ export function createScheduler(deps: SchedulerDeps) {
     maintenance.runIfDue(now);
 
     const claimed = claim(cfg, now);
-    const settled = Promise.all(claimed.map((delivery) => start(delivery, cfg))).then(() => undefined);
+    const settled = Promise.all(claimed.map((delivery) => start(delivery, cfg, now))).then(() => undefined);
     return { expired: expired.length, claimed: claimed.length, nextWakeAt: nextWake(now), settled };
   };
 

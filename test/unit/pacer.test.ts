@@ -1,0 +1,46 @@
+import { describe, expect, test } from "bun:test";
+import { createPacer, type LaneProfile } from "../../src/scheduler/pacer.ts";
+
+const discord: LaneProfile = { name: "ops", type: "discord", policy: { concurrency: 10 } };
+
+describe("pacer", () => {
+  test("Discord's default 5 per 2 s: a request leaves the window 2 s after its answer, not its start", () => {
+    const pacer = createPacer();
+    for (let i = 0; i < 5; i++) expect(pacer.tryStart(discord, 0)).toBe(true);
+    expect(pacer.tryStart(discord, 0)).toBe(false);
+    // While the answers are outstanding the receiver may still be counting them.
+    expect(pacer.availableAt(discord, 1_000)).toBe(Infinity);
+    for (let i = 0; i < 5; i++) pacer.finish("ops", 0, 300);
+    expect(pacer.availableAt(discord, 1_000)).toBe(2_300);
+    expect(pacer.earliestReopening(1_000)).toBe(2_300);
+    expect(pacer.tryStart(discord, 2_299)).toBe(false);
+    expect(pacer.tryStart(discord, 2_300)).toBe(true);
+  });
+
+  test("a slot taken but never used leaves no trace in the window", () => {
+    const pacer = createPacer();
+    const slack: LaneProfile = { name: "chat", type: "slack", policy: { concurrency: 1 } };
+    expect(pacer.tryStart(slack, 0)).toBe(true);
+    pacer.abandon("chat", 0);
+    expect(pacer.tryStart(slack, 0)).toBe(true);
+    pacer.finish("chat", 0, 50);
+    expect(pacer.availableAt(slack, 100)).toBe(1_050);
+  });
+
+  test("a custom destination without rate_limit is bound by concurrency only", () => {
+    const pacer = createPacer();
+    const custom: LaneProfile = { name: "api", type: "custom", policy: { concurrency: 2 } };
+    expect(pacer.tryStart(custom, 0)).toBe(true);
+    expect(pacer.tryStart(custom, 0)).toBe(true);
+    expect(pacer.availableAt(custom, 0)).toBe(Infinity);
+    pacer.finish("api", 0, 10);
+    expect(pacer.availableAt(custom, 10)).toBe(10);
+  });
+
+  test("a pause from the platform holds the lane until it ends", () => {
+    const pacer = createPacer();
+    pacer.pause("ops", 5_000);
+    expect(pacer.availableAt(discord, 0)).toBe(5_000);
+    expect(pacer.earliestReopening(0)).toBe(5_000);
+  });
+});
