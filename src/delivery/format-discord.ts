@@ -4,7 +4,7 @@
 import type { Destination, EventEnvelope } from "../core/types.ts";
 import { discordAttachments } from "./attachments.ts";
 import { cut, OUTCOME_COLORS, summarize } from "./summary.ts";
-import { renderTemplate } from "./template.ts";
+import { renderLink, renderTemplate } from "./template.ts";
 
 export const DISCORD_LIMITS = {
   title: 256,
@@ -53,7 +53,7 @@ export function formatDiscord(destination: Destination, envelope: EventEnvelope)
 export function discordEmbed(destination: Destination, envelope: EventEnvelope): DiscordEmbed {
   const summary = summarize(envelope);
   const { title, description, resultsUrl } = destination.presentation;
-  const link = resultsUrl ? renderTemplate(resultsUrl, envelope, encodeURIComponent) : summary.url;
+  const link = resultsUrl ? renderLink(resultsUrl, envelope) : summary.url;
   const embed: DiscordEmbed = {
     title: cut(escapeMarkdown(title ? renderTemplate(title, envelope) : summary.title) || envelope.event, DISCORD_LIMITS.title),
     color: OUTCOME_COLORS[summary.outcome],
@@ -66,7 +66,7 @@ export function discordEmbed(destination: Destination, envelope: EventEnvelope):
     timestamp: envelope.timestamp,
   };
   if (description) embed.description = cut(escapeMarkdown(renderTemplate(description, envelope)), DISCORD_LIMITS.description);
-  if (link && /^https?:\/\//.test(link)) embed.url = link;
+  if (link) embed.url = link;
   return fitTotal(embed);
 }
 
@@ -81,8 +81,12 @@ function fitTotal(embed: DiscordEmbed): DiscordEmbed {
   return embed;
 }
 
-/** Event data is shown literally: markdown and mention syntax are escaped. */
+/** A bare link: escaping it would put backslashes into the URL Discord links to. */
+const PLAIN_LINK = /^https?:\/\/[^\s<>@`\\]+$/;
+
+/** Event data is shown literally: markdown and mention syntax are escaped (bare links need none). */
 export function escapeMarkdown(text: string): string {
+  if (PLAIN_LINK.test(text)) return text;
   return text.replace(/([\\*_~`|[\]<@])/g, "\\$1").replace(/^([#>-])/gm, "\\$1");
 }
 

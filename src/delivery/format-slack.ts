@@ -4,7 +4,7 @@
 import type { Destination, EventEnvelope } from "../core/types.ts";
 import type { FormattedPlatformRequest } from "./format-discord.ts";
 import { cut, OUTCOME_COLORS, OUTCOME_EMOJI, summarize } from "./summary.ts";
-import { renderTemplate } from "./template.ts";
+import { renderLink, renderTemplate } from "./template.ts";
 
 export const SLACK_LIMITS = { text: 3000, title: 256, fields: 25, fieldTitle: 256, fieldValue: 2000 } as const;
 
@@ -16,7 +16,7 @@ export function slackMessage(destination: Destination, envelope: EventEnvelope) 
   const summary = summarize(envelope);
   const { title, description, resultsUrl, username, avatarUrl } = destination.presentation;
   const heading = title ? renderTemplate(title, envelope) : summary.title;
-  const link = resultsUrl ? renderTemplate(resultsUrl, envelope, encodeURIComponent) : undefined;
+  const link = resultsUrl ? renderLink(resultsUrl, envelope) : undefined;
   const attachment: Record<string, unknown> = {
     color: `#${OUTCOME_COLORS[summary.outcome].toString(16).padStart(6, "0").toUpperCase()}`,
     fallback: cut(escapeSlack(heading), SLACK_LIMITS.title),
@@ -28,7 +28,7 @@ export function slackMessage(destination: Destination, envelope: EventEnvelope) 
     footer: `herald · ${escapeSlack(envelope.event)}`,
     ts: Math.floor(Date.parse(envelope.timestamp) / 1000),
   };
-  if (link && /^https?:\/\//.test(link)) {
+  if (link) {
     attachment.title = "View results";
     attachment.title_link = link;
   }

@@ -129,12 +129,13 @@ function pick(data: Record<string, unknown>, fields: Array<[string, string]>): S
     .map(([key, label]) => ({ name: label, value: show(data[key]), inline: key !== "error" && key !== "url" }));
 }
 
-/** Top-level scalar fields of an unknown shape (objects and lists are skipped), at most 25. */
+/** The top-level fields of an unknown shape, at most 25; objects and lists show as compact JSON. */
 function genericFields(data: Record<string, unknown>): SummaryField[] {
   const fields: SummaryField[] = [];
   for (const [key, value] of Object.entries(data)) {
-    if (value === null || value === undefined || typeof value === "object") continue;
-    fields.push({ name: key, value: show(value), inline: String(value).length <= 40 });
+    if (value === null || value === undefined) continue;
+    const text = show(value);
+    fields.push({ name: key, value: text, inline: typeof value !== "object" && text.length <= 40 });
   }
   return fields.slice(0, MAX_FIELDS);
 }

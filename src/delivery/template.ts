@@ -3,10 +3,27 @@
 import { readPath } from "../core/routing.ts";
 import type { EventEnvelope } from "../core/types.ts";
 
-export function renderTemplate(template: string, envelope: EventEnvelope, encode: (value: string) => string = (v) => v): string {
-  return template.replace(/\{([A-Za-z_][\w.]*)\}/g, (_, path: string) => {
+const PLACEHOLDER = /\{([A-Za-z_][\w.]*)\}/g;
+
+/** Text with each placeholder replaced by its value (objects as JSON); a missing value is empty. */
+export function renderTemplate(template: string, envelope: EventEnvelope): string {
+  return template.replace(PLACEHOLDER, (_, path: string) => {
     const value = readPath(envelope, path);
     if (value === undefined || value === null) return "";
-    return encode(typeof value === "object" ? JSON.stringify(value) : String(value));
+    return typeof value === "object" ? JSON.stringify(value) : String(value);
   });
+}
+
+/**
+ * A results_url with its placeholders filled in (URL-encoded), or undefined when a placeholder
+ * has no usable value or the URL is longer than a platform accepts: a broken link is worse than none.
+ */
+export function renderLink(template: string, envelope: EventEnvelope): string | undefined {
+  let missing = false;
+  const link = template.replace(PLACEHOLDER, (_, path: string) => {
+    const value = readPath(envelope, path);
+    if (value === undefined || value === null || value === "" || typeof value === "object") missing = true;
+    return missing ? "" : encodeURIComponent(String(value));
+  });
+  return !missing && /^https?:\/\/\S+$/.test(link) && link.length <= 2000 ? link : undefined;
 }

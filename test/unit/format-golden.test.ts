@@ -1,0 +1,81 @@
+// Golden tests: the exact Discord and Slack payloads for every sample event, kept in
+// test/golden/ so a change to a message is a reviewed diff. UPDATE_GOLDEN=1 rewrites them.
+import { describe, expect, test } from "bun:test";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import type { Destination, EventEnvelope } from "../../src/core/types.ts";
+import { platformFormatters } from "../../src/delivery/platforms.ts";
+import { configFrom } from "../helpers/config.ts";
+import { SAMPLE_EVENTS } from "../fixtures/events.ts";
+
+const config = configFrom(`
+[storage]
+path = "/tmp/herald-golden-unused.db"
+
+[[destinations]]
+name = "discord"
+url = "https://discord.com/api/webhooks/111/token-a"
+
+[[destinations]]
+name = "slack"
+url = "https://hooks.slack.com/services/T000/B000/secret"
+
+[[destinations]]
+name = "discord-styled"
+url = "https://discord.com/api/webhooks/222/token-b"
+username = "Scraper"
+avatar_url = "https://cdn.example.com/bot.png"
+results_url = "https://app.example.com/tasks/{data.task_id}"
+title = "{data.task_type} {event}: {data.task_id}"
+description = "Credits used: {data.credits_used}"
+attach = true
+
+[[destinations]]
+name = "slack-styled"
+url = "https://hooks.slack.com/services/T000/B000/other"
+username = "Scraper"
+avatar_url = "https://cdn.example.com/bot.png"
+results_url = "https://app.example.com/tasks/{data.task_id}"
+`);
+
+const destination = (name: string): Destination => config.destinations.get(name)!;
+
+/** The request as JSON a person can review: the URL, and the body (multipart parts listed). */
+async function rendered(name: string, envelope: EventEnvelope): Promise<unknown> {
+  const dest = destination(name);
+  const { url, body } = platformFormatters[dest.type as "discord" | "slack"](dest, envelope);
+  if (typeof body === "string") return { url, body: JSON.parse(body) };
+  const parts: unknown[] = [];
+  for (const [field, value] of body.entries()) {
+    if (typeof value === "string") parts.push({ field, json: JSON.parse(value) });
+    else {
+      const file = value as File;
+      parts.push({ field, filename: file.name, type: file.type, bytes: file.size });
+    }
+  }
+  return { url, multipart: parts };
+}
+
+function matchesGolden(file: string, actual: unknown) {
+  const path = join(import.meta.dir, "..", "golden", file);
+  const text = JSON.stringify(actual, null, 2) + "\n";
+  if (process.env.UPDATE_GOLDEN === "1" || !existsSync(path)) {
+    if (process.env.CI && !existsSync(path)) throw new Error(`golden file ${file} is missing: run UPDATE_GOLDEN=1 bun test and review it`);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, text);
+  }
+  expect(text).toBe(readFileSync(path, "utf8"));
+}
+
+describe("golden payloads", () => {
+  for (const [fixture, envelope] of Object.entries(SAMPLE_EVENTS)) {
+    for (const name of ["discord", "slack"]) {
+      test(`${name}: ${fixture}`, async () => matchesGolden(`${name}/${fixture}.json`, await rendered(name, envelope)));
+    }
+  }
+  for (const fixture of ["task-started", "task-completed", "task-failed"]) {
+    for (const name of ["discord-styled", "slack-styled"]) {
+      test(`${name}: ${fixture}`, async () => matchesGolden(`${name}/${fixture}.json`, await rendered(name, SAMPLE_EVENTS[fixture]!)));
+    }
+  }
+});
