@@ -23,7 +23,17 @@ export interface Rejected {
   at: number;
 }
 
+/** Every request as it arrived, with the answer it got. */
+export interface Arrival {
+  path: string;
+  at: number;
+  status: number;
+  /** For a 429: how long the platform asked the sender to wait. */
+  retryAfterMs?: number;
+}
+
 export interface FakePlatform {
+  arrivals: Arrival[];
   accepted: Accepted[];
   rejected: Rejected[];
   /** Requests answered 429 because they went over the rate limit. */
@@ -71,8 +81,20 @@ function slidingWindow(rate: Rate, now: () => number) {
   };
 }
 
-function serve(handler: (req: Request, url: URL) => Promise<Response>) {
-  const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: (req) => handler(req, new URL(req.url)) });
+function serve(arrivals: Arrival[], now: () => number, handler: (req: Request, url: URL) => Promise<Response>) {
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    async fetch(req) {
+      const url = new URL(req.url);
+      const at = now();
+      const response = await handler(req, url);
+      const arrival: Arrival = { path: url.pathname, at, status: response.status };
+      if (response.status === 429) arrival.retryAfterMs = Number(response.headers.get("x-fake-retry-after-ms"));
+      arrivals.push(arrival);
+      return response;
+    },
+  });
   return { base: `http://127.0.0.1:${server.port}`, stop: () => void server.stop(true) };
 }
 
@@ -140,9 +162,9 @@ function discordPing(payload: Record<string, any>): string | undefined {
 export function startFakeDiscord({ now = Date.now, rate = { count: 5, perMs: 2_000 } }: Options = {}): FakeDiscord {
   const tokens = new Map<string, string>();
   const window = slidingWindow(rate, now);
-  const state = { accepted: [] as Accepted[], rejected: [] as Rejected[], rateLimited: 0, pings: [] as string[] };
+  const state = { arrivals: [] as Arrival[], accepted: [] as Accepted[], rejected: [] as Rejected[], rateLimited: 0, pings: [] as string[] };
 
-  const { base, stop } = serve(async (req, url) => {
+  const { base, stop } = serve(state.arrivals, now, async (req, url) => {
     const at = now();
     const reject = (status: number, code: number, message: string, extra: Record<string, unknown> = {}) => {
       state.rejected.push({ path: url.pathname, status, reason: `${code} ${message}`, at });
@@ -158,7 +180,11 @@ export function startFakeDiscord({ now = Date.now, rate = { count: 5, perMs: 2_0
     if (!slot.ok) {
       state.rateLimited++;
       const seconds = slot.retryAfterMs / 1000;
-      return json(429, { message: "You are being rate limited.", retry_after: seconds, global: false }, { "retry-after": String(Math.ceil(seconds)), "x-ratelimit-remaining": "0" });
+      return json(429, { message: "You are being rate limited.", retry_after: seconds, global: false }, {
+        "retry-after": String(Math.ceil(seconds)),
+        "x-ratelimit-remaining": "0",
+        "x-fake-retry-after-ms": String(slot.retryAfterMs),
+      });
     }
     const limitHeaders = {
       "x-ratelimit-limit": String(rate.count),
@@ -251,9 +277,9 @@ export function startFakeSlack({ now = Date.now, rate = { count: 1, perMs: 1_000
   const hooks = new Set<string>();
   const broken = new Map<string, { status: number; body: string }>();
   const window = slidingWindow(rate, now);
-  const state = { accepted: [] as Accepted[], rejected: [] as Rejected[], rateLimited: 0, pings: [] as string[] };
+  const state = { arrivals: [] as Arrival[], accepted: [] as Accepted[], rejected: [] as Rejected[], rateLimited: 0, pings: [] as string[] };
 
-  const { base, stop } = serve(async (req, url) => {
+  const { base, stop } = serve(state.arrivals, now, async (req, url) => {
     const at = now();
     const reject = (status: number, body: string, headers: Record<string, string> = {}) => {
       state.rejected.push({ path: url.pathname, status, reason: body, at });
@@ -265,7 +291,9 @@ export function startFakeSlack({ now = Date.now, rate = { count: 1, perMs: 1_000
     const slot = window.admit(url.pathname);
     if (!slot.ok) {
       state.rateLimited++;
-      return reject(429, "rate_limited", { "retry-after": String(Math.ceil(slot.retryAfterMs / 1000)) });
+      // Slack's Retry-After is whole seconds: that, not the exact window, is what a sender sees.
+      const seconds = Math.ceil(slot.retryAfterMs / 1000);
+      return reject(429, "rate_limited", { "retry-after": String(seconds), "x-fake-retry-after-ms": String(seconds * 1000) });
     }
     let payload: Record<string, unknown>;
     try {

@@ -1,0 +1,177 @@
+// Discord and Slack delivery through the real pipeline (ingress, outbox, scheduler, sender)
+// against the fake platforms, on the harness's manual clock: the fakes count time by the same
+// clock, so a "2 second window" is exact and nothing sleeps.
+import { afterEach, describe, expect, test } from "bun:test";
+import { configFrom, LOOPBACK_SECURITY } from "../helpers/config.ts";
+import { startFakeDiscord, startFakeSlack, type Arrival, type FakePlatform } from "../helpers/fake-platforms.ts";
+import { createHarness } from "../helpers/harness.ts";
+import { SAMPLE_EVENTS } from "../fixtures/events.ts";
+
+let platform: FakePlatform | undefined;
+afterEach(() => platform?.stop());
+
+type Harness = ReturnType<typeof createHarness>;
+
+/** A fake platform on the harness's clock, and a harness with one destination "chat" routed every event. */
+function setUp<F extends FakePlatform>(start: (now: () => number) => F, type: "discord" | "slack", url: (fake: F) => string, destinationExtra = "") {
+  let h: Harness | undefined;
+  const fake = start(() => h!.clock.now());
+  platform = fake;
+  h = createHarness((db) =>
+    configFrom(`
+[storage]
+path = "${db}"
+${LOOPBACK_SECURITY}
+[[destinations]]
+name = "chat"
+type = "${type}"
+url = "${url(fake)}"
+${destinationExtra}
+[[routes]]
+name = "all"
+events = ["*"]
+to = ["chat"]
+`),
+  );
+  return { h, fake };
+}
+
+/** Ticks, moving the clock to each next wake-up, until `done` or the step budget runs out. */
+async function runUntil(h: Harness, done: () => boolean, steps = 5_000) {
+  for (let i = 0; i < steps && !done(); i++) {
+    const result = await h.tickAndSettle();
+    if (result.claimed === 0) h.clock.advance(Math.max(1, result.nextWakeAt - h.clock.now()));
+  }
+  expect(done()).toBe(true);
+}
+
+const publishBurst = (h: Harness, n: number) =>
+  h.post("/v1/events/batch", { events: Array.from({ length: n }, (_, i) => ({ event: "completed", data: { task_id: `t${i}`, task_type: "scrape", status: "success" } })) });
+
+/** The most requests the receiver saw inside any window of `perMs`. */
+function busiestWindow(arrivals: Arrival[], perMs: number): number {
+  const times = arrivals.map((a) => a.at).sort((a, b) => a - b);
+  let best = 0;
+  for (let i = 0, j = 0; i < times.length; i++) {
+    while (times[i]! - times[j]! >= perMs) j++;
+    best = Math.max(best, i - j + 1);
+  }
+  return best;
+}
+
+/** After each 429, nothing more was sent to that webhook until the wait it asked for was over. */
+function respectedEveryWait(arrivals: Arrival[]): boolean {
+  return arrivals.every((limited) => limited.status !== 429 || !arrivals.some((a) => a.at > limited.at && a.at < limited.at + limited.retryAfterMs!));
+}
+
+function deliveryRows(h: Harness) {
+  return h.handle.client.query("SELECT status, attempts, failed_attempts, last_error FROM deliveries").all() as Array<{ status: string; attempts: number; failed_attempts: number; last_error: string | null }>;
+}
+
+describe("default pacing keeps a burst under the platform's limit", () => {
+  test("50 events to one Discord webhook (5 per 2 s): zero 429s, all delivered", async () => {
+    const { h, fake: discord } = setUp((now) => startFakeDiscord({ now }), "discord", (fake) => fake.webhook("1001", "tok"));
+    expect((await publishBurst(h, 50)).status).toBe(202);
+    await runUntil(h, () => discord.accepted.length === 50);
+    expect(discord.rateLimited).toBe(0);
+    expect(discord.rejected).toEqual([]);
+    expect(busiestWindow(discord.arrivals, 2_000)).toBeLessThanOrEqual(5);
+    expect(discord.accepted.every((a) => a.search === "?wait=true")).toBe(true);
+    expect(deliveryRows(h).every((row) => row.status === "succeeded" && row.attempts === 1)).toBe(true);
+  });
+});
+
+describe("default pacing keeps a burst under Slack's limit", () => {
+  test("50 events to one Slack webhook (1 per second): zero 429s, all delivered", async () => {
+    const { h, fake: slack } = setUp((now) => startFakeSlack({ now }), "slack", (fake) => fake.hook("T1/B1/xyz"));
+    expect((await publishBurst(h, 50)).status).toBe(202);
+    await runUntil(h, () => slack.accepted.length === 50);
+    expect(slack.rateLimited).toBe(0);
+    expect(slack.rejected).toEqual([]);
+    expect(busiestWindow(slack.arrivals, 1_000)).toBe(1);
+    expect(deliveryRows(h).every((row) => row.status === "succeeded" && row.attempts === 1)).toBe(true);
+  });
+});
+
+describe("a platform's 429 is waited out and spends no attempt", () => {
+  // rate_limit set above what the fake allows, as a user who got it wrong would: the platform
+  // answers 429, and Herald must wait what it is told, keep every delivery, and never give up.
+  test("Discord: JSON retry_after is honoured, every event arrives, no attempt is used", async () => {
+    const { h, fake: discord } = setUp((now) => startFakeDiscord({ now }), "discord", (fake) => fake.webhook("1002", "tok"), `rate_limit = "20/1s"\nmax_attempts = 2`);
+    await publishBurst(h, 30);
+    await runUntil(h, () => discord.accepted.length === 30);
+    expect(discord.rateLimited).toBeGreaterThan(0);
+    expect(respectedEveryWait(discord.arrivals)).toBe(true);
+    const rows = deliveryRows(h);
+    expect(rows.every((row) => row.status === "succeeded" && row.failed_attempts === 0)).toBe(true);
+    expect(rows.some((row) => row.attempts > 2)).toBe(true); // more tries than max_attempts, none counted
+  });
+
+  test("Slack: Retry-After is honoured, every event arrives, no attempt is used", async () => {
+    const { h, fake: slack } = setUp((now) => startFakeSlack({ now }), "slack", (fake) => fake.hook("T1/B1/abc"), `rate_limit = "5/1s"\nmax_attempts = 2`);
+    await publishBurst(h, 12);
+    await runUntil(h, () => slack.accepted.length === 12);
+    expect(slack.rateLimited).toBeGreaterThan(0);
+    expect(respectedEveryWait(slack.arrivals)).toBe(true);
+    expect(deliveryRows(h).every((row) => row.status === "succeeded" && row.failed_attempts === 0)).toBe(true);
+  });
+
+  test("a 429 still cannot outlive max_age: a wait past it ends in expired, with no attempt used", async () => {
+    const hourly = { count: 1, perMs: 3_600_000 };
+    const { h, fake: discord } = setUp((now) => startFakeDiscord({ now, rate: hourly }), "discord", (fake) => fake.webhook("1003", "tok"), `max_age = "30m"`);
+    await publishBurst(h, 2);
+    await runUntil(h, () => deliveryRows(h).every((row) => row.status !== "pending"));
+    expect(discord.accepted.length).toBe(1);
+    expect(discord.rateLimited).toBe(1);
+    const expired = deliveryRows(h).find((row) => row.status === "expired");
+    expect(expired).toMatchObject({ attempts: 1, failed_attempts: 0 });
+  });
+});
+
+describe("permanent platform errors fail at once with the platform's reason", () => {
+  const cases: Array<[string, () => { h: Harness; fake: FakePlatform }, string]> = [
+    ["Discord 404 unknown webhook", () => setUp((now) => startFakeDiscord({ now }), "discord", (fake) => fake.unknownWebhook()), "HTTP 404: Discord error 10015 (Unknown Webhook)"],
+    ["Discord 401 invalid token", () => setUp((now) => startFakeDiscord({ now }), "discord", (fake) => fake.badToken("1004")), "HTTP 401: Discord error 50027 (Invalid Webhook Token)"],
+    ["Slack 403 action_prohibited", () => setUp((now) => startFakeSlack({ now }), "slack", (fake) => fake.broken("action_prohibited")), "HTTP 403: action_prohibited"],
+    ["Slack 404 channel_not_found", () => setUp((now) => startFakeSlack({ now }), "slack", (fake) => fake.broken("channel_not_found")), "HTTP 404: channel_not_found"],
+    ["Slack 410 channel_is_archived", () => setUp((now) => startFakeSlack({ now }), "slack", (fake) => fake.broken("channel_is_archived")), "HTTP 410: channel_is_archived"],
+  ];
+  for (const [name, make, reason] of cases) {
+    test(name, async () => {
+      const { h, fake } = make();
+      await publishBurst(h, 1);
+      await runUntil(h, () => deliveryRows(h)[0]!.status !== "pending");
+      expect(deliveryRows(h)[0]).toMatchObject({ status: "failed", attempts: 1, last_error: reason });
+      expect(fake.arrivals.length).toBe(1);
+      const attempt = h.handle.client.query("SELECT error FROM attempts").get() as { error: string };
+      expect(attempt.error).toBe(reason);
+    });
+  }
+});
+
+describe("what the platforms receive", () => {
+  test("Discord with attach = true: the seed's on_find page goes as files[0] next to the embed", async () => {
+    const { h, fake: discord } = setUp((now) => startFakeDiscord({ now }), "discord", (fake) => fake.webhook("1005", "tok"), "attach = true");
+    const onFind = SAMPLE_EVENTS["spider-on-find"]!;
+    await h.post("/v1/events", { event: onFind.event, data: onFind.data });
+    await runUntil(h, () => discord.accepted.length === 1);
+    const [message] = discord.accepted;
+    expect(message!.files).toEqual([{ field: "files[0]", filename: "page.html", type: "text/html;charset=utf-8", bytes: 16 }]);
+    expect((message!.payload.embeds as Array<{ title: string }>)[0]!.title).toBe("Page found: https://example.com/page");
+  });
+
+  test("hostile event text reaches Discord and Slack as plain text that pings nobody", async () => {
+    const data = { task_id: "@everyone <@123456789> <!channel> **x**", error: "<@&42> @here ".repeat(200) };
+    for (const make of [
+      () => setUp((now) => startFakeDiscord({ now }), "discord", (fake) => fake.webhook("1006", "tok")),
+      () => setUp((now) => startFakeSlack({ now }), "slack", (fake) => fake.hook("T1/B1/pings")),
+    ]) {
+      const { h, fake } = make();
+      await h.post("/v1/events", { event: "failed", data });
+      await runUntil(h, () => fake.accepted.length === 1);
+      expect(fake.rejected).toEqual([]);
+      expect(fake.pings).toEqual([]);
+      fake.stop();
+    }
+  });
+});
