@@ -5,6 +5,7 @@
 import { parseArgs } from "node:util";
 import { describeConfig } from "./commands/describe-config.ts";
 import { serve } from "./commands/serve.ts";
+import { testDestination, UnknownDestinationError } from "./commands/test-destination.ts";
 import { ConfigError, ListenError, OwnershipError, StorageError, errorMessage } from "./core/errors.ts";
 import { formatProblems, loadConfig, locateConfig } from "./config/load.ts";
 import type { RuntimeConfig } from "./config/runtime.ts";
@@ -13,22 +14,39 @@ import { VERSION } from "./version.ts";
 const USAGE = `usage: herald <command> [--config PATH]
 
 commands:
-  serve       run the ingress and the delivery scheduler
-  check       validate the config and print the routes and destinations it would use
-  version     print the version
+  serve                         run the ingress and the delivery scheduler
+  check                         validate the config and print the routes and destinations it would use
+  test DESTINATION [--event E]  send one sample event (default "completed") to a configured destination
+  version                       print the version
 
 The config is --config, else $HERALD_CONFIG, else ./herald.toml, else /etc/herald/herald.toml.`;
 
 class UsageError extends Error {}
 
+const FLAG_OPTIONS = {
+  config: { type: "string" },
+  help: { type: "boolean", short: "h" },
+  event: { type: "string" },
+} as const;
+
+interface Flags {
+  config?: string;
+  help?: boolean;
+  event?: string;
+}
+
 export async function main(argv: string[], env: Record<string, string | undefined>): Promise<number> {
   const [command, ...rest] = argv;
-  let flags: { config?: string; help?: boolean };
+  let flags: Flags;
+  let positionals: string[];
   try {
-    flags = parseArgs({ args: rest, options: { config: { type: "string" }, help: { type: "boolean", short: "h" } }, strict: true }).values;
+    ({ values: flags, positionals } = parseArgs({ args: rest, options: FLAG_OPTIONS, strict: true, allowPositionals: true }));
   } catch (error) {
     throw new UsageError(errorMessage(error));
   }
+  const noPositionals = () => {
+    if (positionals.length > 0) throw new UsageError(`${command} takes no argument "${positionals[0]}"`);
+  };
   const config = () => {
     const result = loadConfig(locateConfig(flags.config, env), env);
     if (!result.ok) throw new ConfigError(result.problems);
@@ -40,12 +58,18 @@ export async function main(argv: string[], env: Record<string, string | undefine
       console.log(`herald ${VERSION}`);
       return 0;
     case "check": {
+      noPositionals();
       console.log(describeConfig(config()));
       return 0;
     }
     case "serve": {
+      noPositionals();
       const loaded: RuntimeConfig = config();
       return serve(loaded, env);
+    }
+    case "test": {
+      if (positionals.length !== 1) throw new UsageError("test takes one destination name: herald test DESTINATION [--event completed]");
+      return testDestination(config(), { destination: positionals[0]!, event: flags.event ?? "completed" });
     }
     case undefined:
     case "help":
@@ -70,7 +94,7 @@ if (import.meta.main) {
         console.error(formatProblems(error.problems));
         process.exit(1);
       }
-      if (error instanceof StorageError || error instanceof OwnershipError || error instanceof ListenError) {
+      if (error instanceof StorageError || error instanceof OwnershipError || error instanceof ListenError || error instanceof UnknownDestinationError) {
         console.error(`herald: ${error.message}`);
         process.exit(1);
       }

@@ -20,3 +20,24 @@ export function scrubSecrets(text: string, secrets: readonly string[]): string {
   }
   return out;
 }
+
+/**
+ * The strings of a webhook URL that must never be shown: the URL itself, and its long path
+ * segments and query (a Discord or Slack token may appear alone in an answer or an error).
+ */
+export function urlCredentials(url: string): string[] {
+  try {
+    const parsed = new URL(url);
+    const segments = parsed.pathname.split("/").filter(looksLikeToken);
+    return [url, ...segments, ...(parsed.search.length >= 16 ? [parsed.search.slice(1)] : [])];
+  } catch {
+    return [url];
+  }
+}
+
+/** Long and mixing letter cases or digits, as generated tokens do (words like "channel_not_found" do not). */
+function looksLikeToken(segment: string): boolean {
+  if (segment.length < 16) return false;
+  const classes = [/[a-z]/, /[A-Z]/, /[0-9]/].filter((pattern) => pattern.test(segment)).length;
+  return classes >= 2;
+}

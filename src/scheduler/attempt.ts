@@ -2,7 +2,7 @@
 // state, record it. Returns what happened; the scheduler owns slots and wake-ups.
 
 import type { Clock, Random } from "../core/clock.ts";
-import { scrubSecrets } from "../core/redact.ts";
+import { scrubSecrets, urlCredentials } from "../core/redact.ts";
 import { nextStep, type AttemptOutcome, type NextStep } from "../core/retry-policy.ts";
 import type { Destination } from "../core/types.ts";
 import { classify } from "../delivery/classify.ts";
@@ -42,7 +42,7 @@ export async function runAttempt(deps: AttemptDeps, delivery: ClaimedDelivery, d
 
   const now = clock.now();
   const { outcome, pauseMs } = classify(result, destination.type, now);
-  const scrub = (text: string) => scrubSecrets(text, [destination.url, ...destination.secrets]);
+  const scrub = (text: string) => scrubSecrets(text, [...urlCredentials(destination.url), ...destination.secrets]);
   const fields: AttemptFields = {
     n: delivery.attempt,
     at: startedAt,

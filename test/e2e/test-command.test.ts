@@ -1,0 +1,75 @@
+// `herald test DESTINATION`: the command a user runs right after adding a webhook URL.
+import { afterEach, describe, expect, test } from "bun:test";
+import { LOOPBACK_SECURITY } from "../helpers/config.ts";
+import { runHerald, writeConfig } from "../helpers/daemon.ts";
+import { startFakeDiscord, startFakeSlack, type FakePlatform } from "../helpers/fake-platforms.ts";
+import { startReceiver, statusSequence, type Receiver } from "../helpers/receiver.ts";
+
+let stops: Array<{ stop(): void }> = [];
+afterEach(() => {
+  for (const s of stops) s.stop();
+  stops = [];
+});
+const track = <T extends FakePlatform | Receiver>(server: T): T => (stops.push(server), server);
+
+function configWith(destinations: string) {
+  return writeConfig(`
+[storage]
+path = "{{db}}"
+${LOOPBACK_SECURITY}
+${destinations}
+`);
+}
+
+describe("herald test", () => {
+  test("sends a sample to Discord, prints status, latency and the answer, exits 0; the URL stays hidden", async () => {
+    const discord = track(startFakeDiscord());
+    const url = discord.webhook("4242", "sekret-webhook-token-abcdef");
+    const { path } = configWith(`[[destinations]]\nname = "ops"\ntype = "discord"\nurl = "${url}"`);
+    const { code, stdout, stderr } = await runHerald(["test", "ops", "--config", path, "--event", "failed"]);
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^sending a sample "failed" event to ops \(discord, http:\/\/127\.0\.0\.1:\d+\/api\/\*\*\*\)\n/);
+    expect(stdout).toMatch(/\nstatus: 200 in \d+ ms \(delivered\)\nresponse: \{/);
+    expect(stdout).not.toContain("sekret-webhook-token-abcdef");
+    const [message] = discord.accepted;
+    expect((message!.payload.embeds as Array<{ title: string; color: number }>)[0]).toMatchObject({ title: "Scrape failed: test\\_123", color: 0xe74c3c });
+  });
+
+  test("a Spider event name gets a Spider-shaped sample", async () => {
+    const slack = track(startFakeSlack());
+    const { path } = configWith(`[[destinations]]\nname = "chat"\ntype = "slack"\nurl = "${slack.hook("T9/B9/token")}"`);
+    const { code, stdout } = await runHerald(["test", "chat", "--config", path, "--event", "on_website_status"]);
+    expect(code).toBe(0);
+    expect(stdout).toContain("response: ok");
+    expect(slack.accepted[0]!.payload.text).toBe("✅ Crawl complete: example.com");
+  });
+
+  test("a receiver's error exits 1 and says whether a delivery would be retried", async () => {
+    const receiver = track(startReceiver(statusSequence(503)));
+    const { path } = configWith(`[[destinations]]\nname = "api"\nurl = "${receiver.url}/hook"\nsecret = "s3cret-value"`);
+    const { code, stdout } = await runHerald(["test", "api", "--config", path]);
+    expect(code).toBe(1);
+    expect(stdout).toContain("status: 503 in ");
+    expect(stdout).toContain("(would be retried)");
+    expect(stdout).toContain("response: status 503");
+    // The sample is signed like a real delivery.
+    expect(receiver.requests[0]!.headers["x-herald-signature"]).toMatch(/^sha256=[0-9a-f]{64}$/);
+    expect(JSON.parse(receiver.requests[0]!.body)).toMatchObject({ event: "completed", data: { task_id: "test_123" } });
+  });
+
+  test("an unknown destination, a receiver that is down and a missing name are clear errors", async () => {
+    const receiver = track(startReceiver());
+    const down = receiver.url;
+    receiver.stop();
+    const { path } = configWith(`[[destinations]]\nname = "local"\nurl = "${down}/hook"`);
+    const unknown = await runHerald(["test", "nope", "--config", path]);
+    expect(unknown).toMatchObject({ code: 1, stdout: "", stderr: 'herald: unknown destination "nope"; the config has "local"\n' });
+    const refused = await runHerald(["test", "local", "--config", path]);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(/\nerror: network: .+ after \d+ ms \(would be retried\)\n$/);
+    const usage = await runHerald(["test", "--config", path]);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain("herald: test takes one destination name");
+  });
+});
