@@ -38,11 +38,12 @@ ${extra}
 name = "recv"
 url = "${url}/hook"
 ${destination}
-[[routes]]
-name = "all"
-events = ["*"]
-to = ["recv"]
-`;
+${routeEverythingTo("recv")}`;
+}
+
+/** A route sending every event to the named destination. */
+export function routeEverythingTo(destination: string): string {
+  return `[[routes]]\nname = "all"\nevents = ["*"]\nto = ["${destination}"]\n`;
 }
 
 export function relayConfig(dbPath: string, url: string, extra = "", destinationExtra = ""): RuntimeConfig {

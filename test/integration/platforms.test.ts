@@ -2,7 +2,7 @@
 // against the fake platforms, on the harness's manual clock: the fakes count time by the same
 // clock, so a "2 second window" is exact and nothing sleeps.
 import { afterEach, describe, expect, test } from "bun:test";
-import { configFrom, LOOPBACK_SECURITY } from "../helpers/config.ts";
+import { configFrom, LOOPBACK_SECURITY, routeEverythingTo } from "../helpers/config.ts";
 import { startFakeDiscord, startFakeSlack, type Arrival, type FakePlatform } from "../helpers/fake-platforms.ts";
 import { createHarness } from "../helpers/harness.ts";
 import { SAMPLE_EVENTS } from "../fixtures/events.ts";
@@ -27,11 +27,7 @@ name = "chat"
 type = "${type}"
 url = "${url(fake)}"
 ${destinationExtra}
-[[routes]]
-name = "all"
-events = ["*"]
-to = ["chat"]
-`),
+${routeEverythingTo("chat")}`),
   );
   return { h, fake };
 }
