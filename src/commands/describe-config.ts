@@ -4,7 +4,7 @@ import { redactUrl } from "../core/redact.ts";
 import type { DeliveryPolicy, Destination, Route } from "../core/types.ts";
 import { formatDuration } from "../core/units.ts";
 import type { RuntimeConfig } from "../config/runtime.ts";
-import { effectiveRate } from "../scheduler/pacer.ts";
+import { effectiveRates } from "../scheduler/pacer.ts";
 
 export function describeConfig(config: RuntimeConfig): string {
   const { server, storage, auth, defaults, security } = config;
@@ -47,8 +47,8 @@ function describeDestination(d: Destination, defaults: DeliveryPolicy): string {
   if (d.type === "custom") {
     parts.push(d.signature === "none" ? "unsigned" : `signature ${d.signature} (${d.signature === "standard" ? "webhook-signature" : d.signatureHeader}, ${d.secrets.length} secret${d.secrets.length > 1 ? "s" : ""})`);
   }
-  const rate = effectiveRate(d);
-  if (rate) parts.push(`rate ${rate.count}/${formatDuration(rate.perMs)}${d.rateLimit ? "" : " (platform default)"}`);
+  const rates = effectiveRates(d);
+  if (rates.length > 0) parts.push(`rate ${rates.map((rate) => `${rate.count}/${formatDuration(rate.perMs)}`).join(" and ")}${d.rateLimit ? "" : " (platform default)"}`);
   if (d.ordered) parts.push("ordered");
   const overrides = policyEntries(d.policy).filter(([key]) => JSON.stringify(d.policy[key]) !== JSON.stringify(defaults[key]));
   if (overrides.length > 0) parts.push(overrides.map(([, text]) => text).join(", "));

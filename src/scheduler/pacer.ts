@@ -10,10 +10,17 @@
 import type { DeliveryPolicy, DestinationType } from "../core/types.ts";
 import type { Rate } from "../core/units.ts";
 
-/** Default pacing under the platforms' documented limits (platform-notes.md). */
-export const PLATFORM_RATES: Partial<Record<DestinationType, Rate>> = {
-  discord: { count: 5, perMs: 2_000 },
-  slack: { count: 1, perMs: 1_000 },
+/**
+ * Default pacing under the platforms' documented limits (platform-notes.md). Discord limits a
+ * webhook to about 5 requests per 2 s and a channel to about 30 messages a minute; Herald keeps
+ * each webhook under both.
+ */
+export const PLATFORM_RATES: Partial<Record<DestinationType, Rate[]>> = {
+  discord: [
+    { count: 5, perMs: 2_000 },
+    { count: 30, perMs: 60_000 },
+  ],
+  slack: [{ count: 1, perMs: 1_000 }],
 };
 
 /** What the pacer needs to know of a destination. */
@@ -33,37 +40,43 @@ interface Sent {
 interface Lane {
   inFlight: number;
   pausedUntil: number;
-  rate?: Rate;
+  rates: Rate[];
   sent: Sent[];
 }
 
-export function effectiveRate(profile: LaneProfile): Rate | undefined {
-  return profile.rateLimit ?? PLATFORM_RATES[profile.type];
+/** The windows a destination is paced by: its own rate_limit, else its platform's defaults. */
+export function effectiveRates(profile: LaneProfile): Rate[] {
+  return profile.rateLimit ? [profile.rateLimit] : (PLATFORM_RATES[profile.type] ?? []);
 }
 
 export function createPacer() {
   const lanes = new Map<string, Lane>();
   const lane = (name: string): Lane => {
     let found = lanes.get(name);
-    if (!found) lanes.set(name, (found = { inFlight: 0, pausedUntil: 0, sent: [] }));
+    if (!found) lanes.set(name, (found = { inFlight: 0, pausedUntil: 0, rates: [], sent: [] }));
     return found;
   };
 
-  /** When the window has room for one more request: now, a later moment, or Infinity until an answer arrives. */
+  /** When every window has room for one more request: now, a later moment, or Infinity until an answer arrives. */
   const windowOpensAt = (l: Lane, now: number): number => {
-    if (!l.rate) return now;
-    const { count, perMs } = l.rate;
-    // Drop requests that left the window; they can never count again.
-    l.sent = l.sent.filter((s) => s.endedAt === undefined || s.endedAt + perMs > now);
-    if (l.sent.length < count) return now;
-    const leaving = l.sent.map((s) => (s.endedAt === undefined ? Infinity : s.endedAt + perMs)).sort((a, b) => a - b);
-    return leaving[l.sent.length - count]!;
+    if (l.rates.length === 0) return now;
+    // Drop requests that left the longest window; they can never count again.
+    const longest = Math.max(...l.rates.map((rate) => rate.perMs));
+    l.sent = l.sent.filter((s) => s.endedAt === undefined || s.endedAt + longest > now);
+    let opensAt = now;
+    for (const { count, perMs } of l.rates) {
+      const inWindow = l.sent.filter((s) => s.endedAt === undefined || s.endedAt + perMs > now);
+      if (inWindow.length < count) continue;
+      const leaving = inWindow.map((s) => (s.endedAt === undefined ? Infinity : s.endedAt + perMs)).sort((a, b) => a - b);
+      opensAt = Math.max(opensAt, leaving[inWindow.length - count]!);
+    }
+    return opensAt;
   };
 
   /** When this destination may next start a request (now if it can), or Infinity while all its slots are busy. */
   const availableAt = (profile: LaneProfile, now: number): number => {
     const l = lane(profile.name);
-    l.rate = effectiveRate(profile);
+    l.rates = effectiveRates(profile);
     if (l.inFlight >= profile.policy.concurrency) return Infinity;
     return Math.max(now, l.pausedUntil, windowOpensAt(l, now));
   };
@@ -80,7 +93,7 @@ export function createPacer() {
       if (availableAt(profile, now) > now) return false;
       const l = lane(profile.name);
       l.inFlight += 1;
-      if (l.rate) l.sent.push({ startedAt: now });
+      if (l.rates.length > 0) l.sent.push({ startedAt: now });
       return true;
     },
     /** The request that started at `startedAt` got its answer (or gave up) at `endedAt`. */

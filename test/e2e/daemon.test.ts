@@ -169,7 +169,7 @@ describe("commands", () => {
     const config = writeConfig(`[[destinations]]\nname = "ops"\nurl = "https://discord.com/api/webhooks/123/SECRET-TOKEN"\n[[destinations]]\nname = "b"\nurl = "https://b.example.com/hooks/x"\nsecret = ["k-new", "k-old"]\n`);
     const result = await runHerald(["check", "--config", config.path]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain("ops  discord  https://discord.com/api/***  rate 5/2s (platform default)");
+    expect(result.stdout).toContain("ops  discord  https://discord.com/api/***  rate 5/2s and 30/1m (platform default)");
     expect(result.stdout).toContain("b  custom  https://b.example.com/hooks/***  signature sha256 (X-Herald-Signature, 2 secrets)");
     expect(result.stdout).not.toContain("SECRET-TOKEN");
     expect(result.stdout).not.toContain("k-new");

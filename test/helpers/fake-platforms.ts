@@ -60,23 +60,30 @@ export interface FakeSlack extends FakePlatform {
 
 interface Options {
   now?: () => number;
-  rate?: Rate;
+  /** The limits the fake enforces per webhook; every window must have room. */
+  rates?: Rate[];
 }
 
-/** Arrival times per webhook; a request over the limit gets the time until a slot frees. */
-function slidingWindow(rate: Rate, now: () => number) {
+/** Arrival times per webhook, against every window; a request over any limit gets the time until a slot frees. */
+function slidingWindows(rates: Rate[], now: () => number) {
   const arrivals = new Map<string, number[]>();
+  const longest = Math.max(...rates.map((rate) => rate.perMs));
   return {
     admit(key: string): { ok: true; remaining: number; resetAfterMs: number } | { ok: false; retryAfterMs: number } {
       const t = now();
-      const recent = (arrivals.get(key) ?? []).filter((at) => at > t - rate.perMs);
-      if (recent.length >= rate.count) {
-        arrivals.set(key, recent);
-        return { ok: false, retryAfterMs: recent[recent.length - rate.count]! + rate.perMs - t };
-      }
-      recent.push(t);
+      const recent = (arrivals.get(key) ?? []).filter((at) => at > t - longest);
       arrivals.set(key, recent);
-      return { ok: true, remaining: rate.count - recent.length, resetAfterMs: recent[0]! + rate.perMs - t };
+      let retryAfterMs = 0;
+      for (const { count, perMs } of rates) {
+        const inWindow = recent.filter((at) => at > t - perMs);
+        if (inWindow.length >= count) retryAfterMs = Math.max(retryAfterMs, inWindow[inWindow.length - count]! + perMs - t);
+      }
+      if (retryAfterMs > 0) return { ok: false, retryAfterMs };
+      recent.push(t);
+      // Discord's headers describe the webhook's short bucket: the first window.
+      const { count, perMs } = rates[0]!;
+      const inFirst = recent.filter((at) => at > t - perMs);
+      return { ok: true, remaining: count - inFirst.length, resetAfterMs: inFirst[0]! + perMs - t };
     },
   };
 }
@@ -159,9 +166,10 @@ function discordPing(payload: Record<string, any>): string | undefined {
   return MENTION_IN_TEXT.test(content) ? content : "allowed_mentions not locked down";
 }
 
-export function startFakeDiscord({ now = Date.now, rate = { count: 5, perMs: 2_000 } }: Options = {}): FakeDiscord {
+/** By default the limits community reports give: 5 per 2 s per webhook, 30 per minute per channel. */
+export function startFakeDiscord({ now = Date.now, rates = [{ count: 5, perMs: 2_000 }, { count: 30, perMs: 60_000 }] }: Options = {}): FakeDiscord {
   const tokens = new Map<string, string>();
-  const window = slidingWindow(rate, now);
+  const window = slidingWindows(rates, now);
   const state = { arrivals: [] as Arrival[], accepted: [] as Accepted[], rejected: [] as Rejected[], rateLimited: 0, pings: [] as string[] };
 
   const { base, stop } = serve(state.arrivals, now, async (req, url) => {
@@ -187,7 +195,7 @@ export function startFakeDiscord({ now = Date.now, rate = { count: 5, perMs: 2_0
       });
     }
     const limitHeaders = {
-      "x-ratelimit-limit": String(rate.count),
+      "x-ratelimit-limit": String(rates[0]!.count),
       "x-ratelimit-remaining": String(slot.remaining),
       "x-ratelimit-reset-after": (slot.resetAfterMs / 1000).toFixed(3),
       "x-ratelimit-bucket": `fake-${id}`,
@@ -273,10 +281,10 @@ export function slackPings(payload: unknown, found: string[] = []): string[] {
   return found;
 }
 
-export function startFakeSlack({ now = Date.now, rate = { count: 1, perMs: 1_000 } }: Options = {}): FakeSlack {
+export function startFakeSlack({ now = Date.now, rates = [{ count: 1, perMs: 1_000 }] }: Options = {}): FakeSlack {
   const hooks = new Set<string>();
   const broken = new Map<string, { status: number; body: string }>();
-  const window = slidingWindow(rate, now);
+  const window = slidingWindows(rates, now);
   const state = { arrivals: [] as Arrival[], accepted: [] as Accepted[], rejected: [] as Rejected[], rateLimited: 0, pings: [] as string[] };
 
   const { base, stop } = serve(state.arrivals, now, async (req, url) => {

@@ -65,13 +65,14 @@ function deliveryRows(h: Harness) {
 }
 
 describe("default pacing keeps a burst under the platform's limit", () => {
-  test("50 events to one Discord webhook (5 per 2 s): zero 429s, all delivered", async () => {
+  test("50 events to one Discord webhook (5 per 2 s, 30 per minute): zero 429s, all delivered", async () => {
     const { h, fake: discord } = setUp((now) => startFakeDiscord({ now }), "discord", (fake) => fake.webhook("1001", "tok"));
     expect((await publishBurst(h, 50)).status).toBe(202);
     await runUntil(h, () => discord.accepted.length === 50);
     expect(discord.rateLimited).toBe(0);
     expect(discord.rejected).toEqual([]);
     expect(busiestWindow(discord.arrivals, 2_000)).toBeLessThanOrEqual(5);
+    expect(busiestWindow(discord.arrivals, 60_000)).toBeLessThanOrEqual(30);
     expect(discord.accepted.every((a) => a.search === "?wait=true")).toBe(true);
     expect(deliveryRows(h).every((row) => row.status === "succeeded" && row.attempts === 1)).toBe(true);
   });
@@ -114,7 +115,7 @@ describe("a platform's 429 is waited out and spends no attempt", () => {
 
   test("a 429 still cannot outlive max_age: a wait past it ends in expired, with no attempt used", async () => {
     const hourly = { count: 1, perMs: 3_600_000 };
-    const { h, fake: discord } = setUp((now) => startFakeDiscord({ now, rate: hourly }), "discord", (fake) => fake.webhook("1003", "tok"), `max_age = "30m"`);
+    const { h, fake: discord } = setUp((now) => startFakeDiscord({ now, rates: [hourly] }), "discord", (fake) => fake.webhook("1003", "tok"), `max_age = "30m"`);
     await publishBurst(h, 2);
     await runUntil(h, () => deliveryRows(h).every((row) => row.status !== "pending"));
     expect(discord.accepted.length).toBe(1);

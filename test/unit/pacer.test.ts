@@ -17,6 +17,22 @@ describe("pacer", () => {
     expect(pacer.tryStart(discord, 2_300)).toBe(true);
   });
 
+  test("Discord's default also keeps a webhook under 30 messages a minute", () => {
+    const pacer = createPacer();
+    let now = 0;
+    const starts: number[] = [];
+    while (starts.length < 31) {
+      const at = pacer.availableAt(discord, now);
+      now = at;
+      expect(pacer.tryStart(discord, now)).toBe(true);
+      pacer.finish("ops", now, now);
+      starts.push(now);
+    }
+    // 30 go out 5 per 2 s (the last at 10 s); the 31st waits for the first to be a minute old.
+    expect(starts[29]).toBe(10_000);
+    expect(starts[30]).toBe(60_000);
+  });
+
   test("a slot taken but never used leaves no trace in the window", () => {
     const pacer = createPacer();
     const slack: LaneProfile = { name: "chat", type: "slack", policy: { concurrency: 1 } };
