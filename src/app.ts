@@ -41,7 +41,7 @@ export function startHerald(initial: RuntimeConfig, options: HeraldOptions = {})
   const config = () => current;
   const logger = createLogger({ level: () => current.log.level, clock, sensitive: () => current.sensitive, write: options.writeLog });
 
-  const { outbox, handle } = openOutbox(current.storage.path, { synchronous: current.storage.synchronous });
+  const { outbox, operator, handle } = openOutbox(current.storage.path, { synchronous: current.storage.synchronous });
   try {
     takeOwnership(handle, { pid: process.pid, host: hostname(), now: clock.now() }, isAlive);
   } catch (error) {
@@ -55,6 +55,7 @@ export function startHerald(initial: RuntimeConfig, options: HeraldOptions = {})
   const scheduler = createScheduler({ outbox, clock, random: options.random ?? systemRandom, config, send, logger });
   const ingress = createIngress({
     config,
+    operator,
     clock,
     ids: createIdGenerator(clock),
     resolve: options.resolve,

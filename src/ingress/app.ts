@@ -4,18 +4,19 @@
 import { Hono, type Context } from "hono";
 import type { z } from "zod";
 import { errorMessage } from "../core/errors.ts";
-import { formatKeyPath } from "../core/key-path.ts";
 import type { Logger } from "../log.ts";
 import { isStorageFault } from "../outbox/sqlite.ts";
-import type { EnqueueResult, Outbox } from "../outbox/types.ts";
+import type { EnqueueResult, OperatorStore, Outbox } from "../outbox/types.ts";
+import { mountAdmin } from "./admin.ts";
 import { bearerToken, tokenAccepted } from "./auth.ts";
 import { readJsonBody } from "./body.ts";
-import { badRequest, errorResponse, HttpError, type Issue } from "./errors.ts";
+import { badRequest, describeIssues, errorResponse, HttpError, issuesOf } from "./errors.ts";
 import { checkInlineWebhooks, toNewEvent, type PublishDeps } from "./publish.ts";
 import { batchBody, publishBody, type PublishBody } from "./schemas.ts";
 
 export interface IngressDeps extends PublishDeps {
   outbox: Outbox;
+  operator: OperatorStore;
   logger: Logger;
   /** Wakes the scheduler: new deliveries start without waiting for a poll. */
   nudge: () => void;
@@ -56,6 +57,8 @@ export function createIngress(deps: IngressDeps): Hono {
     return c.json({ results: store(deps, events).map(answer) }, 202);
   });
 
+  mountAdmin(app, deps);
+
   return app;
 }
 
@@ -67,19 +70,15 @@ async function parseBody<T extends z.ZodType>(c: Context, deps: IngressDeps, sch
   const json = await readJsonBody(c.req.raw, deps.config().server.maxBodyBytes);
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
-    const issues: Issue[] = parsed.error.issues.flatMap((issue) =>
-      issue.code === "unrecognized_keys"
-        ? issue.keys.map((key) => ({ path: formatKeyPath([...issue.path, key], "(body)"), message: "unknown field" }))
-        : [{ path: formatKeyPath(issue.path, "(body)"), message: issue.message }],
-    );
-    throw badRequest(`the body does not match the schema: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`, issues);
+    const issues = issuesOf(parsed.error);
+    throw badRequest(`the body does not match the schema: ${describeIssues(issues)}`, issues);
   }
   return parsed.data;
 }
 
 async function refuseBadWebhooks(bodies: Array<{ body: PublishBody; path: string }>, deps: IngressDeps) {
   const issues = await checkInlineWebhooks(bodies, deps);
-  if (issues.length > 0) throw badRequest(`webhook refused: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`, issues);
+  if (issues.length > 0) throw badRequest(`webhook refused: ${describeIssues(issues)}`, issues);
 }
 
 function store(deps: IngressDeps, bodies: PublishBody[]): EnqueueResult[] {

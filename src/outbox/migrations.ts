@@ -77,4 +77,12 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    description: "operator queries: deliveries by destination, events by name",
+    sql: `
+      -- "deliveries --destination billing", newest first, without scanning other destinations.
+      CREATE INDEX deliveries_destination ON deliveries (destination, id);
+    `,
+  },
 ];

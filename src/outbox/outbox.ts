@@ -5,7 +5,8 @@ import { createEnqueue } from "./enqueue.ts";
 import { createMaintenance } from "./maintenance.ts";
 import { createSettle } from "./settle.ts";
 import { openSqlite, type OpenOptions, type SqliteHandle } from "./sqlite.ts";
-import type { Outbox } from "./types.ts";
+import { createOperatorStore } from "./operator.ts";
+import type { OperatorStore, Outbox } from "./types.ts";
 
 export function createSqliteOutbox(handle: SqliteHandle): Outbox {
   const claims = createClaims(handle);
@@ -19,7 +20,7 @@ export function createSqliteOutbox(handle: SqliteHandle): Outbox {
   };
 }
 
-export function openOutbox(path: string, options: OpenOptions): { outbox: Outbox; handle: SqliteHandle } {
+export function openOutbox(path: string, options: OpenOptions): { outbox: Outbox; operator: OperatorStore; handle: SqliteHandle } {
   const handle = openSqlite(path, options);
-  return { outbox: createSqliteOutbox(handle), handle };
+  return { outbox: createSqliteOutbox(handle), operator: createOperatorStore(handle), handle };
 }

@@ -29,7 +29,8 @@ export function createSettle({ db, client }: SqliteHandle): (record: AttemptReco
       error: record.error ?? null,
       response: record.response ?? null,
     });
-    const spends = record.outcome === "retryable" ? 1 : 0;
+    // Every failed attempt counts against max_attempts; a platform asking us to wait (429) does not.
+    const spends = record.outcome === "retryable" || record.outcome === "permanent" ? 1 : 0;
     const lastError = next.status === "failed" ? next.reason : (record.error ?? null);
     const common = {
       attempts: sql`${deliveries.attempts} + 1`,

@@ -2,7 +2,7 @@
 // implementation is createSqliteOutbox(); a PostgreSQL one would implement the same shape.
 
 import type { NextStep } from "../core/retry-policy.ts";
-import type { EventEnvelope, InlineTarget } from "../core/types.ts";
+import type { DeliveryStatus, EventEnvelope, InlineTarget } from "../core/types.ts";
 
 export interface NewDelivery {
   id: string;
@@ -97,4 +97,77 @@ export interface Outbox {
   probeWritable(): void;
   checkpoint(): void;
   close(): void;
+}
+
+/** A delivery as an operator sees it (times in ms since the epoch). */
+export interface DeliveryRecord {
+  id: string;
+  eventId: string;
+  event: string;
+  destination: string;
+  status: DeliveryStatus;
+  attempts: number;
+  failedAttempts: number;
+  createdAt: number;
+  nextAttemptAt: number;
+  expiresAt: number;
+  finishedAt?: number;
+  lastStatusCode?: number;
+  lastError?: string;
+}
+
+export interface AttemptView {
+  n: number;
+  at: number;
+  durationMs: number;
+  outcome: AttemptRecord["outcome"];
+  statusCode?: number;
+  error?: string;
+  response?: string;
+}
+
+export interface EventRecord {
+  id: string;
+  event: string;
+  timestamp: string;
+  receivedAt: number;
+  /** The producer's idempotency id, when it sent one. */
+  idempotencyKey?: string;
+  data: Record<string, unknown>;
+  deliveryIds: string[];
+}
+
+export interface DeliveryQuery {
+  status?: DeliveryStatus;
+  destination?: string;
+  event?: string;
+  /** Only deliveries older than this id (the previous page's cursor). */
+  before?: string;
+  limit: number;
+}
+
+/** Which deliveries an operator wants sent again: named ones, or finished ones by filter. */
+export type RetrySelection =
+  | { ids: string[] }
+  | { statuses: Array<"failed" | "expired" | "cancelled">; finishedSince?: number; destination?: string };
+
+export interface RetryResult {
+  retried: string[];
+  /** Named deliveries that were not retried, with why (unknown, in flight). */
+  skipped: Array<{ id: string; reason: string }>;
+}
+
+export type CancelResult = { kind: "cancelled" } | { kind: "unknown" } | { kind: "not_pending"; status: DeliveryStatus };
+
+/**
+ * What operators do with the outbox (the admin API and the CLI): look, resend, cancel. Kept
+ * apart from Outbox, which is what the relay itself needs.
+ */
+export interface OperatorStore {
+  listDeliveries(query: DeliveryQuery): DeliveryRecord[];
+  getDelivery(id: string): { delivery: DeliveryRecord; attempts: AttemptView[] } | undefined;
+  getEvent(id: string): EventRecord | undefined;
+  /** Back to pending now with a fresh attempt budget and a new expiry from `expiresAt`. */
+  retry(selection: RetrySelection, now: number, expiresAt: (destination: string) => number): RetryResult;
+  cancel(id: string, now: number): CancelResult;
 }

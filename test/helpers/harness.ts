@@ -19,7 +19,7 @@ export function createHarness(makeConfig: (dbPath: string) => RuntimeConfig, opt
   const clock = manualClock();
   const logs: Array<Record<string, unknown>> = [];
   const logger = createLogger({ level: () => "debug", clock, sensitive: () => config.sensitive, write: (line) => logs.push(JSON.parse(line)) });
-  const { outbox, handle } = openOutbox(dbPath, { synchronous: "full" });
+  const { outbox, operator, handle } = openOutbox(dbPath, { synchronous: "full" });
   const send = createSender({ clock, security: () => config.security, resolve: options.resolve });
   let nudges = 0;
   const scheduler = createScheduler({ outbox, clock, random: () => 0.5, config: () => config, send, logger });
@@ -29,6 +29,7 @@ export function createHarness(makeConfig: (dbPath: string) => RuntimeConfig, opt
     ids: createIdGenerator(clock),
     resolve: options.resolve,
     outbox,
+    operator,
     logger,
     nudge: () => void nudges++,
     notReadyReason: createReadiness({ clock, probeWritable: outbox.probeWritable, lastTickAt: scheduler.lastTickAt }),
@@ -63,6 +64,7 @@ export function createHarness(makeConfig: (dbPath: string) => RuntimeConfig, opt
     clock,
     logs,
     outbox,
+    operator,
     handle,
     scheduler,
     ingress,

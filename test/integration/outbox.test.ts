@@ -180,7 +180,7 @@ describe("settling, expiry and pruning", () => {
     expect(handle.client.query("SELECT status, attempts, failed_attempts, last_error, finished_at, lease_until FROM deliveries").get()).toEqual({
       status: "failed",
       attempts: 1,
-      failed_attempts: 0,
+      failed_attempts: 1,
       last_error: "HTTP 400: bad",
       finished_at: clock.now(),
       lease_until: null,

@@ -1,0 +1,98 @@
+// The admin API (contract §3): list and inspect deliveries, resend, cancel, read an event.
+// Behind admin tokens; with none configured it is open on a loopback listener only, like
+// publishing, and refused elsewhere.
+
+import type { Context, Hono } from "hono";
+import type { z } from "zod";
+import { isLoopback } from "../config/resolve.ts";
+import type { RuntimeConfig } from "../config/runtime.ts";
+import type { Clock } from "../core/clock.ts";
+import type { Logger } from "../log.ts";
+import { bulkRetryRequest, listDeliveries, listRequest, retryByIds, retryMatching } from "../ops/operations.ts";
+import { deliveryDetailJson, eventJson } from "../ops/views.ts";
+import type { OperatorStore } from "../outbox/types.ts";
+import { bearerToken, tokenAccepted } from "./auth.ts";
+import { readJsonBody } from "./body.ts";
+import { badRequest, describeIssues, HttpError, issuesOf } from "./errors.ts";
+
+export interface AdminDeps {
+  config: () => RuntimeConfig;
+  clock: Clock;
+  operator: OperatorStore;
+  logger: Logger;
+  /** Wakes the scheduler so a retried delivery goes out now. */
+  nudge: () => void;
+}
+
+export function mountAdmin(app: Hono, deps: AdminDeps): void {
+  const { operator } = deps;
+  const guard = requireAdmin(deps);
+  app.use("/v1/deliveries", guard);
+  app.use("/v1/deliveries/*", guard);
+
+  app.get("/v1/deliveries", (c) => c.json(listDeliveries(operator, parse(listRequest, c.req.query(), "query"))));
+
+  app.get("/v1/deliveries/:id", (c) => c.json(detail(operator, c.req.param("id"))));
+
+  app.post("/v1/deliveries/retry", async (c) => {
+    const request = parse(bulkRetryRequest, await readJsonBody(c.req.raw, deps.config().server.maxBodyBytes), "(body)");
+    const result = retryMatching(operator, deps.config(), request, deps.clock.now());
+    deps.logger.info("operator.retry", { count: result.retried.length, status: request.status, since_ms: request.since, destination: request.destination });
+    if (result.retried.length > 0) deps.nudge();
+    return c.json({ count: result.retried.length });
+  });
+
+  app.post("/v1/deliveries/:id/retry", (c) => {
+    const id = c.req.param("id");
+    const { retried, skipped } = retryByIds(operator, deps.config(), [id], deps.clock.now());
+    if (skipped[0]) throw skipped[0].reason === "unknown delivery" ? notFound("delivery", id) : new HttpError(409, "conflict", `delivery ${id} cannot be retried now: ${skipped[0].reason}`);
+    deps.logger.info("operator.retry", { count: retried.length, delivery: id });
+    deps.nudge();
+    return c.json(detail(operator, id));
+  });
+
+  app.post("/v1/deliveries/:id/cancel", (c) => {
+    const id = c.req.param("id");
+    const result = operator.cancel(id, deps.clock.now());
+    if (result.kind === "unknown") throw notFound("delivery", id);
+    if (result.kind === "not_pending") throw new HttpError(409, "conflict", `delivery ${id} is ${result.status.replace("_", " ")}; only a pending delivery can be cancelled`);
+    deps.logger.info("operator.cancel", { delivery: id });
+    return c.json(detail(operator, id));
+  });
+
+  app.get("/v1/events/:id", guard, (c) => {
+    const id = c.req.param("id") ?? "";
+    const event = operator.getEvent(id);
+    if (!event) throw notFound("event", id);
+    return c.json(eventJson(event));
+  });
+}
+
+function requireAdmin(deps: AdminDeps) {
+  return async (c: Context, next: () => Promise<void>) => {
+    const config = deps.config();
+    const accepted = config.auth.adminTokens;
+    if (accepted.length === 0 && !isLoopback(config.server.host)) {
+      throw new HttpError(403, "admin_disabled", "the admin API needs auth.admin_tokens when server.listen is not a loopback address");
+    }
+    if (accepted.length > 0 && !tokenAccepted(bearerToken(c.req.header("authorization")), accepted)) {
+      throw new HttpError(401, "unauthorized", "missing or wrong bearer token (Authorization: Bearer <admin token>)");
+    }
+    await next();
+  };
+}
+
+function detail(operator: OperatorStore, id: string) {
+  const found = operator.getDelivery(id);
+  if (!found) throw notFound("delivery", id);
+  return deliveryDetailJson(found.delivery, found.attempts);
+}
+
+function parse<T extends z.ZodType>(schema: T, input: unknown, root: string): z.output<T> {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issues = issuesOf(parsed.error, root);
+  throw badRequest(`invalid ${root === "query" ? "query" : "request"}: ${describeIssues(issues)}`, issues);
+}
+
+const notFound = (what: string, id: string) => new HttpError(404, "not_found", `no ${what} ${JSON.stringify(id.slice(0, 64))}`);

@@ -1,0 +1,73 @@
+// What an operator can ask of Herald, independent of how they ask (admin API or CLI): the
+// request shapes (zod, so both report bad input the same way, naming the field) and the
+// actions over the OperatorStore.
+
+import { z } from "zod";
+import type { RuntimeConfig } from "../config/runtime.ts";
+import { DELIVERY_STATUSES } from "../core/types.ts";
+import { parseDuration } from "../core/units.ts";
+import type { OperatorStore, RetryResult } from "../outbox/types.ts";
+import { deliveryJson } from "./views.ts";
+
+export const MAX_PAGE = 500;
+export const RETRYABLE_STATUSES = ["failed", "expired", "cancelled"] as const;
+
+const duration = z.string().transform((text, ctx) => {
+  const parsed = parseDuration(text);
+  if (!parsed.ok) {
+    ctx.addIssue({ code: "custom", message: parsed.message });
+    return z.NEVER;
+  }
+  return parsed.value;
+});
+
+const name = z.string().min(1, "must not be empty").max(256);
+
+export const listRequest = z
+  .object({
+    status: z.enum(DELIVERY_STATUSES, { error: `must be one of ${DELIVERY_STATUSES.join(", ")}` }).optional(),
+    destination: name.optional(),
+    event: name.optional(),
+    limit: z
+      .string()
+      .regex(/^\d+$/, "must be a whole number")
+      .transform(Number)
+      .pipe(z.number().min(1, "must be at least 1").max(MAX_PAGE, `must be at most ${MAX_PAGE}`))
+      .default(50),
+    cursor: z.string().regex(/^dlv_[0-9A-Z]{26}$/, "is not a cursor from a previous page").optional(),
+  })
+  .strict();
+export type ListRequest = z.output<typeof listRequest>;
+
+export const bulkRetryRequest = z
+  .object({
+    status: z.enum(RETRYABLE_STATUSES, { error: `must be one of ${RETRYABLE_STATUSES.join(", ")}` }),
+    since: duration.optional(),
+    destination: name.optional(),
+  })
+  .strict();
+export type BulkRetryRequest = z.output<typeof bulkRetryRequest>;
+
+/** Newest first; `next_cursor` is set when there may be more. */
+export function listDeliveries(store: OperatorStore, request: ListRequest) {
+  const rows = store.listDeliveries({ status: request.status, destination: request.destination, event: request.event, before: request.cursor, limit: request.limit + 1 });
+  const page = rows.slice(0, request.limit);
+  return { deliveries: page.map(deliveryJson), next_cursor: rows.length > request.limit ? page.at(-1)!.id : null };
+}
+
+/** A retried delivery gets a whole max_age again, from now. */
+export function freshExpiry(config: RuntimeConfig, now: number) {
+  return (destination: string) => now + (config.destinations.get(destination)?.policy.maxAgeMs ?? config.defaults.maxAgeMs);
+}
+
+export function retryByIds(store: OperatorStore, config: RuntimeConfig, ids: string[], now: number): RetryResult {
+  return store.retry({ ids }, now, freshExpiry(config, now));
+}
+
+export function retryMatching(store: OperatorStore, config: RuntimeConfig, request: BulkRetryRequest, now: number): RetryResult {
+  return store.retry(
+    { statuses: [request.status], finishedSince: request.since === undefined ? undefined : now - request.since, destination: request.destination },
+    now,
+    freshExpiry(config, now),
+  );
+}
