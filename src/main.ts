@@ -5,8 +5,9 @@
 import { parseArgs } from "node:util";
 import { describeConfig } from "./commands/describe-config.ts";
 import { serve } from "./commands/serve.ts";
-import { testDestination, UnknownDestinationError } from "./commands/test-destination.ts";
-import { ConfigError, ListenError, OwnershipError, StorageError, errorMessage } from "./core/errors.ts";
+import { testDestination } from "./commands/test-destination.ts";
+import { deliveriesCommand, deliveryCommand, retryCommand, type OperatorFlags } from "./commands/operator-cli.ts";
+import { CommandError, ConfigError, ListenError, OwnershipError, StorageError, UsageError, errorMessage } from "./core/errors.ts";
 import { formatProblems, loadConfig, locateConfig } from "./config/load.ts";
 import type { RuntimeConfig } from "./config/runtime.ts";
 import { VERSION } from "./version.ts";
@@ -16,23 +17,31 @@ const USAGE = `usage: herald <command> [--config PATH]
 commands:
   serve                         run the ingress and the delivery scheduler
   check                         validate the config and print the routes and destinations it would use
+  deliveries [--status S] [--destination D] [--event E] [--limit N] [--cursor C] [--json]
+                                list deliveries, newest first
+  delivery ID [--json]          one delivery with every attempt and what the receiver answered
+  retry ID... | retry --status failed|expired|cancelled [--since 2h] [--destination D] [--json]
+                                send deliveries again with a fresh attempt budget
   test DESTINATION [--event E]  send one sample event (default "completed") to a configured destination
   version                       print the version
 
 The config is --config, else $HERALD_CONFIG, else ./herald.toml, else /etc/herald/herald.toml.`;
 
-class UsageError extends Error {}
-
 const FLAG_OPTIONS = {
   config: { type: "string" },
   help: { type: "boolean", short: "h" },
   event: { type: "string" },
+  status: { type: "string" },
+  destination: { type: "string" },
+  limit: { type: "string" },
+  cursor: { type: "string" },
+  since: { type: "string" },
+  json: { type: "boolean" },
 } as const;
 
-interface Flags {
+interface Flags extends OperatorFlags {
   config?: string;
   help?: boolean;
-  event?: string;
 }
 
 export async function main(argv: string[], env: Record<string, string | undefined>): Promise<number> {
@@ -67,6 +76,14 @@ export async function main(argv: string[], env: Record<string, string | undefine
       const loaded: RuntimeConfig = config();
       return serve(loaded, env);
     }
+    case "deliveries":
+      noPositionals();
+      return deliveriesCommand(config(), flags);
+    case "delivery":
+      if (positionals.length !== 1) throw new UsageError("delivery takes one delivery id: herald delivery ID [--json]");
+      return deliveryCommand(config(), positionals[0]!, flags);
+    case "retry":
+      return retryCommand(config(), positionals, flags);
     case "test": {
       if (positionals.length !== 1) throw new UsageError("test takes one destination name: herald test DESTINATION [--event completed]");
       return testDestination(config(), { destination: positionals[0]!, event: flags.event ?? "completed" });
@@ -94,7 +111,7 @@ if (import.meta.main) {
         console.error(formatProblems(error.problems));
         process.exit(1);
       }
-      if (error instanceof StorageError || error instanceof OwnershipError || error instanceof ListenError || error instanceof UnknownDestinationError) {
+      if (error instanceof StorageError || error instanceof OwnershipError || error instanceof ListenError || error instanceof CommandError) {
         console.error(`herald: ${error.message}`);
         process.exit(1);
       }

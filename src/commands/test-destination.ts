@@ -4,6 +4,7 @@
 // delivery will be accepted too.
 
 import { systemClock, type Clock } from "../core/clock.ts";
+import { CommandError } from "../core/errors.ts";
 import { createIdGenerator } from "../core/ids.ts";
 import { redactUrl, scrubSecrets } from "../core/redact.ts";
 import type { RuntimeConfig } from "../config/runtime.ts";
@@ -20,14 +21,12 @@ export interface TestDestinationOptions {
   print?: (line: string) => void;
 }
 
-export class UnknownDestinationError extends Error {}
-
 export async function testDestination(config: RuntimeConfig, options: TestDestinationOptions): Promise<number> {
   const { clock = systemClock, print = console.log } = options;
   const destination = config.destinations.get(options.destination);
   if (!destination) {
     const known = [...config.destinations.keys()];
-    throw new UnknownDestinationError(`unknown destination "${options.destination}"; the config has ${known.length ? known.map((n) => `"${n}"`).join(", ") : "none"}`);
+    throw new CommandError(`unknown destination "${options.destination}"; the config has ${known.length ? known.map((n) => `"${n}"`).join(", ") : "none"}`);
   }
   const send = options.send ?? createSender({ clock, security: () => config.security });
   const ids = createIdGenerator(clock);

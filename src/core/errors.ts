@@ -25,6 +25,12 @@ export class OwnershipError extends Error {
   override readonly name = "OwnershipError";
 }
 
+/** The command line was wrong (exit 2, with the usage text). */
+export class UsageError extends Error {}
+
+/** A command ran but could not do what was asked (exit 1, the message on stderr). */
+export class CommandError extends Error {}
+
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

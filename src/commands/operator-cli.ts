@@ -1,0 +1,148 @@
+// `herald deliveries`, `herald delivery ID` and `herald retry`: the admin API's views and
+// actions on the database file itself, so they work with the daemon running or stopped. Reads
+// see committed data (WAL); retries are status-guarded updates the running scheduler picks up
+// within a second.
+
+import { existsSync } from "node:fs";
+import { z } from "zod";
+import type { RuntimeConfig } from "../config/runtime.ts";
+import { systemClock, type Clock } from "../core/clock.ts";
+import { CommandError, UsageError } from "../core/errors.ts";
+import { bulkRetryRequest, listDeliveries, listRequest, retryByIds, retryMatching } from "../ops/operations.ts";
+import { deliveryDetailJson, deliveryJson } from "../ops/views.ts";
+import { openOutbox } from "../outbox/outbox.ts";
+import type { OperatorStore, RetryResult } from "../outbox/types.ts";
+
+export interface OperatorFlags {
+  status?: string;
+  destination?: string;
+  event?: string;
+  limit?: string;
+  cursor?: string;
+  since?: string;
+  json?: boolean;
+}
+
+interface Io {
+  print: (text: string) => void;
+  warn: (text: string) => void;
+  clock: Clock;
+}
+
+const defaultIo: Io = { print: (text) => console.log(text), warn: (text) => console.error(text), clock: systemClock };
+
+function withStore<T>(config: RuntimeConfig, use: (store: OperatorStore) => T): T {
+  const path = config.storage.path;
+  if (!existsSync(path)) throw new CommandError(`no database at ${path}: has "herald serve" run with this config?`);
+  const { operator, outbox } = openOutbox(path, { synchronous: config.storage.synchronous });
+  try {
+    return use(operator);
+  } finally {
+    outbox.close();
+  }
+}
+
+/** Flags through the admin API's own schema, so the CLI and the API refuse the same things. */
+function parseFlags<T extends z.ZodType>(schema: T, flags: Record<string, unknown>): z.output<T> {
+  const defined = Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== undefined));
+  const parsed = schema.safeParse(defined);
+  if (parsed.success) return parsed.data;
+  throw new UsageError(
+    parsed.error.issues
+      .map((issue) => (issue.code === "unrecognized_keys" ? `--${issue.keys[0]} does not apply here` : `--${String(issue.path[0])}: ${issue.message}`))
+      .join("; "),
+  );
+}
+
+export function deliveriesCommand(config: RuntimeConfig, flags: OperatorFlags, io: Io = defaultIo): number {
+  const request = parseFlags(listRequest, { status: flags.status, destination: flags.destination, event: flags.event, limit: flags.limit, cursor: flags.cursor });
+  const page = withStore(config, (store) => listDeliveries(store, request));
+  if (flags.json) {
+    io.print(JSON.stringify(page, null, 2));
+    return 0;
+  }
+  if (page.deliveries.length === 0) {
+    io.print("no deliveries match");
+    return 0;
+  }
+  io.print(
+    table(
+      ["ID", "STATUS", "ATTEMPTS", "DESTINATION", "EVENT", "CREATED", "LAST ERROR"],
+      page.deliveries.map((d) => [d.id, d.status, String(d.attempt_count), d.destination, d.event, short(d.created_at), d.last_error ?? ""]),
+    ),
+  );
+  if (page.next_cursor) io.print(`\nmore: add --cursor ${page.next_cursor}`);
+  return 0;
+}
+
+export function deliveryCommand(config: RuntimeConfig, id: string, flags: OperatorFlags, io: Io = defaultIo): number {
+  const found = withStore(config, (store) => store.getDelivery(id));
+  if (!found) throw new CommandError(`no delivery ${JSON.stringify(id)}`);
+  const detail = deliveryDetailJson(found.delivery, found.attempts);
+  if (flags.json) {
+    io.print(JSON.stringify(detail, null, 2));
+    return 0;
+  }
+  const d = deliveryJson(found.delivery);
+  const lines = [
+    `${d.id}  ${d.status}`,
+    ...pairs([
+      ["event", `${d.event}  ${d.event_id}`],
+      ["destination", d.destination],
+      ["attempts", `${d.attempt_count} (${d.failed_attempts} counted against max_attempts)`],
+      ["created", d.created_at],
+      ["next attempt", d.next_attempt_at],
+      ["expires", d.expires_at],
+      ["finished", d.finished_at],
+      ["last error", d.last_error],
+    ]),
+  ];
+  if (detail.attempts.length > 0) {
+    lines.push("");
+    lines.push(
+      table(
+        ["#", "AT", "TOOK", "STATUS", "RESULT", "ERROR"],
+        detail.attempts.map((a) => [String(a.n), a.at!, `${a.duration_ms} ms`, a.status_code === null ? "-" : String(a.status_code), a.outcome, a.error ?? ""]),
+      ),
+    );
+    for (const a of detail.attempts) if (a.response) lines.push(`  answer #${a.n}: ${oneLine(a.response)}`);
+  }
+  io.print(lines.join("\n"));
+  return 0;
+}
+
+export function retryCommand(config: RuntimeConfig, ids: string[], flags: OperatorFlags, io: Io = defaultIo): number {
+  const byFilter = flags.status !== undefined || flags.since !== undefined || flags.destination !== undefined;
+  if (ids.length > 0 && byFilter) throw new UsageError("retry takes delivery ids or --status [--since] [--destination], not both");
+  if (ids.length === 0 && !byFilter) throw new UsageError("retry needs delivery ids, or --status failed|expired|cancelled [--since 2h] [--destination D]");
+  if (!byFilter && (flags.event !== undefined || flags.limit !== undefined)) throw new UsageError("retry by id takes no filters");
+  const now = io.clock.now();
+  const result: RetryResult = withStore(config, (store) =>
+    byFilter
+      ? retryMatching(store, config, parseFlags(bulkRetryRequest, { status: flags.status, since: flags.since, destination: flags.destination }), now)
+      : retryByIds(store, config, ids, now),
+  );
+  if (flags.json) io.print(JSON.stringify({ count: result.retried.length, retried: result.retried, skipped: result.skipped }, null, 2));
+  else io.print(`retried ${result.retried.length} ${result.retried.length === 1 ? "delivery" : "deliveries"}`);
+  for (const skipped of result.skipped) io.warn(`${skipped.id}: not retried: ${skipped.reason}`);
+  return result.skipped.some((s) => s.reason === "unknown delivery") ? 1 : 0;
+}
+
+function table(header: string[], rows: string[][]): string {
+  const all = [header, ...rows.map((row) => row.map(oneLine))];
+  const widths = header.map((_, i) => Math.max(...all.map((row) => row[i]!.length)));
+  return all.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ").trimEnd()).join("\n");
+}
+
+function pairs(entries: Array<[string, string | null]>): string[] {
+  return entries.filter(([, value]) => value !== null).map(([key, value]) => `  ${key.padEnd(12)} ${oneLine(value!)}`);
+}
+
+/** Timestamps to the second, for tables. */
+const short = (iso: string | null) => (iso ? iso.replace("T", " ").replace(/\.\d{3}Z$/, "Z") : "");
+
+/** Control characters from a receiver's answer must not reach the terminal. */
+function oneLine(text: string): string {
+  const flat = text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, " ").trim();
+  return flat.length > 160 ? `${flat.slice(0, 159)}…` : flat;
+}

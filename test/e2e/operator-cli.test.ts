@@ -1,0 +1,100 @@
+// `herald deliveries`, `delivery` and `retry` as an operator runs them: next to a running
+// daemon, and on the database of a stopped one.
+import { afterEach, describe, expect, test } from "bun:test";
+import { relayToml } from "../helpers/config.ts";
+import { eventually, publish, readDeliveries, runHerald, startDaemon, writeConfig, type Daemon } from "../helpers/daemon.ts";
+import { startReceiver, statusSequence, type Receiver } from "../helpers/receiver.ts";
+
+let receiver: Receiver | undefined;
+let daemon: Daemon | undefined;
+afterEach(async () => {
+  if (daemon) {
+    daemon.signal("SIGKILL");
+    await daemon.exited;
+  }
+  receiver?.stop();
+  daemon = undefined;
+  receiver = undefined;
+});
+
+const relay = (url: string) =>
+  relayToml("{{db}}", url, { extra: "[delivery]\nmax_attempts = 1", destination: `secret = "operator-secret-value"` });
+
+async function failThree(config: { path: string }) {
+  daemon = await startDaemon(config.path);
+  const ids: string[] = [];
+  for (let i = 0; i < 3; i++) ids.push((await publish(daemon, { event: "completed", data: { task_id: `t${i}` } })).body.deliveries[0]!.id);
+  await eventually(() => daemon!.lines.filter((l) => l.msg === "delivery.failed").length === 3, 10_000, "three failed deliveries");
+  return ids;
+}
+
+describe("the operator commands", () => {
+  test("while the daemon runs: list the failures, read one, resend them all with one command", async () => {
+    receiver = startReceiver(statusSequence(422));
+    const config = writeConfig(relay(receiver.url));
+    const ids = await failThree(config);
+
+    const list = await runHerald(["deliveries", "--status", "failed", "--config", config.path]);
+    expect(list.code).toBe(0);
+    const [header, ...rows] = list.stdout.trimEnd().split("\n");
+    expect(header).toMatch(/^ID +STATUS +ATTEMPTS +DESTINATION +EVENT +CREATED +LAST ERROR$/);
+    expect(rows.map((row) => row.split(/ +/).slice(0, 5))).toEqual([...ids].reverse().map((id) => [id, "failed", "1", "recv", "completed"]));
+    expect(rows[0]).toContain("HTTP 422: status 422");
+
+    const json = JSON.parse((await runHerald(["deliveries", "--json", "--limit", "2", "--config", config.path])).stdout);
+    expect(json.deliveries.map((d: { id: string }) => d.id)).toEqual([ids[2], ids[1]]);
+    expect(json.next_cursor).toBe(ids[1]);
+
+    const one = await runHerald(["delivery", ids[0]!, "--config", config.path]);
+    expect(one.code).toBe(0);
+    expect(one.stdout).toContain(`${ids[0]}  failed\n`);
+    expect(one.stdout).toMatch(/\n  destination +recv\n/);
+    expect(one.stdout).toMatch(/\n1 +\d{4}-\d\d-\d\dT[\d:.]+Z +\d+ ms +422 +permanent +HTTP 422: status 422\n/);
+    expect(one.stdout).toContain("  answer #1: status 422");
+    const detail = JSON.parse((await runHerald(["delivery", ids[0]!, "--json", "--config", config.path])).stdout);
+    expect(detail.attempts).toEqual([expect.objectContaining({ n: 1, status_code: 422, response: "status 422" })]);
+
+    receiver.respond(() => new Response("ok"));
+    const retry = await runHerald(["retry", "--status", "failed", "--since", "2h", "--config", config.path]);
+    expect(retry).toMatchObject({ code: 0, stdout: "retried 3 deliveries\n", stderr: "" });
+    await eventually(() => readDeliveries(config.db).every((d) => d.status === "succeeded"), 10_000, "the running daemon sends the retried deliveries");
+    expect(receiver.requests.slice(3).map((r) => [r.headers["x-herald-delivery"], r.headers["x-herald-attempt"]]).sort()).toEqual(ids.map((id) => [id, "2"]).sort());
+    for (const output of [list.stdout, one.stdout, JSON.stringify(detail)]) expect(output).not.toContain("operator-secret-value");
+  });
+
+  test("while the daemon is stopped: retry by id, and the next start sends it", async () => {
+    receiver = startReceiver(statusSequence(422, 422, 422, 200));
+    const config = writeConfig(relay(receiver.url));
+    const ids = await failThree(config);
+    daemon!.signal("SIGTERM");
+    expect(await daemon!.exited).toBe(0);
+    daemon = undefined;
+
+    const retry = await runHerald(["retry", ids[1]!, "dlv_00000000000000000000000000", "--config", config.path]);
+    expect(retry.stdout).toBe("retried 1 delivery\n");
+    expect(retry.stderr).toBe("dlv_00000000000000000000000000: not retried: unknown delivery\n");
+    expect(retry.code).toBe(1);
+    expect((await runHerald(["deliveries", "--status", "pending", "--json", "--config", config.path])).stdout).toContain(ids[1]!);
+
+    daemon = await startDaemon(config.path);
+    await eventually(() => readDeliveries(config.db).find((d) => d.id === ids[1])?.status === "succeeded", 10_000, "the retried delivery is sent after a restart");
+  });
+
+  test("mistakes get clear messages and exit statuses", async () => {
+    receiver = startReceiver();
+    const config = writeConfig(relay(receiver.url));
+    const noDb = await runHerald(["deliveries", "--config", config.path]);
+    expect(noDb).toMatchObject({ code: 1, stderr: expect.stringMatching(/^herald: no database at .*herald\.db: has "herald serve" run with this config\?\n$/) });
+
+    daemon = await startDaemon(config.path);
+    const badStatus = await runHerald(["deliveries", "--status", "lost", "--config", config.path]);
+    expect(badStatus.code).toBe(2);
+    expect(badStatus.stderr).toStartWith("herald: --status: must be one of pending, in_flight, succeeded, failed, expired, cancelled\n");
+    expect((await runHerald(["retry", "--config", config.path])).stderr).toStartWith("herald: retry needs delivery ids, or --status");
+    expect((await runHerald(["retry", "dlv_x", "--status", "failed", "--config", config.path])).code).toBe(2);
+    expect((await runHerald(["retry", "--status", "succeeded", "--config", config.path])).stderr).toStartWith("herald: --status: must be one of failed, expired, cancelled");
+    const unknown = await runHerald(["delivery", "dlv_missing", "--config", config.path]);
+    expect(unknown).toMatchObject({ code: 1, stderr: 'herald: no delivery "dlv_missing"\n' });
+    expect(await runHerald(["deliveries", "--config", config.path])).toMatchObject({ code: 0, stdout: "no deliveries match\n" });
+  });
+});
