@@ -3,18 +3,14 @@
 
 import { hostname } from "node:os";
 import { systemClock, systemRandom, type Clock, type Random } from "./core/clock.ts";
-import { createIdGenerator } from "./core/ids.ts";
 import type { RuntimeConfig } from "./config/runtime.ts";
-import { createSender } from "./delivery/sender.ts";
 import type { Resolver } from "./delivery/ssrf-guard.ts";
-import { createIngress } from "./ingress/app.ts";
-import { createReadiness } from "./ingress/readiness.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { giveUpOwnership, takeOwnership } from "./outbox/maintenance.ts";
 import { openOutbox } from "./outbox/outbox.ts";
 import { serveHttp, type HttpServer } from "./runtime/http-server.ts";
 import { ListenError, errorMessage } from "./core/errors.ts";
-import { createScheduler } from "./scheduler/scheduler.ts";
+import { wireRelay } from "./wiring.ts";
 import { VERSION } from "./version.ts";
 
 export interface HeraldOptions {
@@ -51,19 +47,7 @@ export function startHerald(initial: RuntimeConfig, options: HeraldOptions = {})
   const rescued = outbox.rescueLeases(clock.now(), { all: true });
   if (rescued > 0) logger.warn("outbox.leases_rescued", { count: rescued, reason: "in flight when the last process stopped" });
 
-  const send = createSender({ clock, security: () => current.security, resolve: options.resolve });
-  const scheduler = createScheduler({ outbox, clock, random: options.random ?? systemRandom, config, send, logger });
-  const ingress = createIngress({
-    config,
-    operator,
-    clock,
-    ids: createIdGenerator(clock),
-    resolve: options.resolve,
-    outbox,
-    logger,
-    nudge: scheduler.nudge,
-    notReadyReason: createReadiness({ clock, probeWritable: outbox.probeWritable, lastTickAt: scheduler.lastTickAt }),
-  });
+  const { scheduler, ingress } = wireRelay({ config, clock, random: options.random ?? systemRandom, resolve: options.resolve, outbox, operator, logger });
 
   const closeStorage = () => {
     giveUpOwnership(handle, process.pid);

@@ -15,6 +15,7 @@ export function describeConfig(config: RuntimeConfig): string {
     `storage     ${storage.path} (synchronous=${storage.synchronous})`,
     `auth        ${auth.publishTokens.length ? `${auth.publishTokens.length} publish token(s)` : "publishing open to loopback clients (no publish tokens)"}, ${auth.adminTokens.length} admin token(s)`,
     `delivery    ${describePolicy(defaults)}`,
+    `ops events  ${config.operationalEvents.enabled ? `on (herald.* events; a destination is failing after ${config.operationalEvents.failingAfter} failed deliveries in a row)` : "off"}`,
     `security    ${security.allowHttp ? "http allowed" : "https only"}, ${security.allowPrivateNetworks ? "private networks allowed" : "private networks refused"}${security.allowedHosts.length ? `, allowed_hosts ${security.allowedHosts.join(", ")}` : ""}`,
     ``,
     `destinations (${config.destinations.size})`,

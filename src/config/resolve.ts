@@ -82,6 +82,7 @@ export function resolveConfig(parsed: ParsedConfig, sourcePath: string): ConfigR
     defaults,
     security,
     log: { level: parsed.log.level },
+    operationalEvents: { enabled: parsed.operational_events.enabled, failingAfter: parsed.operational_events.failing_after },
     destinations,
     routes,
     sensitive,

@@ -15,6 +15,8 @@ export interface RuntimeConfig {
   defaults: DeliveryPolicy;
   security: SecurityPolicy;
   log: { level: LogLevel };
+  /** Herald's own events about failing deliveries and destinations (off by default). */
+  operationalEvents: { enabled: boolean; failingAfter: number };
   destinations: Map<string, Destination>;
   routes: Route[];
   /** Every secret and webhook URL in the config, so logs and errors can scrub them. */

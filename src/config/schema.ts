@@ -115,6 +115,12 @@ export const configSchema = z.strictObject({
       level: z.enum(["debug", "info", "warn", "error"]).default("info"),
     })
     .prefault({}),
+  operational_events: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      failing_after: z.number().int("must be a whole number").min(1, "must be at least 1").max(1_000).default(5),
+    })
+    .prefault({}),
   destinations: z.array(destination).default([]),
   routes: z.array(route).default([]),
 });

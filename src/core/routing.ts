@@ -18,8 +18,17 @@ export function globMatches(pattern: string, name: string): boolean {
   return regex.test(name);
 }
 
+/** Herald's own operational events ("herald.delivery.failed", ...) are named with this prefix. */
+export const OPERATIONAL_PREFIX = "herald.";
+
+/**
+ * Does any pattern take this event? An operational event is only taken by a pattern that
+ * names the prefix itself ("herald.*"), so a catch-all "*" route never receives Herald's
+ * alerts by surprise.
+ */
 export function eventMatchesAny(patterns: readonly string[], name: string): boolean {
-  return patterns.some((pattern) => globMatches(pattern, name));
+  const operational = name.startsWith(OPERATIONAL_PREFIX);
+  return patterns.some((pattern) => (!operational || pattern.startsWith(OPERATIONAL_PREFIX)) && globMatches(pattern, name));
 }
 
 /** Reads a dotted path ("data.task_type") from the envelope; undefined when absent. */

@@ -54,6 +54,7 @@ export function summarize(envelope: EventEnvelope): EventSummary {
   if (event === "on_find" || event === "on_find_metadata") return pageFound(event, data);
   if (event === "on_website_status") return crawlStatus(data);
   if (event === "on_credits_depleted" || event === "on_credits_half_depleted") return creditWarning(event, data);
+  if (event.startsWith("herald.")) return operationalEvent(event, data);
   if (data.task_id !== undefined || data.task_type !== undefined || ["started", "completed", "failed"].includes(event)) {
     return taskEvent(event, data);
   }
@@ -109,6 +110,25 @@ function creditWarning(event: string, data: Record<string, unknown>): EventSumma
     outcome: "warning",
     fields: genericFields(data),
   };
+}
+
+/** Herald's own alerts (operational events), for an ops channel. */
+function operationalEvent(event: string, data: Record<string, unknown>): EventSummary {
+  const destination = show(data.destination ?? "");
+  if (event === "herald.destination.recovered") {
+    return { title: `Destination recovered: ${destination}`, outcome: "success", fields: pick(data, [["failed_before_recovery", "Failed before recovery"]]) };
+  }
+  if (event === "herald.destination.failing") {
+    return { title: `Destination failing: ${destination}`, outcome: "failure", fields: pick(data, [["consecutive_failures", "Failures in a row"], ["error", "Error"]]) };
+  }
+  if (event === "herald.delivery.failed") {
+    return {
+      title: `Delivery ${show(data.status ?? "failed")}: ${destination}`,
+      outcome: "failure",
+      fields: pick(data, [["event", "Event"], ["delivery_id", "Delivery"], ["attempts", "Attempts"], ["error", "Error"]]),
+    };
+  }
+  return genericEvent(event, data);
 }
 
 function genericEvent(event: string, data: Record<string, unknown>): EventSummary {

@@ -10,6 +10,7 @@ import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../log.ts";
 import { bulkRetryRequest, listDeliveries, listRequest, retryByIds, retryMatching } from "../ops/operations.ts";
 import { deliveryDetailJson, eventJson } from "../ops/views.ts";
+import type { Metrics } from "../ops/metrics.ts";
 import type { OperatorStore } from "../outbox/types.ts";
 import { bearerToken, tokenAccepted } from "./auth.ts";
 import { readJsonBody } from "./body.ts";
@@ -22,6 +23,7 @@ export interface AdminDeps {
   logger: Logger;
   /** Wakes the scheduler so a retried delivery goes out now. */
   nudge: () => void;
+  metrics: Metrics;
 }
 
 export function mountAdmin(app: Hono, deps: AdminDeps): void {
@@ -56,8 +58,10 @@ export function mountAdmin(app: Hono, deps: AdminDeps): void {
     const result = operator.cancel(id, deps.clock.now());
     if (result.kind === "unknown") throw notFound("delivery", id);
     if (result.kind === "not_pending") throw new HttpError(409, "conflict", `delivery ${id} is ${result.status.replace("_", " ")}; only a pending delivery can be cancelled`);
-    deps.logger.info("operator.cancel", { delivery: id });
-    return c.json(detail(operator, id));
+    const cancelled = detail(operator, id);
+    deps.logger.info("operator.cancel", { delivery: id, destination: cancelled.destination });
+    deps.metrics.finished(cancelled.destination, "cancelled");
+    return c.json(cancelled);
   });
 
   app.get("/v1/events/:id", guard, (c) => {

@@ -7,6 +7,7 @@ import { errorMessage } from "../core/errors.ts";
 import type { Logger } from "../log.ts";
 import { isStorageFault } from "../outbox/sqlite.ts";
 import type { EnqueueResult, OperatorStore, Outbox } from "../outbox/types.ts";
+import type { Metrics } from "../ops/metrics.ts";
 import { mountAdmin } from "./admin.ts";
 import { bearerToken, tokenAccepted } from "./auth.ts";
 import { readJsonBody } from "./body.ts";
@@ -22,6 +23,7 @@ export interface IngressDeps extends PublishDeps {
   nudge: () => void;
   /** Why Herald is not ready, or undefined when it is. */
   notReadyReason: () => string | undefined;
+  metrics: Metrics;
 }
 
 export function createIngress(deps: IngressDeps): Hono {
@@ -43,6 +45,8 @@ export function createIngress(deps: IngressDeps): Hono {
     const reason = deps.notReadyReason();
     return reason ? c.json({ status: "not_ready", reason }, 503) : c.json({ status: "ready" });
   });
+
+  app.get("/metrics", async (c) => c.body(await deps.metrics.render(), 200, { "content-type": deps.metrics.contentType }));
 
   app.post("/v1/events", async (c) => {
     const body = await parseBody(c, deps, publishBody);
@@ -84,6 +88,7 @@ async function refuseBadWebhooks(bodies: Array<{ body: PublishBody; path: string
 function store(deps: IngressDeps, bodies: PublishBody[]): EnqueueResult[] {
   const results = deps.outbox.enqueue(bodies.map((body) => toNewEvent(body, deps)));
   if (results.some((r) => !r.duplicate && r.deliveries.length > 0)) deps.nudge();
+  deps.metrics.eventsAccepted(results.filter((r) => !r.duplicate).length);
   results.forEach((result, i) =>
     deps.logger.info("event.accepted", {
       event: result.eventId,

@@ -2,6 +2,7 @@
 // ("evnet") is a 400 that names it, not a silently dropped field.
 
 import { z } from "zod";
+import { OPERATIONAL_PREFIX } from "../core/routing.ts";
 import { DESTINATION_TYPES } from "../core/types.ts";
 
 /** Event names travel in the X-Herald-Event header: visible ASCII only, so nothing can be injected. */
@@ -35,7 +36,8 @@ const timestamp = z
   .transform((text) => new Date(text).toISOString());
 
 export const publishBody = z.strictObject({
-  event: eventName,
+  // Producers may not forge Herald's own operational events.
+  event: eventName.refine((name) => !name.startsWith(OPERATIONAL_PREFIX), `names starting with "${OPERATIONAL_PREFIX}" are reserved for Herald's own events`),
   id: z.string({ error: "must be a string" }).min(1, "must not be empty").max(200, "must be at most 200 characters").optional(),
   timestamp: timestamp.optional(),
   data: z.record(z.string(), z.unknown(), { error: "must be a JSON object" }),

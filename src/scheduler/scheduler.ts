@@ -29,9 +29,10 @@ export interface SchedulerDeps {
   config: () => RuntimeConfig;
   send: Send;
   logger: Logger;
-  /** Called after every attempt; metrics hang here. */
-  onAttempt?: (destination: string, report: AttemptReport & { kind: "settled" }) => void;
-  onExpired?: (destination: string) => void;
+  /** Called after every recorded attempt; metrics and operational events hang here. */
+  onAttempt?: (delivery: ClaimedDelivery, report: AttemptReport & { kind: "settled" }) => void;
+  /** Called for each delivery that expired without finishing. */
+  onExpired?: (delivery: { id: string; destination: string }) => void;
 }
 
 export interface TickResult {
@@ -75,7 +76,7 @@ export function createScheduler(deps: SchedulerDeps) {
         }
         if (report.pauseUntil) pacer.pause(delivery.destination, report.pauseUntil);
         logAttempt(logger, delivery, report);
-        deps.onAttempt?.(delivery.destination, report);
+        deps.onAttempt?.(delivery, report);
       })
       .catch((error) => {
         // The row stays in flight; its lease runs out and maintenance puts it back.
@@ -142,7 +143,7 @@ export function createScheduler(deps: SchedulerDeps) {
     const expired = outbox.expireDue(now);
     for (const row of expired) {
       logger.warn("delivery.expired", { delivery: row.id, destination: row.destination });
-      deps.onExpired?.(row.destination);
+      deps.onExpired?.(row);
     }
     maintenance.runIfDue(now);
 

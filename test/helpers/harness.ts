@@ -1,15 +1,11 @@
-// Herald's parts wired as app.ts wires them, but with a manual clock and fixed randomness, so a
+// Herald's parts wired by the same wireRelay() as app.ts, but with a manual clock and fixed randomness, so a
 // test publishes through the real ingress and drives the scheduler one tick() at a time.
 import { join } from "node:path";
-import { createIdGenerator } from "../../src/core/ids.ts";
 import type { RuntimeConfig } from "../../src/config/runtime.ts";
-import { createSender } from "../../src/delivery/sender.ts";
 import type { Resolver } from "../../src/delivery/ssrf-guard.ts";
-import { createIngress } from "../../src/ingress/app.ts";
-import { createReadiness } from "../../src/ingress/readiness.ts";
 import { createLogger } from "../../src/log.ts";
 import { openOutbox } from "../../src/outbox/outbox.ts";
-import { createScheduler } from "../../src/scheduler/scheduler.ts";
+import { wireRelay } from "../../src/wiring.ts";
 import { manualClock } from "./clock.ts";
 import { tempDir } from "./fs.ts";
 
@@ -20,20 +16,7 @@ export function createHarness(makeConfig: (dbPath: string) => RuntimeConfig, opt
   const logs: Array<Record<string, unknown>> = [];
   const logger = createLogger({ level: () => "debug", clock, sensitive: () => config.sensitive, write: (line) => logs.push(JSON.parse(line)) });
   const { outbox, operator, handle } = openOutbox(dbPath, { synchronous: "full" });
-  const send = createSender({ clock, security: () => config.security, resolve: options.resolve });
-  let nudges = 0;
-  const scheduler = createScheduler({ outbox, clock, random: () => 0.5, config: () => config, send, logger });
-  const ingress = createIngress({
-    config: () => config,
-    clock,
-    ids: createIdGenerator(clock),
-    resolve: options.resolve,
-    outbox,
-    operator,
-    logger,
-    nudge: () => void nudges++,
-    notReadyReason: createReadiness({ clock, probeWritable: outbox.probeWritable, lastTickAt: scheduler.lastTickAt }),
-  });
+  const { scheduler, ingress, metrics } = wireRelay({ config: () => config, clock, random: () => 0.5, resolve: options.resolve, outbox, operator, logger });
 
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
     ingress.request(path, {
@@ -71,7 +54,7 @@ export function createHarness(makeConfig: (dbPath: string) => RuntimeConfig, opt
     post,
     tickAndSettle,
     deliveryRow,
-    nudges: () => nudges,
+    metrics,
     setConfig: (next: RuntimeConfig) => {
       config = next;
     },

@@ -1,0 +1,88 @@
+// Prometheus metrics (prom-client). Counters and the duration histogram are fed by the ingress
+// and the scheduler as things happen; the outbox gauges are read from the database at scrape
+// time, so they are right even for rows another process (the CLI) changed.
+
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { Clock } from "../core/clock.ts";
+import type { NextStep } from "../core/retry-policy.ts";
+import type { AttemptRecord, OutboxStats } from "../outbox/types.ts";
+
+export type FinalOutcome = "succeeded" | "failed" | "expired" | "cancelled";
+
+export interface MetricsDeps {
+  clock: Clock;
+  stats: () => OutboxStats;
+}
+
+export function createMetrics({ clock, stats }: MetricsDeps) {
+  const registry = new Registry();
+  const events = new Counter({ name: "herald_events_received_total", help: "Events accepted and stored (duplicates not counted).", registers: [registry] });
+  const deliveries = new Counter({
+    name: "herald_deliveries_total",
+    help: "Deliveries that reached a final state, by destination and outcome.",
+    labelNames: ["destination", "outcome"] as const,
+    registers: [registry],
+  });
+  const attempts = new Counter({
+    name: "herald_delivery_attempts_total",
+    help: "Requests sent to destinations, by result: succeeded, retryable, permanent, rate_limited.",
+    labelNames: ["destination", "result"] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: "herald_delivery_duration_seconds",
+    help: "Time from sending a request to its answer (or error).",
+    labelNames: ["destination"] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+  // One read of the outbox per scrape, shared by the two gauges.
+  let snapshot: { at: number; stats: OutboxStats } | undefined;
+  const current = () => {
+    const now = clock.now();
+    if (!snapshot || snapshot.at !== now) snapshot = { at: now, stats: stats() };
+    return snapshot;
+  };
+  new Gauge({
+    name: "herald_outbox_pending",
+    help: "Deliveries not yet finished (pending or in flight).",
+    registers: [registry],
+    collect() {
+      this.set(current().stats.pending);
+    },
+  });
+  new Gauge({
+    name: "herald_outbox_oldest_pending_age_seconds",
+    help: "Age of the oldest pending delivery; 0 when none. Growing steadily means delivery has stalled.",
+    registers: [registry],
+    collect() {
+      const { at, stats: s } = current();
+      this.set(s.oldestPendingReceivedAt === undefined ? 0 : Math.max(0, (at - s.oldestPendingReceivedAt) / 1000));
+    },
+  });
+  new Gauge({
+    name: "process_resident_memory_bytes",
+    help: "Resident memory of the Herald process.",
+    registers: [registry],
+    collect() {
+      this.set(process.memoryUsage.rss());
+    },
+  });
+
+  return {
+    eventsAccepted: (count: number) => events.inc(count),
+    attempt(destination: string, record: AttemptRecord, next: NextStep) {
+      attempts.inc({ destination, result: record.outcome });
+      duration.observe({ destination }, record.durationMs / 1000);
+      if (next.status !== "pending") deliveries.inc({ destination, outcome: next.status });
+    },
+    finished: (destination: string, outcome: FinalOutcome) => deliveries.inc({ destination, outcome }),
+    contentType: registry.contentType,
+    render: () => {
+      snapshot = undefined;
+      return registry.metrics();
+    },
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

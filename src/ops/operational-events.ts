@@ -1,0 +1,102 @@
+// Operational events: Herald tells its own routes when a delivery ends failed or expired
+// (herald.delivery.failed), when a destination has failed N deliveries in a row
+// (herald.destination.failing) and when it delivers again (herald.destination.recovered).
+// Off unless [operational_events] enabled = true. They are stored like any event, so they
+// are retried and visible in the admin API.
+//
+// They can never loop: a delivery of an operational event that fails emits nothing, and only
+// routes whose patterns start with "herald." receive them (see routing.ts).
+
+import type { Clock } from "../core/clock.ts";
+import { errorMessage } from "../core/errors.ts";
+import type { IdGenerator } from "../core/ids.ts";
+import type { NextStep } from "../core/retry-policy.ts";
+import { destinationsFor, OPERATIONAL_PREFIX } from "../core/routing.ts";
+import type { EventEnvelope } from "../core/types.ts";
+import type { RuntimeConfig } from "../config/runtime.ts";
+import type { Logger } from "../log.ts";
+import type { ClaimedDelivery, NewDelivery, OperatorStore, Outbox } from "../outbox/types.ts";
+
+export interface OperationalEventsDeps {
+  config: () => RuntimeConfig;
+  clock: Clock;
+  ids: IdGenerator;
+  outbox: Outbox;
+  operator: OperatorStore;
+  logger: Logger;
+  nudge: () => void;
+}
+
+interface Streak {
+  failures: number;
+  failing: boolean;
+  lastError?: string;
+}
+
+export function createOperationalEvents(deps: OperationalEventsDeps) {
+  const { config, clock, ids, outbox, operator, logger } = deps;
+  // Per destination, in memory: a restart starts every streak at zero.
+  const streaks = new Map<string, Streak>();
+  const streak = (name: string) => streaks.get(name) ?? streaks.set(name, { failures: 0, failing: false }).get(name)!;
+
+  const emit = (event: string, data: Record<string, unknown>) => {
+    const cfg = config();
+    const receivedAt = clock.now();
+    const envelope: EventEnvelope = { event, timestamp: new Date(receivedAt).toISOString(), data };
+    const deliveries: NewDelivery[] = destinationsFor(cfg.routes, envelope)
+      .filter((name) => cfg.destinations.has(name))
+      .map((name) => ({ id: ids.delivery(), destination: name, expiresAt: receivedAt + cfg.destinations.get(name)!.policy.maxAgeMs }));
+    if (deliveries.length === 0) return;
+    try {
+      outbox.enqueue([{ id: ids.event(), name: event, timestamp: envelope.timestamp, data: JSON.stringify(data), receivedAt, deliveries }]);
+      logger.info("operational_event", { name: event, deliveries: deliveries.length });
+      deps.nudge();
+    } catch (error) {
+      // An alert that cannot be stored must not break delivery; the log line still says it.
+      logger.error("operational_event.not_stored", { name: event, error: errorMessage(error) });
+    }
+  };
+
+  const finishedBadly = (delivery: { id: string; destination: string }, status: "failed" | "expired", reason: string | undefined) => {
+    const s = streak(delivery.destination);
+    s.failures += 1;
+    s.lastError = reason;
+    const found = operator.getDelivery(delivery.id);
+    emit("herald.delivery.failed", {
+      delivery_id: delivery.id,
+      event_id: found?.delivery.eventId,
+      event: found?.delivery.event,
+      destination: delivery.destination,
+      status,
+      attempts: found?.delivery.attempts,
+      error: reason ?? found?.delivery.lastError,
+    });
+    if (!s.failing && s.failures >= config().operationalEvents.failingAfter) {
+      s.failing = true;
+      emit("herald.destination.failing", { destination: delivery.destination, consecutive_failures: s.failures, error: s.lastError });
+    }
+  };
+
+  const succeeded = (destination: string) => {
+    const s = streak(destination);
+    if (s.failing) emit("herald.destination.recovered", { destination, failed_before_recovery: s.failures });
+    streaks.set(destination, { failures: 0, failing: false });
+  };
+
+  const isOperational = (event: string | undefined) => event?.startsWith(OPERATIONAL_PREFIX) ?? false;
+  const enabled = () => config().operationalEvents.enabled;
+
+  return {
+    attempted(delivery: ClaimedDelivery, next: NextStep) {
+      if (!enabled() || isOperational(delivery.event.event)) return;
+      if (next.status === "succeeded") succeeded(delivery.destination);
+      else if (next.status === "failed") finishedBadly(delivery, "failed", next.reason);
+    },
+    expired(delivery: { id: string; destination: string }) {
+      if (!enabled()) return;
+      const found = operator.getDelivery(delivery.id);
+      if (isOperational(found?.delivery.event)) return;
+      finishedBadly(delivery, "expired", found?.delivery.lastError ?? "not delivered within max_age");
+    },
+  };
+}

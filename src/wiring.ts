@@ -1,0 +1,66 @@
+// The relay's parts wired together over an open outbox: sender, scheduler, ingress (with the
+// admin API), metrics and operational events. app.ts adds the process around it (ownership,
+// listening, signals); the test harness uses it as is with a manual clock, so tests run the
+// same wiring as production.
+
+import type { Clock, Random } from "./core/clock.ts";
+import { createIdGenerator } from "./core/ids.ts";
+import type { RuntimeConfig } from "./config/runtime.ts";
+import { createSender } from "./delivery/sender.ts";
+import type { Resolver } from "./delivery/ssrf-guard.ts";
+import { createIngress } from "./ingress/app.ts";
+import { createReadiness } from "./ingress/readiness.ts";
+import type { Logger } from "./log.ts";
+import { createMetrics } from "./ops/metrics.ts";
+import { createOperationalEvents } from "./ops/operational-events.ts";
+import type { OperatorStore, Outbox } from "./outbox/types.ts";
+import { createScheduler } from "./scheduler/scheduler.ts";
+
+export interface WiringDeps {
+  config: () => RuntimeConfig;
+  clock: Clock;
+  random: Random;
+  resolve?: Resolver;
+  outbox: Outbox;
+  operator: OperatorStore;
+  logger: Logger;
+}
+
+export function wireRelay(deps: WiringDeps) {
+  const { config, clock, outbox, operator, logger } = deps;
+  const ids = createIdGenerator(clock);
+  const metrics = createMetrics({ clock, stats: outbox.stats });
+  let nudge = () => {};
+  const operational = createOperationalEvents({ config, clock, ids, outbox, operator, logger, nudge: () => nudge() });
+  const send = createSender({ clock, security: () => config().security, resolve: deps.resolve });
+  const scheduler = createScheduler({
+    outbox,
+    clock,
+    random: deps.random,
+    config,
+    send,
+    logger,
+    onAttempt: (delivery, report) => {
+      metrics.attempt(delivery.destination, report.record, report.next);
+      operational.attempted(delivery, report.next);
+    },
+    onExpired: (delivery) => {
+      metrics.finished(delivery.destination, "expired");
+      operational.expired(delivery);
+    },
+  });
+  nudge = scheduler.nudge;
+  const ingress = createIngress({
+    config,
+    clock,
+    ids,
+    resolve: deps.resolve,
+    outbox,
+    operator,
+    logger,
+    metrics,
+    nudge: scheduler.nudge,
+    notReadyReason: createReadiness({ clock, probeWritable: outbox.probeWritable, lastTickAt: scheduler.lastTickAt }),
+  });
+  return { scheduler, ingress, metrics };
+}

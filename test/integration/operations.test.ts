@@ -1,0 +1,132 @@
+// /metrics and operational events through the real wiring, on a manual clock.
+import { afterEach, describe, expect, test } from "bun:test";
+import { configFrom, relayToml } from "../helpers/config.ts";
+import { createHarness } from "../helpers/harness.ts";
+import { startReceiver, type Receiver } from "../helpers/receiver.ts";
+
+let receiver: Receiver;
+afterEach(() => receiver?.stop());
+
+type Harness = ReturnType<typeof createHarness>;
+
+async function scrape(h: Harness) {
+  const response = await h.ingress.request("/metrics");
+  expect(response.headers.get("content-type")).toStartWith("text/plain; version=0.0.4");
+  return response.text();
+}
+
+/** The value of one sample line, e.g. `herald_outbox_pending` or `x_total{a="b"}`. */
+function sample(text: string, series: string): number | undefined {
+  const line = text.split("\n").find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+describe("/metrics", () => {
+  test("counts events, attempts by result, final outcomes and durations; the outbox gauges read the database", async () => {
+    let calls = 0;
+    receiver = startReceiver(() => new Response("x", { status: ++calls === 1 ? 503 : 200 }));
+    const h = createHarness((db) => configFrom(relayToml(db, receiver.url, { extra: `[delivery]\nbackoff = ["1m"]\njitter = 0` })));
+    for (let i = 0; i < 3; i++) await h.post("/v1/events", { event: "completed", id: `same-${i % 2}`, data: {} });
+    h.clock.advance(90_000);
+    let text = await scrape(h);
+    expect(sample(text, "herald_events_received_total")).toBe(2); // the repeat of same-0 is a duplicate
+    expect(sample(text, "herald_outbox_pending")).toBe(2);
+    expect(sample(text, "herald_outbox_oldest_pending_age_seconds")).toBe(90);
+
+    await h.tickAndSettle(); // one 503, one 200
+    h.clock.advance(60_000);
+    await h.tickAndSettle(); // the retry succeeds
+    text = await scrape(h);
+    expect(sample(text, 'herald_delivery_attempts_total{destination="recv",result="retryable"}')).toBe(1);
+    expect(sample(text, 'herald_delivery_attempts_total{destination="recv",result="succeeded"}')).toBe(2);
+    expect(sample(text, 'herald_deliveries_total{destination="recv",outcome="succeeded"}')).toBe(2);
+    expect(sample(text, 'herald_delivery_duration_seconds_count{destination="recv"}')).toBe(3);
+    expect(sample(text, "herald_outbox_pending")).toBe(0);
+    expect(sample(text, "herald_outbox_oldest_pending_age_seconds")).toBe(0);
+    expect(sample(text, "process_resident_memory_bytes")).toBeGreaterThan(1_000_000);
+  });
+
+  test("expired and cancelled deliveries are counted as such", async () => {
+    receiver = startReceiver();
+    const h = createHarness((db) => configFrom(relayToml(db, receiver.url, { destination: `max_age = "1m"` })));
+    const first = (await (await h.post("/v1/events", { event: "a", data: {} })).json()) as { deliveries: Array<{ id: string }> };
+    await h.post("/v1/events", { event: "b", data: {} });
+    await h.post(`/v1/deliveries/${first.deliveries[0]!.id}/cancel`, "");
+    h.clock.advance(120_000);
+    await h.tickAndSettle();
+    const text = await scrape(h);
+    expect(sample(text, 'herald_deliveries_total{destination="recv",outcome="cancelled"}')).toBe(1);
+    expect(sample(text, 'herald_deliveries_total{destination="recv",outcome="expired"}')).toBe(1);
+  });
+});
+
+describe("operational events", () => {
+  const opsToml = (db: string, url: string, section = "[operational_events]\nenabled = true\nfailing_after = 2\n") =>
+    relayToml(db, url, { extra: `${section}[delivery]\nmax_attempts = 1` }) +
+    `[[destinations]]\nname = "ops"\nurl = "${url}/ops"\n[[routes]]\nname = "alerts"\nevents = ["herald.*"]\nto = ["ops"]\n`;
+
+  const sentTo = (path: string) => receiver.requests.filter((r) => r.path === path).map((r) => JSON.parse(r.body) as { event: string; data: Record<string, unknown> });
+
+  async function publishAndSettle(h: Harness, n: number) {
+    const answer = (await (await h.post("/v1/events", { event: "completed", data: { n } })).json()) as { id: string; deliveries: Array<{ id: string }> };
+    await h.tickAndSettle(); // the delivery
+    await h.tickAndSettle(); // any operational event it caused
+    return answer;
+  }
+
+  test("a failed delivery, a failing destination and its recovery reach the ops route, once each", async () => {
+    let hookStatus = 410;
+    receiver = startReceiver((request) => new Response("", { status: request.path === "/hook" ? hookStatus : 200 }));
+    const h = createHarness((db) => configFrom(opsToml(db, receiver.url)));
+
+    const first = await publishAndSettle(h, 1);
+    await publishAndSettle(h, 2);
+    await publishAndSettle(h, 3);
+    hookStatus = 200;
+    await publishAndSettle(h, 4);
+
+    expect(sentTo("/ops").map((body) => body.event)).toEqual([
+      "herald.delivery.failed",
+      "herald.delivery.failed",
+      "herald.destination.failing",
+      "herald.delivery.failed",
+      "herald.destination.recovered",
+    ]);
+    expect(sentTo("/ops")[0]!.data).toEqual({
+      delivery_id: first.deliveries[0]!.id,
+      event_id: first.id,
+      event: "completed",
+      destination: "recv",
+      status: "failed",
+      attempts: 1,
+      error: "HTTP 410",
+    });
+    expect(sentTo("/ops")[2]!.data).toEqual({ destination: "recv", consecutive_failures: 2, error: "HTTP 410" });
+    expect(sentTo("/ops")[4]!.data).toEqual({ destination: "recv", failed_before_recovery: 3 });
+    // The catch-all route never saw Herald's own events.
+    expect(sentTo("/hook").every((body) => body.event === "completed")).toBe(true);
+  });
+
+  test("cannot loop: when the ops destination fails too, its failures emit nothing", async () => {
+    receiver = startReceiver(() => new Response("", { status: 400 }));
+    const h = createHarness((db) => configFrom(opsToml(db, receiver.url)));
+    for (let n = 0; n < 5; n++) await publishAndSettle(h, n);
+    for (let i = 0; i < 5; i++) await h.tickAndSettle();
+    const names = h.handle.client.query("SELECT name, count(*) AS n FROM events GROUP BY name ORDER BY name").all();
+    expect(names).toEqual([
+      { name: "completed", n: 5 },
+      { name: "herald.delivery.failed", n: 5 },
+      { name: "herald.destination.failing", n: 1 },
+    ]);
+  });
+
+  test("off by default, and producers cannot publish herald.* events", async () => {
+    receiver = startReceiver(() => new Response("", { status: 400 }));
+    const h = createHarness((db) => configFrom(opsToml(db, receiver.url, "")));
+    await publishAndSettle(h, 1);
+    expect(sentTo("/ops")).toEqual([]);
+    const forged = await h.post("/v1/events", { event: "herald.delivery.failed", data: {} });
+    expect(forged.status).toBe(400);
+    expect(((await forged.json()) as { error: { issues: unknown[] } }).error.issues).toEqual([{ path: "event", message: 'names starting with "herald." are reserved for Herald\'s own events' }]);
+  });
+});
