@@ -5,7 +5,7 @@ import { canonicalWebhookUrl, detectDestinationType } from "../core/destination-
 import type { DeliveryPolicy, Destination, Route } from "../core/types.ts";
 import { checkUrl, type SecurityPolicy } from "../core/url-policy.ts";
 import { parseCidr, parseIp } from "../core/addresses.ts";
-import { urlCredentials } from "../core/redact.ts";
+import { destinationCredentials } from "../core/redact.ts";
 import type { ParsedConfig, ParsedDestination } from "./schema.ts";
 import type { ConfigProblem, ConfigResult, RuntimeConfig } from "./runtime.ts";
 
@@ -67,7 +67,7 @@ export function resolveConfig(parsed: ParsedConfig, sourcePath: string): ConfigR
   const sensitive = [
     ...parsed.auth.publish_tokens,
     ...parsed.auth.admin_tokens,
-    ...[...destinations.values()].flatMap((d) => [...urlCredentials(d.url), ...d.secrets]),
+    ...[...destinations.values()].flatMap(destinationCredentials),
   ];
   const config: RuntimeConfig = {
     sourcePath,

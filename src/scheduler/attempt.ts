@@ -2,7 +2,7 @@
 // state, record it. Returns what happened; the scheduler owns slots and wake-ups.
 
 import type { Clock, Random } from "../core/clock.ts";
-import { scrubSecrets, urlCredentials } from "../core/redact.ts";
+import { destinationCredentials, scrubSecrets } from "../core/redact.ts";
 import { nextStep, type AttemptOutcome, type NextStep } from "../core/retry-policy.ts";
 import type { Destination } from "../core/types.ts";
 import { classify } from "../delivery/classify.ts";
@@ -41,14 +41,18 @@ export async function runAttempt(deps: AttemptDeps, delivery: ClaimedDelivery, d
   }
 
   const now = clock.now();
-  const { outcome, pauseMs } = classify(result, destination.type, now);
-  const scrub = (text: string) => scrubSecrets(text, [...urlCredentials(destination.url), ...destination.secrets]);
+  const classified = classify(result, destination.type, now);
+  const scrub = (text: string) => scrubSecrets(text, destinationCredentials(destination));
+  // A receiver may echo what it got (URL path, headers): every reason is scrubbed before it is
+  // stored, logged or shown, including the "gave up after N attempts" one built from it.
+  const outcome: AttemptOutcome = classified.outcome.kind === "succeeded" ? classified.outcome : { ...classified.outcome, reason: scrub(classified.outcome.reason) };
+  const { pauseMs } = classified;
   const fields: AttemptFields = {
     n: delivery.attempt,
     at: startedAt,
     durationMs: result.durationMs,
     statusCode: result.kind === "response" ? result.status : undefined,
-    error: outcome.kind === "succeeded" ? undefined : scrub(outcome.reason),
+    error: outcome.kind === "succeeded" ? undefined : outcome.reason,
     response: result.kind === "response" ? scrub(result.body) : undefined,
   };
   const next = nextStep({
