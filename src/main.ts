@@ -6,7 +6,7 @@ import { parseArgs } from "node:util";
 import { describeConfig } from "./commands/describe-config.ts";
 import { serve } from "./commands/serve.ts";
 import { testDestination } from "./commands/test-destination.ts";
-import { deliveriesCommand, deliveryCommand, retryCommand, type OperatorFlags } from "./commands/operator-cli.ts";
+import { backupCommand, deliveriesCommand, deliveryCommand, retryCommand, type OperatorFlags } from "./commands/operator-cli.ts";
 import { CommandError, ConfigError, ListenError, OwnershipError, StorageError, UsageError, errorMessage } from "./core/errors.ts";
 import { formatProblems, loadConfig, locateConfig } from "./config/load.ts";
 import type { RuntimeConfig } from "./config/runtime.ts";
@@ -23,6 +23,7 @@ commands:
   retry ID... | retry --status failed|expired|cancelled [--since 2h] [--destination D] [--json]
                                 send deliveries again with a fresh attempt budget
   test DESTINATION [--event E]  send one sample event (default "completed") to a configured destination
+  backup PATH                   write a consistent copy of the database to PATH, even while serve runs
   version                       print the version
 
 The config is --config, else $HERALD_CONFIG, else ./herald.toml, else /etc/herald/herald.toml.`;
@@ -84,6 +85,9 @@ export async function main(argv: string[], env: Record<string, string | undefine
       return deliveryCommand(config(), positionals[0]!, flags);
     case "retry":
       return retryCommand(config(), positionals, flags);
+    case "backup":
+      if (positionals.length !== 1) throw new UsageError("backup takes the path of the copy: herald backup /var/backups/herald.db");
+      return backupCommand(config(), positionals[0]!);
     case "test": {
       if (positionals.length !== 1) throw new UsageError("test takes one destination name: herald test DESTINATION [--event completed]");
       return testDestination(config(), { destination: positionals[0]!, event: flags.event ?? "completed" });

@@ -3,7 +3,7 @@
 // see committed data (WAL); retries are status-guarded updates the running scheduler picks up
 // within a second.
 
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { z } from "zod";
 import type { RuntimeConfig } from "../config/runtime.ts";
 import { systemClock, type Clock } from "../core/clock.ts";
@@ -145,4 +145,11 @@ const short = (iso: string | null) => (iso ? iso.replace("T", " ").replace(/\.\d
 function oneLine(text: string): string {
   const flat = text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, " ").trim();
   return flat.length > 160 ? `${flat.slice(0, 159)}…` : flat;
+}
+
+export function backupCommand(config: RuntimeConfig, destination: string, io: Io = defaultIo): number {
+  if (existsSync(destination)) throw new CommandError(`${destination} already exists; a backup never overwrites a file`);
+  withStore(config, (store) => store.backupTo(destination));
+  io.print(`backed up ${config.storage.path} to ${destination} (${statSync(destination).size} bytes)`);
+  return 0;
 }

@@ -1,5 +1,6 @@
 // `herald deliveries`, `delivery` and `retry` as an operator runs them: next to a running
 // daemon, and on the database of a stopped one.
+import { Database } from "bun:sqlite";
 import { afterEach, describe, expect, test } from "bun:test";
 import { relayToml } from "../helpers/config.ts";
 import { eventually, publish, readDeliveries, runHerald, startDaemon, writeConfig, type Daemon } from "../helpers/daemon.ts";
@@ -96,5 +97,24 @@ describe("the operator commands", () => {
     const unknown = await runHerald(["delivery", "dlv_missing", "--config", config.path]);
     expect(unknown).toMatchObject({ code: 1, stderr: 'herald: no delivery "dlv_missing"\n' });
     expect(await runHerald(["deliveries", "--config", config.path])).toMatchObject({ code: 0, stdout: "no deliveries match\n" });
+  });
+});
+
+describe("herald backup", () => {
+  test("copies the database while the daemon writes to it; the copy opens and holds every event", async () => {
+    receiver = startReceiver();
+    const config = writeConfig(relay(receiver.url));
+    daemon = await startDaemon(config.path);
+    for (let i = 0; i < 20; i++) await publish(daemon, { event: "completed", data: { i } });
+    const copy = `${config.dir}/backup.db`;
+    const result = await runHerald(["backup", copy, "--config", config.path]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^backed up .*herald\.db to .*backup\.db \(\d+ bytes\)\n$/);
+    const backup = new Database(copy, { readonly: true });
+    expect(backup.query("SELECT count(*) AS n FROM events").get()).toEqual({ n: 20 });
+    expect(backup.query("PRAGMA integrity_check").get()).toEqual({ integrity_check: "ok" });
+    backup.close();
+    const again = await runHerald(["backup", copy, "--config", config.path]);
+    expect(again).toMatchObject({ code: 1, stderr: `herald: ${copy} already exists; a backup never overwrites a file\n` });
   });
 });
