@@ -3,17 +3,13 @@
 import { Database } from "bun:sqlite";
 import { afterEach, describe, expect, test } from "bun:test";
 import { relayToml } from "../helpers/config.ts";
-import { eventually, publish, readDeliveries, runHerald, startDaemon, writeConfig, type Daemon } from "../helpers/daemon.ts";
+import { cleanUp, eventually, publish, readDeliveries, runHerald, startDaemon, writeConfig, type Daemon } from "../helpers/daemon.ts";
 import { startReceiver, statusSequence, type Receiver } from "../helpers/receiver.ts";
 
 let receiver: Receiver | undefined;
 let daemon: Daemon | undefined;
 afterEach(async () => {
-  if (daemon) {
-    daemon.signal("SIGKILL");
-    await daemon.exited;
-  }
-  receiver?.stop();
+  await cleanUp(daemon, receiver);
   daemon = undefined;
   receiver = undefined;
 });

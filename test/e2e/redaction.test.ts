@@ -3,7 +3,7 @@
 import { afterEach, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { LOOPBACK_SECURITY } from "../helpers/config.ts";
-import { eventually, runHerald, startDaemon, writeConfig, type Daemon } from "../helpers/daemon.ts";
+import { cleanUp, eventually, runHerald, startDaemon, writeConfig, type Daemon } from "../helpers/daemon.ts";
 import { startFakeDiscord, type FakeDiscord } from "../helpers/fake-platforms.ts";
 import { startReceiver, type Receiver } from "../helpers/receiver.ts";
 
@@ -19,14 +19,7 @@ const SECRETS = {
 let daemon: Daemon | undefined;
 let receiver: Receiver | undefined;
 let discord: FakeDiscord | undefined;
-afterEach(async () => {
-  if (daemon) {
-    daemon.signal("SIGKILL");
-    await daemon.exited;
-  }
-  receiver?.stop();
-  discord?.stop();
-});
+afterEach(() => cleanUp(daemon, receiver, discord));
 
 test("no secret or webhook URL appears in anything Herald prints during a full run", async () => {
   // The receiver reflects what it got (headers, path, body) in its 500 answers.

@@ -111,3 +111,12 @@ export async function eventually(check: () => boolean, timeoutMs = 10_000, what 
     await Bun.sleep(20);
   }
 }
+
+/** After a test: kills the daemon (if any) and waits for it, then stops the servers. */
+export async function cleanUp(daemon: Daemon | undefined, ...servers: Array<{ stop(): void } | undefined>): Promise<void> {
+  if (daemon) {
+    daemon.signal("SIGKILL");
+    await daemon.exited;
+  }
+  for (const server of servers) server?.stop();
+}
