@@ -31,9 +31,17 @@ interface Io {
 
 const defaultIo: Io = { print: (text) => console.log(text), warn: (text) => console.error(text), clock: systemClock };
 
-function withStore<T>(config: RuntimeConfig, use: (store: OperatorStore) => T): T {
+/**
+ * Runs `use` on the configured database. Before the first `serve` there is no file yet: then
+ * there is nothing to show or retry, which `empty` answers (after a note on stderr), so an
+ * operator is never told something exists that does not.
+ */
+function withStore<T>(config: RuntimeConfig, io: Io, use: (store: OperatorStore) => T, empty: () => T): T {
   const path = config.storage.path;
-  if (!existsSync(path)) throw new CommandError(`no database at ${path}: has "herald serve" run with this config?`);
+  if (!existsSync(path)) {
+    io.warn(`herald: no database at ${path} yet (it is created by the first "herald serve")`);
+    return empty();
+  }
   const { operator, outbox } = openOutbox(path, { synchronous: config.storage.synchronous });
   try {
     return use(operator);
@@ -56,7 +64,7 @@ function parseFlags<T extends z.ZodType>(schema: T, flags: Record<string, unknow
 
 export function deliveriesCommand(config: RuntimeConfig, flags: OperatorFlags, io: Io = defaultIo): number {
   const request = parseFlags(listRequest, { status: flags.status, destination: flags.destination, event: flags.event, limit: flags.limit, cursor: flags.cursor });
-  const page = withStore(config, (store) => listDeliveries(store, request));
+  const page = withStore(config, io, (store) => listDeliveries(store, request), () => ({ deliveries: [], next_cursor: null }));
   if (flags.json) {
     io.print(JSON.stringify(page, null, 2));
     return 0;
@@ -76,7 +84,7 @@ export function deliveriesCommand(config: RuntimeConfig, flags: OperatorFlags, i
 }
 
 export function deliveryCommand(config: RuntimeConfig, id: string, flags: OperatorFlags, io: Io = defaultIo): number {
-  const found = withStore(config, (store) => store.getDelivery(id));
+  const found = withStore(config, io, (store) => store.getDelivery(id), () => undefined);
   if (!found) throw new CommandError(`no delivery ${JSON.stringify(id)}`);
   const detail = deliveryDetailJson(found.delivery, found.attempts);
   if (flags.json) {
@@ -117,10 +125,12 @@ export function retryCommand(config: RuntimeConfig, ids: string[], flags: Operat
   if (ids.length === 0 && !byFilter) throw new UsageError("retry needs delivery ids, or --status failed|expired|cancelled [--since 2h] [--destination D]");
   if (!byFilter && (flags.event !== undefined || flags.limit !== undefined)) throw new UsageError("retry by id takes no filters");
   const now = io.clock.now();
-  const result: RetryResult = withStore(config, (store) =>
-    byFilter
-      ? retryMatching(store, config, parseFlags(bulkRetryRequest, { status: flags.status, since: flags.since, destination: flags.destination }), now)
-      : retryByIds(store, config, ids, now),
+  const request = byFilter ? parseFlags(bulkRetryRequest, { status: flags.status, since: flags.since, destination: flags.destination }) : undefined;
+  const result: RetryResult = withStore(
+    config,
+    io,
+    (store) => (request ? retryMatching(store, config, request, now) : retryByIds(store, config, ids, now)),
+    () => ({ retried: [], skipped: ids.map((id) => ({ id, reason: "unknown delivery" })) }),
   );
   if (flags.json) io.print(JSON.stringify({ count: result.retried.length, retried: result.retried, skipped: result.skipped }, null, 2));
   else io.print(`retried ${result.retried.length} ${result.retried.length === 1 ? "delivery" : "deliveries"}`);
@@ -149,7 +159,8 @@ function oneLine(text: string): string {
 
 export function backupCommand(config: RuntimeConfig, destination: string, io: Io = defaultIo): number {
   if (existsSync(destination)) throw new CommandError(`${destination} already exists; a backup never overwrites a file`);
-  withStore(config, (store) => store.backupTo(destination));
+  if (!existsSync(config.storage.path)) throw new CommandError(`no database at ${config.storage.path} to back up`);
+  withStore(config, io, (store) => store.backupTo(destination), () => undefined);
   io.print(`backed up ${config.storage.path} to ${destination} (${statSync(destination).size} bytes)`);
   return 0;
 }

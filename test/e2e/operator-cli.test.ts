@@ -1,6 +1,7 @@
 // `herald deliveries`, `delivery` and `retry` as an operator runs them: next to a running
 // daemon, and on the database of a stopped one.
 import { Database } from "bun:sqlite";
+import { existsSync } from "node:fs";
 import { afterEach, describe, expect, test } from "bun:test";
 import { relayToml } from "../helpers/config.ts";
 import { cleanUp, eventually, publish, readDeliveries, runHerald, startDaemon, writeConfig, type Daemon } from "../helpers/daemon.ts";
@@ -80,8 +81,11 @@ describe("the operator commands", () => {
   test("mistakes get clear messages and exit statuses", async () => {
     receiver = startReceiver();
     const config = writeConfig(relay(receiver.url));
-    const noDb = await runHerald(["deliveries", "--config", config.path]);
-    expect(noDb).toMatchObject({ code: 1, stderr: expect.stringMatching(/^herald: no database at .*herald\.db: has "herald serve" run with this config\?\n$/) });
+    // Before the first serve there is no database: nothing to list, and nothing made up.
+    const noDb = await runHerald(["deliveries", "--json", "--config", config.path]);
+    expect(noDb).toMatchObject({ code: 0, stderr: expect.stringMatching(/^herald: no database at .*herald\.db yet \(it is created by the first "herald serve"\)\n$/) });
+    expect(JSON.parse(noDb.stdout)).toEqual({ deliveries: [], next_cursor: null });
+    expect(existsSync(config.db)).toBe(false);
 
     daemon = await startDaemon(config.path);
     const badStatus = await runHerald(["deliveries", "--status", "lost", "--config", config.path]);
