@@ -7,6 +7,7 @@ import { checkUrl, type SecurityPolicy } from "../core/url-policy.ts";
 import { parseCidr, parseIp } from "../core/addresses.ts";
 import { destinationCredentials } from "../core/redact.ts";
 import type { ParsedConfig, ParsedDestination } from "./schema.ts";
+import { matchRules, resolveSources } from "./sources.ts";
 import type { ConfigProblem, ConfigResult, RuntimeConfig } from "./runtime.ts";
 
 /** Headers Herald sets itself; a destination's `headers` may not replace them. */
@@ -57,10 +58,18 @@ export function resolveConfig(parsed: ParsedConfig, sourcePath: string): ConfigR
     return {
       name: entry.name,
       events: entry.events,
-      match: Object.entries(entry.match).map(([key, value]) => ({ path: key, values: Array.isArray(value) ? value : [value] })),
+      match: matchRules(entry.match),
+      sources: entry.sources,
       to: entry.to,
     };
   });
+
+  const sources = resolveSources(parsed.sources, { loopback: isLoopback(parsed.server.listen.host), listen: parsed.server.listen.host }, problem);
+  parsed.routes.forEach((entry, i) =>
+    entry.sources?.forEach((name, j) => {
+      if (!parsed.sources.some((s) => s.name === name)) problem(`routes[${i}].sources[${j}]`, `unknown source "${name}"`);
+    }),
+  );
 
   if (problems.length > 0) return { ok: false, problems };
 
@@ -68,6 +77,7 @@ export function resolveConfig(parsed: ParsedConfig, sourcePath: string): ConfigR
     ...parsed.auth.publish_tokens,
     ...parsed.auth.admin_tokens,
     ...[...destinations.values()].flatMap(destinationCredentials),
+    ...sources.flatMap((source) => source.secrets),
   ];
   const config: RuntimeConfig = {
     sourcePath,
@@ -85,6 +95,7 @@ export function resolveConfig(parsed: ParsedConfig, sourcePath: string): ConfigR
     operationalEvents: { enabled: parsed.operational_events.enabled, failingAfter: parsed.operational_events.failing_after },
     destinations,
     routes,
+    sources,
     sensitive,
   };
   return { ok: true, config };
@@ -117,6 +128,7 @@ function resolveDestination(
     }
   }
   if (entry.attach && type !== "discord") problem("attach", "applies to discord destinations only");
+  if (entry.body === "original" && type !== "custom") problem("body", `${type} destinations get a formatted message; "original" applies to custom destinations only`);
   Object.keys(entry.headers).forEach((name) => {
     if (RESERVED_HEADERS.test(name)) problem(`headers."${name}"`, "is set by Herald and cannot be overridden");
   });
@@ -140,6 +152,7 @@ function resolveDestination(
     rateLimit: entry.rate_limit,
     ordered: entry.ordered,
     policy,
+    bodyMode: entry.body,
     presentation: {
       username: entry.username,
       avatarUrl: entry.avatar_url,

@@ -1,7 +1,7 @@
 // The validated config in the form the rest of Herald uses: units resolved, defaults merged
 // into each destination, secrets gathered for redaction.
 
-import type { DeliveryPolicy, Destination, Route } from "../core/types.ts";
+import type { DeliveryPolicy, Destination, Route, Source } from "../core/types.ts";
 import type { SecurityPolicy } from "../core/url-policy.ts";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -19,6 +19,8 @@ export interface RuntimeConfig {
   operationalEvents: { enabled: boolean; failingAfter: number };
   destinations: Map<string, Destination>;
   routes: Route[];
+  /** Inbound endpoints for providers' webhooks, in config order. */
+  sources: Source[];
   /** Every secret and webhook URL in the config, so logs and errors can scrub them. */
   sensitive: string[];
 }

@@ -2,7 +2,7 @@
 // span keys (route targets, auth on non-loopback listeners) live in validate.ts.
 
 import { z } from "zod";
-import { DESTINATION_TYPES, SIGNATURE_SCHEMES } from "../core/types.ts";
+import { DESTINATION_TYPES, SIGNATURE_SCHEMES, VERIFY_SCHEMES } from "../core/types.ts";
 import { durationField, headerNameField, headerValueField, listenField, rateField, sizeField } from "./fields.ts";
 
 /** The [delivery] defaults, written as a user would write them. */
@@ -64,6 +64,7 @@ const destination = z.strictObject({
   title: z.string().min(1, "must not be empty").max(256).optional(),
   description: z.string().min(1, "must not be empty").max(4096).optional(),
   attach: z.boolean().default(false),
+  body: z.enum(["envelope", "original"]).default("envelope"),
   timeout: deliveryKeys.timeout.optional(),
   max_attempts: deliveryKeys.max_attempts.optional(),
   backoff: deliveryKeys.backoff.optional(),
@@ -75,11 +76,42 @@ const destination = z.strictObject({
 
 const matchValue = z.union([z.string(), z.number(), z.boolean()]);
 
+const matchTable = z.record(z.string().min(1, "must not be empty"), z.union([matchValue, z.array(matchValue).min(1)]));
+
 const route = z.strictObject({
   name: nameField,
   events: z.array(z.string().min(1, "must not be empty")).min(1, "needs at least one event name or glob"),
-  match: z.record(z.string().min(1, "must not be empty"), z.union([matchValue, z.array(matchValue).min(1)])).default({}),
+  match: matchTable.default({}),
+  sources: z.array(z.string()).min(1, "needs at least one source name").optional(),
   to: z.array(z.string()).min(1, "needs at least one destination"),
+});
+
+/** Event names travel in a header: visible ASCII only. */
+const eventNameField = z
+  .string()
+  .min(1, "must not be empty")
+  .max(128, "must be at most 128 characters")
+  .regex(/^[\x21-\x7e]+$/, "may hold only visible ASCII characters");
+
+const bodyPath = z.string().regex(/^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/, 'must be a dotted body path like "event" or "data.task_id"');
+
+const source = z.strictObject({
+  name: nameField,
+  path: z.string().max(200).regex(/^\/[A-Za-z0-9._~\/-]*$/, 'must be a URL path like "/in/spider"'),
+  verify: z.enum(VERIFY_SCHEMES),
+  header: headerNameField().optional(),
+  secret: secretField.optional(),
+  tolerance: durationField().prefault("5m"),
+  event: eventNameField.optional(),
+  event_field: bodyPath.optional(),
+  event_header: headerNameField().optional(),
+  event_rules: z
+    .array(z.strictObject({ has: bodyPath.optional(), match: matchTable.optional(), event: eventNameField }))
+    .min(1)
+    .optional(),
+  id_from: z.array(z.string().min(1)).min(1).optional(),
+  data_field: bodyPath.optional(),
+  timestamp_field: bodyPath.optional(),
 });
 
 export const configSchema = z.strictObject({
@@ -123,7 +155,9 @@ export const configSchema = z.strictObject({
     .prefault({}),
   destinations: z.array(destination).default([]),
   routes: z.array(route).default([]),
+  sources: z.array(source).default([]),
 });
 
 export type ParsedConfig = z.output<typeof configSchema>;
 export type ParsedDestination = ParsedConfig["destinations"][number];
+export type ParsedSource = ParsedConfig["sources"][number];

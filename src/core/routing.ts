@@ -1,6 +1,6 @@
 // Which destinations an event goes to: routes whose event globs and `match` rules fit.
 
-import type { EventEnvelope, Route } from "./types.ts";
+import type { EventEnvelope, MatchRule, Route } from "./types.ts";
 
 const globCache = new Map<string, RegExp>();
 
@@ -32,7 +32,7 @@ export function eventMatchesAny(patterns: readonly string[], name: string): bool
 }
 
 /** Reads a dotted path ("data.task_type") from the envelope; undefined when absent. */
-export function readPath(envelope: EventEnvelope, path: string): unknown {
+export function readPath(envelope: EventEnvelope | Record<string, unknown>, path: string): unknown {
   let value: unknown = envelope;
   for (const key of path.split(".")) {
     if (value === null || typeof value !== "object" || Array.isArray(value)) return undefined;
@@ -41,19 +41,25 @@ export function readPath(envelope: EventEnvelope, path: string): unknown {
   return value;
 }
 
-export function routeMatches(route: Route, envelope: EventEnvelope): boolean {
-  if (!eventMatchesAny(route.events, envelope.event)) return false;
-  return route.match.every(({ path, values }) => {
+/** `source` is the name of the [[sources]] entry the event came in through (none when published). */
+export function matchesAll(rules: readonly MatchRule[], envelope: EventEnvelope | Record<string, unknown>): boolean {
+  return rules.every(({ path, values }) => {
     const actual = readPath(envelope, path);
     return values.some((expected) => expected === actual);
   });
 }
 
+export function routeMatches(route: Route, envelope: EventEnvelope, source?: string): boolean {
+  if (route.sources && (source === undefined || !route.sources.includes(source))) return false;
+  if (!eventMatchesAny(route.events, envelope.event)) return false;
+  return matchesAll(route.match, envelope);
+}
+
 /** Destination names for an event, each once, in the order routes name them. */
-export function destinationsFor(routes: readonly Route[], envelope: EventEnvelope): string[] {
+export function destinationsFor(routes: readonly Route[], envelope: EventEnvelope, source?: string): string[] {
   const names = new Set<string>();
   for (const route of routes) {
-    if (routeMatches(route, envelope)) for (const name of route.to) names.add(name);
+    if (routeMatches(route, envelope, source)) for (const name of route.to) names.add(name);
   }
   return [...names];
 }

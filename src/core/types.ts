@@ -48,6 +48,8 @@ export interface Destination {
   ordered: boolean;
   policy: DeliveryPolicy;
   presentation: Presentation;
+  /** What a custom destination receives: Herald's envelope, or a source event's original body. */
+  bodyMode: "envelope" | "original";
 }
 
 /** A producer-supplied destination, stored with its delivery so retries can rebuild it. */
@@ -60,6 +62,8 @@ export interface InlineTarget {
 export interface Route {
   name: string;
   events: string[];
+  /** When set, only events received through these sources match. */
+  sources?: string[];
   /** Each entry: a dotted path into the event and the values it may take (any of). */
   match: Array<{ path: string; values: Array<string | number | boolean> }>;
   to: string[];
@@ -71,4 +75,39 @@ export interface EventEnvelope {
   /** ISO 8601, normalised to UTC milliseconds. */
   timestamp: string;
   data: Record<string, unknown>;
+}
+
+/** How an inbound source proves a request came from the provider. */
+export const VERIFY_SCHEMES = ["sha256", "timestamped", "standard", "github", "none"] as const;
+export type VerifyScheme = (typeof VERIFY_SCHEMES)[number];
+
+/** Where a match rule or the event name reads from: a dotted body path. */
+export interface MatchRule {
+  path: string;
+  values: Array<string | number | boolean>;
+}
+
+export interface EventRule {
+  /** The rule applies when this body path is present (and not null)... */
+  has?: string;
+  /** ...and every one of these matches. */
+  match: MatchRule[];
+  event: string;
+}
+
+/** An inbound endpoint for a provider's webhooks (`[[sources]]`). */
+export interface Source {
+  name: string;
+  path: string;
+  verify: VerifyScheme;
+  /** The signature header for sha256, timestamped and github. */
+  header: string;
+  /** Newest first; a request signed with any of them is accepted. */
+  secrets: string[];
+  toleranceMs: number;
+  naming: { fixed?: string; field?: string; header?: string; rules: EventRule[] };
+  /** Parts of the deduplication key: "event", "header:Name", or a dotted body path. */
+  idFrom: string[];
+  dataField?: string;
+  timestampField?: string;
 }

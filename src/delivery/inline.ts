@@ -31,5 +31,6 @@ export function inlineDestination(target: InlineTarget, defaults: DeliveryPolicy
     policy: defaults,
     // The Spider seed attaches page HTML and screenshots to Discord messages.
     presentation: { attach: target.type === "discord" },
+    bodyMode: "envelope",
   };
 }

@@ -4,7 +4,7 @@
 import type { Destination } from "../core/types.ts";
 import type { ClaimedDelivery } from "../outbox/types.ts";
 import { USER_AGENT } from "../version.ts";
-import { customBody } from "./format-custom.ts";
+import { customPayload } from "./format-custom.ts";
 import { signatureHeaders } from "./sign.ts";
 import { platformFormatters } from "./platforms.ts";
 
@@ -28,7 +28,7 @@ export function buildRequest(destination: Destination, delivery: ClaimedDelivery
     if (typeof formatted.body === "string") headers["Content-Type"] = "application/json";
     return { url: formatted.url, headers, body: formatted.body };
   }
-  const body = customBody(delivery.event);
+  const body = customPayload(destination, delivery.event, delivery.rawBody);
   const signatures = signatureHeaders({
     scheme: destination.signature,
     secrets: destination.secrets,

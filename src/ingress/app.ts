@@ -9,6 +9,8 @@ import { isStorageFault } from "../outbox/sqlite.ts";
 import type { EnqueueResult, OperatorStore, Outbox } from "../outbox/types.ts";
 import type { Metrics } from "../ops/metrics.ts";
 import { mountAdmin } from "./admin.ts";
+import { mountSources } from "./sources.ts";
+import { answer, storeEvents } from "./store.ts";
 import { bearerToken, tokenAccepted } from "./auth.ts";
 import { readJsonBody } from "./body.ts";
 import { badRequest, describeIssues, errorResponse, HttpError, issuesOf } from "./errors.ts";
@@ -62,6 +64,7 @@ export function createIngress(deps: IngressDeps): Hono {
   });
 
   mountAdmin(app, deps);
+  mountSources(app, deps);
 
   return app;
 }
@@ -86,20 +89,6 @@ async function refuseBadWebhooks(bodies: Array<{ body: PublishBody; path: string
 }
 
 function store(deps: IngressDeps, bodies: PublishBody[]): EnqueueResult[] {
-  const results = deps.outbox.enqueue(bodies.map((body) => toNewEvent(body, deps)));
-  if (results.some((r) => !r.duplicate && r.deliveries.length > 0)) deps.nudge();
-  deps.metrics.eventsAccepted(results.filter((r) => !r.duplicate).length);
-  results.forEach((result, i) =>
-    deps.logger.info("event.accepted", {
-      event: result.eventId,
-      name: bodies[i]!.event,
-      deliveries: result.deliveries.length,
-      duplicate: result.duplicate,
-    }),
-  );
-  return results;
+  return storeEvents(deps, bodies.map((body) => toNewEvent(body, deps)));
 }
 
-function answer(result: EnqueueResult) {
-  return { id: result.eventId, deliveries: result.deliveries, duplicate: result.duplicate };
-}

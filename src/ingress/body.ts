@@ -4,20 +4,30 @@
 import { HttpError, badRequest } from "./errors.ts";
 
 export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
+  return parseJson(await readBody(request, maxBytes));
+}
+
+/** The raw bytes of a JSON request, within max_body: what a signature is computed over. */
+export async function readBody(request: Request, maxBytes: number): Promise<Uint8Array> {
   const type = request.headers.get("content-type") ?? "";
   if (!/^application\/json\s*(;.*)?$/i.test(type.trim())) {
     throw new HttpError(415, "unsupported_media_type", `Content-Type must be application/json${type ? `, not ${type.split(";")[0]}` : ""}`);
   }
   const declared = Number(request.headers.get("content-length"));
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
+  return readCapped(request, maxBytes);
+}
 
-  const bytes = await readCapped(request, maxBytes);
-  let text: string;
+export function decodeUtf8(bytes: Uint8Array): string {
   try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
     throw badRequest("the body is not valid UTF-8");
   }
+}
+
+export function parseJson(bytes: Uint8Array): unknown {
+  const text = decodeUtf8(bytes);
   try {
     return JSON.parse(text);
   } catch (error) {

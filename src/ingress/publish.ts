@@ -42,14 +42,8 @@ export function toNewEvent(body: PublishBody, deps: PublishDeps): NewEvent {
     timestamp: body.timestamp ?? new Date(receivedAt).toISOString(),
     data: body.data,
   };
-  const deliveries: NewDelivery[] = [];
-  const seen = new Set<string>();
-  for (const name of destinationsFor(cfg.routes, envelope)) {
-    const destination = cfg.destinations.get(name);
-    if (!destination || seen.has(name)) continue;
-    seen.add(name);
-    deliveries.push({ id: deps.ids.delivery(), destination: name, expiresAt: receivedAt + destination.policy.maxAgeMs });
-  }
+  const deliveries = routedDeliveries(cfg, envelope, receivedAt, deps.ids);
+  const seen = new Set(deliveries.map((d) => d.destination));
   for (const webhook of webhooksOf(body)) {
     if (!eventMatchesAny(webhook.events, body.event)) continue;
     const target = inlineTarget(webhook);
@@ -67,6 +61,16 @@ export function toNewEvent(body: PublishBody, deps: PublishDeps): NewEvent {
     receivedAt,
     deliveries,
   };
+}
+
+/** One delivery per configured destination the routes send this event to, each due to expire max_age from now. */
+export function routedDeliveries(config: RuntimeConfig, envelope: EventEnvelope, receivedAt: number, ids: IdGenerator, source?: string): NewDelivery[] {
+  const deliveries: NewDelivery[] = [];
+  for (const name of destinationsFor(config.routes, envelope, source)) {
+    const destination = config.destinations.get(name);
+    if (destination) deliveries.push({ id: ids.delivery(), destination: name, expiresAt: receivedAt + destination.policy.maxAgeMs });
+  }
+  return deliveries;
 }
 
 function webhooksOf(body: PublishBody): InlineWebhook[] {

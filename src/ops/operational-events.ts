@@ -11,11 +11,12 @@ import type { Clock } from "../core/clock.ts";
 import { errorMessage } from "../core/errors.ts";
 import type { IdGenerator } from "../core/ids.ts";
 import type { NextStep } from "../core/retry-policy.ts";
-import { destinationsFor, OPERATIONAL_PREFIX } from "../core/routing.ts";
+import { OPERATIONAL_PREFIX } from "../core/routing.ts";
+import { routedDeliveries } from "../ingress/publish.ts";
 import type { EventEnvelope } from "../core/types.ts";
 import type { RuntimeConfig } from "../config/runtime.ts";
 import type { Logger } from "../log.ts";
-import type { ClaimedDelivery, NewDelivery, OperatorStore, Outbox } from "../outbox/types.ts";
+import type { ClaimedDelivery, OperatorStore, Outbox } from "../outbox/types.ts";
 
 export interface OperationalEventsDeps {
   config: () => RuntimeConfig;
@@ -43,9 +44,7 @@ export function createOperationalEvents(deps: OperationalEventsDeps) {
     const cfg = config();
     const receivedAt = clock.now();
     const envelope: EventEnvelope = { event, timestamp: new Date(receivedAt).toISOString(), data };
-    const deliveries: NewDelivery[] = destinationsFor(cfg.routes, envelope)
-      .filter((name) => cfg.destinations.has(name))
-      .map((name) => ({ id: ids.delivery(), destination: name, expiresAt: receivedAt + cfg.destinations.get(name)!.policy.maxAgeMs }));
+    const deliveries = routedDeliveries(cfg, envelope, receivedAt, ids);
     if (deliveries.length === 0) return;
     try {
       outbox.enqueue([{ id: ids.event(), name: event, timestamp: envelope.timestamp, data: JSON.stringify(data), receivedAt, deliveries }]);

@@ -48,6 +48,7 @@ export function eventJson(e: EventRecord) {
     timestamp: e.timestamp,
     received_at: iso(e.receivedAt),
     idempotency_key: e.idempotencyKey ?? null,
+    source: e.source ?? null,
     data: e.data,
     deliveries: e.deliveryIds,
   };

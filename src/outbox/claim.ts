@@ -22,6 +22,7 @@ export function createClaims({ db, client }: SqliteHandle) {
     name: events.name,
     timestamp: events.timestamp,
     data: events.data,
+    rawBody: events.rawBody,
   };
 
   const lease = (ids: string[], now: number, leaseUntil: number): ClaimedDelivery[] => {
@@ -46,6 +47,7 @@ export function createClaims({ db, client }: SqliteHandle) {
       failedAttempts: row.failedAttempts,
       expiresAt: row.expiresAt,
       event: { event: row.name, timestamp: row.timestamp, data: JSON.parse(row.data) as Record<string, unknown> },
+      rawBody: row.rawBody ?? undefined,
     }));
   };
 

@@ -15,6 +15,8 @@ export function createEnqueue({ db, client }: SqliteHandle): (batch: NewEvent[])
       timestamp: sql.placeholder("timestamp"),
       data: sql.placeholder("data"),
       receivedAt: sql.placeholder("receivedAt"),
+      source: sql.placeholder("source"),
+      rawBody: sql.placeholder("rawBody"),
     })
     .prepare();
 
@@ -55,7 +57,7 @@ export function createEnqueue({ db, client }: SqliteHandle): (batch: NewEvent[])
         return { eventId: existing.id, deliveries: deliveriesOf.all({ eventId: existing.id }), duplicate: true };
       }
     }
-    insertEvent.run({ ...event, idempotencyKey: event.idempotencyKey ?? null });
+    insertEvent.run({ ...event, idempotencyKey: event.idempotencyKey ?? null, source: event.source ?? null, rawBody: event.rawBody ?? null });
     for (const delivery of event.deliveries) {
       insertDelivery.run({
         id: delivery.id,

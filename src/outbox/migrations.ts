@@ -85,4 +85,14 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX deliveries_destination ON deliveries (destination, id);
     `,
   },
+  {
+    version: 3,
+    description: "inbound sources: the source an event came through and its original body",
+    sql: `
+      ALTER TABLE events ADD COLUMN source TEXT;
+      -- The request body exactly as the provider sent it (verified bytes, UTF-8 JSON), so a
+      -- custom destination with body = "original" gets it unchanged.
+      ALTER TABLE events ADD COLUMN raw_body TEXT;
+    `,
+  },
 ];

@@ -76,6 +76,7 @@ export function createOperatorStore(handle: SqliteHandle): OperatorStore {
       timestamp: row.timestamp,
       receivedAt: row.receivedAt,
       idempotencyKey: row.idempotencyKey ?? undefined,
+      source: row.source ?? undefined,
       data: JSON.parse(row.data) as Record<string, unknown>,
       deliveryIds: ids.map((d) => d.id),
     };

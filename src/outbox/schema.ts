@@ -12,6 +12,10 @@ export const events = sqliteTable("events", {
   /** The published `data` object as compact JSON. */
   data: text("data").notNull(),
   receivedAt: integer("received_at").notNull(),
+  /** The [[sources]] entry it arrived through; null for published events. */
+  source: text("source"),
+  /** The provider's original request body, for source events. */
+  rawBody: text("raw_body"),
 });
 
 export const deliveries = sqliteTable("deliveries", {

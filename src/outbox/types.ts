@@ -20,6 +20,9 @@ export interface NewEvent {
   data: string;
   receivedAt: number;
   deliveries: NewDelivery[];
+  /** For events from an inbound source: its name and the original body. */
+  source?: string;
+  rawBody?: string;
 }
 
 export interface EnqueueResult {
@@ -39,6 +42,8 @@ export interface ClaimedDelivery {
   failedAttempts: number;
   expiresAt: number;
   event: EventEnvelope;
+  /** The provider's original body, for events from an inbound source. */
+  rawBody?: string;
 }
 
 export interface AttemptRecord {
@@ -133,6 +138,8 @@ export interface EventRecord {
   receivedAt: number;
   /** The producer's idempotency id, when it sent one. */
   idempotencyKey?: string;
+  /** The inbound source it came through, if any. */
+  source?: string;
   data: Record<string, unknown>;
   deliveryIds: string[];
 }

@@ -50,7 +50,7 @@ describe("seeing what happened", () => {
     ]);
 
     const event = await get(h, `/v1/events/${eventId}`);
-    expect(event.body).toEqual({ id: eventId, event: "completed", timestamp: "2026-03-09T12:00:00.000Z", received_at: "2026-03-09T12:00:00.000Z", idempotency_key: null, data: { task_id: "t1" }, deliveries });
+    expect(event.body).toEqual({ id: eventId, event: "completed", timestamp: "2026-03-09T12:00:00.000Z", received_at: "2026-03-09T12:00:00.000Z", idempotency_key: null, source: null, data: { task_id: "t1" }, deliveries });
   });
 
   test("lists newest first, filtered, in pages that neither skip nor repeat", async () => {

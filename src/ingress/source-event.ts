@@ -1,0 +1,63 @@
+// Turning a verified provider request into an event: its name (a body field, a header, a fixed
+// name or the first matching rule), its data, its timestamp and its deduplication key.
+
+import { matchesAll, readPath } from "../core/routing.ts";
+import type { EventEnvelope, Source } from "../core/types.ts";
+
+/** The name given to a request no rule names and no fallback `event` covers: kept, not refused. */
+export const UNMATCHED_EVENT = "unmatched";
+
+export interface SourceEvent {
+  envelope: EventEnvelope;
+  idempotencyKey?: string;
+}
+
+export function sourceEvent(source: Source, body: unknown, headers: Headers, replayKey: string | undefined, receivedAt: number): SourceEvent {
+  const record: Record<string, unknown> = isRecord(body) ? body : { body };
+  const event = eventName(source, record, headers);
+  const inner = source.dataField ? readPath(record, source.dataField) : undefined;
+  const data = isRecord(inner) ? inner : record;
+  return {
+    envelope: { event, timestamp: timestampOf(source, record, receivedAt), data },
+    idempotencyKey: dedupKey(source, event, record, headers, replayKey),
+  };
+}
+
+function eventName(source: Source, body: Record<string, unknown>, headers: Headers): string {
+  const { naming } = source;
+  const candidate = naming.field
+    ? readPath(body, naming.field)
+    : naming.header
+      ? headers.get(naming.header)
+      : naming.rules.find((rule) => (rule.has === undefined || present(readPath(body, rule.has))) && matchesAll(rule.match, body))?.event;
+  const name = typeof candidate === "string" || typeof candidate === "number" ? String(candidate) : undefined;
+  // Names travel in the X-Herald-Event header: anything else falls back rather than fails.
+  if (name && /^[\x21-\x7e]{1,128}$/.test(name)) return name;
+  return naming.fixed ?? UNMATCHED_EVENT;
+}
+
+function timestampOf(source: Source, body: Record<string, unknown>, receivedAt: number): string {
+  const value = source.timestampField ? readPath(body, source.timestampField) : undefined;
+  const parsed = typeof value === "string" ? Date.parse(value) : Number.NaN;
+  return new Date(Number.isNaN(parsed) ? receivedAt : parsed).toISOString();
+}
+
+/**
+ * The key that makes a repeat a duplicate: the configured id_from parts, else the signature's
+ * own replay key (a timestamped or Standard Webhooks request sent twice is the same request).
+ * Namespaced by source, so it cannot collide with a publisher's `id`.
+ */
+function dedupKey(source: Source, event: string, body: Record<string, unknown>, headers: Headers, replayKey: string | undefined): string | undefined {
+  if (source.idFrom.length > 0) {
+    const parts = source.idFrom.map((part) => (part === "event" ? event : part.startsWith("header:") ? headers.get(part.slice(7)) : readPath(body, part)));
+    if (parts.every((part) => typeof part === "string" || typeof part === "number")) return `source:${source.name}:${parts.join(":")}`;
+    return undefined;
+  }
+  return replayKey ? `source:${source.name}:${replayKey}` : undefined;
+}
+
+const present = (value: unknown) => value !== undefined && value !== null;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}

@@ -1,0 +1,26 @@
+// Storing accepted events, shared by publishing and inbound sources: one transaction, then the
+// scheduler is woken, the events counted and logged. The caller answers 2xx only after this.
+
+import type { EnqueueResult, NewEvent } from "../outbox/types.ts";
+import type { IngressDeps } from "./app.ts";
+
+/** Commits the events (one transaction), then wakes the scheduler, counts and logs them. */
+export function storeEvents(deps: Pick<IngressDeps, "outbox" | "nudge" | "metrics" | "logger">, events: NewEvent[]): EnqueueResult[] {
+  const results = deps.outbox.enqueue(events);
+  if (results.some((r) => !r.duplicate && r.deliveries.length > 0)) deps.nudge();
+  deps.metrics.eventsAccepted(results.filter((r) => !r.duplicate).length);
+  results.forEach((result, i) =>
+    deps.logger.info("event.accepted", {
+      event: result.eventId,
+      name: events[i]!.name,
+      source: events[i]!.source,
+      deliveries: result.deliveries.length,
+      duplicate: result.duplicate,
+    }),
+  );
+  return results;
+}
+
+export function answer(result: EnqueueResult) {
+  return { id: result.eventId, deliveries: result.deliveries, duplicate: result.duplicate };
+}
