@@ -1,7 +1,7 @@
 // The effective config as `herald check` prints it: every URL redacted, secrets only counted.
 
 import { redactUrl } from "../core/redact.ts";
-import type { DeliveryPolicy, Destination, Route } from "../core/types.ts";
+import type { DeliveryPolicy, Destination, Route, Source } from "../core/types.ts";
 import { formatDuration } from "../core/units.ts";
 import type { RuntimeConfig } from "../config/runtime.ts";
 import { effectiveRates } from "../scheduler/pacer.ts";
@@ -23,6 +23,7 @@ export function describeConfig(config: RuntimeConfig): string {
     ``,
     `routes (${config.routes.length})`,
     ...config.routes.map((r) => `  ${describeRoute(r)}`),
+    ...(config.sources.length > 0 ? [``, `sources (${config.sources.length})`, ...config.sources.map((source) => `  ${describeSource(source)}`)] : []),
   ];
   return lines.join("\n");
 }
@@ -58,5 +59,23 @@ function describeDestination(d: Destination, defaults: DeliveryPolicy): string {
 
 function describeRoute(r: Route): string {
   const match = r.match.map((m) => `${m.path} in [${m.values.join(", ")}]`).join(" and ");
-  return `${r.name}  events ${r.events.join(", ")}${match ? `  when ${match}` : ""}  -> ${r.to.join(", ")}`;
+  const from = r.sources ? `  from ${r.sources.join(", ")}` : "";
+  return `${r.name}  events ${r.events.join(", ")}${from}${match ? `  when ${match}` : ""}  -> ${r.to.join(", ")}`;
+}
+
+function describeSource(source: Source): string {
+  const verify =
+    source.verify === "none"
+      ? "unverified"
+      : `verify ${source.verify}${source.header ? ` (${source.header})` : ""}, ${source.secrets.length} secret${source.secrets.length > 1 ? "s" : ""}`;
+  const { naming } = source;
+  const named = naming.field
+    ? `event from body ${naming.field}`
+    : naming.header
+      ? `event from header ${naming.header}`
+      : naming.rules.length > 0
+        ? `event by ${naming.rules.length} rule${naming.rules.length > 1 ? "s" : ""}`
+        : `event "${naming.fixed}"`;
+  const dedup = source.idFrom.length > 0 ? `dedup on ${source.idFrom.join("+")}` : source.verify === "timestamped" || source.verify === "standard" ? "replays dropped" : "no dedup";
+  return [source.name, `POST ${source.path}`, verify, named, dedup].join("  ");
 }

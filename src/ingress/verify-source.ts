@@ -30,8 +30,23 @@ function verifyPlain(source: Source, headers: Headers, body: Uint8Array): Verdic
   if (!value) return { ok: false, reason: `missing ${source.header} header` };
   const presented = value.split(",").map((part) => part.trim()).filter((part) => part.startsWith("sha256=")).map((part) => part.slice(7).toLowerCase());
   if (presented.length === 0) return { ok: false, reason: `${source.header} is not of the form sha256=<hex>` };
-  const matched = anyMatches(presented, source.secrets.map((secret) => hmac(secret, [body], "hex")));
+  const forms = [body, ...compactForm(body)];
+  const matched = anyMatches(presented, source.secrets.flatMap((secret) => forms.map((form) => hmac(secret, [form], "hex"))));
   return matched ? { ok: true } : { ok: false, reason: `${source.header} does not match the body` };
+}
+
+/**
+ * The body as compact JSON (JSON.stringify of the parsed body). The first seed's own verifier
+ * signs that form, so a provider following it may send pretty-printed bytes signed compactly.
+ * What is authenticated is still exactly the parsed content Herald stores.
+ */
+function compactForm(body: Uint8Array): Uint8Array[] {
+  try {
+    const compact = new TextEncoder().encode(JSON.stringify(JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body))));
+    return Buffer.compare(Buffer.from(compact), Buffer.from(body)) === 0 ? [] : [compact];
+  } catch {
+    return [];
+  }
 }
 
 /** `t=<unix seconds>,v1=<hex>[,v1=<hex>]` over "<t>.<body>", within the tolerance. */

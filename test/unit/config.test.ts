@@ -121,3 +121,51 @@ to = ["a", "nope"]
     expect(problems(`[server\nlisten = 1`)[0]).toMatch(/^\(config\): TOML syntax error at line 1/);
   });
 });
+
+describe("[[sources]]", () => {
+  test("each mistake is named by its key path, and no message repeats a secret", () => {
+    const found = problems(`
+[server]
+listen = "0.0.0.0:8787"
+[auth]
+publish_tokens = ["publish-token-0123456789"]
+[[sources]]
+name = "a"
+path = "/v1/events"
+verify = "sha256"
+event = "x"
+[[sources]]
+name = "b"
+path = "/in/b"
+verify = "none"
+[[sources]]
+name = "c"
+path = "/in/c"
+verify = "timestamped"
+secret = "provider-secret-value"
+event_field = "event"
+event_header = "X-Event"
+id_from = ["header:", "event"]
+[[destinations]]
+name = "d"
+url = "https://example.com/hook"
+[[routes]]
+name = "r"
+events = ["*"]
+sources = ["nope"]
+to = ["d"]
+`);
+    expect(found).toEqual([
+      'sources[0].path: "/v1/events" is one of Herald\'s own paths',
+      "sources[0].secret: verify = \"sha256\" needs the provider's secret (a string, or a list while rotating)",
+      'sources[0].header: verify = "sha256" needs the name of the signature header (e.g. "X-Evomi-Signature")',
+      'sources[1].verify: "none" accepts anyone\'s events; it is only allowed when server.listen is a loopback address, not 0.0.0.0',
+      'sources[1].event: give a way to name events: event = "fixed-name", event_field = "event", event_header = "X-Event" or event_rules',
+      'sources[2].header: verify = "timestamped" needs the name of the signature header (e.g. "X-Evomi-Signature")',
+      "sources[2].event_field: give one of event_field, event_header or event_rules (event may be added as the fallback name)",
+      'sources[2].id_from: "header:" is not "event", "header:Name" or a dotted body path',
+      'routes[0].sources[0]: unknown source "nope"',
+    ]);
+    expect(found.join("\n")).not.toContain("provider-secret-value");
+  });
+});

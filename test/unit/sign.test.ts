@@ -5,6 +5,7 @@ import { createHmac } from "node:crypto";
 import { Webhook } from "standardwebhooks";
 import { customBody } from "../../src/delivery/format-custom.ts";
 import { signatureHeaders } from "../../src/delivery/sign.ts";
+import { seedVerifySpider, seedVerifyWebhook } from "../fixtures/seed-verifiers.ts";
 
 const envelope = {
   event: "completed",
@@ -13,22 +14,6 @@ const envelope = {
 };
 const body = customBody(envelope);
 const unixSeconds = Math.floor(Date.now() / 1000);
-
-/** The seed's Node.js example (000_010143c7196ec237.txt), as a receiver would run it behind express.json(). */
-function seedVerifyWebhook(req: { headers: Record<string, string>; body: unknown }, secret: string): boolean {
-  const signature = req.headers["x-evomi-signature"];
-  const payload = JSON.stringify(req.body);
-  const expectedSignature = "sha256=" + createHmac("sha256", secret).update(payload).digest("hex");
-  return signature === expectedSignature;
-}
-
-/** The Spider seed's verifier (002_03922fbbefe53981.txt), in TypeScript, with its 300 s tolerance. */
-function seedVerifySpider(payload: string, header: string, secret: string, nowSeconds: number): boolean {
-  const parts = Object.fromEntries(header.split(",").map((p) => p.split("=", 2) as [string, string]));
-  if (Math.abs(nowSeconds - Number(parts.t)) > 300) return false;
-  const computed = createHmac("sha256", secret).update(`${parts.t}.${payload}`).digest("hex");
-  return computed === parts.v1;
-}
 
 describe("custom body", () => {
   test("is compact JSON with keys in contract order, and survives a parse + re-serialize", () => {

@@ -1,0 +1,217 @@
+// Inbound sources through the real ingress, outbox and scheduler: providers' signed webhooks
+// in (signed the way the seed documents' own code signs them), verified, stored, relayed.
+import { afterEach, describe, expect, test } from "bun:test";
+import { createHmac } from "node:crypto";
+import { Webhook } from "standardwebhooks";
+import { configFrom, LOOPBACK_SECURITY } from "../helpers/config.ts";
+import { startFakeDiscord, type FakeDiscord } from "../helpers/fake-platforms.ts";
+import { createHarness } from "../helpers/harness.ts";
+import { startReceiver, type Receiver } from "../helpers/receiver.ts";
+import { seedVerifySpider, seedVerifyWebhook } from "../fixtures/seed-verifiers.ts";
+
+const EVOMI_SECRET = "your-webhook-secret";
+const SPIDER_KEYS = ["spider-api-key-new", "spider-api-key-old"];
+const STANDARD_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const GITHUB_SECRET = "github-hook-secret";
+
+let receiver: Receiver;
+let discord: FakeDiscord;
+afterEach(() => {
+  receiver?.stop();
+  discord?.stop();
+});
+
+type Harness = ReturnType<typeof createHarness>;
+
+function harness(extra = "") {
+  let h: Harness | undefined;
+  discord = startFakeDiscord({ now: () => h!.clock.now() });
+  receiver = startReceiver();
+  h = createHarness((db) =>
+    configFrom(`
+[storage]
+path = "${db}"
+${LOOPBACK_SECURITY}
+[[sources]]
+name = "evomi"
+path = "/in/evomi"
+verify = "sha256"
+header = "X-Evomi-Signature"
+secret = "${EVOMI_SECRET}"
+event_field = "event"
+data_field = "data"
+timestamp_field = "timestamp"
+id_from = ["data.task_id", "event"]
+
+[[sources]]
+name = "spider"
+path = "/in/spider"
+verify = "timestamped"
+header = "X-Spider-Signature"
+secret = ${JSON.stringify(SPIDER_KEYS)}
+event_rules = [
+  { has = "content", event = "on_find" },
+  { has = "mode", event = "on_website_status" },
+]
+
+[[sources]]
+name = "std"
+path = "/in/std"
+verify = "standard"
+secret = "${STANDARD_SECRET}"
+event_field = "type"
+
+[[sources]]
+name = "gh"
+path = "/in/github"
+verify = "github"
+secret = "${GITHUB_SECRET}"
+event_header = "X-GitHub-Event"
+
+[[destinations]]
+name = "raw"
+url = "${receiver.url}/raw"
+body = "original"
+
+[[destinations]]
+name = "envelope"
+url = "${receiver.url}/envelope"
+
+[[destinations]]
+name = "crawls"
+type = "discord"
+url = "${discord.webhook("777", "crawl-token")}"
+
+[[routes]]
+name = "evomi-raw"
+events = ["*"]
+sources = ["evomi"]
+to = ["raw"]
+
+[[routes]]
+name = "spider-to-discord"
+events = ["on_find", "on_website_status"]
+sources = ["spider"]
+to = ["crawls"]
+
+[[routes]]
+name = "others"
+events = ["*"]
+sources = ["std", "gh"]
+to = ["envelope"]
+${extra}
+`),
+  );
+  return h;
+}
+
+const unix = (h: Harness) => Math.floor(h.clock.now() / 1000);
+
+/** What Evomi sends: the seed's payload, signed so that the seed's own verifier accepts it. */
+function evomiRequest(payload: Record<string, unknown>, text = JSON.stringify(payload)) {
+  const signature = "sha256=" + createHmac("sha256", EVOMI_SECRET).update(JSON.stringify(payload)).digest("hex");
+  expect(seedVerifyWebhook({ headers: { "x-evomi-signature": signature }, body: JSON.parse(text) }, EVOMI_SECRET)).toBe(true);
+  return { text, headers: { "X-Evomi-Signature": signature } };
+}
+
+/** What Spider sends: t=,v1= over "<t>.<body>" with the API key, checked by the seed's own verifier. */
+function spiderRequest(h: Harness, payload: Record<string, unknown>, key = SPIDER_KEYS[0]!, t = unix(h)) {
+  const text = JSON.stringify(payload);
+  const header = `t=${t},v1=${createHmac("sha256", key).update(`${t}.${text}`).digest("hex")}`;
+  expect(seedVerifySpider(text, header, key, unix(h))).toBe(t >= unix(h) - 300);
+  return { text, headers: { "X-Spider-Signature": header } };
+}
+
+async function send(h: Harness, path: string, request: { text: string; headers: Record<string, string> }) {
+  const response = await h.post(path, request.text, request.headers);
+  return { status: response.status, body: (await response.json()) as any };
+}
+
+const EVOMI_COMPLETED = { event: "completed", timestamp: "2026-03-09T12:00:00Z", data: { task_id: "task_abc123", task_type: "scrape", url: "https://example.com", status: "success", credits_used: 5 } };
+
+describe("verification", () => {
+  test("Evomi's sha256: accepted compact or pretty-printed, stored with the raw body, forwarded unchanged", async () => {
+    const h = harness();
+    const pretty = JSON.stringify(EVOMI_COMPLETED, null, 2);
+    const accepted = await send(h, "/in/evomi", evomiRequest(EVOMI_COMPLETED, pretty));
+    expect(accepted).toMatchObject({ status: 202, body: { event: "completed", duplicate: false, deliveries: [{ destination: "raw" }] } });
+    const stored = h.handle.client.query("SELECT name, source, raw_body, data, timestamp FROM events").get() as Record<string, string>;
+    expect(stored).toEqual({ name: "completed", source: "evomi", raw_body: pretty, data: JSON.stringify(EVOMI_COMPLETED.data), timestamp: "2026-03-09T12:00:00.000Z" });
+    await h.tickAndSettle();
+    expect(receiver.requests[0]!.body).toBe(pretty);
+    expect(receiver.requests[0]!.headers["x-herald-event"]).toBe("completed");
+  });
+
+  test("a duplicate (same task and event) is answered 200 and enqueues nothing", async () => {
+    const h = harness();
+    const first = await send(h, "/in/evomi", evomiRequest(EVOMI_COMPLETED));
+    const again = await send(h, "/in/evomi", evomiRequest(EVOMI_COMPLETED));
+    expect(again).toEqual({ status: 200, body: { id: first.body.id, deliveries: first.body.deliveries, duplicate: true, event: "completed" } });
+    expect(h.handle.client.query("SELECT count(*) AS n FROM deliveries").get()).toEqual({ n: 1 });
+  });
+
+  test("tampered, unsigned, wrongly keyed, stale and replayed requests are refused or ignored", async () => {
+    const h = harness();
+    const good = evomiRequest(EVOMI_COMPLETED);
+    const tampered = await send(h, "/in/evomi", { ...good, text: good.text.replace('"credits_used":5', '"credits_used":0') });
+    expect(tampered).toEqual({ status: 401, body: { error: { code: "invalid_signature", message: "signature check failed: X-Evomi-Signature does not match the body" } } });
+    expect((await send(h, "/in/evomi", { text: good.text, headers: {} })).body.error.message).toBe("signature check failed: missing X-Evomi-Signature header");
+
+    const payload = { url: "https://example.com", mode: "complete", domain: "example.com", links: 42, crawl_duration: 15230 };
+    expect((await send(h, "/in/spider", spiderRequest(h, payload, "not-the-key"))).status).toBe(401);
+    const stale = await send(h, "/in/spider", spiderRequest(h, payload, SPIDER_KEYS[0], unix(h) - 301));
+    expect(stale.body.error.message).toBe("signature check failed: X-Spider-Signature timestamp is 301 s old, beyond the 300 s tolerance");
+    // The old key still works while rotating; the very same request again is a replay.
+    const signed = spiderRequest(h, payload, SPIDER_KEYS[1]);
+    expect((await send(h, "/in/spider", signed)).status).toBe(202);
+    expect(await send(h, "/in/spider", signed)).toMatchObject({ status: 200, body: { duplicate: true } });
+    expect(h.handle.client.query("SELECT count(*) AS n FROM events").get()).toEqual({ n: 1 });
+  });
+
+  test("Standard Webhooks, signed by the reference library; GitHub's X-Hub-Signature-256", async () => {
+    const h = harness();
+    const text = JSON.stringify({ type: "invoice.paid", data: { id: "in_1" } });
+    const date = new Date(h.clock.now());
+    const signature = new Webhook(STANDARD_SECRET).sign("msg_2KWPBgLlAfxdpx2AI54pPJ85f4W", date, text);
+    const headers = { "webhook-id": "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W", "webhook-timestamp": String(Math.floor(date.getTime() / 1000)), "webhook-signature": signature };
+    expect(await send(h, "/in/std", { text, headers })).toMatchObject({ status: 202, body: { event: "invoice.paid" } });
+    expect(await send(h, "/in/std", { text, headers })).toMatchObject({ status: 200, body: { duplicate: true } });
+    expect((await send(h, "/in/std", { text: text.replace("in_1", "in_2"), headers })).status).toBe(401);
+
+    const push = JSON.stringify({ ref: "refs/heads/main" });
+    const hub = "sha256=" + createHmac("sha256", GITHUB_SECRET).update(push).digest("hex");
+    expect(await send(h, "/in/github", { text: push, headers: { "X-Hub-Signature-256": hub, "X-GitHub-Event": "push" } })).toMatchObject({ status: 202, body: { event: "push" } });
+    await h.tickAndSettle();
+    expect(receiver.requests.map((r) => JSON.parse(r.body).event)).toEqual(["invoice.paid", "push"]);
+  });
+
+  test("an unknown path is 404 and a body that is not JSON is refused before anything is stored", async () => {
+    const h = harness();
+    expect((await h.post("/in/nowhere", "{}")).status).toBe(404);
+    const notJson = await h.post("/in/evomi", "hello", { "content-type": "text/plain" });
+    expect(notJson.status).toBe(415);
+    expect(h.handle.client.query("SELECT count(*) AS n FROM events").get()).toEqual({ n: 0 });
+  });
+});
+
+describe("a Spider crawl relayed to Discord", () => {
+  test("20 pages found, then the crawl completes: 21 messages with the right titles, within Discord's limits", async () => {
+    const h = harness();
+    for (let i = 0; i < 20; i++) {
+      const page = { crawl_id: "d4e5f6a7", url: `https://example.com/page-${i}`, status_code: 200, content: `<html>${i}</html>`, domain: "example.com", pathname: `/page-${i}` };
+      expect((await send(h, "/in/spider", spiderRequest(h, page))).body.event).toBe("on_find");
+    }
+    const done = { crawl_id: "d4e5f6a7", url: "https://example.com", mode: "complete", domain: "example.com", links: 42, crawl_duration: 15230 };
+    expect((await send(h, "/in/spider", spiderRequest(h, done))).body.event).toBe("on_website_status");
+
+    for (let i = 0; i < 500 && discord.accepted.length < 21; i++) {
+      const result = await h.tickAndSettle();
+      if (result.claimed === 0) h.clock.advance(Math.max(1, result.nextWakeAt - h.clock.now()));
+    }
+    const titles = discord.accepted.map((m) => (m.payload.embeds as Array<{ title: string }>)[0]!.title);
+    expect(titles.slice(0, 20)).toEqual(Array.from({ length: 20 }, (_, i) => `Page found: https://example.com/page-${i}`));
+    expect(titles[20]).toBe("Crawl complete: example.com");
+    expect(discord.rateLimited).toBe(0);
+    expect(discord.rejected).toEqual([]);
+  });
+});
