@@ -63,7 +63,8 @@ describe("/metrics", () => {
 describe("operational events", () => {
   const opsToml = (db: string, url: string, section = "[operational_events]\nenabled = true\nfailing_after = 2\n") =>
     relayToml(db, url, { extra: `${section}[delivery]\nmax_attempts = 1` }) +
-    `[[destinations]]\nname = "ops"\nurl = "${url}/ops"\n[[routes]]\nname = "alerts"\nevents = ["herald.*"]\nto = ["ops"]\n`;
+    // ordered: alerts arrive in the order they were raised (two can be raised by one failure).
+    `[[destinations]]\nname = "ops"\nurl = "${url}/ops"\nordered = true\n[[routes]]\nname = "alerts"\nevents = ["herald.*"]\nto = ["ops"]\n`;
 
   const sentTo = (path: string) => receiver.requests.filter((r) => r.path === path).map((r) => JSON.parse(r.body) as { event: string; data: Record<string, unknown> });
 
@@ -84,6 +85,7 @@ describe("operational events", () => {
     await publishAndSettle(h, 3);
     hookStatus = 200;
     await publishAndSettle(h, 4);
+    while ((await h.tickAndSettle()).claimed > 0);
 
     expect(sentTo("/ops").map((body) => body.event)).toEqual([
       "herald.delivery.failed",
