@@ -34,12 +34,14 @@ export function createSender({ clock, security, resolve = systemResolver, fetch:
     const timeout = AbortSignal.timeout(timeoutMs);
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
     try {
-      const response = await doFetch(request.url, {
+      const target = guard.address ? pinned(request, guard.address) : { url: request.url, headers: request.headers };
+      const response = await doFetch(target.url, {
         method: "POST",
-        headers: request.headers,
+        headers: target.headers,
         body: request.body,
         redirect: "manual",
         signal: combined,
+        ...(target.serverName ? { tls: { serverName: target.serverName } } : {}),
       });
       const body = await readCapped(response, RESPONSE_CAP);
       return { kind: "response", status: response.status, headers: response.headers, body, durationMs: elapsed() };
@@ -49,6 +51,19 @@ export function createSender({ clock, security, resolve = systemResolver, fetch:
       return { kind: "error", error: "network", message: describeNetworkError(error), durationMs: elapsed() };
     }
   };
+}
+
+/**
+ * The request aimed at the address the guard checked rather than at the name: the URL's host
+ * becomes the IP, the Host header keeps the name, and for https the TLS server name (SNI and
+ * certificate check) stays the name. No second DNS lookup happens, so rebinding cannot bite.
+ */
+function pinned(request: OutgoingRequest, address: string): { url: string; headers: Record<string, string>; serverName?: string } {
+  const url = new URL(request.url);
+  const hostHeader = url.host;
+  const serverName = url.protocol === "https:" ? url.hostname : undefined;
+  url.hostname = address.includes(":") ? `[${address}]` : address;
+  return { url: url.toString(), headers: { ...request.headers, Host: hostHeader }, serverName };
 }
 
 /** Reads up to `cap` bytes and drops the rest, so a huge or endless answer costs nothing. */

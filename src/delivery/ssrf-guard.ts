@@ -1,9 +1,7 @@
 // The SSRF guard: a URL is sent to only when it passes the static checks and every address
-// its host resolves to is public (or exempted by [security]).
-//
-// Residual risk: Bun's fetch resolves the name again when it connects, so a DNS answer that
-// changes between this check and the connection (DNS rebinding) is not caught here.
-// docs/security.md explains the systemd IPAddressDeny= mitigation.
+// its host resolves to is public (or exempted by [security]). The verdict carries the address
+// that was checked, and the sender connects to exactly that address (pinned), so a DNS answer
+// that changes between the check and the connection (DNS rebinding) cannot redirect it.
 
 import { lookup } from "node:dns/promises";
 import { formatIp, parseIp } from "../core/addresses.ts";
@@ -14,7 +12,8 @@ export type Resolver = (hostname: string) => Promise<string[]>;
 export const systemResolver: Resolver = async (hostname) =>
   (await lookup(hostname, { all: true, verbatim: true })).map((entry) => entry.address);
 
-export type GuardVerdict = { ok: true } | { ok: false; reason: string };
+/** `address`: the checked address to connect to, when the host is a name that was resolved. */
+export type GuardVerdict = { ok: true; address?: string } | { ok: false; reason: string };
 
 export async function guardUrl(url: string, policy: SecurityPolicy, resolve: Resolver = systemResolver): Promise<GuardVerdict> {
   const verdict = checkUrl(url, policy);
@@ -28,12 +27,17 @@ export async function guardUrl(url: string, policy: SecurityPolicy, resolve: Res
     const code = (error as { code?: string }).code ?? "lookup failed";
     return { ok: false, reason: `host ${host} does not resolve (${code})` };
   }
+  const checked: Uint8Array[] = [];
   for (const text of addresses) {
     const address = parseIp(text);
     const reason = address ? refusedAddressReason(policy, address) : "not an IP address";
     if (reason) {
       return { ok: false, reason: `host ${host} resolves to ${address ? formatIp(address) : text}, ${reason}, a non-public address (see security.allow_private_networks)` };
     }
+    checked.push(address!);
   }
-  return { ok: true };
+  if (checked.length === 0) return { ok: false, reason: `host ${host} does not resolve (no addresses)` };
+  // Prefer IPv4: hosts with a broken IPv6 route are far more common than the reverse.
+  const preferred = checked.find((a) => a.length === 4) ?? checked[0]!;
+  return { ok: true, address: formatIp(preferred) };
 }

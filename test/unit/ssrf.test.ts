@@ -61,12 +61,12 @@ describe("after DNS resolution", () => {
 
   test("a public name passes; an unknown one is refused with the lookup error", async () => {
     const resolve = resolver({ "ok.example.com": ["93.184.216.34", "2606:2800:220:1::1"] });
-    expect(await guardUrl("https://ok.example.com/h", strict, resolve)).toEqual({ ok: true });
+    expect(await guardUrl("https://ok.example.com/h", strict, resolve)).toEqual({ ok: true, address: "93.184.216.34" });
     expect(await guardUrl("https://missing.example.com/h", strict, resolve)).toEqual({ ok: false, reason: "host missing.example.com does not resolve (ENOTFOUND)" });
   });
 
   test("a CIDR in allowed_hosts lets a resolved private address through", async () => {
     const resolve = resolver({ "hooks.internal": ["10.1.0.5"] });
-    expect(await guardUrl("https://hooks.internal/h", { ...strict, allowedHosts: ["10.1.0.0/16"] }, resolve)).toEqual({ ok: true });
+    expect(await guardUrl("https://hooks.internal/h", { ...strict, allowedHosts: ["10.1.0.0/16"] }, resolve)).toEqual({ ok: true, address: "10.1.0.5" });
   });
 });

@@ -1,0 +1,81 @@
+// The SSRF guard at send time, through the real scheduler and sender: names are resolved,
+// every address is checked, and the connection goes to the checked address only.
+import { afterEach, describe, expect, test } from "bun:test";
+import { configFrom } from "../helpers/config.ts";
+import { createHarness } from "../helpers/harness.ts";
+import { startReceiver, type Receiver } from "../helpers/receiver.ts";
+
+let receiver: Receiver;
+afterEach(() => receiver?.stop());
+
+function harness(url: string, resolve: (host: string) => Promise<string[]>, security = `allow_http = true\nallowed_hosts = ["127.0.0.0/8"]`) {
+  return createHarness(
+    (db) =>
+      configFrom(`
+[storage]
+path = "${db}"
+[security]
+${security}
+[delivery]
+max_attempts = 1
+[[destinations]]
+name = "hook"
+url = "${url}"
+[[routes]]
+name = "all"
+events = ["*"]
+to = ["hook"]
+`),
+    { resolve },
+  );
+}
+
+describe("DNS rebinding", () => {
+  test("the request goes to the address that was checked, with the name kept in Host; DNS is not asked again", async () => {
+    receiver = startReceiver();
+    const port = new URL(receiver.url).port;
+    const answers = [["127.0.0.1"], ["10.66.0.1"]]; // checked once; a second lookup would rebind
+    const lookups: string[] = [];
+    const h = harness(`http://rebind.example.test:${port}/hook`, async (host) => (lookups.push(host), answers[Math.min(lookups.length - 1, 1)]!));
+    await h.post("/v1/events", { event: "completed", data: {} });
+    await h.tickAndSettle();
+    expect(lookups).toEqual(["rebind.example.test"]);
+    // rebind.example.test does not exist in real DNS: only a pinned connection can arrive.
+    expect(receiver.requests).toHaveLength(1);
+    expect(receiver.requests[0]!.headers.host).toBe(`rebind.example.test:${port}`);
+    expect(h.deliveryRow((h.handle.client.query("SELECT id FROM deliveries").get() as { id: string }).id).status).toBe("succeeded");
+  });
+
+  test("a name that now resolves to a private address is refused at send time, and nothing is sent", async () => {
+    receiver = startReceiver();
+    const port = new URL(receiver.url).port;
+    const h = harness(`http://internal.example.test:${port}/hook`, async () => ["10.0.0.7", "127.0.0.1"]);
+    await h.post("/v1/events", { event: "completed", data: {} });
+    await h.tickAndSettle();
+    expect(receiver.requests).toEqual([]);
+    const row = h.handle.client.query("SELECT status, last_error FROM deliveries").get();
+    expect(row).toEqual({
+      status: "failed",
+      last_error: "refused: host internal.example.test resolves to 10.0.0.7, a private network, a non-public address (see security.allow_private_networks)",
+    });
+  });
+
+  test("names resolving to loopback, metadata, NAT64- or 6to4-embedded private addresses are all refused", async () => {
+    receiver = startReceiver();
+    const answers: Record<string, string[]> = {
+      "loop.example.test": ["127.0.0.2"],
+      "meta.example.test": ["169.254.169.254"],
+      "mapped.example.test": ["::ffff:10.0.0.1"],
+      "nat64.example.test": ["64:ff9b::a00:1"],
+      "sixtofour.example.test": ["2002:c0a8:0101::1"],
+      "v6loop.example.test": ["::1"],
+    };
+    for (const host of Object.keys(answers)) {
+      const h = harness(`https://${host}/hook`, async (name) => answers[name]!, "");
+      await h.post("/v1/events", { event: "completed", data: {} });
+      await h.tickAndSettle();
+      const row = h.handle.client.query("SELECT status, last_error FROM deliveries").get() as { status: string; last_error: string };
+      expect({ host, status: row.status, refused: row.last_error.startsWith(`refused: host ${host} resolves to`) }).toEqual({ host, status: "failed", refused: true });
+    }
+  });
+});
