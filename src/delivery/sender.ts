@@ -66,7 +66,11 @@ function pinned(request: OutgoingRequest, address: string): { url: string; heade
   return { url: url.toString(), headers: { ...request.headers, Host: hostHeader }, serverName };
 }
 
-/** Reads up to `cap` bytes and drops the rest, so a huge or endless answer costs nothing. */
+/**
+ * Reads up to `cap` bytes and drops the rest, so a huge or endless answer costs nothing. The
+ * status line has already arrived, and it is what counts: if the body trickles past the timeout
+ * (or the connection drops mid-body), the answer keeps the bytes read so far.
+ */
 async function readCapped(response: Response, cap: number): Promise<string> {
   if (!response.body) return "";
   const reader = response.body.getReader();
@@ -79,6 +83,8 @@ async function readCapped(response: Response, cap: number): Promise<string> {
       chunks.push(value);
       size += value.byteLength;
     }
+  } catch {
+    // timed out or cut off while reading the body: keep what arrived
   } finally {
     reader.cancel().catch(() => {});
   }

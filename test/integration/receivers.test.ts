@@ -1,0 +1,128 @@
+// Receivers that misbehave: each failure is classified and retried by the rules, and no answer
+// can make Herald read more than 4 KiB or wait past the destination's timeout.
+import { afterEach, describe, expect, test } from "bun:test";
+import { createServer, type Server, type Socket } from "node:net";
+import { configFrom, LOOPBACK_SECURITY } from "../helpers/config.ts";
+import { createHarness } from "../helpers/harness.ts";
+
+const stops: Array<() => void> = [];
+afterEach(() => {
+  while (stops.length) stops.pop()!();
+});
+
+function harness(url: string) {
+  return createHarness((db) =>
+    configFrom(`
+[storage]
+path = "${db}"
+${LOOPBACK_SECURITY}
+[delivery]
+timeout = "400ms"
+backoff = ["1m"]
+jitter = 0
+[[destinations]]
+name = "hook"
+url = "${url}"
+[[routes]]
+name = "all"
+events = ["*"]
+to = ["hook"]
+`),
+  );
+}
+
+/** A Bun server whose answer body is produced by `body` (a stream the test controls). */
+function streaming(status: number, body: () => ReadableStream<Uint8Array>) {
+  const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response(body(), { status }) });
+  stops.push(() => server.stop(true));
+  return `http://127.0.0.1:${server.port}/hook`;
+}
+
+/** A raw TCP server that does `onConnection` with each socket (reset it, or never answer). */
+function tcp(onConnection: (socket: Socket) => void): Promise<string> {
+  const sockets: Socket[] = [];
+  const server: Server = createServer((socket) => {
+    sockets.push(socket);
+    onConnection(socket);
+  });
+  stops.push(() => {
+    sockets.forEach((s) => s.destroy());
+    server.close();
+  });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as { port: number }).port}/hook`)));
+}
+
+async function oneAttempt(url: string) {
+  const h = harness(url);
+  await h.post("/v1/events", { event: "completed", data: {} });
+  const started = Date.now();
+  await h.tickAndSettle();
+  const tookMs = Date.now() - started;
+  const delivery = h.handle.client.query("SELECT status, attempts, failed_attempts, next_attempt_at FROM deliveries").get() as Record<string, number | string>;
+  const attempt = h.handle.client.query("SELECT outcome, status_code, error, length(response) AS response_bytes FROM attempts").get() as Record<string, number | string | null>;
+  return { delivery, attempt, tookMs, retryAt: h.clock.now() + 60_000 };
+}
+
+const trickle = (chunk: string, everyMs: number) => () => {
+  let timer: Timer;
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      timer = setInterval(() => {
+        try {
+          controller.enqueue(new TextEncoder().encode(chunk));
+        } catch {
+          clearInterval(timer);
+        }
+      }, everyMs);
+    },
+    cancel: () => clearInterval(timer),
+  });
+};
+
+describe("misbehaving receivers", () => {
+  test("a 200 whose body trickles forever is a success: the status counts, the read stops at the timeout", async () => {
+    const { delivery, attempt, tookMs } = await oneAttempt(streaming(200, trickle("x", 50)));
+    expect(delivery.status).toBe("succeeded");
+    expect(attempt.outcome).toBe("succeeded");
+    expect(Number(attempt.response_bytes)).toBeLessThan(20);
+    expect(tookMs).toBeLessThan(3_000);
+  });
+
+  test("a 500 that streams an endless body is read to 4 KiB, then retried on schedule", async () => {
+    const { delivery, attempt, retryAt } = await oneAttempt(streaming(500, trickle("y".repeat(65_536), 1)));
+    expect(delivery).toMatchObject({ status: "pending", attempts: 1, failed_attempts: 1, next_attempt_at: retryAt });
+    expect(attempt).toMatchObject({ outcome: "retryable", status_code: 500, response_bytes: 4096 });
+  });
+
+  test("a huge answer (8 MiB) is cut to 4 KiB", async () => {
+    const huge = "z".repeat(8 * 1024 * 1024);
+    const { attempt } = await oneAttempt(streaming(503, () => new Response(huge).body!));
+    expect(attempt).toMatchObject({ outcome: "retryable", status_code: 503, response_bytes: 4096 });
+  });
+
+  test("a connection reset is a network error, retried", async () => {
+    const { delivery, attempt } = await oneAttempt(await tcp((socket) => socket.resetAndDestroy()));
+    expect(delivery).toMatchObject({ status: "pending", failed_attempts: 1 });
+    expect(attempt.outcome).toBe("retryable");
+    expect(String(attempt.error)).toStartWith("network: ");
+  });
+
+  test("a receiver that accepts the connection and never answers times out, retried", async () => {
+    const { delivery, attempt, tookMs } = await oneAttempt(await tcp(() => {}));
+    expect(delivery).toMatchObject({ status: "pending", failed_attempts: 1 });
+    expect(attempt).toMatchObject({ outcome: "retryable", error: "timeout: no complete answer within 400ms" });
+    expect(tookMs).toBeGreaterThanOrEqual(350);
+    expect(tookMs).toBeLessThan(3_000);
+  });
+
+  test("a TLS error (a certificate nobody vouches for) is a network error, retried", async () => {
+    const cert = await Bun.file(`${import.meta.dir}/../fixtures/tls/cert.pem`).text();
+    const key = await Bun.file(`${import.meta.dir}/../fixtures/tls/key.pem`).text();
+    const server = Bun.serve({ hostname: "127.0.0.1", port: 0, tls: { cert, key }, fetch: () => new Response("ok") });
+    stops.push(() => server.stop(true));
+    const { delivery, attempt } = await oneAttempt(`https://127.0.0.1:${server.port}/hook`);
+    expect(delivery).toMatchObject({ status: "pending", failed_attempts: 1 });
+    expect(attempt.outcome).toBe("retryable");
+    expect(String(attempt.error)).toMatch(/^network: .*(CERT|certificate|SELF_SIGNED|ALTNAME)/i);
+  });
+});
