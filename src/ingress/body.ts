@@ -26,13 +26,33 @@ export function decodeUtf8(bytes: Uint8Array): string {
   }
 }
 
+/** Deeper than this, a body is refused: recursive code downstream (serializing, formatting) must never overflow. */
+export const MAX_JSON_DEPTH = 100;
+
 export function parseJson(bytes: Uint8Array): unknown {
   const text = decodeUtf8(bytes);
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (error) {
     throw badRequest(`the body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
   }
+  if (depthExceeds(value, MAX_JSON_DEPTH)) throw badRequest(`the body is nested deeper than ${MAX_JSON_DEPTH} levels`);
+  return value;
+}
+
+/** Iterative, so that measuring a hostile document cannot itself overflow the stack. */
+function depthExceeds(root: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[root, 1]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!;
+    if (value === null || typeof value !== "object") continue;
+    if (depth > max) return true;
+    for (const child of Array.isArray(value) ? value : Object.values(value)) {
+      if (child !== null && typeof child === "object") stack.push([child, depth + 1]);
+    }
+  }
+  return false;
 }
 
 async function readCapped(request: Request, maxBytes: number): Promise<Uint8Array> {
