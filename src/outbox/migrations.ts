@@ -95,4 +95,16 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE events ADD COLUMN raw_body TEXT;
     `,
   },
+  {
+    version: 4,
+    description: "a row for the readiness probe to rewrite",
+    sql: `
+      -- /readyz rewrites this 64 KiB row: a write that needs real space, so a full disk shows
+      -- (a no-op update can still succeed in the WAL's slack while an event insert fails).
+      CREATE TABLE probe (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        filler BLOB NOT NULL
+      );
+    `,
+  },
 ];
