@@ -9,7 +9,7 @@ import type { RuntimeConfig } from "./config/runtime.ts";
 import { createSender } from "./delivery/sender.ts";
 import type { Resolver } from "./delivery/ssrf-guard.ts";
 import { createIngress } from "./ingress/app.ts";
-import { createReadiness } from "./ingress/readiness.ts";
+import { createReadiness, createStorageHealth } from "./ingress/readiness.ts";
 import type { Logger } from "./log.ts";
 import { createMetrics } from "./ops/metrics.ts";
 import { createOperationalEvents } from "./ops/operational-events.ts";
@@ -30,6 +30,7 @@ export function wireRelay(deps: WiringDeps) {
   const { config, clock, outbox, operator, logger } = deps;
   const ids = createIdGenerator(clock);
   const metrics = createMetrics({ clock, stats: outbox.stats });
+  const storage = createStorageHealth();
   let nudge = () => {};
   const operational = createOperationalEvents({ config, clock, ids, outbox, operator, logger, nudge: () => nudge() });
   const send = createSender({ clock, security: () => config().security, resolve: deps.resolve });
@@ -44,6 +45,7 @@ export function wireRelay(deps: WiringDeps) {
       metrics.attempt(delivery.destination, report.record, report.next);
       operational.attempted(delivery, report.next);
     },
+    onStorageFault: (message) => storage.failed(clock.now(), message),
     onExpired: (delivery) => {
       metrics.finished(delivery.destination, "expired");
       operational.expired(delivery);
@@ -59,8 +61,9 @@ export function wireRelay(deps: WiringDeps) {
     operator,
     logger,
     metrics,
+    storage,
     nudge: scheduler.nudge,
-    notReadyReason: createReadiness({ clock, probeWritable: outbox.probeWritable, lastTickAt: scheduler.lastTickAt }),
+    notReadyReason: createReadiness({ clock, probeWritable: outbox.probeWritable, lastTickAt: scheduler.lastTickAt, storage }),
   });
   return { scheduler, ingress, metrics };
 }

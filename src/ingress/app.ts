@@ -9,6 +9,7 @@ import { isStorageFault } from "../outbox/sqlite.ts";
 import type { EnqueueResult, OperatorStore, Outbox } from "../outbox/types.ts";
 import type { Metrics } from "../ops/metrics.ts";
 import { mountAdmin } from "./admin.ts";
+import type { StorageHealth } from "./readiness.ts";
 import { mountSources } from "./sources.ts";
 import { answer, storeEvents } from "./store.ts";
 import { bearerToken, tokenAccepted } from "./auth.ts";
@@ -26,6 +27,8 @@ export interface IngressDeps extends PublishDeps {
   /** Why Herald is not ready, or undefined when it is. */
   notReadyReason: () => string | undefined;
   metrics: Metrics;
+  /** Told of every storage fault and every stored write, for /readyz. */
+  storage: StorageHealth;
 }
 
 export function createIngress(deps: IngressDeps): Hono {
@@ -34,6 +37,7 @@ export function createIngress(deps: IngressDeps): Hono {
   app.onError((error, c) => {
     if (error instanceof HttpError) return errorResponse(c, error);
     if (isStorageFault(error)) {
+      deps.storage.failed(deps.clock.now(), errorMessage(error));
       deps.logger.error("ingress.storage_unavailable", { error: errorMessage(error) });
       return errorResponse(c, new HttpError(503, "storage_unavailable", "the database cannot take writes right now; nothing was stored, try again"));
     }

@@ -1,27 +1,55 @@
 // What /readyz checks: the database takes writes, and the scheduler loop has started a tick
 // recently. Either failing makes /readyz answer 503 with the reason.
+//
+// "Takes writes" is judged twice: a probe write, and what real writes saw. A probe can succeed
+// in space a bigger insert cannot get (a nearly full disk), so a storage fault from a real
+// write keeps /readyz at 503 until a real write succeeds, or for FAULT_MEMORY_MS at most, so
+// an idle Herald whose disk was freed does not stay unready for want of traffic.
 
 import type { Clock } from "../core/clock.ts";
 import { errorMessage } from "../core/errors.ts";
 
 /** /readyz turns 503 when the loop has not started a tick for this long. */
 export const LOOP_STALE_MS = 5_000;
+/** How long a real write's storage fault keeps /readyz at 503 without a later success. */
+export const FAULT_MEMORY_MS = 10_000;
+
+/** What real writes (ingress, scheduler) saw of the database. */
+export function createStorageHealth() {
+  let fault: { at: number; message: string } | undefined;
+  return {
+    failed(at: number, message: string) {
+      fault = { at, message };
+    },
+    succeeded() {
+      fault = undefined;
+    },
+    unresolved(now: number) {
+      return fault && now - fault.at <= FAULT_MEMORY_MS ? fault : undefined;
+    },
+  };
+}
+
+export type StorageHealth = ReturnType<typeof createStorageHealth>;
 
 export interface ReadinessDeps {
   clock: Clock;
   /** Throws when the database cannot take a write. */
   probeWritable: () => void;
   lastTickAt: () => number | undefined;
+  storage: StorageHealth;
 }
 
 /** Why Herald is not ready, or undefined when it is. */
-export function createReadiness({ clock, probeWritable, lastTickAt }: ReadinessDeps): () => string | undefined {
+export function createReadiness({ clock, probeWritable, lastTickAt, storage }: ReadinessDeps): () => string | undefined {
   return () => {
     try {
       probeWritable();
     } catch (error) {
       return `database not writable: ${errorMessage(error)}`;
     }
+    const fault = storage.unresolved(clock.now());
+    if (fault) return `database refused a write ${Math.round((clock.now() - fault.at) / 1000)} s ago: ${fault.message}`;
     const last = lastTickAt();
     if (last === undefined || clock.now() - last > LOOP_STALE_MS) {
       return `the scheduler loop has not run in the last ${LOOP_STALE_MS / 1000} seconds`;

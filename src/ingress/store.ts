@@ -5,8 +5,9 @@ import type { EnqueueResult, NewEvent } from "../outbox/types.ts";
 import type { IngressDeps } from "./app.ts";
 
 /** Commits the events (one transaction), then wakes the scheduler, counts and logs them. */
-export function storeEvents(deps: Pick<IngressDeps, "outbox" | "nudge" | "metrics" | "logger">, events: NewEvent[]): EnqueueResult[] {
+export function storeEvents(deps: Pick<IngressDeps, "outbox" | "nudge" | "metrics" | "logger" | "storage">, events: NewEvent[]): EnqueueResult[] {
   const results = deps.outbox.enqueue(events);
+  deps.storage.succeeded();
   if (results.some((r) => !r.duplicate && r.deliveries.length > 0)) deps.nudge();
   deps.metrics.eventsAccepted(results.filter((r) => !r.duplicate).length);
   results.forEach((result, i) =>

@@ -3,7 +3,9 @@
 
 import { count, eq, inArray, min } from "drizzle-orm";
 import { OwnershipError } from "../core/errors.ts";
-import { checkpoint, type SqliteHandle } from "./sqlite.ts";
+import { BUSY_TIMEOUT_MS, checkpoint, type SqliteHandle } from "./sqlite.ts";
+
+const PROBE_BUSY_TIMEOUT_MS = 1_000;
 import { deliveries, owner } from "./schema.ts";
 import type { OutboxStats, PruneCutoffs } from "./types.ts";
 
@@ -45,8 +47,15 @@ export function createMaintenance(handle: SqliteHandle) {
   };
 
   const probe = client.prepare("INSERT OR REPLACE INTO probe (id, filler) VALUES (1, zeroblob(65536))");
+  // A probe answers /readyz: it waits for a lock at most PROBE_BUSY_TIMEOUT_MS, not the full
+  // busy timeout, so a locked database shows as not ready within a second.
   const probeWritable = () => {
-    probe.run();
+    client.exec(`PRAGMA busy_timeout = ${PROBE_BUSY_TIMEOUT_MS}`);
+    try {
+      probe.run();
+    } finally {
+      client.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    }
   };
 
   return {

@@ -29,6 +29,9 @@ export function isStorageFault(error: unknown): boolean {
   return typeof code === "string" && /^SQLITE_(BUSY|LOCKED|READONLY|FULL|IOERR|CANTOPEN|CORRUPT|NOTADB|PERM|AUTH)/.test(code);
 }
 
+/** How long a write waits for another process's lock (a CLI retry, a backup) before failing. */
+export const BUSY_TIMEOUT_MS = 5_000;
+
 export function openSqlite(path: string, options: OpenOptions): SqliteHandle {
   let client: Database;
   try {
@@ -37,7 +40,7 @@ export function openSqlite(path: string, options: OpenOptions): SqliteHandle {
     client.exec("PRAGMA journal_mode = WAL");
     client.exec(`PRAGMA synchronous = ${options.synchronous === "full" ? "FULL" : "NORMAL"}`);
     // Waits for a lock held by `herald retry` or a backup instead of failing at once.
-    client.exec("PRAGMA busy_timeout = 5000");
+    client.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
     client.exec("PRAGMA foreign_keys = ON");
     // After a checkpoint the WAL file is cut back to this size, so it cannot grow unbounded.
     client.exec("PRAGMA journal_size_limit = 67108864");

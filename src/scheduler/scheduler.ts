@@ -12,6 +12,7 @@ import { inlineDestination, inlineHost } from "../delivery/inline.ts";
 import type { Logger } from "../log.ts";
 import type { ClaimedDelivery, Outbox } from "../outbox/types.ts";
 import { runAttempt, type AttemptReport } from "./attempt.ts";
+import { isStorageFault } from "../outbox/sqlite.ts";
 import { createPacer, type LaneProfile } from "./pacer.ts";
 import { createMaintenance } from "./maintenance.ts";
 
@@ -31,6 +32,8 @@ export interface SchedulerDeps {
   logger: Logger;
   /** Called after every recorded attempt; metrics and operational events hang here. */
   onAttempt?: (delivery: ClaimedDelivery, report: AttemptReport & { kind: "settled" }) => void;
+  /** Called when recording an attempt failed because the database refused the write. */
+  onStorageFault?: (message: string) => void;
   /** Called for each delivery that expired without finishing. */
   onExpired?: (delivery: { id: string; destination: string }) => void;
 }
@@ -81,6 +84,7 @@ export function createScheduler(deps: SchedulerDeps) {
       .catch((error) => {
         // The row stays in flight; its lease runs out and maintenance puts it back.
         logger.error("delivery.error", { delivery: delivery.id, destination: delivery.destination, error: errorMessage(error) });
+        if (isStorageFault(error)) deps.onStorageFault?.(errorMessage(error));
       })
       .finally(() => {
         pacer.finish(delivery.destination, claimedAt, clock.now());

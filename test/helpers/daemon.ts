@@ -38,7 +38,12 @@ export function writeConfig(toml: string): { path: string; dir: string; db: stri
 }
 
 export async function startDaemon(configPath: string, env: Record<string, string> = {}): Promise<Daemon> {
-  const proc = Bun.spawn(heraldCommand(["serve", "--config", configPath]), { stdout: "pipe", stderr: "pipe", env: { ...process.env, ...env } });
+  return startDaemonWith(heraldCommand(["serve", "--config", configPath]), { ...process.env, ...env });
+}
+
+/** Starts `herald serve` from a full command line (e.g. wrapped in setpriv) and waits until it listens. */
+export async function startDaemonWith(command: string[], env: Record<string, string | undefined>): Promise<Daemon> {
+  const proc = Bun.spawn(command, { stdout: "pipe", stderr: "pipe", env });
   const lines: Array<Record<string, unknown>> = [];
   let raw = "";
   const watchers: Array<{ predicate: (line: Record<string, unknown>) => boolean; resolve: (line: Record<string, unknown>) => void }> = [];
