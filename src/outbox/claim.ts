@@ -6,7 +6,7 @@ import { and, asc, eq, inArray, lte, min, notInArray } from "drizzle-orm";
 import type { InlineTarget } from "../core/types.ts";
 import type { SqliteHandle } from "./sqlite.ts";
 import { deliveries, events } from "./schema.ts";
-import type { ClaimedDelivery, ClaimRequest } from "./types.ts";
+import type { ClaimedDelivery, ClaimRequest, HeadClaim } from "./types.ts";
 
 const EXPIRED_MESSAGE = "expired: not delivered within max_age of the event's arrival";
 
@@ -69,7 +69,7 @@ export function createClaims({ db, client }: SqliteHandle) {
     return lease(chosen, request.now, request.leaseUntil);
   });
 
-  const claimHead = client.transaction((destination: string, now: number, leaseUntil: number) => {
+  const claimHead = client.transaction((destination: string, now: number, leaseUntil: number): HeadClaim => {
     const head = db
       .select({ id: deliveries.id, status: deliveries.status, nextAttemptAt: deliveries.nextAttemptAt })
       .from(deliveries)
@@ -77,8 +77,9 @@ export function createClaims({ db, client }: SqliteHandle) {
       .orderBy(asc(deliveries.id))
       .limit(1)
       .get();
-    if (!head || head.status !== "pending" || head.nextAttemptAt > now) return undefined;
-    return lease([head.id], now, leaseUntil)[0];
+    if (!head || head.status !== "pending") return {};
+    if (head.nextAttemptAt > now) return { waitUntil: head.nextAttemptAt };
+    return { claimed: lease([head.id], now, leaseUntil)[0] };
   });
 
   const expireDue = (now: number) =>

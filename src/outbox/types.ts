@@ -31,6 +31,13 @@ export interface EnqueueResult {
   duplicate: boolean;
 }
 
+/** An ordered destination's head: claimed, or waiting for its retry time, or nothing open. */
+export interface HeadClaim {
+  claimed?: ClaimedDelivery;
+  /** The head is pending but not due before this time (a retry's backoff). */
+  waitUntil?: number;
+}
+
 /** A delivery taken by the scheduler, with everything needed to format and send it. */
 export interface ClaimedDelivery {
   id: string;
@@ -87,7 +94,7 @@ export interface Outbox {
   expireDue(now: number): Array<{ id: string; destination: string }>;
   claimDue(request: ClaimRequest): ClaimedDelivery[];
   /** For an ordered destination: its oldest unfinished delivery, claimed if it is pending and due. */
-  claimHead(destination: string, now: number, leaseUntil: number): ClaimedDelivery | undefined;
+  claimHead(destination: string, now: number, leaseUntil: number): HeadClaim;
   /** Records an attempt and moves the delivery to its next state, in one transaction. */
   settle(record: AttemptRecord, next: NextStep, now: number): void;
   /** Back to pending without spending an attempt (shutdown, lost lease). */

@@ -95,7 +95,7 @@ export function createScheduler(deps: SchedulerDeps) {
     return done;
   };
 
-  const claim = (cfg: RuntimeConfig, now: number): ClaimedDelivery[] => {
+  const claim = (cfg: RuntimeConfig, now: number, headWaits: number[]): ClaimedDelivery[] => {
     const longestTimeout = Math.max(cfg.defaults.timeoutMs, ...[...cfg.destinations.values()].map((d) => d.policy.timeoutMs));
     const leaseUntil = now + longestTimeout + LEASE_MARGIN_MS;
     const claimed: ClaimedDelivery[] = [];
@@ -105,8 +105,10 @@ export function createScheduler(deps: SchedulerDeps) {
       if (!destination.ordered || pacer.availableAt(destination, now) > now) continue;
       if (!pacer.tryStart(destination, now)) continue;
       const head = outbox.claimHead(destination.name, now, leaseUntil);
-      if (head) claimed.push(head);
+      if (head.claimed) claimed.push(head.claimed);
       else pacer.abandon(destination.name, now);
+      // A head waiting out its backoff blocks the rows behind it, which look due: wake for it.
+      if (head.waitUntil !== undefined) headWaits.push(head.waitUntil);
     }
 
     const capacity = MAX_IN_FLIGHT - pacer.totalInFlight();
@@ -151,18 +153,21 @@ export function createScheduler(deps: SchedulerDeps) {
     }
     maintenance.runIfDue(now);
 
-    const claimed = claim(cfg, now);
+    const headWaits: number[] = [];
+    const claimed = claim(cfg, now, headWaits);
     const settled = Promise.all(claimed.map((delivery) => start(delivery, cfg, now))).then(() => undefined);
-    return { expired: expired.length, claimed: claimed.length, nextWakeAt: nextWake(now), settled };
+    return { expired: expired.length, claimed: claimed.length, nextWakeAt: nextWake(now, headWaits), settled };
   };
 
-  const nextWake = (now: number): number => {
-    const idle = now + IDLE_WAKE_MS;
+  /** The earliest of: the next due row, a paced lane reopening, an ordered head's retry time, the idle wake. */
+  const nextWake = (now: number, headWaits: number[]): number => {
+    const candidates = [now + IDLE_WAKE_MS, ...headWaits];
     const due = outbox.nextDueAt();
-    if (due === undefined) return idle;
-    if (due > now) return Math.min(due, idle);
-    // Rows are due but every lane they need is busy or paced: wait for a slot (nudge) or a lane to reopen.
-    return Math.min(pacer.earliestReopening(now) ?? idle, idle);
+    // A due row not claimed is waiting for a slot (a finishing request nudges) or a lane to reopen.
+    if (due !== undefined && due > now) candidates.push(due);
+    const reopening = pacer.earliestReopening(now);
+    if (reopening !== undefined) candidates.push(reopening);
+    return Math.min(...candidates.filter((t) => t > now));
   };
 
   const sleepUntil = (at: number, signal: AbortSignal) =>

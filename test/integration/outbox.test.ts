@@ -162,12 +162,12 @@ describe("claims and leases", () => {
     const [first] = outbox.enqueue([event(["o"])]);
     clock.advance(1);
     outbox.enqueue([event(["o"])]);
-    const head = outbox.claimHead("o", clock.now(), clock.now() + 60_000);
+    const head = outbox.claimHead("o", clock.now(), clock.now() + 60_000).claimed;
     expect(head!.id).toBe(first!.deliveries[0]!.id);
-    expect(outbox.claimHead("o", clock.now(), clock.now() + 60_000)).toBeUndefined();
+    expect(outbox.claimHead("o", clock.now(), clock.now() + 60_000)).toEqual({}); // the head is in flight
     outbox.settle({ deliveryId: head!.id, n: 1, at: clock.now(), durationMs: 1, statusCode: 503, outcome: "retryable" }, { status: "pending", at: clock.now() + 5_000, spendsAttempt: true }, clock.now());
-    expect(outbox.claimHead("o", clock.now() + 4_999, 0)).toBeUndefined();
-    expect(outbox.claimHead("o", clock.now() + 5_000, clock.now() + 60_000)!.id).toBe(head!.id);
+    expect(outbox.claimHead("o", clock.now() + 4_999, 0)).toEqual({ waitUntil: clock.now() + 5_000 });
+    expect(outbox.claimHead("o", clock.now() + 5_000, clock.now() + 60_000).claimed!.id).toBe(head!.id);
   });
 });
 

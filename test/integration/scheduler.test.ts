@@ -159,6 +159,16 @@ describe("concurrency and pacing", () => {
     }
     expect(receiver.requests.map((r) => JSON.parse(r.body).data.n)).toEqual([0, 0, 1, 2, 3]);
   });
+
+  test("an ordered head waiting out its backoff wakes the loop at its retry time, not at the idle wake", async () => {
+    receiver = startReceiver(statusSequence(503, 200));
+    const h = createHarness((db) => relayConfig(db, receiver.url, "", `ordered = true\nbackoff = ["20ms"]\njitter = 0`));
+    await h.post("/v1/events/batch", { events: Array.from({ length: 3 }, (_, i) => ({ event: "completed", data: { n: i } })) });
+    await h.tickAndSettle(); // the head fails: the two behind it look due but are blocked
+    const idle = await h.tickAndSettle();
+    expect(idle.claimed).toBe(0);
+    expect(idle.nextWakeAt).toBe(h.clock.now() + 20);
+  });
 });
 
 describe("inline webhooks", () => {
