@@ -8,7 +8,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync, statfsSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LOOPBACK_SECURITY } from "../helpers/config.ts";
+import { LOOPBACK_SECURITY, routeEverythingTo } from "../helpers/config.ts";
 import { cleanUp, eventually, heraldCommand, startDaemon, startDaemonWith, writeConfig, type Daemon } from "../helpers/daemon.ts";
 import { startReceiver, type Receiver } from "../helpers/receiver.ts";
 
@@ -49,11 +49,7 @@ ${LOOPBACK_SECURITY}
 [[destinations]]
 name = "recv"
 url = "${receiver.url}/hook"
-[[routes]]
-name = "all"
-events = ["*"]
-to = ["recv"]
-`);
+${routeEverythingTo("recv")}`);
   daemon = await startDaemon(config.path);
   return { db: join(dir, "herald.db") };
 }

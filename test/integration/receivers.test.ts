@@ -2,7 +2,7 @@
 // can make Herald read more than 4 KiB or wait past the destination's timeout.
 import { afterEach, describe, expect, test } from "bun:test";
 import { createServer, type Server, type Socket } from "node:net";
-import { configFrom, LOOPBACK_SECURITY } from "../helpers/config.ts";
+import { configFrom, LOOPBACK_SECURITY, routeEverythingTo } from "../helpers/config.ts";
 import { createHarness } from "../helpers/harness.ts";
 
 const stops: Array<() => void> = [];
@@ -23,11 +23,7 @@ jitter = 0
 [[destinations]]
 name = "hook"
 url = "${url}"
-[[routes]]
-name = "all"
-events = ["*"]
-to = ["hook"]
-`),
+${routeEverythingTo("hook")}`),
   );
 }
 

@@ -1,7 +1,7 @@
 // The SSRF guard at send time, through the real scheduler and sender: names are resolved,
 // every address is checked, and the connection goes to the checked address only.
 import { afterEach, describe, expect, test } from "bun:test";
-import { configFrom } from "../helpers/config.ts";
+import { configFrom, routeEverythingTo } from "../helpers/config.ts";
 import { createHarness } from "../helpers/harness.ts";
 import { startReceiver, type Receiver } from "../helpers/receiver.ts";
 
@@ -21,11 +21,7 @@ max_attempts = 1
 [[destinations]]
 name = "hook"
 url = "${url}"
-[[routes]]
-name = "all"
-events = ["*"]
-to = ["hook"]
-`),
+${routeEverythingTo("hook")}`),
     { resolve },
   );
 }
