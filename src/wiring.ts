@@ -13,6 +13,7 @@ import { createReadiness, createStorageHealth } from "./ingress/readiness.ts";
 import type { Logger } from "./log.ts";
 import { createMetrics } from "./ops/metrics.ts";
 import { createOperationalEvents } from "./ops/operational-events.ts";
+import { createGroupCommit } from "./outbox/group-commit.ts";
 import type { OperatorStore, Outbox } from "./outbox/types.ts";
 import { createScheduler } from "./scheduler/scheduler.ts";
 
@@ -58,6 +59,7 @@ export function wireRelay(deps: WiringDeps) {
     ids,
     resolve: deps.resolve,
     outbox,
+    commit: createGroupCommit(outbox.enqueue),
     operator,
     logger,
     metrics,

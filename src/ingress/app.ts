@@ -6,6 +6,7 @@ import type { z } from "zod";
 import { errorMessage } from "../core/errors.ts";
 import type { Logger } from "../log.ts";
 import { isStorageFault } from "../outbox/sqlite.ts";
+import type { Commit } from "../outbox/group-commit.ts";
 import type { EnqueueResult, OperatorStore, Outbox } from "../outbox/types.ts";
 import type { Metrics } from "../ops/metrics.ts";
 import { mountAdmin } from "./admin.ts";
@@ -20,6 +21,8 @@ import { batchBody, publishBody, type PublishBody } from "./schemas.ts";
 
 export interface IngressDeps extends PublishDeps {
   outbox: Outbox;
+  /** Stores events durably; requests arriving together share a transaction (group commit). */
+  commit: Commit;
   operator: OperatorStore;
   logger: Logger;
   /** Wakes the scheduler: new deliveries start without waiting for a poll. */
@@ -57,14 +60,14 @@ export function createIngress(deps: IngressDeps): Hono {
   app.post("/v1/events", async (c) => {
     const body = await parseBody(c, deps, publishBody);
     await refuseBadWebhooks([{ body, path: "" }], deps);
-    const [result] = store(deps, [body]);
+    const [result] = await store(deps, [body]);
     return c.json(answer(result!), result!.duplicate ? 200 : 202);
   });
 
   app.post("/v1/events/batch", async (c) => {
     const { events } = await parseBody(c, deps, batchBody);
     await refuseBadWebhooks(events.map((body, i) => ({ body, path: `events[${i}].` })), deps);
-    return c.json({ results: store(deps, events).map(answer) }, 202);
+    return c.json({ results: (await store(deps, events)).map(answer) }, 202);
   });
 
   mountAdmin(app, deps);
@@ -92,7 +95,7 @@ async function refuseBadWebhooks(bodies: Array<{ body: PublishBody; path: string
   if (issues.length > 0) throw badRequest(`webhook refused: ${describeIssues(issues)}`, issues);
 }
 
-function store(deps: IngressDeps, bodies: PublishBody[]): EnqueueResult[] {
+function store(deps: IngressDeps, bodies: PublishBody[]): Promise<EnqueueResult[]> {
   return storeEvents(deps, bodies.map((body) => toNewEvent(body, deps)));
 }
 

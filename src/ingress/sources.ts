@@ -29,7 +29,7 @@ export function mountSources(app: Hono, deps: IngressDeps): void {
     }
     const body = parseJson(bytes);
     const { envelope, idempotencyKey } = sourceEvent(source, body, c.req.raw.headers, verdict.replayKey, receivedAt);
-    const [result] = storeEvents(deps, [
+    const [result] = await storeEvents(deps, [
       {
         id: deps.ids.event(),
         name: envelope.event,

@@ -4,9 +4,9 @@
 import type { EnqueueResult, NewEvent } from "../outbox/types.ts";
 import type { IngressDeps } from "./app.ts";
 
-/** Commits the events (one transaction), then wakes the scheduler, counts and logs them. */
-export function storeEvents(deps: Pick<IngressDeps, "outbox" | "nudge" | "metrics" | "logger" | "storage">, events: NewEvent[]): EnqueueResult[] {
-  const results = deps.outbox.enqueue(events);
+/** Commits the events (with whatever else arrived at the same moment), then wakes the scheduler, counts and logs them. */
+export async function storeEvents(deps: Pick<IngressDeps, "commit" | "nudge" | "metrics" | "logger" | "storage">, events: NewEvent[]): Promise<EnqueueResult[]> {
+  const results = await deps.commit(events);
   deps.storage.succeeded();
   if (results.some((r) => !r.duplicate && r.deliveries.length > 0)) deps.nudge();
   deps.metrics.eventsAccepted(results.filter((r) => !r.duplicate).length);

@@ -1,8 +1,8 @@
 // Taking due deliveries for sending, and giving them back. A claim is one IMMEDIATE
-// transaction: read the due rows in time order, keep those the scheduler admits, and mark them
-// in_flight with a lease, so no row is ever taken twice.
+// transaction: read each admissible destination's due rows in time order, keep those the
+// scheduler admits, and mark them in_flight with a lease, so no row is ever taken twice.
 
-import { and, asc, eq, inArray, lte, min, notInArray } from "drizzle-orm";
+import { and, asc, eq, inArray, lte, min } from "drizzle-orm";
 import type { InlineTarget } from "../core/types.ts";
 import type { SqliteHandle } from "./sqlite.ts";
 import { deliveries, events } from "./schema.ts";
@@ -51,21 +51,35 @@ export function createClaims({ db, client }: SqliteHandle) {
     }));
   };
 
+  // Raw prepared statements on the hot path: one per shape, each reading only rows it may take.
+  const dueForLane = client.prepare(
+    "SELECT id, destination FROM deliveries INDEXED BY deliveries_pending_by_destination WHERE status = 'pending' AND destination = ?1 AND next_attempt_at <= ?2 ORDER BY next_attempt_at LIMIT ?3",
+  );
+  const dueInline = new Map<number, ReturnType<typeof client.prepare>>();
+  const inlineStatement = (excluded: number) => {
+    let statement = dueInline.get(excluded);
+    if (!statement) {
+      const notIn = excluded > 0 ? ` AND destination NOT IN (${Array.from({ length: excluded }, () => "?").join(", ")})` : "";
+      statement = client.prepare(
+        // INDEXED BY: left to itself the planner walks the general due index and filters, which
+        // reads every configured destination's due backlog.
+        `SELECT id, destination FROM deliveries INDEXED BY deliveries_pending_inline WHERE status = 'pending' AND target IS NOT NULL AND next_attempt_at <= ?${notIn} ORDER BY next_attempt_at LIMIT ?`,
+      );
+      dueInline.set(excluded, statement);
+    }
+    return statement;
+  };
+
   const claimDue = client.transaction((request: ClaimRequest): ClaimedDelivery[] => {
-    const due = db
-      .select({ id: deliveries.id, destination: deliveries.destination })
-      .from(deliveries)
-      .where(
-        and(
-          eq(deliveries.status, "pending"),
-          lte(deliveries.nextAttemptAt, request.now),
-          request.exclude.length > 0 ? notInArray(deliveries.destination, request.exclude) : undefined,
-        ),
-      )
-      .orderBy(asc(deliveries.nextAttemptAt))
-      .limit(request.limit)
-      .all();
-    const chosen = due.filter((row) => request.admit(row.destination)).map((row) => row.id);
+    const chosen: string[] = [];
+    for (const lane of request.lanes) {
+      const rows = dueForLane.all(lane.destination, request.now, lane.limit) as Array<{ id: string; destination: string }>;
+      for (const row of rows) if (request.admit(row.destination)) chosen.push(row.id);
+    }
+    if (request.inline.limit > 0) {
+      const rows = inlineStatement(request.inline.exclude.length).all(request.now, ...request.inline.exclude, request.inline.limit) as Array<{ id: string; destination: string }>;
+      for (const row of rows) if (request.admit(row.destination)) chosen.push(row.id);
+    }
     return lease(chosen, request.now, request.leaseUntil);
   });
 
@@ -82,13 +96,21 @@ export function createClaims({ db, client }: SqliteHandle) {
     return { claimed: lease([head.id], now, leaseUntil)[0] };
   });
 
-  const expireDue = (now: number) =>
-    db
-      .update(deliveries)
-      .set({ status: "expired", finishedAt: now, updatedAt: now, lastError: EXPIRED_MESSAGE })
-      .where(and(eq(deliveries.status, "pending"), lte(deliveries.nextAttemptAt, now), lte(deliveries.expiresAt, now)))
-      .returning({ id: deliveries.id, destination: deliveries.destination })
-      .all();
+  // Whatever has passed its expiry goes, even while waiting for a retry set later than that.
+  const expire = client.prepare(
+    "UPDATE deliveries INDEXED BY deliveries_pending_expiry SET status = 'expired', finished_at = ?1, updated_at = ?1, last_error = ?2 WHERE status = 'pending' AND expires_at <= ?1 RETURNING id, destination",
+  );
+  const expireDue = (now: number) => expire.all(now, EXPIRED_MESSAGE) as Array<{ id: string; destination: string }>;
+
+  const failOrphans = (configured: string[], now: number) => {
+    const notIn = configured.length > 0 ? ` AND destination NOT IN (${configured.map(() => "?").join(", ")})` : "";
+    return client
+      .prepare(
+        `UPDATE deliveries SET status = 'failed', finished_at = ?, updated_at = ?, last_error = 'destination "' || destination || '" is no longer in the config'
+         WHERE status = 'pending' AND target IS NULL${notIn} RETURNING id, destination`,
+      )
+      .all(now, now, ...configured) as Array<{ id: string; destination: string }>;
+  };
 
   const release = (ids: string[], now: number) => {
     if (ids.length === 0) return;
@@ -116,6 +138,7 @@ export function createClaims({ db, client }: SqliteHandle) {
     claimDue: (request: ClaimRequest) => claimDue.immediate(request),
     claimHead: (destination: string, now: number, leaseUntil: number) => claimHead.immediate(destination, now, leaseUntil),
     expireDue,
+    failOrphans,
     release,
     rescueLeases,
     nextDueAt: () => nextDue.get()?.at ?? undefined,

@@ -107,4 +107,20 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    description: "claims and expiry that never read rows they will not take",
+    sql: `
+      -- A claim asks each destination that has room for its own due rows: a paced destination
+      -- with a large due backlog costs nothing while it waits (it used to be scanned past).
+      CREATE INDEX deliveries_pending_by_destination ON deliveries (destination, next_attempt_at)
+        WHERE status = 'pending';
+      -- Producers' inline webhooks, claimed together in due order.
+      CREATE INDEX deliveries_pending_inline ON deliveries (next_attempt_at)
+        WHERE status = 'pending' AND target IS NOT NULL;
+      -- Expiry reads only what has expired.
+      CREATE INDEX deliveries_pending_expiry ON deliveries (expires_at)
+        WHERE status = 'pending';
+    `,
+  },
 ];

@@ -67,10 +67,10 @@ export interface AttemptRecord {
 export interface ClaimRequest {
   now: number;
   leaseUntil: number;
-  /** How many due rows to look at. */
-  limit: number;
-  /** Destinations not to claim for (saturated, paced or ordered). */
-  exclude: string[];
+  /** Configured destinations that may start requests now, each with at most how many rows to read. */
+  lanes: Array<{ destination: string; limit: number }>;
+  /** Producers' inline webhooks: at most how many rows to read, and which inline lanes are busy or paced. */
+  inline: { limit: number; exclude: string[] };
   /** Called per due row in order; true takes it (and uses up a slot of its destination). */
   admit: (destination: string) => boolean;
 }
@@ -90,6 +90,8 @@ export interface OutboxStats {
 export interface Outbox {
   /** Stores events and their deliveries in one transaction; duplicates (same id) return the first answer. */
   enqueue(events: NewEvent[]): EnqueueResult[];
+  /** Pending deliveries of destinations no longer configured become failed; returns them. */
+  failOrphans(configured: string[], now: number): Array<{ id: string; destination: string }>;
   /** Marks pending deliveries whose expiry has passed as expired. */
   expireDue(now: number): Array<{ id: string; destination: string }>;
   claimDue(request: ClaimRequest): ClaimedDelivery[];

@@ -1,5 +1,6 @@
-// Periodic housekeeping run from the scheduler's tick: put back leases whose owner died,
-// prune finished rows past retention, and checkpoint the WAL so it stays small.
+// Periodic housekeeping run from the scheduler's tick: put back leases whose owner died, fail
+// deliveries whose destination was removed from the config, prune finished rows past
+// retention, and checkpoint the WAL so it stays small.
 
 import { errorMessage } from "../core/errors.ts";
 import type { RuntimeConfig } from "../config/runtime.ts";
@@ -18,6 +19,9 @@ export function createMaintenance({ outbox, config, logger }: { outbox: Outbox; 
         const rescued = outbox.rescueLeases(now, { all: false });
         if (rescued > 0) logger.warn("outbox.leases_rescued", { count: rescued });
         const { defaults, destinations } = config();
+        // Claims only ask configured destinations, so a removed one's rows would wait forever.
+        const orphans = outbox.failOrphans([...destinations.keys()], now);
+        for (const row of orphans) logger.warn("delivery.failed", { delivery: row.id, destination: row.destination, reason: `destination "${row.destination}" is no longer in the config` });
         const byDestination: Record<string, number> = {};
         for (const d of destinations.values()) {
           if (d.policy.retentionMs !== defaults.retentionMs) byDestination[d.name] = now - d.policy.retentionMs;

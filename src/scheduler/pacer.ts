@@ -125,6 +125,8 @@ export function createPacer() {
       return earliest;
     },
     totalInFlight: () => [...lanes.values()].reduce((sum, l) => sum + l.inFlight, 0),
+    /** Every lane seen so far, by name. */
+    lanes: () => [...lanes.keys()],
   };
 }
 

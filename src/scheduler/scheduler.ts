@@ -55,6 +55,7 @@ export function createScheduler(deps: SchedulerDeps) {
   let wake: (() => void) | undefined;
   let nudged = false;
   let lastTickAt: number | undefined;
+  let ticks = 0;
 
   const nudge = () => {
     nudged = true;
@@ -113,15 +114,20 @@ export function createScheduler(deps: SchedulerDeps) {
 
     const capacity = MAX_IN_FLIGHT - pacer.totalInFlight();
     if (capacity <= 0) return claimed;
-    const exclude = [...cfg.destinations.values()].filter((d) => d.ordered || pacer.availableAt(d, now) > now).map((d) => d.name);
+    // Only destinations that can start a request now are asked for rows, and for no more than
+    // they could take; the starting point rotates so no destination is always served last.
+    const open = [...cfg.destinations.values()].filter((d) => !d.ordered && pacer.availableAt(d, now) <= now);
+    const start = open.length > 0 ? ticks % open.length : 0;
+    const lanes = [...open.slice(start), ...open.slice(0, start)].map((d) => ({ destination: d.name, limit: Math.min(capacity, d.policy.concurrency) }));
+    const inlineExclude = pacer.lanes().filter((name) => name.startsWith("inline:") && pacer.availableAt(profileOf(name, cfg), now) > now);
     const admitted: string[] = [];
     let rows: ClaimedDelivery[] = [];
     try {
       rows = outbox.claimDue({
         now,
         leaseUntil,
-        limit: Math.min(1_000, capacity * 2 + 32),
-        exclude,
+        lanes,
+        inline: { limit: Math.min(1_000, capacity * 2 + 32), exclude: inlineExclude },
         admit: (name) => {
           if (admitted.length >= capacity || !pacer.tryStart(profileOf(name, cfg), now)) return false;
           admitted.push(name);
@@ -141,6 +147,7 @@ export function createScheduler(deps: SchedulerDeps) {
   };
 
   const tick = async (): Promise<TickResult> => {
+    ticks++;
     const now = clock.now();
     const cfg = config();
     lastTickAt = now;

@@ -27,7 +27,7 @@ function setup() {
     receivedAt: clock.now(),
     deliveries: destinations.map((destination) => ({ id: ids.delivery(), destination, expiresAt: clock.now() + DAY })),
   });
-  const admitAll = { exclude: [] as string[], limit: 100, admit: () => true };
+  const admitAll = { lanes: ["a", "b", "c", "long"].map((destination) => ({ destination, limit: 100 })), inline: { limit: 100, exclude: [] as string[] }, admit: () => true };
   return { path, clock, outbox, handle, event, admitAll };
 }
 
@@ -58,13 +58,27 @@ describe("schema", () => {
     expect(() => handle.client.run("UPDATE deliveries SET status = 'succeeded' WHERE id = ?", [id])).toThrow(/CHECK constraint failed/);
   });
 
-  test("the due-row and next-due queries walk the due index without sorting", () => {
+  test("claims, expiry and the next-due query read through indexes, never sorting or scanning", () => {
     const { handle } = setup();
-    const plan = (query: string) => (handle.client.query(`EXPLAIN QUERY PLAN ${query}`).all(0) as Array<{ detail: string }>).map((row) => row.detail).join(" ");
-    const due = plan("SELECT id, destination FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT 100");
-    expect(due).toContain("USING INDEX deliveries_due (status=? AND next_attempt_at<?)");
-    expect(due).not.toContain("TEMP B-TREE");
-    expect(plan("SELECT min(next_attempt_at) FROM deliveries WHERE status = 'pending' AND ? = 0")).toContain("deliveries_due");
+    const plan = (query: string, ...params: unknown[]) => (handle.client.query(`EXPLAIN QUERY PLAN ${query}`).all(...(params as never[])) as Array<{ detail: string }>).map((row) => row.detail).join(" ");
+    const lane = plan("SELECT id, destination FROM deliveries INDEXED BY deliveries_pending_by_destination WHERE status = 'pending' AND destination = ?1 AND next_attempt_at <= ?2 ORDER BY next_attempt_at LIMIT ?3", "a", 0, 10);
+    expect(lane).toContain("USING INDEX deliveries_pending_by_destination (destination=? AND next_attempt_at<?)");
+    const inline = plan("SELECT id, destination FROM deliveries INDEXED BY deliveries_pending_inline WHERE status = 'pending' AND target IS NOT NULL AND next_attempt_at <= ? AND destination NOT IN (?) ORDER BY next_attempt_at LIMIT ?", 0, "x", 10);
+    expect(inline).toContain("USING INDEX deliveries_pending_inline (next_attempt_at<?)");
+    const expiry = plan("UPDATE deliveries INDEXED BY deliveries_pending_expiry SET status = 'expired' WHERE status = 'pending' AND expires_at <= ?1", 0);
+    expect(expiry).toContain("USING INDEX deliveries_pending_expiry (expires_at<?)");
+    for (const text of [lane, inline, expiry]) expect(text).not.toContain("TEMP B-TREE");
+    expect(plan("SELECT min(next_attempt_at) FROM deliveries WHERE status = 'pending' AND ? = 0", 0)).toContain("deliveries_due");
+  });
+
+  test("a destination removed from the config: its pending rows fail, with the reason", () => {
+    const { outbox, event, clock, handle } = setup();
+    outbox.enqueue([event(["a", "gone"])]);
+    expect(outbox.failOrphans(["a"], clock.now()).map((r) => r.destination)).toEqual(["gone"]);
+    expect(handle.client.query("SELECT destination, status, last_error FROM deliveries ORDER BY destination").all()).toEqual([
+      { destination: "a", status: "pending", last_error: null },
+      { destination: "gone", status: "failed", last_error: 'destination "gone" is no longer in the config' },
+    ]);
   });
 
   test("reopening a migrated database changes nothing", () => {
@@ -110,7 +124,7 @@ describe("claims and leases", () => {
     const taken: string[] = [];
     for (let round = 0; round < 10; round++) {
       for (const box of [outbox, other]) {
-        taken.push(...box.claimDue({ now: clock.now(), leaseUntil: clock.now() + 60_000, limit: 3, exclude: [], admit: () => true }).map((d) => d.id));
+        taken.push(...box.claimDue({ now: clock.now(), leaseUntil: clock.now() + 60_000, lanes: [{ destination: "a", limit: 3 }], inline: { limit: 0, exclude: [] }, admit: () => true }).map((d) => d.id));
       }
     }
     expect(taken).toHaveLength(50);
@@ -125,11 +139,17 @@ describe("claims and leases", () => {
     expect(claimed).toMatchObject({ destination: "a", attempt: 1, failedAttempts: 0, event: { event: "completed", data: { task_id: "t1" } } });
   });
 
-  test("admit() decides per row and excluded destinations are skipped", () => {
+  test("admit() decides per row, and destinations not asked for are not read", () => {
     const { outbox, event, clock } = setup();
     outbox.enqueue([event(["a", "b", "c"]), event(["a", "b", "c"])]);
     let aSlots = 1;
-    const claimed = outbox.claimDue({ now: clock.now(), leaseUntil: clock.now() + 1, limit: 100, exclude: ["c"], admit: (d) => d !== "a" || aSlots-- > 0 });
+    const claimed = outbox.claimDue({
+      now: clock.now(),
+      leaseUntil: clock.now() + 1,
+      lanes: [{ destination: "a", limit: 100 }, { destination: "b", limit: 100 }],
+      inline: { limit: 0, exclude: [] },
+      admit: (d) => d !== "a" || aSlots-- > 0,
+    });
     expect(claimed.map((d) => d.destination).sort()).toEqual(["a", "b", "b"]);
   });
 
