@@ -21,8 +21,6 @@ export function createGroupCommit(enqueue: (events: NewEvent[]) => EnqueueResult
   const flush = () => {
     const group = queue;
     queue = [];
-    if (process.env.HERALD_DEBUG_GROUPS) process.stderr.write(`group ${group.length}
-`);
     try {
       const results = enqueue(group.flatMap((w) => w.events));
       let offset = 0;
