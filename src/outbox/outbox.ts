@@ -13,7 +13,7 @@ export function createSqliteOutbox(handle: SqliteHandle): Outbox {
   const maintenance = createMaintenance(handle);
   return {
     enqueue: createEnqueue(handle),
-    settle: createSettle(handle),
+    ...createSettle(handle),
     ...claims,
     ...maintenance,
     close: () => handle.close(),

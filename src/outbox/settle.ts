@@ -1,54 +1,47 @@
 // Recording an attempt and the delivery's next state, in one transaction, so the attempt
 // log and the delivery row can never disagree.
 
-import { and, eq, sql } from "drizzle-orm";
 import type { NextStep } from "../core/retry-policy.ts";
 import type { SqliteHandle } from "./sqlite.ts";
-import { attempts, deliveries } from "./schema.ts";
 import type { AttemptRecord } from "./types.ts";
 
-export function createSettle({ db, client }: SqliteHandle): (record: AttemptRecord, next: NextStep, now: number) => void {
-  const insertAttempt = db
-    .insert(attempts)
-    .values({
-      deliveryId: sql.placeholder("deliveryId"),
-      n: sql.placeholder("n"),
-      at: sql.placeholder("at"),
-      durationMs: sql.placeholder("durationMs"),
-      statusCode: sql.placeholder("statusCode"),
-      error: sql.placeholder("error"),
-      response: sql.placeholder("response"),
-      outcome: sql.placeholder("outcome"),
-    })
-    .prepare();
+export interface Settlement {
+  record: AttemptRecord;
+  next: NextStep;
+  now: number;
+}
 
-  const settle = client.transaction((record: AttemptRecord, next: NextStep, now: number) => {
-    insertAttempt.run({
-      ...record,
-      statusCode: record.statusCode ?? null,
-      error: record.error ?? null,
-      response: record.response ?? null,
-    });
+/** settle(one) and settleMany(several, in one transaction). */
+export function createSettle({ client }: SqliteHandle) {
+  // Raw prepared statements: this runs once per attempt.
+  const insertAttempt = client.prepare(
+    "INSERT INTO attempts (delivery_id, n, at, duration_ms, status_code, error, response, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+  );
+  // Only a delivery still in flight is settled: one cancelled meanwhile keeps its state.
+  const toPending = client.prepare(
+    `UPDATE deliveries SET status = 'pending', attempts = attempts + 1, failed_attempts = failed_attempts + ?2, lease_until = NULL,
+       updated_at = ?3, last_error = ?4, last_status_code = ?5, next_attempt_at = ?6
+     WHERE id = ?1 AND status = 'in_flight'`,
+  );
+  const toFinal = client.prepare(
+    `UPDATE deliveries SET status = ?6, attempts = attempts + 1, failed_attempts = failed_attempts + ?2, lease_until = NULL,
+       updated_at = ?3, last_error = ?4, last_status_code = ?5, finished_at = ?3
+     WHERE id = ?1 AND status = 'in_flight'`,
+  );
+
+  const settleOne = ({ record, next, now }: Settlement) => {
+    insertAttempt.run(record.deliveryId, record.n, record.at, record.durationMs, record.statusCode ?? null, record.error ?? null, record.response ?? null, record.outcome);
     // Every failed attempt counts against max_attempts; a platform asking us to wait (429) does not.
     const spends = record.outcome === "retryable" || record.outcome === "permanent" ? 1 : 0;
     const lastError = next.status === "failed" ? next.reason : (record.error ?? null);
-    const common = {
-      attempts: sql`${deliveries.attempts} + 1`,
-      failedAttempts: sql`${deliveries.failedAttempts} + ${spends}`,
-      leaseUntil: null,
-      updatedAt: now,
-      lastError,
-      lastStatusCode: record.statusCode ?? null,
-    };
-    const change =
-      next.status === "pending"
-        ? { ...common, status: "pending" as const, nextAttemptAt: next.at }
-        : { ...common, status: next.status, finishedAt: now };
-    // Only a delivery still in flight is settled: one cancelled meanwhile keeps its state.
-    db.update(deliveries)
-      .set(change)
-      .where(and(eq(deliveries.id, record.deliveryId), eq(deliveries.status, "in_flight")))
-      .run();
+    if (next.status === "pending") toPending.run(record.deliveryId, spends, now, lastError, record.statusCode ?? null, next.at);
+    else toFinal.run(record.deliveryId, spends, now, lastError, record.statusCode ?? null, next.status);
+  };
+  const settleMany = client.transaction((items: Settlement[]) => {
+    for (const item of items) settleOne(item);
   });
-  return (record, next, now) => settle.immediate(record, next, now);
+  return {
+    settle: (record: AttemptRecord, next: NextStep, now: number) => settleMany.immediate([{ record, next, now }]),
+    settleMany: (items: Settlement[]) => settleMany.immediate(items),
+  };
 }

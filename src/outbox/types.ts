@@ -99,6 +99,8 @@ export interface Outbox {
   claimHead(destination: string, now: number, leaseUntil: number): HeadClaim;
   /** Records an attempt and moves the delivery to its next state, in one transaction. */
   settle(record: AttemptRecord, next: NextStep, now: number): void;
+  /** Several settlements in one transaction (one fsync for a group of finished attempts). */
+  settleMany(items: Array<{ record: AttemptRecord; next: NextStep; now: number }>): void;
   /** Back to pending without spending an attempt (shutdown, lost lease). */
   release(ids: string[], now: number): void;
   /** Leases left by a dead process go back to pending; returns how many. */

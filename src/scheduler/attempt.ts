@@ -8,6 +8,7 @@ import type { Destination } from "../core/types.ts";
 import { classify } from "../delivery/classify.ts";
 import { buildRequest } from "../delivery/request.ts";
 import type { Send } from "../delivery/sender.ts";
+import type { Settlement } from "../outbox/settle.ts";
 import type { AttemptRecord, ClaimedDelivery, Outbox } from "../outbox/types.ts";
 
 export type AttemptReport =
@@ -19,6 +20,8 @@ export interface AttemptDeps {
   clock: Clock;
   random: Random;
   send: Send;
+  /** Records an attempt and its outcome durably (attempts finishing together share a commit). */
+  settle: (settlement: Settlement) => Promise<void>;
 }
 
 type AttemptFields = Omit<AttemptRecord, "deliveryId" | "outcome">;
@@ -29,7 +32,7 @@ export async function runAttempt(deps: AttemptDeps, delivery: ClaimedDelivery, d
   if (!destination) {
     const reason = `destination "${delivery.destination}" is no longer in the config`;
     const next: NextStep = { status: "failed", reason };
-    return record(deps, delivery, { n: delivery.attempt, at: startedAt, durationMs: 0, error: reason }, { kind: "permanent", reason }, next);
+    return await record(deps, delivery, { n: delivery.attempt, at: startedAt, durationMs: 0, error: reason }, { kind: "permanent", reason }, next);
   }
 
   const request = buildRequest(destination, delivery, startedAt);
@@ -63,13 +66,13 @@ export async function runAttempt(deps: AttemptDeps, delivery: ClaimedDelivery, d
     policy: destination.policy,
     random: deps.random,
   });
-  const report = record(deps, delivery, fields, outcome, next);
+  const report = await record(deps, delivery, fields, outcome, next);
   const waitMs = Math.max(pauseMs ?? 0, outcome.kind === "rate_limited" ? outcome.waitMs : 0);
   return waitMs > 0 ? { ...report, pauseUntil: now + waitMs } : report;
 }
 
-function record(deps: AttemptDeps, delivery: ClaimedDelivery, fields: AttemptFields, outcome: AttemptOutcome, next: NextStep) {
+async function record(deps: AttemptDeps, delivery: ClaimedDelivery, fields: AttemptFields, outcome: AttemptOutcome, next: NextStep) {
   const attempt: AttemptRecord = { deliveryId: delivery.id, outcome: outcome.kind, ...fields };
-  deps.outbox.settle(attempt, next, deps.clock.now());
+  await deps.settle({ record: attempt, next, now: deps.clock.now() });
   return { kind: "settled" as const, record: attempt, next };
 }

@@ -13,6 +13,8 @@ import type { Logger } from "../log.ts";
 import type { ClaimedDelivery, Outbox } from "../outbox/types.ts";
 import { runAttempt, type AttemptReport } from "./attempt.ts";
 import { isStorageFault } from "../outbox/sqlite.ts";
+import { createGroup } from "../outbox/group-commit.ts";
+import type { Settlement } from "../outbox/settle.ts";
 import { createPacer, type LaneProfile } from "./pacer.ts";
 import { createMaintenance } from "./maintenance.ts";
 
@@ -50,6 +52,11 @@ export interface TickResult {
 export function createScheduler(deps: SchedulerDeps) {
   const { outbox, clock, config, logger } = deps;
   const pacer = createPacer();
+  const settle = createGroup<Settlement, void>((items) => {
+    outbox.settleMany(items);
+    return items.map(() => undefined);
+  });
+  const attemptDeps = { ...deps, settle };
   const inFlight = new Map<string, { controller: AbortController; done: Promise<void> }>();
   const maintenance = createMaintenance({ outbox, config, logger });
   let wake: (() => void) | undefined;
@@ -72,7 +79,7 @@ export function createScheduler(deps: SchedulerDeps) {
 
   const start = (delivery: ClaimedDelivery, cfg: RuntimeConfig, claimedAt: number): Promise<void> => {
     const controller = new AbortController();
-    const done = runAttempt(deps, delivery, destinationFor(delivery, cfg), controller.signal)
+    const done = runAttempt(attemptDeps, delivery, destinationFor(delivery, cfg), controller.signal)
       .then((report) => {
         if (report.kind === "released") {
           logger.info("delivery.released", { delivery: delivery.id, destination: delivery.destination });
