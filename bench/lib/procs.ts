@@ -1,0 +1,136 @@
+// Starting and stopping the processes a scenario needs: Herald (the compiled binary when built,
+// else from source), the baseline servers and the receiver. Each prints its port as JSON first.
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+export const ROOT = resolve(import.meta.dir, "../..");
+const BUN = process.execPath;
+
+export interface Proc {
+  port: number;
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+  rssBytes(): number;
+}
+
+const running = new Set<Proc>();
+export async function stopAll() {
+  await Promise.all([...running].map((p) => p.stop()));
+}
+
+async function spawnWithPort(command: string[], env: Record<string, string> = {}, ready: (line: Record<string, unknown>) => number | undefined = (l) => l.port as number | undefined): Promise<Proc> {
+  const proc = Bun.spawn(command, { stdout: "pipe", stderr: "inherit", env: { ...process.env, ...env } });
+  const reader = proc.stdout.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  let port: number | undefined;
+  while (port === undefined) {
+    const { done, value } = await reader.read();
+    if (done) throw new Error(`${command.join(" ")} exited before it was ready`);
+    buffer += decoder.decode(value, { stream: true });
+    let nl: number;
+    while ((nl = buffer.indexOf("\n")) >= 0 && port === undefined) {
+      const line = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+      try {
+        port = ready(JSON.parse(line));
+      } catch {
+        // not JSON: ignore
+      }
+    }
+  }
+  // Keep draining stdout so the child never blocks on a full pipe.
+  (async () => {
+    for (;;) if ((await reader.read()).done) break;
+  })();
+  const handle: Proc = {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    pid: proc.pid,
+    rssBytes: () => rssOf(proc.pid),
+    stop: async () => {
+      running.delete(handle);
+      proc.kill("SIGTERM");
+      await proc.exited;
+    },
+  };
+  running.add(handle);
+  return handle;
+}
+
+export function rssOf(pid: number): number {
+  try {
+    const status = require("node:fs").readFileSync(`/proc/${pid}/status`, "utf8") as string;
+    return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
+  } catch {
+    return NaN;
+  }
+}
+
+export const startServer = (script: string, env: Record<string, string> = {}) => spawnWithPort([BUN, join(ROOT, "bench/servers", script)], env);
+
+export function heraldCommand(): string[] {
+  const binary = join(ROOT, "dist/herald");
+  if (process.env.BENCH_FROM_SOURCE) return [BUN, join(ROOT, "src/main.ts")];
+  return existsSync(binary) ? [binary] : [BUN, join(ROOT, "src/main.ts")];
+}
+
+/** A port nobody listens on right now (bound and released), for processes that log elsewhere. */
+function freePort(): number {
+  const probe = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
+  const port = probe.port!;
+  probe.stop(true);
+  return port;
+}
+
+export async function waitForHealth(url: string, timeoutMs = 20_000): Promise<number> {
+  const started = performance.now();
+  for (;;) {
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) return performance.now() - started;
+    } catch {
+      // not listening yet
+    }
+    if (performance.now() - started > timeoutMs) throw new Error(`no /healthz from ${url} within ${timeoutMs} ms`);
+    await Bun.sleep(2);
+  }
+}
+
+/**
+ * Herald as users run it: the compiled binary, default log level (one JSON line per event and
+ * attempt, written to a file as journald would take them), on a fresh or given database.
+ */
+export async function startHerald(options: { toml?: string; dbPath?: string; synchronous?: "full" | "normal" } = {}): Promise<Proc & { db: string; dir: string; startMs: number }> {
+  const dir = mkdtempSync(join(tmpdir(), "herald-bench-"));
+  const db = options.dbPath ?? join(dir, "herald.db");
+  const config = join(dir, "herald.toml");
+  const port = freePort();
+  writeFileSync(
+    config,
+    `[server]\nlisten = "127.0.0.1:${port}"\nmax_body = "4MiB"\n[storage]\npath = "${db}"\nsynchronous = "${options.synchronous ?? "full"}"\n[security]\nallow_http = true\nallow_private_networks = true\n${options.toml ?? ""}\n`,
+  );
+  const log = Bun.file(join(dir, "herald.log"));
+  const launched = performance.now();
+  const proc = Bun.spawn([...heraldCommand(), "serve", "--config", config], { stdout: log, stderr: "inherit", env: process.env });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHealth(url);
+  const startMs = performance.now() - launched;
+  const handle = {
+    port,
+    url,
+    pid: proc.pid,
+    db,
+    dir,
+    startMs,
+    rssBytes: () => rssOf(proc.pid),
+    stop: async () => {
+      running.delete(handle);
+      proc.kill("SIGTERM");
+      await proc.exited;
+    },
+  };
+  running.add(handle);
+  return handle;
+}

@@ -1,0 +1,149 @@
+// `npm run bench`: every scenario, each against its baseline measured in the same run, then a
+// table of Herald's figure, the baseline, their ratio and the target. Writes bench/results.md.
+import { cpus, totalmem, release } from "node:os";
+import { spawnSync } from "node:child_process";
+import { existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT, stopAll } from "./lib/procs.ts";
+import { backlog } from "./scenarios/backlog.ts";
+import { batch } from "./scenarios/batch.ts";
+import { delivery } from "./scenarios/delivery.ts";
+import { ingest } from "./scenarios/ingest.ts";
+import { latency } from "./scenarios/latency.ts";
+import { peer } from "./scenarios/peer.ts";
+
+const QUICK = process.env.BENCH_QUICK === "1";
+const seconds = (s: number) => (QUICK ? Math.max(1, s / 3) : s) * 1000;
+
+interface Row {
+  what: string;
+  herald: string;
+  baseline: string;
+  ratio: string;
+  target: string;
+  holds: boolean;
+}
+const rows: Row[] = [];
+const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const mb = (bytes: number) => `${fmt(bytes / 1024 / 1024, 1)} MB`;
+const log = (text: string) => console.error(`[bench] ${text}`);
+
+async function main() {
+  if (!existsSync(join(ROOT, "dist/herald"))) {
+    log("building the binary (npm run build)");
+    spawnSync("npm", ["run", "build"], { cwd: ROOT, stdio: "ignore" });
+  }
+  const started = Date.now();
+  const CONCURRENCY = 32;
+
+  log("ingest: Herald vs a bare Hono echo server");
+  const ing = await ingest({ concurrency: CONCURRENCY, durationMs: seconds(5) });
+  rows.push({
+    what: `ingest (single-event requests, ${CONCURRENCY} concurrent)`,
+    herald: `${fmt(ing.herald.perSecond)} req/s`,
+    baseline: `${fmt(ing.baseline.perSecond)} req/s (Hono echo)`,
+    ratio: fmt(ing.herald.perSecond / ing.baseline.perSecond, 2),
+    target: ">= 0.40",
+    holds: ing.herald.perSecond / ing.baseline.perSecond >= 0.4,
+  });
+
+  log("batch ingest: 500 events a request vs raw bun:sqlite inserts");
+  const bat = await batch({ size: 500, durationMs: seconds(5), concurrency: 2 });
+  rows.push({
+    what: "batch ingest (500 events a request)",
+    herald: `${fmt(bat.heraldEventsPerSecond)} events/s`,
+    baseline: `${fmt(bat.baselineEventsPerSecond)} events/s (raw bun:sqlite)`,
+    ratio: fmt(bat.heraldEventsPerSecond / bat.baselineEventsPerSecond, 2),
+    target: ">= 0.60",
+    holds: bat.heraldEventsPerSecond / bat.baselineEventsPerSecond >= 0.6,
+  });
+
+  log("delivery: Herald's outbox drain vs a bare fetch loop");
+  const del = await delivery({ total: QUICK ? 5_000 : 20_000, concurrency: CONCURRENCY });
+  rows.push({
+    what: `delivery (loopback receiver, ${CONCURRENCY} concurrent)`,
+    herald: `${fmt(del.herald)} deliveries/s`,
+    baseline: `${fmt(del.baseline)} req/s (bare fetch loop)`,
+    ratio: fmt(del.herald / del.baseline, 2),
+    target: ">= 0.50",
+    holds: del.herald / del.baseline >= 0.5,
+  });
+
+  log("latency at 1,000 events/s");
+  const lat = await latency({ rate: 1_000, durationMs: seconds(10) });
+  rows.push({ what: "latency at 1,000 events/s, p50", herald: `${fmt(lat.p50 ?? NaN, 1)} ms`, baseline: "-", ratio: "-", target: "<= 5 ms", holds: (lat.p50 ?? Infinity) <= 5 });
+  rows.push({ what: "latency at 1,000 events/s, p99", herald: `${fmt(lat.p99 ?? NaN, 1)} ms`, baseline: "-", ratio: "-", target: "<= 25 ms", holds: (lat.p99 ?? Infinity) <= 25 });
+
+  log("backlog: 1,000,000 deliveries waiting in the future");
+  const back = await backlog({ rows: QUICK ? 200_000 : 1_000_000, concurrency: CONCURRENCY, durationMs: seconds(5), deliveries: QUICK ? 5_000 : 20_000, deliveryConcurrency: CONCURRENCY });
+  const backlogRows = QUICK ? "200,000" : "1,000,000";
+  rows.push({
+    what: `ingest with ${backlogRows} waiting`,
+    herald: `${fmt(back.ingest.perSecond)} req/s`,
+    baseline: `${fmt(ing.herald.perSecond)} req/s (empty outbox)`,
+    ratio: fmt(back.ingest.perSecond / ing.herald.perSecond, 2),
+    target: ">= 0.85",
+    holds: back.ingest.perSecond / ing.herald.perSecond >= 0.85,
+  });
+  rows.push({
+    what: `delivery with ${backlogRows} waiting`,
+    herald: `${fmt(back.delivery)} deliveries/s`,
+    baseline: `${fmt(del.herald)} deliveries/s (empty outbox)`,
+    ratio: fmt(back.delivery / del.herald, 2),
+    target: ">= 0.85",
+    holds: back.delivery / del.herald >= 0.85,
+  });
+  rows.push({ what: `claim of up to 100 with ${fmt(back.waiting)} waiting, none due`, herald: `${fmt(back.claimMicros, 1)} µs`, baseline: "-", ratio: "-", target: "proportional to the batch", holds: back.claimMicros < 1_000 });
+  rows.push({ what: `RSS idle, ${backlogRows}-row outbox`, herald: mb(back.idleRss), baseline: "-", ratio: "-", target: "<= 100 MB", holds: back.idleRss <= 100 * 1024 * 1024 });
+  rows.push({ what: "RSS under the ingest load", herald: mb(back.peakRss), baseline: "-", ratio: "-", target: "<= 250 MB", holds: back.peakRss <= 250 * 1024 * 1024 });
+  rows.push({ what: `start to /healthz, compiled binary, ${backlogRows} rows`, herald: `${fmt(back.startMs, 0)} ms`, baseline: "-", ratio: "-", target: "<= 200 ms", holds: back.startMs <= 200 });
+
+  log("peer: BullMQ + Redis, the same job");
+  const pr = await peer({ concurrency: CONCURRENCY, durationMs: seconds(5), rate: 1_000, latencyMs: seconds(5) });
+  rows.push({
+    what: "peer: end-to-end throughput",
+    herald: `${fmt(pr.herald.perSecond)} events/s`,
+    baseline: `${fmt(pr.bullmq.perSecond)} events/s (BullMQ + Redis)`,
+    ratio: fmt(pr.herald.perSecond / pr.bullmq.perSecond, 2),
+    target: "> 1 (Herald ahead)",
+    holds: pr.herald.perSecond > pr.bullmq.perSecond,
+  });
+  rows.push({
+    what: "peer: p99 latency at 1,000 events/s",
+    herald: `${fmt(pr.herald.p99 ?? NaN, 1)} ms`,
+    baseline: `${fmt(pr.bullmq.p99 ?? NaN, 1)} ms (BullMQ + Redis)`,
+    ratio: fmt((pr.herald.p99 ?? NaN) / (pr.bullmq.p99 ?? NaN), 2),
+    target: "< 1 (Herald ahead)",
+    holds: (pr.herald.p99 ?? Infinity) < (pr.bullmq.p99 ?? 0),
+  });
+
+  const table = [
+    "| what | Herald | baseline (same run) | ratio | target | holds |",
+    "|---|---|---|---|---|---|",
+    ...rows.map((r) => `| ${r.what} | ${r.herald} | ${r.baseline} | ${r.ratio} | ${r.target} | ${r.holds ? "yes" : "**no**"} |`),
+  ].join("\n");
+  const minutes = ((Date.now() - started) / 60_000).toFixed(1);
+  const machine = describeMachine();
+  console.log(`\n${table}\n\n${machine}\nclaim plan: ${back.plan.join("; ")}\nran in ${minutes} min`);
+  if (!QUICK) {
+    writeFileSync(
+      join(ROOT, "bench/results.md"),
+      `# Benchmark results\n\nMeasured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}, in ${minutes} minutes. Every baseline ran in the same run on the same machine; the ratio is what the targets are about, since absolute figures drift between runs on shared machines.\n\n${table}\n\n## The machine\n\n${machine}\n\n## The claim with the backlog\n\nQuery plan of the due-row query: \`${back.plan.join("; ")}\`. It walks the \`deliveries_due (status, next_attempt_at)\` index from the oldest due time and stops at "now", so rows waiting in the future are never read: ${fmt(back.claimMicros, 1)} µs per claim with ${fmt(back.waiting)} rows waiting.\n\nFilling the outbox with ${backlogRows} rows took ${fmt(back.fillSeconds, 1)} s; start times over three launches: ${back.starts.map((s) => `${fmt(s)} ms`).join(", ")}.\n\n## Notes\n\n- Herald runs as users run it: the compiled binary, \`synchronous = "full"\` (each 2xx follows an fsync), default log level with its JSON lines written to a file.\n- BullMQ ran on Debian's redis-server with its default persistence (snapshots, no fsync per job): a job it acknowledged can still be lost by a crash, which Herald's 202 rules out.\n- Ingest measurements park the destination (\`rate_limit = "1/1h"\`) so the scheduler does not compete for the CPU; delivery measurements first store the events, then restart Herald with the destination open and time the drain at the receiver.\n`,
+    );
+    log("wrote bench/results.md");
+  }
+}
+
+function describeMachine(): string {
+  const cpu = cpus();
+  const bun = spawnSync(process.execPath, ["--version"]).stdout.toString().trim();
+  const disk = spawnSync("sh", ["-c", "df -h /tmp | tail -1"]).stdout.toString().trim().split(/\s+/);
+  return [`- ${cpu.length} CPU cores (${cpu[0]?.model ?? "unknown"}), ${mb(totalmem())} memory, Linux ${release()}`, `- Bun ${bun}; temporary files on ${disk[0]} (${disk[1]})`].join("\n");
+}
+
+try {
+  await main();
+} finally {
+  await stopAll();
+}
+process.exit(0);

@@ -1,0 +1,51 @@
+// Delivery: sustained deliveries/s from Herald's outbox to a loopback receiver, against a bare
+// Bun fetch loop to the same receiver at the same concurrency. Herald first stores the events
+// with the destination parked, then restarts unparked, and the receiver times the drain.
+import { ROOT, startHerald, startServer, type Proc } from "../lib/procs.ts";
+import { PAYLOAD } from "./ingest.ts";
+
+export const receiverStats = async (receiver: Proc) => (await (await fetch(`${receiver.url}/stats`)).json()) as { count: number; first: number; last: number; p50: number | null; p99: number | null };
+export const resetReceiver = (receiver: Proc) => fetch(`${receiver.url}/reset`, { method: "POST" });
+
+export function destinationToml(url: string, concurrency: number, extra = "") {
+  return `[[destinations]]\nname = "recv"\nurl = "${url}/hook"\nconcurrency = ${concurrency}\n${extra}\n[[routes]]\nname = "all"\nevents = ["*"]\nto = ["recv"]\n`;
+}
+
+/** Stores `total` events in batches of 500. */
+export async function preload(url: string, total: number, data: Record<string, unknown> = PAYLOAD.data) {
+  const body = JSON.stringify({ events: Array.from({ length: 500 }, () => ({ event: "completed", data })) });
+  for (let stored = 0; stored < total; stored += 500) {
+    const response = await fetch(`${url}/v1/events/batch`, { method: "POST", headers: { "content-type": "application/json" }, body });
+    if (response.status !== 202) throw new Error(`preload: ${response.status} ${await response.text()}`);
+  }
+}
+
+/** Herald drains `total` stored deliveries into the receiver; deliveries/s from first to last arrival. */
+export async function heraldDrain(receiver: Proc, total: number, concurrency: number, dbPath?: string, extraToml = ""): Promise<{ perSecond: number; db: string }> {
+  const parked = await startHerald({ dbPath, toml: destinationToml(receiver.url, concurrency, `rate_limit = "1/1h"`) + extraToml });
+  await preload(parked.url, total);
+  await parked.stop();
+  // The parked lane lets one request through per hour: count it out of the drain.
+  const early = (await receiverStats(receiver)).count;
+  await resetReceiver(receiver);
+  const herald = await startHerald({ dbPath: parked.db, toml: destinationToml(receiver.url, concurrency) + extraToml });
+  for (;;) {
+    const stats = await receiverStats(receiver);
+    if (stats.count >= total - early) {
+      await herald.stop();
+      return { perSecond: (stats.count - 1) / ((stats.last - stats.first) / 1000), db: parked.db };
+    }
+    await Bun.sleep(50);
+  }
+}
+
+export async function delivery(options: { total: number; concurrency: number }) {
+  const receiver = await startServer("receiver.ts");
+  const run = Bun.spawnSync([process.execPath, `${ROOT}/bench/servers/fetch-loop.ts`, `${receiver.url}/hook`, String(options.total), String(options.concurrency)]);
+  const baseline = JSON.parse(run.stdout.toString()) as { perSecond: number };
+  const herald = await heraldDrain(receiver, options.total, options.concurrency);
+  await receiver.stop();
+  return { herald: herald.perSecond, baseline: baseline.perSecond };
+}
+
+if (import.meta.main) console.log(await delivery({ total: 20_000, concurrency: 32 }));

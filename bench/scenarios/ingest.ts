@@ -1,0 +1,41 @@
+// Ingest: durable publish throughput (a 202 only after the commit), one event a request, against
+// a bare Hono-on-Bun JSON echo server driven by the same load generator and concurrency.
+// Each event also gets its delivery row; the destination is paced to one request an hour so the
+// scheduler does not compete for the CPU while ingest is measured.
+import { closedLoop, type LoadResult } from "../lib/load.ts";
+import { startHerald, startServer } from "../lib/procs.ts";
+
+export const PAYLOAD = { event: "completed", data: { task_id: "task_abc123", task_type: "scrape", url: "https://example.com", status: "success", credits_used: 5 } };
+const PARKED = `[[destinations]]\nname = "parked"\nurl = "http://127.0.0.1:9/hook"\nrate_limit = "1/1h"\n[[routes]]\nname = "all"\nevents = ["*"]\nto = ["parked"]\n`;
+
+export async function publishLoad(url: string, concurrency: number, durationMs: number): Promise<LoadResult> {
+  const body = JSON.stringify(PAYLOAD);
+  return closedLoop({
+    concurrency,
+    durationMs,
+    send: async () => {
+      const response = await fetch(`${url}/v1/events`, { method: "POST", headers: { "content-type": "application/json" }, body });
+      await response.arrayBuffer();
+      return response.status === 202;
+    },
+  });
+}
+
+export async function ingest(options: { concurrency: number; durationMs: number }) {
+  const echo = await startServer("echo.ts");
+  await publishLoad(echo.url, options.concurrency, 1_000); // warm-up
+  const baseline = await publishLoad(echo.url, options.concurrency, options.durationMs);
+  await echo.stop();
+
+  const herald = await startHerald({ toml: PARKED });
+  await publishLoad(herald.url, options.concurrency, 1_000);
+  const measured = await publishLoad(herald.url, options.concurrency, options.durationMs);
+  const rss = herald.rssBytes();
+  await herald.stop();
+  return { herald: measured, baseline, heraldRss: rss };
+}
+
+if (import.meta.main) {
+  const result = await ingest({ concurrency: 32, durationMs: 5_000 });
+  console.log(JSON.stringify(result, null, 1));
+}
