@@ -13,8 +13,12 @@ export async function readBody(request: Request, maxBytes: number): Promise<Uint
   if (!/^application\/json\s*(;.*)?$/i.test(type.trim())) {
     throw new HttpError(415, "unsupported_media_type", `Content-Type must be application/json${type ? `, not ${type.split(";")[0]}` : ""}`);
   }
-  const declared = Number(request.headers.get("content-length"));
+  const length = request.headers.get("content-length");
+  const declared = length === null ? Number.NaN : Number(length);
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
+  // With a declared length within the limit the server stops at that length, so the body can be
+  // taken whole; without one (chunked), bytes are counted as they arrive.
+  if (Number.isFinite(declared)) return new Uint8Array(await request.arrayBuffer());
   return readCapped(request, maxBytes);
 }
 
