@@ -4,13 +4,15 @@
 
 import { and, asc, eq, inArray, lte, min } from "drizzle-orm";
 import type { InlineTarget } from "../core/types.ts";
-import type { SqliteHandle } from "./sqlite.ts";
+import { withoutOwnFsync, type SqliteHandle } from "./sqlite.ts";
 import { deliveries, events } from "./schema.ts";
 import type { ClaimedDelivery, ClaimRequest, HeadClaim } from "./types.ts";
 
 const EXPIRED_MESSAGE = "expired: not delivered within max_age of the event's arrival";
 
-export function createClaims({ db, client }: SqliteHandle) {
+export function createClaims(handle: SqliteHandle) {
+  const { db, client } = handle;
+  const withoutFsync = <T>(run: () => T) => withoutOwnFsync(handle, run);
   const claimColumns = {
     id: deliveries.id,
     eventId: deliveries.eventId,
@@ -102,14 +104,25 @@ export function createClaims({ db, client }: SqliteHandle) {
   );
   const expireDue = (now: number) => expire.all(now, EXPIRED_MESSAGE) as Array<{ id: string; destination: string }>;
 
+  // Destinations with pending rows, found by jumping through the per-destination index (one
+  // seek per destination, not one read per row), so the sweep stays cheap on a huge outbox.
+  const nextPendingDestination = client.prepare(
+    "SELECT destination FROM deliveries INDEXED BY deliveries_pending_by_destination WHERE status = 'pending' AND destination > ?1 ORDER BY destination LIMIT 1",
+  );
+  const failDestination = client.prepare(
+    `UPDATE deliveries SET status = 'failed', finished_at = ?2, updated_at = ?2, last_error = 'destination "' || destination || '" is no longer in the config'
+     WHERE status = 'pending' AND destination = ?1 AND target IS NULL RETURNING id, destination`,
+  );
   const failOrphans = (configured: string[], now: number) => {
-    const notIn = configured.length > 0 ? ` AND destination NOT IN (${configured.map(() => "?").join(", ")})` : "";
-    return client
-      .prepare(
-        `UPDATE deliveries SET status = 'failed', finished_at = ?, updated_at = ?, last_error = 'destination "' || destination || '" is no longer in the config'
-         WHERE status = 'pending' AND target IS NULL${notIn} RETURNING id, destination`,
-      )
-      .all(now, now, ...configured) as Array<{ id: string; destination: string }>;
+    const known = new Set(configured);
+    const failed: Array<{ id: string; destination: string }> = [];
+    let after = "";
+    for (;;) {
+      const row = nextPendingDestination.get(after) as { destination: string } | null;
+      if (!row) return failed;
+      after = row.destination;
+      if (!known.has(after) && !after.startsWith("inline:")) failed.push(...(failDestination.all(after, now) as typeof failed));
+    }
   };
 
   const release = (ids: string[], now: number) => {
@@ -135,8 +148,8 @@ export function createClaims({ db, client }: SqliteHandle) {
     .prepare();
 
   return {
-    claimDue: (request: ClaimRequest) => claimDue.immediate(request),
-    claimHead: (destination: string, now: number, leaseUntil: number) => claimHead.immediate(destination, now, leaseUntil),
+    claimDue: (request: ClaimRequest) => withoutFsync(() => claimDue.immediate(request)),
+    claimHead: (destination: string, now: number, leaseUntil: number) => withoutFsync(() => claimHead.immediate(destination, now, leaseUntil)),
     expireDue,
     failOrphans,
     release,

@@ -2,7 +2,7 @@
 // log and the delivery row can never disagree.
 
 import type { NextStep } from "../core/retry-policy.ts";
-import type { SqliteHandle } from "./sqlite.ts";
+import { withoutOwnFsync, type SqliteHandle } from "./sqlite.ts";
 import type { AttemptRecord } from "./types.ts";
 
 export interface Settlement {
@@ -12,7 +12,8 @@ export interface Settlement {
 }
 
 /** settle(one) and settleMany(several, in one transaction). */
-export function createSettle({ client }: SqliteHandle) {
+export function createSettle(handle: SqliteHandle) {
+  const { client } = handle;
   // Raw prepared statements: this runs once per attempt.
   const insertAttempt = client.prepare(
     "INSERT INTO attempts (delivery_id, n, at, duration_ms, status_code, error, response, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -41,7 +42,7 @@ export function createSettle({ client }: SqliteHandle) {
     for (const item of items) settleOne(item);
   });
   return {
-    settle: (record: AttemptRecord, next: NextStep, now: number) => settleMany.immediate([{ record, next, now }]),
-    settleMany: (items: Settlement[]) => settleMany.immediate(items),
+    settle: (record: AttemptRecord, next: NextStep, now: number) => withoutOwnFsync(handle, () => settleMany.immediate([{ record, next, now }])),
+    settleMany: (items: Settlement[]) => withoutOwnFsync(handle, () => settleMany.immediate(items)),
   };
 }

@@ -15,6 +15,8 @@ export interface SqliteHandle {
   db: OutboxDb;
   /** Raw client for PRAGMAs and checkpoints. */
   client: Database;
+  /** The durability level the file was opened with. */
+  synchronous: OpenOptions["synchronous"];
   close(): void;
 }
 
@@ -32,6 +34,24 @@ export function isStorageFault(error: unknown): boolean {
 /** How long a write waits for another process's lock (a CLI retry, a backup) before failing. */
 export const BUSY_TIMEOUT_MS = 5_000;
 
+/**
+ * Runs a write transaction without an fsync of its own, for scheduling state that at-least-once
+ * delivery can afford to lose to a power cut: claims (a lost claim leaves rows pending, just
+ * as a crash after a durable claim does) and settled attempts (a lost settlement means the
+ * delivery is sent again: a duplicate, which receivers already deduplicate). WAL mode stays
+ * consistent, a killed process loses nothing (the OS has the pages), and the next durable
+ * commit (an accepted event) syncs these frames too. Accepted events are never written this way.
+ */
+export function withoutOwnFsync<T>(handle: Pick<SqliteHandle, "client" | "synchronous">, run: () => T): T {
+  if (handle.synchronous !== "full") return run();
+  handle.client.exec("PRAGMA synchronous = NORMAL");
+  try {
+    return run();
+  } finally {
+    handle.client.exec("PRAGMA synchronous = FULL");
+  }
+}
+
 export function openSqlite(path: string, options: OpenOptions): SqliteHandle {
   let client: Database;
   try {
@@ -42,6 +62,9 @@ export function openSqlite(path: string, options: OpenOptions): SqliteHandle {
     // Waits for a lock held by `herald retry` or a backup instead of failing at once.
     client.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
     client.exec("PRAGMA foreign_keys = ON");
+    // 32 MiB of page cache (SQLite's default is 2 MiB): with a large outbox, the index pages
+    // every write touches stay in memory.
+    client.exec("PRAGMA cache_size = -32768");
     // After a checkpoint the WAL file is cut back to this size, so it cannot grow unbounded.
     client.exec("PRAGMA journal_size_limit = 67108864");
     migrate(client);
@@ -50,7 +73,7 @@ export function openSqlite(path: string, options: OpenOptions): SqliteHandle {
     throw new StorageError(`cannot open database ${path}: ${errorMessage(error)}`, { cause: error });
   }
   const db = drizzle(client, { schema });
-  return { db, client, close: () => client.close() };
+  return { db, client, synchronous: options.synchronous, close: () => client.close() };
 }
 
 export function schemaVersion(client: Database): number {
