@@ -5,7 +5,7 @@
 import { and, asc, eq, inArray, lte, min } from "drizzle-orm";
 import type { InlineTarget } from "../core/types.ts";
 import { withoutOwnFsync, type SqliteHandle } from "./sqlite.ts";
-import { deliveries, events } from "./schema.ts";
+import { deliveries } from "./schema.ts";
 import type { ClaimedDelivery, ClaimRequest, HeadClaim } from "./types.ts";
 
 const EXPIRED_MESSAGE = "expired: not delivered within max_age of the event's arrival";
@@ -13,33 +13,39 @@ const EXPIRED_MESSAGE = "expired: not delivered within max_age of the event's ar
 export function createClaims(handle: SqliteHandle) {
   const { db, client } = handle;
   const withoutFsync = <T>(run: () => T) => withoutOwnFsync(handle, run);
-  const claimColumns = {
-    id: deliveries.id,
-    eventId: deliveries.eventId,
-    destination: deliveries.destination,
-    target: deliveries.target,
-    attempts: deliveries.attempts,
-    failedAttempts: deliveries.failedAttempts,
-    expiresAt: deliveries.expiresAt,
-    name: events.name,
-    timestamp: events.timestamp,
-    data: events.data,
-    rawBody: events.rawBody,
-  };
+
+
+  // Prepared once: the ids travel as one JSON array parameter, so every claim size shares the
+  // same statements (Drizzle's IN lists were compiled and prepared again on every tick).
+  const markInFlight = client.prepare(
+    "UPDATE deliveries SET status = 'in_flight', lease_until = ?2, updated_at = ?3 WHERE id IN (SELECT value FROM json_each(?1)) AND status = 'pending'",
+  );
+  const readClaimed = client.prepare(
+    `SELECT d.id, d.event_id AS eventId, d.destination, d.target, d.attempts, d.failed_attempts AS failedAttempts, d.expires_at AS expiresAt,
+            e.name, e.timestamp, e.data, e.raw_body AS rawBody
+     FROM deliveries d JOIN events e ON e.id = d.event_id
+     WHERE d.id IN (SELECT value FROM json_each(?1))
+     ORDER BY d.next_attempt_at, d.id`,
+  );
+  interface ClaimedRow {
+    id: string;
+    eventId: string;
+    destination: string;
+    target: string | null;
+    attempts: number;
+    failedAttempts: number;
+    expiresAt: number;
+    name: string;
+    timestamp: string;
+    data: string;
+    rawBody: string | null;
+  }
 
   const lease = (ids: string[], now: number, leaseUntil: number): ClaimedDelivery[] => {
     if (ids.length === 0) return [];
-    db.update(deliveries)
-      .set({ status: "in_flight", leaseUntil, updatedAt: now })
-      .where(and(inArray(deliveries.id, ids), eq(deliveries.status, "pending")))
-      .run();
-    const rows = db
-      .select(claimColumns)
-      .from(deliveries)
-      .innerJoin(events, eq(events.id, deliveries.eventId))
-      .where(inArray(deliveries.id, ids))
-      .orderBy(asc(deliveries.nextAttemptAt), asc(deliveries.id))
-      .all();
+    const list = JSON.stringify(ids);
+    markInFlight.run(list, leaseUntil, now);
+    const rows = readClaimed.all(list) as ClaimedRow[];
     return rows.map((row) => ({
       id: row.id,
       eventId: row.eventId,
