@@ -40,7 +40,9 @@ export const publishBody = z.strictObject({
   event: eventName.refine((name) => !name.startsWith(OPERATIONAL_PREFIX), `names starting with "${OPERATIONAL_PREFIX}" are reserved for Herald's own events`),
   id: z.string({ error: "must be a string" }).min(1, "must not be empty").max(200, "must be at most 200 characters").optional(),
   timestamp: timestamp.optional(),
-  data: z.record(z.string(), z.unknown(), { error: "must be a JSON object" }),
+  // Taken as parsed, not rebuilt: rebuilding key by key would turn a "__proto__" key into a
+  // prototype and silently drop it (found by the fuzz tests). JSON.parse made it a plain object.
+  data: z.custom<Record<string, unknown>>((value) => value !== null && typeof value === "object" && !Array.isArray(value), "must be a JSON object"),
   webhook: z.union([webhook, z.array(webhook).min(1).max(10, "at most 10 webhooks")]).optional(),
 });
 

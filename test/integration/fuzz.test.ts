@@ -58,7 +58,7 @@ describe("the publish API, fuzzed", () => {
   test("well-formed events with random names and data: a 2xx stores the data exactly; bad names are 400", async () => {
     const h = harness();
     await fc.assert(
-      fc.asyncProperty(eventName, fc.dictionary(fc.string({ maxLength: 20 }), json, { maxKeys: 8 }), async (name, data) => {
+      fc.asyncProperty(eventName, fc.dictionary(fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom("__proto__", "constructor", "toString")), json, { maxKeys: 8 }), async (name, data) => {
         const before = counts(h);
         const response = await h.post("/v1/events", JSON.stringify({ event: name, data }));
         const body = (await expectClearAnswer(h, response, before)) as { id?: string };
@@ -71,6 +71,16 @@ describe("the publish API, fuzzed", () => {
       }),
       { numRuns: RUNS },
     );
+  });
+
+  test('keys like "__proto__" and "constructor" are stored like any other (fuzzing once caught "__proto__" dropped)', async () => {
+    const h = harness();
+    const text = '{"event":"x","data":{"__proto__":{"polluted":true},"constructor":{"prototype":1},"toString":"s","b":3}}';
+    const response = await h.post("/v1/events", text);
+    expect(response.status).toBe(202);
+    const stored = h.handle.client.query("SELECT data FROM events").get() as { data: string };
+    expect(stored.data).toBe('{"__proto__":{"polluted":true},"constructor":{"prototype":1},"toString":"s","b":3}');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
   test("random bytes, invalid UTF-8, wrong content types and oversized bodies", async () => {
