@@ -2,9 +2,8 @@
 // BullMQ on Redis (Debian's redis-server, default persistence) and a minimal fetch worker, in the
 // same run and with the same concurrency as Herald. Throughput: events published in a closed
 // loop, counted until the last one arrives. Latency: 1,000 events/s, publish to arrival.
-import { Queue } from "bullmq";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { closedLoop, openLoop } from "../lib/load.ts";
@@ -23,6 +22,19 @@ export function ensureRedis(): string {
     if (args[0] === "install" && done.status === 0) break;
   }
   return spawnSync("sh", ["-c", "command -v redis-server"]).stdout.toString().trim() || (() => { throw new Error("could not install redis-server"); })();
+}
+
+/**
+ * bullmq lives in its own small package (bench/peer), installed on first use: it is the peer's
+ * dependency, not Herald's, and its platform-specific optional packages would break npm ci.
+ */
+async function loadPeer() {
+  const dir = join(ROOT, "bench/peer");
+  if (!existsSync(join(dir, "node_modules/bullmq"))) {
+    const installed = spawnSync("npm", ["install", "--no-audit", "--no-fund", "--prefix", dir], { stdio: "ignore" });
+    if (installed.status !== 0) throw new Error("could not install bullmq into bench/peer (npm install)");
+  }
+  return (await import(join(dir, "queue.ts"))) as { openQueue: (port: number) => { add: (name: string, data: unknown, options: unknown) => Promise<unknown>; close: () => Promise<void> } };
 }
 
 async function waitUntilDelivered(receiver: Proc, total: number, timeoutMs = 120_000) {
@@ -45,6 +57,7 @@ async function endToEnd(receiver: Proc, publish: () => Promise<boolean>, concurr
 
 export async function peer(options: { concurrency: number; durationMs: number; rate: number; latencyMs: number }) {
   const redisServer = ensureRedis();
+  const { openQueue } = await loadPeer();
   const receiver = await startServer("receiver.ts");
   const payload = JSON.stringify(PAYLOAD);
 
@@ -64,9 +77,9 @@ export async function peer(options: { concurrency: number; durationMs: number; r
   const redisPort = 20_000 + Math.floor(Math.random() * 20_000);
   const redis = Bun.spawn([redisServer, "--port", String(redisPort), "--dir", mkdtempSync(join(tmpdir(), "redis-bench-")), "--loglevel", "warning"], { stdout: "ignore", stderr: "ignore" });
   for (let i = 0; i < 100 && spawnSync("redis-cli", ["-p", String(redisPort), "ping"]).stdout.toString().trim() !== "PONG"; i++) await Bun.sleep(50);
-  const worker = Bun.spawn([process.execPath, `${ROOT}/bench/servers/bullmq-worker.ts`, String(redisPort), `${receiver.url}/hook`, String(options.concurrency)], { stdout: "pipe", stderr: "inherit" });
+  const worker = Bun.spawn([process.execPath, `${ROOT}/bench/peer/worker.ts`, String(redisPort), `${receiver.url}/hook`, String(options.concurrency)], { stdout: "pipe", stderr: "inherit" });
   await worker.stdout.getReader().read();
-  const queue = new Queue("bench", { connection: { host: "127.0.0.1", port: redisPort } });
+  const queue = openQueue(redisPort);
   const jobOptions = { attempts: 5, backoff: { type: "exponential", delay: 30_000 }, removeOnComplete: true, removeOnFail: 1_000 };
   const publishBull = async () => {
     await queue.add("event", PAYLOAD, jobOptions);

@@ -1,5 +1,5 @@
 // The peer: a minimal BullMQ worker that delivers each job's data to the receiver with fetch,
-// as a team would write it instead of running Herald. Usage: bullmq-worker.ts REDIS_PORT URL CONCURRENCY
+// as a team would write it instead of running Herald. Usage: worker.ts REDIS_PORT URL CONCURRENCY
 import { Worker } from "bullmq";
 
 const [redisPort, url, concurrency] = process.argv.slice(2);
