@@ -45,6 +45,11 @@ async function spawnWithPort(command: string[], env: Record<string, string> = {}
   (async () => {
     for (;;) if ((await reader.read()).done) break;
   })();
+  return track(proc, port);
+}
+
+/** A started process as a Proc, stopped by stopAll() if the scenario does not stop it first. */
+function track(proc: { pid: number; kill(signal?: NodeJS.Signals): void; exited: Promise<number> }, port: number): Proc {
   const handle: Proc = {
     port,
     url: `http://127.0.0.1:${port}`,
@@ -117,20 +122,5 @@ export async function startHerald(options: { toml?: string; dbPath?: string; syn
   const url = `http://127.0.0.1:${port}`;
   await waitForHealth(url);
   const startMs = performance.now() - launched;
-  const handle = {
-    port,
-    url,
-    pid: proc.pid,
-    db,
-    dir,
-    startMs,
-    rssBytes: () => rssOf(proc.pid),
-    stop: async () => {
-      running.delete(handle);
-      proc.kill("SIGTERM");
-      await proc.exited;
-    },
-  };
-  running.add(handle);
-  return handle;
+  return { ...track(proc, port), db, dir, startMs };
 }
