@@ -16,8 +16,6 @@ const SAMPLE_DATA: Record<string, Record<string, unknown>> = {
   on_credits_half_depleted: { credits: 2500 },
 };
 
-export const SAMPLE_EVENT_NAMES = Object.keys(SAMPLE_DATA);
-
 /** A sample of `event` (any name: unknown ones get a generic body), stamped with `now`. */
 export function sampleEvent(event: string, now: number): EventEnvelope {
   const data = SAMPLE_DATA[event] ?? { message: "Test event from herald", source: "herald test" };
