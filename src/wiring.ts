@@ -47,9 +47,13 @@ export function wireRelay(deps: WiringDeps) {
       operational.attempted(delivery, report.next);
     },
     onStorageFault: (message) => storage.failed(clock.now(), message),
+    onOrphaned: (delivery) => {
+      metrics.finished(delivery.destination, "failed");
+      operational.endedWithoutAttempt(delivery, "failed");
+    },
     onExpired: (delivery) => {
       metrics.finished(delivery.destination, "expired");
-      operational.expired(delivery);
+      operational.endedWithoutAttempt(delivery, "expired");
     },
   });
   nudge = scheduler.nudge;

@@ -91,11 +91,12 @@ export function createOperationalEvents(deps: OperationalEventsDeps) {
       if (next.status === "succeeded") succeeded(delivery.destination);
       else if (next.status === "failed") finishedBadly(delivery, "failed", next.reason);
     },
-    expired(delivery: { id: string; destination: string }) {
+    /** Ended with no attempt to report: expired, or failed because its destination left the config. */
+    endedWithoutAttempt(delivery: { id: string; destination: string }, status: "failed" | "expired") {
       if (!enabled()) return;
       const found = operator.getDelivery(delivery.id);
       if (isOperational(found?.delivery.event)) return;
-      finishedBadly(delivery, "expired", found?.delivery.lastError ?? "not delivered within max_age");
+      finishedBadly(delivery, status, found?.delivery.lastError ?? (status === "expired" ? "not delivered within max_age" : undefined));
     },
   };
 }

@@ -9,7 +9,15 @@ import type { Outbox } from "../outbox/types.ts";
 
 export const MAINTENANCE_INTERVAL_MS = 60_000;
 
-export function createMaintenance({ outbox, config, logger }: { outbox: Outbox; config: () => RuntimeConfig; logger: Logger }) {
+export interface MaintenanceDeps {
+  outbox: Outbox;
+  config: () => RuntimeConfig;
+  logger: Logger;
+  /** A pending delivery failed because its destination left the config (counted like any failure). */
+  onOrphaned?: (delivery: { id: string; destination: string }) => void;
+}
+
+export function createMaintenance({ outbox, config, logger, onOrphaned }: MaintenanceDeps) {
   let lastRun = -Infinity;
   return {
     runIfDue(now: number): void {
@@ -21,7 +29,10 @@ export function createMaintenance({ outbox, config, logger }: { outbox: Outbox; 
         const { defaults, destinations } = config();
         // Claims only ask configured destinations, so a removed one's rows would wait forever.
         const orphans = outbox.failOrphans([...destinations.keys()], now);
-        for (const row of orphans) logger.warn("delivery.failed", { delivery: row.id, destination: row.destination, reason: `destination "${row.destination}" is no longer in the config` });
+        for (const row of orphans) {
+          logger.warn("delivery.failed", { delivery: row.id, destination: row.destination, reason: `destination "${row.destination}" is no longer in the config` });
+          onOrphaned?.(row);
+        }
         const byDestination: Record<string, number> = {};
         for (const d of destinations.values()) {
           if (d.policy.retentionMs !== defaults.retentionMs) byDestination[d.name] = now - d.policy.retentionMs;

@@ -38,6 +38,8 @@ export interface SchedulerDeps {
   onStorageFault?: (message: string) => void;
   /** Called for each delivery that expired without finishing. */
   onExpired?: (delivery: { id: string; destination: string }) => void;
+  /** Called for each pending delivery failed because its destination left the config. */
+  onOrphaned?: (delivery: { id: string; destination: string }) => void;
 }
 
 export interface TickResult {
@@ -58,7 +60,7 @@ export function createScheduler(deps: SchedulerDeps) {
   });
   const attemptDeps = { ...deps, settle };
   const inFlight = new Map<string, { controller: AbortController; done: Promise<void> }>();
-  const maintenance = createMaintenance({ outbox, config, logger });
+  const maintenance = createMaintenance({ outbox, config, logger, onOrphaned: deps.onOrphaned });
   let wake: (() => void) | undefined;
   let nudged = false;
   let lastTickAt: number | undefined;

@@ -60,6 +60,30 @@ describe("/metrics", () => {
   });
 });
 
+describe("a destination removed from the config", () => {
+  test("its pending deliveries fail at the next maintenance, counted in /metrics and announced like any failure", async () => {
+    receiver = startReceiver();
+    const withOps = (db: string, keepRecv: boolean) =>
+      configFrom(
+        `[storage]\npath = "${db}"\n[security]\nallow_http = true\nallow_private_networks = true\n[operational_events]\nenabled = true\n` +
+          (keepRecv ? `[[destinations]]\nname = "recv"\nurl = "${receiver.url}/hook"\nrate_limit = "1/1h"\n[[routes]]\nname = "all"\nevents = ["*"]\nto = ["recv"]\n` : "") +
+          `[[destinations]]\nname = "ops"\nurl = "${receiver.url}/ops"\n[[routes]]\nname = "alerts"\nevents = ["herald.*"]\nto = ["ops"]\n`,
+      );
+    const h = createHarness((db) => withOps(db, true));
+    await h.post("/v1/events", { event: "a", data: {} });
+    await h.post("/v1/events", { event: "b", data: {} });
+    await h.tickAndSettle(); // one goes out; the lane is then paced for an hour
+    h.setConfig(withOps(h.dbPath, false));
+    h.clock.advance(60_000); // maintenance is due
+    await h.tickAndSettle();
+    await h.tickAndSettle(); // the operational event it raised
+    const text = await scrape(h);
+    expect(sample(text, 'herald_deliveries_total{destination="recv",outcome="failed"}')).toBe(1);
+    const alerts = receiver.requests.filter((r) => r.path === "/ops").map((r) => JSON.parse(r.body) as { event: string; data: Record<string, unknown> });
+    expect(alerts.map((a) => [a.event, a.data.destination, a.data.status, a.data.error])).toEqual([["herald.delivery.failed", "recv", "failed", 'destination "recv" is no longer in the config']]);
+  });
+});
+
 describe("operational events", () => {
   const opsToml = (db: string, url: string, section = "[operational_events]\nenabled = true\nfailing_after = 2\n") =>
     relayToml(db, url, { extra: `${section}[delivery]\nmax_attempts = 1` }) +
