@@ -1,17 +1,9 @@
 // Recording an attempt and the delivery's next state, in one transaction, so the attempt
 // log and the delivery row can never disagree.
 
-import type { NextStep } from "../core/retry-policy.ts";
 import { withoutOwnFsync, type SqliteHandle } from "./sqlite.ts";
-import type { AttemptRecord } from "./types.ts";
+import type { Settlement } from "./types.ts";
 
-export interface Settlement {
-  record: AttemptRecord;
-  next: NextStep;
-  now: number;
-}
-
-/** settle(one) and settleMany(several, in one transaction). */
 export function createSettle(handle: SqliteHandle) {
   const { client } = handle;
   // Raw prepared statements: this runs once per attempt.
@@ -42,7 +34,6 @@ export function createSettle(handle: SqliteHandle) {
     for (const item of items) settleOne(item);
   });
   return {
-    settle: (record: AttemptRecord, next: NextStep, now: number) => withoutOwnFsync(handle, () => settleMany.immediate([{ record, next, now }])),
     settleMany: (items: Settlement[]) => withoutOwnFsync(handle, () => settleMany.immediate(items)),
   };
 }

@@ -53,6 +53,13 @@ export interface ClaimedDelivery {
   rawBody?: string;
 }
 
+/** An attempt to record and the state it moves its delivery to. */
+export interface Settlement {
+  record: AttemptRecord;
+  next: NextStep;
+  now: number;
+}
+
 export interface AttemptRecord {
   deliveryId: string;
   n: number;
@@ -97,10 +104,8 @@ export interface Outbox {
   claimDue(request: ClaimRequest): ClaimedDelivery[];
   /** For an ordered destination: its oldest unfinished delivery, claimed if it is pending and due. */
   claimHead(destination: string, now: number, leaseUntil: number): HeadClaim;
-  /** Records an attempt and moves the delivery to its next state, in one transaction. */
-  settle(record: AttemptRecord, next: NextStep, now: number): void;
-  /** Several settlements in one transaction (one fsync for a group of finished attempts). */
-  settleMany(items: Array<{ record: AttemptRecord; next: NextStep; now: number }>): void;
+  /** Records attempts and moves each delivery to its next state, all in one transaction. */
+  settleMany(items: Settlement[]): void;
   /** Back to pending without spending an attempt (shutdown, lost lease). */
   release(ids: string[], now: number): void;
   /** Leases left by a dead process go back to pending; returns how many. */

@@ -8,8 +8,7 @@ import type { Destination } from "../core/types.ts";
 import { classify } from "../delivery/classify.ts";
 import { buildRequest } from "../delivery/request.ts";
 import type { Send } from "../delivery/sender.ts";
-import type { Settlement } from "../outbox/settle.ts";
-import type { AttemptRecord, ClaimedDelivery, Outbox } from "../outbox/types.ts";
+import type { AttemptRecord, ClaimedDelivery, Outbox, Settlement } from "../outbox/types.ts";
 
 export type AttemptReport =
   | { kind: "released" }

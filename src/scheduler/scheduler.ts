@@ -10,11 +10,10 @@ import type { RuntimeConfig } from "../config/runtime.ts";
 import type { Send } from "../delivery/sender.ts";
 import { inlineDestination, inlineHost } from "../delivery/inline.ts";
 import type { Logger } from "../log.ts";
-import type { ClaimedDelivery, Outbox } from "../outbox/types.ts";
+import type { ClaimedDelivery, Outbox, Settlement } from "../outbox/types.ts";
 import { runAttempt, type AttemptReport } from "./attempt.ts";
 import { isStorageFault } from "../outbox/sqlite.ts";
 import { createGroup } from "../outbox/group-commit.ts";
-import type { Settlement } from "../outbox/settle.ts";
 import { createPacer, type LaneProfile } from "./pacer.ts";
 import { createMaintenance } from "./maintenance.ts";
 

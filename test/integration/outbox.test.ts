@@ -157,7 +157,7 @@ describe("claims and leases", () => {
     const { outbox, event, clock, admitAll } = setup();
     outbox.enqueue([event(["a"])]);
     const [claimed] = outbox.claimDue({ now: clock.now(), leaseUntil: clock.now() + 1, ...admitAll });
-    outbox.settle({ deliveryId: claimed!.id, n: 1, at: clock.now(), durationMs: 3, statusCode: 500, outcome: "retryable" }, { status: "pending", at: clock.now() + 30_000, spendsAttempt: true }, clock.now());
+    outbox.settleMany([{ record: { deliveryId: claimed!.id, n: 1, at: clock.now(), durationMs: 3, statusCode: 500, outcome: "retryable" }, next: { status: "pending", at: clock.now() + 30_000, spendsAttempt: true }, now: clock.now() }]);
     expect(outbox.claimDue({ now: clock.now() + 29_999, leaseUntil: 0, ...admitAll })).toEqual([]);
     expect(outbox.nextDueAt()).toBe(clock.now() + 30_000);
     const [retry] = outbox.claimDue({ now: clock.now() + 30_000, leaseUntil: clock.now() + 90_000, ...admitAll });
@@ -185,7 +185,7 @@ describe("claims and leases", () => {
     const head = outbox.claimHead("o", clock.now(), clock.now() + 60_000).claimed;
     expect(head!.id).toBe(first!.deliveries[0]!.id);
     expect(outbox.claimHead("o", clock.now(), clock.now() + 60_000)).toEqual({}); // the head is in flight
-    outbox.settle({ deliveryId: head!.id, n: 1, at: clock.now(), durationMs: 1, statusCode: 503, outcome: "retryable" }, { status: "pending", at: clock.now() + 5_000, spendsAttempt: true }, clock.now());
+    outbox.settleMany([{ record: { deliveryId: head!.id, n: 1, at: clock.now(), durationMs: 1, statusCode: 503, outcome: "retryable" }, next: { status: "pending", at: clock.now() + 5_000, spendsAttempt: true }, now: clock.now() }]);
     expect(outbox.claimHead("o", clock.now() + 4_999, 0)).toEqual({ waitUntil: clock.now() + 5_000 });
     expect(outbox.claimHead("o", clock.now() + 5_000, clock.now() + 60_000).claimed!.id).toBe(head!.id);
   });
@@ -196,7 +196,7 @@ describe("settling, expiry and pruning", () => {
     const { outbox, event, clock, admitAll, handle } = setup();
     outbox.enqueue([event(["a"])]);
     const [claimed] = outbox.claimDue({ now: clock.now(), leaseUntil: clock.now() + 1, ...admitAll });
-    outbox.settle({ deliveryId: claimed!.id, n: 1, at: clock.now(), durationMs: 12, statusCode: 400, response: "bad", error: "HTTP 400: bad", outcome: "permanent" }, { status: "failed", reason: "HTTP 400: bad" }, clock.now());
+    outbox.settleMany([{ record: { deliveryId: claimed!.id, n: 1, at: clock.now(), durationMs: 12, statusCode: 400, response: "bad", error: "HTTP 400: bad", outcome: "permanent" }, next: { status: "failed", reason: "HTTP 400: bad" }, now: clock.now() }]);
     expect(handle.client.query("SELECT status, attempts, failed_attempts, last_error, finished_at, lease_until FROM deliveries").get()).toEqual({
       status: "failed",
       attempts: 1,
@@ -213,7 +213,7 @@ describe("settling, expiry and pruning", () => {
     outbox.enqueue([event(["a"])]);
     const [claimed] = outbox.claimDue({ now: clock.now(), leaseUntil: clock.now() + 1, ...admitAll });
     // The last retry was capped at the expiry instant by the retry policy.
-    outbox.settle({ deliveryId: claimed!.id, n: 1, at: clock.now(), durationMs: 1, statusCode: 500, outcome: "retryable" }, { status: "pending", at: claimed!.expiresAt, spendsAttempt: true }, clock.now());
+    outbox.settleMany([{ record: { deliveryId: claimed!.id, n: 1, at: clock.now(), durationMs: 1, statusCode: 500, outcome: "retryable" }, next: { status: "pending", at: claimed!.expiresAt, spendsAttempt: true }, now: clock.now() }]);
     expect(outbox.expireDue(claimed!.expiresAt - 1)).toEqual([]);
     expect(outbox.expireDue(claimed!.expiresAt)).toEqual([{ id: claimed!.id, destination: "a" }]);
     expect(outbox.claimDue({ now: claimed!.expiresAt, leaseUntil: 0, ...admitAll })).toEqual([]);
@@ -223,7 +223,7 @@ describe("settling, expiry and pruning", () => {
     const { outbox, event, clock, admitAll, handle } = setup();
     outbox.enqueue([event(["a"]), event(["long"])]);
     const claimed = outbox.claimDue({ now: clock.now(), leaseUntil: clock.now() + 1, ...admitAll });
-    for (const d of claimed) outbox.settle({ deliveryId: d.id, n: 1, at: clock.now(), durationMs: 1, statusCode: 200, outcome: "succeeded" }, { status: "succeeded" }, clock.now());
+    for (const d of claimed) outbox.settleMany([{ record: { deliveryId: d.id, n: 1, at: clock.now(), durationMs: 1, statusCode: 200, outcome: "succeeded" }, next: { status: "succeeded" }, now: clock.now() }]);
     outbox.enqueue([event(["a"], "still-pending")]);
     const later = clock.now() + 8 * DAY;
     expect(outbox.prune({ before: later - 7 * DAY, byDestination: { long: later - 30 * DAY } })).toEqual({ deliveries: 1, events: 1 });
