@@ -20,7 +20,8 @@ export async function stopAll() {
   await Promise.all([...running].map((p) => p.stop()));
 }
 
-async function spawnWithPort(command: string[], env: Record<string, string> = {}, ready: (line: Record<string, unknown>) => number | undefined = (l) => l.port as number | undefined): Promise<Proc> {
+/** Starts a helper server that prints {"port": N} as its first JSON line, and waits for it. */
+async function spawnWithPort(command: string[], env: Record<string, string> = {}): Promise<Proc> {
   const proc = Bun.spawn(command, { stdout: "pipe", stderr: "inherit", env: { ...process.env, ...env } });
   const reader = proc.stdout.getReader();
   const decoder = new TextDecoder();
@@ -35,7 +36,7 @@ async function spawnWithPort(command: string[], env: Record<string, string> = {}
       const line = buffer.slice(0, nl);
       buffer = buffer.slice(nl + 1);
       try {
-        port = ready(JSON.parse(line));
+        port = (JSON.parse(line) as { port?: number }).port;
       } catch {
         // not JSON: ignore
       }
@@ -78,6 +79,7 @@ export const startServer = (script: string, env: Record<string, string> = {}) =>
 
 export function heraldCommand(): string[] {
   const binary = join(ROOT, "dist/herald");
+  // BENCH_FROM_SOURCE=1: run src/main.ts instead, e.g. under `bun --cpu-prof` while profiling.
   if (process.env.BENCH_FROM_SOURCE) return [BUN, join(ROOT, "src/main.ts")];
   return existsSync(binary) ? [binary] : [BUN, join(ROOT, "src/main.ts")];
 }
