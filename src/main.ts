@@ -40,6 +40,14 @@ const FLAG_OPTIONS = {
   json: { type: "boolean" },
 } as const;
 
+/** The flags each command reads beyond --config and --help; any other is a usage error, not silently ignored. */
+const COMMAND_FLAGS: Record<string, ReadonlyArray<keyof typeof FLAG_OPTIONS>> = {
+  deliveries: ["status", "destination", "event", "limit", "cursor", "json"],
+  delivery: ["json"],
+  retry: ["status", "since", "destination", "json"],
+  test: ["event"],
+};
+
 interface Flags extends OperatorFlags {
   config?: string;
   help?: boolean;
@@ -54,6 +62,9 @@ export async function main(argv: string[], env: Record<string, string | undefine
   } catch (error) {
     throw new UsageError(errorMessage(error));
   }
+  const allowed = new Set<string>(["config", "help", ...(COMMAND_FLAGS[command ?? ""] ?? [])]);
+  const stray = Object.keys(flags).find((name) => !allowed.has(name));
+  if (stray && command !== undefined) throw new UsageError(`${command} does not take --${stray}`);
   const noPositionals = () => {
     if (positionals.length > 0) throw new UsageError(`${command} takes no argument "${positionals[0]}"`);
   };

@@ -123,7 +123,6 @@ export function retryCommand(config: RuntimeConfig, ids: string[], flags: Operat
   const byFilter = flags.status !== undefined || flags.since !== undefined || flags.destination !== undefined;
   if (ids.length > 0 && byFilter) throw new UsageError("retry takes delivery ids or --status [--since] [--destination], not both");
   if (ids.length === 0 && !byFilter) throw new UsageError("retry needs delivery ids, or --status failed|expired|cancelled [--since 2h] [--destination D]");
-  if (!byFilter && (flags.event !== undefined || flags.limit !== undefined)) throw new UsageError("retry by id takes no filters");
   const now = io.clock.now();
   const request = byFilter ? parseFlags(bulkRetryRequest, { status: flags.status, since: flags.since, destination: flags.destination }) : undefined;
   const result: RetryResult = withStore(

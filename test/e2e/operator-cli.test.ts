@@ -94,6 +94,8 @@ describe("the operator commands", () => {
     expect((await runHerald(["retry", "--config", config.path])).stderr).toStartWith("herald: retry needs delivery ids, or --status");
     expect((await runHerald(["retry", "dlv_x", "--status", "failed", "--config", config.path])).code).toBe(2);
     expect((await runHerald(["retry", "--status", "succeeded", "--config", config.path])).stderr).toStartWith("herald: --status: must be one of failed, expired, cancelled");
+    const stray = await runHerald(["check", "--status", "failed", "--config", config.path]);
+    expect(stray).toMatchObject({ code: 2, stderr: expect.stringContaining("herald: check does not take --status\n") });
     const unknown = await runHerald(["delivery", "dlv_missing", "--config", config.path]);
     expect(unknown).toMatchObject({ code: 1, stderr: 'herald: no delivery "dlv_missing"\n' });
     expect(await runHerald(["deliveries", "--config", config.path])).toMatchObject({ code: 0, stdout: "no deliveries match\n" });
