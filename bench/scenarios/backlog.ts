@@ -29,6 +29,12 @@ export async function backlog(options: { rows: number; concurrency: number; dura
   }
   starts.sort((a, b) => a - b);
 
+  // Delivery under the backlog: the same drain as the empty run, on this database. It runs
+  // before the ingest below: after it, the drain also paid for failing the ingest's 40,000 to
+  // 55,000 parked rows, whose destination its config drops. The backlog's own destination stays
+  // configured, since a destination removed from the config has its rows failed.
+  const delivery = await heraldDrain(receiver, options.deliveries, options.deliveryConcurrency, dbPath, LATER(receiver.url));
+
   // Idle memory, then ingest under the backlog (same parked destination as the empty run).
   const herald = await startHerald({ dbPath, toml: LATER(receiver.url) + `[[destinations]]\nname = "parked"\nurl = "http://127.0.0.1:9/hook"\nrate_limit = "1/1h"\n[[routes]]\nname = "all"\nevents = ["*"]\nto = ["parked"]\n` });
   await Bun.sleep(3_000);
@@ -41,9 +47,6 @@ export async function backlog(options: { rows: number; concurrency: number; dura
   peakRss = Math.max(peakRss, herald.rssBytes());
   await herald.stop();
 
-  // Delivery under the backlog: the same drain as the empty run, on this database.
-  // The backlog's own destination stays configured: a destination removed from the config has its rows failed.
-  const delivery = await heraldDrain(receiver, options.deliveries, options.deliveryConcurrency, dbPath, LATER(receiver.url));
   await receiver.stop();
 
   // The claim: its plan, and its cost with a million rows waiting but none due.

@@ -22,11 +22,14 @@ export async function preload(url: string, total: number, data: Record<string, u
 
 /** Herald drains `total` stored deliveries into the receiver; deliveries/s from first to last arrival. */
 export async function heraldDrain(receiver: Proc, total: number, concurrency: number, dbPath?: string, extraToml = ""): Promise<{ perSecond: number; db: string }> {
+  await resetReceiver(receiver);
   const parked = await startHerald({ dbPath, toml: destinationToml(receiver.url, concurrency, `rate_limit = "1/1h"`) + extraToml });
   await preload(parked.url, total);
   await parked.stop();
-  // The parked lane lets one request through per hour: count it out of the drain.
+  // The parked lane lets one request through per hour: count it out of the drain. Anything more
+  // means the receiver counted someone else's requests, and the figure would be theirs.
   const early = (await receiverStats(receiver)).count;
+  if (early > 1) throw new Error(`heraldDrain: the receiver counted ${early} requests before the drain; expected at most 1`);
   await resetReceiver(receiver);
   const herald = await startHerald({ dbPath: parked.db, toml: destinationToml(receiver.url, concurrency) + extraToml });
   for (;;) {

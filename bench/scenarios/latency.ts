@@ -18,7 +18,10 @@ export async function heraldLatency(herald: Proc, receiver: Proc, rate: number, 
   });
   const deadline = Date.now() + 30_000;
   while ((await receiverStats(receiver)).count < sent && Date.now() < deadline) await Bun.sleep(50);
-  return { sent, ...(await receiverStats(receiver)) };
+  const stats = await receiverStats(receiver);
+  // Percentiles of a partial set would leave out exactly the slow arrivals.
+  if (stats.count !== sent) throw new Error(`latency: ${sent} published, ${stats.count} arrived`);
+  return { sent, ...stats };
 }
 
 export async function latency(options: { rate: number; durationMs: number }) {

@@ -41,7 +41,8 @@ async function waitUntilDelivered(receiver: Proc, total: number, timeoutMs = 120
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const stats = await receiverStats(receiver);
-    if (stats.count >= total || Date.now() > deadline) return stats;
+    if (stats.count === total) return stats;
+    if (stats.count > total || Date.now() > deadline) throw new Error(`peer: ${total} published, ${stats.count} arrived`);
     await Bun.sleep(20);
   }
 }
