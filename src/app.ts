@@ -8,6 +8,7 @@ import type { Resolver } from "./delivery/ssrf-guard.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { giveUpOwnership, takeOwnership } from "./outbox/maintenance.ts";
 import { openOutbox } from "./outbox/outbox.ts";
+import { startBackgroundCheckpoints } from "./outbox/background-checkpoint.ts";
 import { serveHttp, type HttpServer } from "./runtime/http-server.ts";
 import { ListenError, errorMessage } from "./core/errors.ts";
 import { wireRelay } from "./wiring.ts";
@@ -47,6 +48,10 @@ export function startHerald(initial: RuntimeConfig, options: HeraldOptions = {})
   const rescued = outbox.rescueLeases(clock.now(), { all: true });
   if (rescued > 0) logger.warn("outbox.leases_rescued", { count: rescued, reason: "in flight when the last process stopped" });
 
+  const checkpoints = startBackgroundCheckpoints(handle, current.storage.path, {
+    onProblem: ({ message, fellBack }) => logger.warn("outbox.checkpoint_failed", { error: message, ...(fellBack ? { fallback: "sqlite automatic checkpoints" } : {}) }),
+  });
+
   const { scheduler, ingress } = wireRelay({ config, clock, random: options.random ?? systemRandom, resolve: options.resolve, outbox, operator, logger });
 
   const closeStorage = () => {
@@ -59,6 +64,7 @@ export function startHerald(initial: RuntimeConfig, options: HeraldOptions = {})
   try {
     server = serveHttp(ingress.fetch, { host: current.server.host, port: current.server.port });
   } catch (error) {
+    checkpoints.terminate();
     closeStorage();
     throw new ListenError(`cannot listen on ${current.server.host}:${current.server.port} (server.listen): ${errorMessage(error)}`, { cause: error });
   }
@@ -88,6 +94,7 @@ export function startHerald(initial: RuntimeConfig, options: HeraldOptions = {})
       await looping;
       await scheduler.drain(Math.max(0, deadline - clock.now()));
       server.close();
+      await checkpoints.stop();
       closeStorage();
       logger.info("server.stopped", {});
     },

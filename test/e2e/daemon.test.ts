@@ -1,5 +1,6 @@
 // The real daemon process with a real receiver: what an operator would see.
 import { Database } from "bun:sqlite";
+import { statSync } from "node:fs";
 import { afterEach, describe, expect, test } from "bun:test";
 import { relayToml } from "../helpers/config.ts";
 import { cleanUp, eventually, publish, readDeliveries, runHerald, startDaemon, writeConfig, type Daemon } from "../helpers/daemon.ts";
@@ -51,6 +52,19 @@ describe("delivery through the daemon", () => {
     const ready = await fetch(`${daemon.url}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ status: "ready" });
+  });
+
+  test("a worker thread copies the WAL into the database file (the compiled binary carries it)", async () => {
+    receiver = startReceiver();
+    const config = writeConfig(relay(receiver.url));
+    daemon = await startDaemon(config.path);
+    const before = statSync(config.db).size;
+    const events = Array.from({ length: 200 }, (_, i) => ({ event: "completed", data: { i, pad: "x".repeat(2_000) } }));
+    const response = await fetch(`${daemon.url}/v1/events/batch`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ events }) });
+    expect(response.status).toBe(202);
+    // A few hundred pages: below SQLite's own threshold, so only the worker moves them.
+    await eventually(() => statSync(config.db).size > before + 400_000, 5_000, "the rows in the database file");
+    expect(daemon.lines.filter((line) => line.msg === "outbox.checkpoint_failed")).toEqual([]);
   });
 
   test("the first attempt starts right after the 202, without a polling delay", async () => {

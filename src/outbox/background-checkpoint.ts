@@ -1,0 +1,76 @@
+// Checkpoints off the daemon's thread. SQLite's automatic checkpoint runs inside the commit
+// that crosses its threshold, on the thread that serves HTTP and sends deliveries: it copied
+// the WAL back into the database and fsynced it there, a third of the cost of each delivery
+// (bench/README.md). A worker thread with its own connection now does that copying, PASSIVE
+// so it never blocks a write. The daemon's connection keeps a high automatic threshold as a
+// backstop: under steady writes a PASSIVE checkpoint rarely catches the last frame, so the WAL
+// would not start over on its own; the backstop finds nearly everything already copied.
+
+import type { SqliteHandle } from "./sqlite.ts";
+import type { CheckpointWorkerReport, CheckpointWorkerStart } from "./checkpoint-worker.ts";
+
+/** How often the worker copies the WAL into the database. */
+export const BACKGROUND_CHECKPOINT_MS = 200;
+/** The daemon's own automatic checkpoint while the worker runs (pages; SQLite's default is 1,000). */
+export const BACKSTOP_CHECKPOINT_PAGES = 4_096;
+const SQLITE_DEFAULT_CHECKPOINT_PAGES = 1_000;
+
+/**
+ * From source, the worker is this module's neighbour. In the compiled binary every module has
+ * the binary's own URL (file:///$bunfs/root/herald) and the worker entrypoint keeps its path
+ * under src/, the common root of the two entrypoints.
+ */
+function workerUrl(): string {
+  const compiled = import.meta.url.startsWith("file:///$bunfs/");
+  return new URL(compiled ? "./outbox/checkpoint-worker.ts" : "./checkpoint-worker.ts", import.meta.url).href;
+}
+
+export interface BackgroundCheckpoints {
+  /** Lets a checkpoint under way finish, then closes the worker's connection. */
+  stop(): Promise<void>;
+  /** At once, for a start-up that failed: the process is about to exit. */
+  terminate(): void;
+}
+
+export function startBackgroundCheckpoints(
+  handle: Pick<SqliteHandle, "client">,
+  path: string,
+  options: { intervalMs?: number; onProblem: (problem: { message: string; fellBack: boolean }) => void },
+): BackgroundCheckpoints {
+  const setAutomatic = (pages: number) => handle.client.exec(`PRAGMA wal_autocheckpoint = ${pages}`);
+  const worker = new Worker(workerUrl());
+  let stopped: (() => void) | undefined;
+  let unavailable = false;
+  // Without the worker, SQLite's own checkpoints take over again: slower, never unsafe.
+  const fallBack = (message: string) => {
+    if (unavailable) return;
+    unavailable = true;
+    setAutomatic(SQLITE_DEFAULT_CHECKPOINT_PAGES);
+    options.onProblem({ message, fellBack: true });
+  };
+  worker.onmessage = ({ data }: MessageEvent<CheckpointWorkerReport>) => {
+    if (data.kind === "ready") setAutomatic(BACKSTOP_CHECKPOINT_PAGES);
+    else if (data.kind === "unavailable") fallBack(data.message);
+    else if (data.kind === "failed") options.onProblem({ message: data.message, fellBack: false });
+    else stopped?.();
+  };
+  worker.onerror = (event) => fallBack(event.message);
+  worker.postMessage({ path, intervalMs: options.intervalMs ?? BACKGROUND_CHECKPOINT_MS } satisfies CheckpointWorkerStart);
+
+  const terminate = () => {
+    worker.terminate();
+    setAutomatic(SQLITE_DEFAULT_CHECKPOINT_PAGES);
+  };
+  return {
+    async stop() {
+      await new Promise<void>((resolve) => {
+        stopped = resolve;
+        worker.postMessage("stop");
+        // A worker that never started (or died) has nobody to answer.
+        setTimeout(resolve, 1_000).unref();
+      });
+      terminate();
+    },
+    terminate,
+  };
+}

@@ -1,0 +1,72 @@
+// The background checkpointer: a worker thread with its own connection copies the WAL into the
+// database file, so the daemon's thread never pays for checkpoints in the normal case.
+import { describe, expect, test } from "bun:test";
+import { statSync } from "node:fs";
+import { join } from "node:path";
+import { createIdGenerator } from "../../src/core/ids.ts";
+import { BACKSTOP_CHECKPOINT_PAGES, startBackgroundCheckpoints } from "../../src/outbox/background-checkpoint.ts";
+import { openOutbox } from "../../src/outbox/outbox.ts";
+import { manualClock } from "../helpers/clock.ts";
+import { eventually } from "../helpers/daemon.ts";
+import { tempDir } from "../helpers/fs.ts";
+
+function setup() {
+  const path = join(tempDir(), "herald.db");
+  const { outbox, handle } = openOutbox(path, { synchronous: "full" });
+  const clock = manualClock();
+  const ids = createIdGenerator(clock);
+  // 40 commits of 25 events with 1 KiB of data each: about 1,000 pages of WAL, under the backstop.
+  const write = () => {
+    for (let commit = 0; commit < 40; commit++) {
+      outbox.enqueue(
+        Array.from({ length: 25 }, () => ({
+          id: ids.event(),
+          name: "completed",
+          timestamp: new Date(clock.now()).toISOString(),
+          data: JSON.stringify({ pad: "x".repeat(1_024) }),
+          receivedAt: clock.now(),
+          deliveries: [{ id: ids.delivery(), destination: "recv", expiresAt: clock.now() + 86_400_000 }],
+        })),
+      );
+    }
+  };
+  const automaticPages = () => (handle.client.query("PRAGMA wal_autocheckpoint").get() as { wal_autocheckpoint: number }).wal_autocheckpoint;
+  return { path, outbox, handle, write, automaticPages, size: () => statSync(path).size };
+}
+
+describe("background checkpoints", () => {
+  test("without them, writes under the automatic threshold stay in the WAL (the control)", () => {
+    const { handle, write, size, outbox } = setup();
+    handle.client.exec(`PRAGMA wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
+    const before = size();
+    write();
+    expect(size()).toBe(before);
+    outbox.close();
+  });
+
+  test("the worker copies the WAL into the database file; the daemon's own threshold becomes a backstop", async () => {
+    const { path, handle, write, size, automaticPages, outbox } = setup();
+    const problems: string[] = [];
+    const checkpoints = startBackgroundCheckpoints(handle, path, { intervalMs: 10, onProblem: ({ message }) => problems.push(message) });
+    await eventually(() => automaticPages() === BACKSTOP_CHECKPOINT_PAGES, 5_000, "the worker ready");
+    const before = size();
+    write();
+    await eventually(() => size() > before + 1_000_000, 5_000, "the database file holding the new rows");
+    await checkpoints.stop();
+    expect(automaticPages()).toBe(1_000);
+    expect(problems).toEqual([]);
+    outbox.close();
+  });
+
+  test("a worker that cannot open the database hands checkpoints back to SQLite, and says so", async () => {
+    const { handle, automaticPages, outbox } = setup();
+    handle.client.exec(`PRAGMA wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
+    const problems: Array<{ message: string; fellBack: boolean }> = [];
+    const checkpoints = startBackgroundCheckpoints(handle, join(tempDir(), "missing.db"), { intervalMs: 10, onProblem: (problem) => problems.push(problem) });
+    await eventually(() => problems.length > 0, 5_000, "the worker's report");
+    expect(problems).toEqual([{ message: expect.stringContaining("cannot open the database"), fellBack: true }]);
+    expect(automaticPages()).toBe(1_000);
+    await checkpoints.stop();
+    outbox.close();
+  });
+});
