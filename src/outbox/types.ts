@@ -110,8 +110,12 @@ export interface Outbox {
   release(ids: string[], now: number): void;
   /** Leases left by a dead process go back to pending; returns how many. */
   rescueLeases(now: number, options: { all: boolean }): number;
-  /** When the earliest pending delivery is due, if any. */
-  nextDueAt(): number | undefined;
+  /**
+   * The earliest time after `now` at which a lane's first pending delivery falls due: per
+   * configured destination, and for inline webhooks together. A lane whose first row is already
+   * due is waiting for a slot or its pace, which wake the loop themselves.
+   */
+  nextDueAfter(destinations: string[], now: number): number | undefined;
   prune(cutoffs: PruneCutoffs): { deliveries: number; events: number };
   stats(): OutboxStats;
   /** A write that changes nothing: proves the database takes writes (readiness). */

@@ -171,15 +171,15 @@ export function createScheduler(deps: SchedulerDeps) {
     const headWaits: number[] = [];
     const claimed = claim(cfg, now, headWaits);
     const settled = Promise.all(claimed.map((delivery) => start(delivery, cfg, now))).then(() => undefined);
-    return { expired: expired.length, claimed: claimed.length, nextWakeAt: nextWake(now, headWaits), settled };
+    return { expired: expired.length, claimed: claimed.length, nextWakeAt: nextWake(now, headWaits, cfg), settled };
   };
 
   /** The earliest of: the next due row, a paced lane reopening, an ordered head's retry time, the idle wake. */
-  const nextWake = (now: number, headWaits: number[]): number => {
+  const nextWake = (now: number, headWaits: number[], cfg: RuntimeConfig): number => {
     const candidates = [now + IDLE_WAKE_MS, ...headWaits];
-    const due = outbox.nextDueAt();
     // A due row not claimed is waiting for a slot (a finishing request nudges) or a lane to reopen.
-    if (due !== undefined && due > now) candidates.push(due);
+    const due = outbox.nextDueAfter([...cfg.destinations.keys()], now);
+    if (due !== undefined) candidates.push(due);
     const reopening = pacer.earliestReopening(now);
     if (reopening !== undefined) candidates.push(reopening);
     return Math.min(...candidates.filter((t) => t > now));

@@ -68,7 +68,10 @@ describe("schema", () => {
     const expiry = plan("UPDATE deliveries INDEXED BY deliveries_pending_expiry SET status = 'expired' WHERE status = 'pending' AND expires_at <= ?1", 0);
     expect(expiry).toContain("USING INDEX deliveries_pending_expiry (expires_at<?)");
     for (const text of [lane, inline, expiry]) expect(text).not.toContain("TEMP B-TREE");
-    expect(plan("SELECT min(next_attempt_at) FROM deliveries WHERE status = 'pending' AND ? = 0", 0)).toContain("deliveries_due");
+    const laneHead = plan("SELECT next_attempt_at AS at FROM deliveries INDEXED BY deliveries_pending_by_destination WHERE status = 'pending' AND destination = ?1 ORDER BY next_attempt_at LIMIT 1", "a");
+    expect(laneHead).toContain("INDEX deliveries_pending_by_destination (destination=?)");
+    expect(laneHead).not.toContain("TEMP B-TREE");
+    expect(plan("UPDATE deliveries SET status = 'pending', lease_until = NULL WHERE status = 'in_flight' AND lease_until <= ?", 0)).toContain("USING INDEX deliveries_status (status=?)");
   });
 
   test("a destination removed from the config: its pending rows fail, with the reason", () => {
@@ -153,13 +156,25 @@ describe("claims and leases", () => {
     expect(claimed.map((d) => d.destination).sort()).toEqual(["a", "b", "b"]);
   });
 
+  test("the next wake-up is the earliest future head among lanes, even while another lane has rows due now", () => {
+    const { outbox, event, clock, admitAll } = setup();
+    outbox.enqueue([event(["a"]), event(["b"]), event(["b"])]);
+    const claimed = outbox.claimDue({ now: clock.now(), leaseUntil: clock.now() + 1, ...admitAll, lanes: [{ destination: "a", limit: 1 }] });
+    const retryAt = (delay: number) => ({ status: "pending" as const, at: clock.now() + delay, spendsAttempt: true });
+    outbox.settleMany([{ record: { deliveryId: claimed[0]!.id, n: 1, at: clock.now(), durationMs: 3, statusCode: 500, outcome: "retryable" }, next: retryAt(5_000), now: clock.now() }]);
+    // Lane b's rows are due now (waiting for a slot); lane a's retry is the time to wake for.
+    expect(outbox.nextDueAfter(["a", "b"], clock.now())).toBe(clock.now() + 5_000);
+    expect(outbox.nextDueAfter(["b"], clock.now())).toBeUndefined();
+    expect(outbox.nextDueAfter(["a", "b"], clock.now() + 5_000)).toBeUndefined();
+  });
+
   test("rows scheduled in the future are not due", () => {
     const { outbox, event, clock, admitAll } = setup();
     outbox.enqueue([event(["a"])]);
     const [claimed] = outbox.claimDue({ now: clock.now(), leaseUntil: clock.now() + 1, ...admitAll });
     outbox.settleMany([{ record: { deliveryId: claimed!.id, n: 1, at: clock.now(), durationMs: 3, statusCode: 500, outcome: "retryable" }, next: { status: "pending", at: clock.now() + 30_000, spendsAttempt: true }, now: clock.now() }]);
     expect(outbox.claimDue({ now: clock.now() + 29_999, leaseUntil: 0, ...admitAll })).toEqual([]);
-    expect(outbox.nextDueAt()).toBe(clock.now() + 30_000);
+    expect(outbox.nextDueAfter(["a"], clock.now())).toBe(clock.now() + 30_000);
     const [retry] = outbox.claimDue({ now: clock.now() + 30_000, leaseUntil: clock.now() + 90_000, ...admitAll });
     expect(retry).toMatchObject({ id: claimed!.id, attempt: 2, failedAttempts: 1 });
   });
