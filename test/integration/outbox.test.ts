@@ -72,6 +72,10 @@ describe("schema", () => {
     expect(laneHead).toContain("INDEX deliveries_pending_by_destination (destination=?)");
     expect(laneHead).not.toContain("TEMP B-TREE");
     expect(plan("UPDATE deliveries SET status = 'pending', lease_until = NULL WHERE status = 'in_flight' AND lease_until <= ?", 0)).toContain("USING INDEX deliveries_status (status=?)");
+    // /metrics: the oldest pending row is one seek, not a read of every pending row.
+    const oldest = plan("SELECT created_at AS at FROM deliveries WHERE status = 'pending' ORDER BY id LIMIT 1");
+    expect(oldest).toContain("INDEX deliveries_status (status=?)");
+    expect(oldest).not.toContain("TEMP B-TREE");
   });
 
   test("a destination removed from the config: its pending rows fail, with the reason", () => {
@@ -166,6 +170,19 @@ describe("claims and leases", () => {
     expect(outbox.nextDueAfter(["a", "b"], clock.now())).toBe(clock.now() + 5_000);
     expect(outbox.nextDueAfter(["b"], clock.now())).toBeUndefined();
     expect(outbox.nextDueAfter(["a", "b"], clock.now() + 5_000)).toBeUndefined();
+  });
+
+  test("stats: the oldest pending delivery's arrival, and how many are open", () => {
+    const { outbox, event, clock, admitAll } = setup();
+    const first = clock.now();
+    outbox.enqueue([event(["a"])]);
+    clock.advance(5_000);
+    outbox.enqueue([event(["b"]), event(["c"])]);
+    expect(outbox.stats()).toEqual({ pending: 3, oldestPendingReceivedAt: first });
+    const [taken] = outbox.claimDue({ now: clock.now(), leaseUntil: clock.now() + 60_000, ...admitAll, lanes: [{ destination: "a", limit: 1 }] });
+    expect(taken!.destination).toBe("a");
+    // In flight still counts as open, but is no longer the oldest pending row.
+    expect(outbox.stats()).toEqual({ pending: 3, oldestPendingReceivedAt: first + 5_000 });
   });
 
   test("rows scheduled in the future are not due", () => {
