@@ -63,7 +63,7 @@ export function wireRelay(deps: WiringDeps) {
     ids,
     resolve: deps.resolve,
     outbox,
-    commit: createGroupCommit(outbox.enqueue),
+    commit: createGroupCommit(outbox),
     operator,
     logger,
     metrics,

@@ -6,6 +6,7 @@ import type { z } from "zod";
 import { errorMessage } from "../core/errors.ts";
 import type { Logger } from "../log.ts";
 import { isStorageFault } from "../outbox/sqlite.ts";
+import { FSYNC_FAILED } from "../outbox/wal-sync.ts";
 import type { Commit } from "../outbox/group-commit.ts";
 import type { EnqueueResult, OperatorStore, Outbox } from "../outbox/types.ts";
 import type { Metrics } from "../ops/metrics.ts";
@@ -42,7 +43,13 @@ export function createIngress(deps: IngressDeps): Hono {
     if (isStorageFault(error)) {
       deps.storage.failed(deps.clock.now(), errorMessage(error));
       deps.logger.error("ingress.storage_unavailable", { error: errorMessage(error) });
-      return errorResponse(c, new HttpError(503, "storage_unavailable", "the database cannot take writes right now; nothing was stored, try again"));
+      // After a failed fsync the rows are committed but maybe not on disk: say so, since a retry
+      // without an id stores the event again.
+      const message =
+        (error as { code?: string }).code === FSYNC_FAILED
+          ? "the database could not confirm the write reached the disk; try again (an event sent again with the same id is stored once)"
+          : "the database cannot take writes right now; nothing was stored, try again";
+      return errorResponse(c, new HttpError(503, "storage_unavailable", message));
     }
     deps.logger.error("ingress.error", { error: errorMessage(error) });
     return errorResponse(c, new HttpError(500, "internal_error", "internal error; nothing was stored"));

@@ -1,10 +1,11 @@
 // Writing events and their deliveries. This is the ingress hot path, so it uses raw prepared
 // statements with positional parameters (Drizzle's mapping cost more than the inserts).
 
-import type { SqliteHandle } from "./sqlite.ts";
-import type { EnqueueResult, NewEvent } from "./types.ts";
+import { withoutOwnFsync, type SqliteHandle } from "./sqlite.ts";
+import type { EnqueueOptions, EnqueueResult, NewEvent } from "./types.ts";
 
-export function createEnqueue({ client }: SqliteHandle): (batch: NewEvent[]) => EnqueueResult[] {
+export function createEnqueue(handle: SqliteHandle): (batch: NewEvent[], options?: EnqueueOptions) => EnqueueResult[] {
+  const { client } = handle;
   const insertEvent = client.prepare(
     "INSERT INTO events (id, name, idempotency_key, timestamp, data, received_at, source, raw_body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
   );
@@ -35,5 +36,5 @@ export function createEnqueue({ client }: SqliteHandle): (batch: NewEvent[]) => 
 
   // IMMEDIATE takes the write lock up front, so a batch never fails half way on a lock upgrade.
   const enqueueAll = client.transaction((batch: NewEvent[]) => batch.map(enqueueOne));
-  return (batch) => enqueueAll.immediate(batch);
+  return (batch, options) => (options?.deferSync ? withoutOwnFsync(handle, () => enqueueAll.immediate(batch)) : enqueueAll.immediate(batch));
 }

@@ -5,7 +5,7 @@
 // themselves. Used for publishing (events) and for settling attempts.
 
 import { isStorageFault } from "./sqlite.ts";
-import type { EnqueueResult, NewEvent } from "./types.ts";
+import type { EnqueueResult, NewEvent, Outbox } from "./types.ts";
 
 interface Waiting<I, O> {
   item: I;
@@ -13,16 +13,27 @@ interface Waiting<I, O> {
   reject: (error: unknown) => void;
 }
 
-/** `writeAll` writes every item in one transaction and returns one result per item, in order. */
-export function createGroup<I, O>(writeAll: (items: I[]) => O[], defer: (run: () => void) => void = setImmediate): (item: I) => Promise<O> {
+/**
+ * `writeAll` writes every item in one transaction and returns one result per item, in order.
+ * `afterWrite`, if given, must resolve before anyone is answered (publishing: the fsync).
+ */
+export function createGroup<I, O>(writeAll: (items: I[]) => O[], options: { defer?: (run: () => void) => void; afterWrite?: () => Promise<void> } = {}): (item: I) => Promise<O> {
+  const defer = options.defer ?? setImmediate;
   let queue: Array<Waiting<I, O>> = [];
+
+  const answer = (group: Array<Waiting<I, O>>, settle: () => void) => {
+    if (!options.afterWrite) return settle();
+    options.afterWrite().then(settle, (error) => {
+      for (const waiting of group) waiting.reject(error);
+    });
+  };
 
   const flush = () => {
     const group = queue;
     queue = [];
+    let results: O[];
     try {
-      const results = writeAll(group.map((w) => w.item));
-      group.forEach((waiting, i) => waiting.resolve(results[i]!));
+      results = writeAll(group.map((w) => w.item));
     } catch (error) {
       // A storage fault fails everyone alike. Anything else might be one caller's doing:
       // write the members one by one so a bad one cannot sink the others.
@@ -30,14 +41,17 @@ export function createGroup<I, O>(writeAll: (items: I[]) => O[], defer: (run: ()
         for (const waiting of group) waiting.reject(error);
         return;
       }
-      for (const waiting of group) {
+      const outcomes = group.map((waiting) => {
         try {
-          waiting.resolve(writeAll([waiting.item])[0]!);
+          return { ok: true as const, result: writeAll([waiting.item])[0]! };
         } catch (own) {
-          waiting.reject(own);
+          return { ok: false as const, error: own };
         }
-      }
+      });
+      answer(group, () => group.forEach((waiting, i) => { const o = outcomes[i]!; if (o.ok) waiting.resolve(o.result); else waiting.reject(o.error); }));
+      return;
     }
+    answer(group, () => group.forEach((waiting, i) => waiting.resolve(results[i]!)));
   };
 
   return (item) =>
@@ -49,11 +63,17 @@ export function createGroup<I, O>(writeAll: (items: I[]) => O[], defer: (run: ()
 
 export type Commit = (events: NewEvent[]) => Promise<EnqueueResult[]>;
 
-/** Publishing: each request's events, committed with the other requests' that arrived alongside. */
-export function createGroupCommit(enqueue: (events: NewEvent[]) => EnqueueResult[], defer?: (run: () => void) => void): Commit {
-  return createGroup<NewEvent[], EnqueueResult[]>((batches) => {
-    const results = enqueue(batches.flat());
-    let offset = 0;
-    return batches.map((batch) => results.slice(offset, (offset += batch.length)));
-  }, defer);
+/**
+ * Publishing: each request's events, committed with the other requests' that arrived alongside,
+ * then made durable by an fsync that runs off this thread (see wal-sync.ts) before any answer.
+ */
+export function createGroupCommit(outbox: Pick<Outbox, "enqueue" | "syncCommitted">, defer?: (run: () => void) => void): Commit {
+  return createGroup<NewEvent[], EnqueueResult[]>(
+    (batches) => {
+      const results = outbox.enqueue(batches.flat(), { deferSync: true });
+      let offset = 0;
+      return batches.map((batch) => results.slice(offset, (offset += batch.length)));
+    },
+    { defer, afterWrite: outbox.syncCommitted },
+  );
 }

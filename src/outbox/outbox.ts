@@ -4,6 +4,7 @@ import { createClaims } from "./claim.ts";
 import { createEnqueue } from "./enqueue.ts";
 import { createMaintenance } from "./maintenance.ts";
 import { createSettle } from "./settle.ts";
+import { createWalSync } from "./wal-sync.ts";
 import { openSqlite, type OpenOptions, type SqliteHandle } from "./sqlite.ts";
 import { createOperatorStore } from "./operator.ts";
 import type { OperatorStore, Outbox } from "./types.ts";
@@ -11,12 +12,17 @@ import type { OperatorStore, Outbox } from "./types.ts";
 export function createSqliteOutbox(handle: SqliteHandle): Outbox {
   const claims = createClaims(handle);
   const maintenance = createMaintenance(handle);
+  const wal = handle.synchronous === "full" && handle.path !== ":memory:" ? createWalSync(handle.path) : undefined;
   return {
     enqueue: createEnqueue(handle),
+    syncCommitted: () => wal?.sync() ?? Promise.resolve(),
     ...createSettle(handle),
     ...claims,
     ...maintenance,
-    close: () => handle.close(),
+    close: () => {
+      wal?.close();
+      handle.close();
+    },
   };
 }
 

@@ -12,6 +12,8 @@ import * as schema from "./schema.ts";
 export type OutboxDb = BunSQLiteDatabase<typeof schema>;
 
 export interface SqliteHandle {
+  /** The database file (":memory:" for tests that need no file). */
+  path: string;
   db: OutboxDb;
   /** Raw client for PRAGMAs and checkpoints. */
   client: Database;
@@ -73,7 +75,7 @@ export function openSqlite(path: string, options: OpenOptions): SqliteHandle {
     throw new StorageError(`cannot open database ${path}: ${errorMessage(error)}`, { cause: error });
   }
   const db = drizzle(client, { schema });
-  return { db, client, synchronous: options.synchronous, close: () => client.close() };
+  return { path, db, client, synchronous: options.synchronous, close: () => client.close() };
 }
 
 export function schemaVersion(client: Database): number {

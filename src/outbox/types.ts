@@ -25,6 +25,11 @@ export interface NewEvent {
   rawBody?: string;
 }
 
+export interface EnqueueOptions {
+  /** Commit without waiting for the disk; the caller awaits syncCommitted() before answering. */
+  deferSync?: boolean;
+}
+
 export interface EnqueueResult {
   eventId: string;
   deliveries: Array<{ id: string; destination: string }>;
@@ -96,7 +101,12 @@ export interface OutboxStats {
 
 export interface Outbox {
   /** Stores events and their deliveries in one transaction; duplicates (same id) return the first answer. */
-  enqueue(events: NewEvent[]): EnqueueResult[];
+  enqueue(events: NewEvent[], options?: EnqueueOptions): EnqueueResult[];
+  /**
+   * Resolves once every commit made so far is on disk, without blocking this thread while the
+   * disk works; at once when durability is not asked for (synchronous = "normal").
+   */
+  syncCommitted(): Promise<void>;
   /** Pending deliveries of destinations no longer configured become failed; returns them. */
   failOrphans(configured: string[], now: number): Array<{ id: string; destination: string }>;
   /** Marks pending deliveries whose expiry has passed as expired. */

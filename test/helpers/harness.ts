@@ -5,17 +5,20 @@ import type { RuntimeConfig } from "../../src/config/runtime.ts";
 import type { Resolver } from "../../src/delivery/ssrf-guard.ts";
 import { createLogger } from "../../src/log.ts";
 import { openOutbox } from "../../src/outbox/outbox.ts";
+import type { Outbox } from "../../src/outbox/types.ts";
 import { wireRelay } from "../../src/wiring.ts";
 import { manualClock } from "./clock.ts";
 import { tempDir } from "./fs.ts";
 
-export function createHarness(makeConfig: (dbPath: string) => RuntimeConfig, options: { resolve?: Resolver } = {}) {
+export function createHarness(makeConfig: (dbPath: string) => RuntimeConfig, options: { resolve?: Resolver; wrapOutbox?: (outbox: Outbox) => Outbox } = {}) {
   const dbPath = join(tempDir(), "herald.db");
   let config = makeConfig(dbPath);
   const clock = manualClock();
   const logs: Array<Record<string, unknown>> = [];
   const logger = createLogger({ level: () => "debug", clock, sensitive: () => config.sensitive, write: (line) => logs.push(JSON.parse(line)) });
-  const { outbox, operator, handle } = openOutbox(dbPath, { synchronous: "full" });
+  const opened = openOutbox(dbPath, { synchronous: "full" });
+  const { operator, handle } = opened;
+  const outbox = options.wrapOutbox ? options.wrapOutbox(opened.outbox) : opened.outbox;
   const { scheduler, ingress, metrics } = wireRelay({ config: () => config, clock, random: () => 0.5, resolve: options.resolve, outbox, operator, logger });
 
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
