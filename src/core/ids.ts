@@ -13,6 +13,7 @@ export interface IdGenerator {
 
 export function createIdGenerator(clock: Clock, randomBytes: (n: number) => Uint8Array = defaultRandomBytes): IdGenerator {
   let lastTime = -1;
+  let lastTimeText = "";
   let lastRandom: Uint8Array = new Uint8Array(10);
 
   function ulid(): string {
@@ -21,9 +22,11 @@ export function createIdGenerator(clock: Clock, randomBytes: (n: number) => Uint
       incrementInPlace(lastRandom);
     } else {
       lastTime = time;
+      // Encoded once per millisecond: a busy millisecond gives dozens of ids.
+      lastTimeText = encodeTime(time);
       lastRandom = randomBytes(10);
     }
-    return encodeTime(lastTime) + encodeRandom(lastRandom);
+    return lastTimeText + encodeRandom(lastRandom);
   }
 
   return {

@@ -18,7 +18,7 @@ export function createClaims(handle: SqliteHandle) {
   // Prepared once: the ids travel as one JSON array parameter, so every claim size shares the
   // same statements (Drizzle's IN lists were compiled and prepared again on every tick).
   const markInFlight = client.prepare(
-    "UPDATE deliveries SET status = 'in_flight', lease_until = ?2, updated_at = ?3 WHERE id IN (SELECT value FROM json_each(?1)) AND status = 'pending'",
+    "UPDATE deliveries SET status = 'in_flight', lease_until = ?2, updated_at = ?3 WHERE id IN (SELECT value FROM json_each(?1)) AND status = 'pending' RETURNING id",
   );
   const readClaimed = client.prepare(
     `SELECT d.id, d.event_id AS eventId, d.destination, d.target, d.attempts, d.failed_attempts AS failedAttempts, d.expires_at AS expiresAt,
@@ -41,11 +41,13 @@ export function createClaims(handle: SqliteHandle) {
     rawBody: string | null;
   }
 
-  const lease = (ids: string[], now: number, leaseUntil: number): ClaimedDelivery[] => {
-    if (ids.length === 0) return [];
-    const list = JSON.stringify(ids);
-    markInFlight.run(list, leaseUntil, now);
-    const rows = readClaimed.all(list) as ClaimedRow[];
+  // Only rows still pending are taken: one an operator cancelled since it was read is left alone.
+  const markTaken = (ids: string[], now: number, leaseUntil: number) =>
+    (markInFlight.all(JSON.stringify(ids), leaseUntil, now) as Array<{ id: string }>).map((row) => row.id);
+  const markTx = client.transaction(markTaken);
+  const claimedRows = (taken: string[]): ClaimedDelivery[] => {
+    if (taken.length === 0) return [];
+    const rows = readClaimed.all(JSON.stringify(taken)) as ClaimedRow[];
     return rows.map((row) => ({
       id: row.id,
       eventId: row.eventId,
@@ -78,7 +80,10 @@ export function createClaims(handle: SqliteHandle) {
     return statement;
   };
 
-  const claimDue = client.transaction((request: ClaimRequest): ClaimedDelivery[] => {
+  // The due rows are read outside a write transaction: this thread is the only claimer, so
+  // nothing else takes them meanwhile, and the lease re-checks that each is still pending. A
+  // tick with nothing due (the common case while a destination is paced) writes nothing.
+  const claimDue = (request: ClaimRequest): ClaimedDelivery[] => {
     const chosen: string[] = [];
     for (const lane of request.lanes) {
       const rows = dueForLane.all(lane.destination, request.now, lane.limit) as Array<{ id: string; destination: string }>;
@@ -88,8 +93,9 @@ export function createClaims(handle: SqliteHandle) {
       const rows = inlineStatement(request.inline.exclude.length).all(request.now, ...request.inline.exclude, request.inline.limit) as Array<{ id: string; destination: string }>;
       for (const row of rows) if (request.admit(row.destination)) chosen.push(row.id);
     }
-    return lease(chosen, request.now, request.leaseUntil);
-  });
+    if (chosen.length === 0) return [];
+    return claimedRows(withoutFsync(() => markTx.immediate(chosen, request.now, request.leaseUntil)));
+  };
 
   const claimHead = client.transaction((destination: string, now: number, leaseUntil: number): HeadClaim => {
     const head = db
@@ -101,14 +107,16 @@ export function createClaims(handle: SqliteHandle) {
       .get();
     if (!head || head.status !== "pending") return {};
     if (head.nextAttemptAt > now) return { waitUntil: head.nextAttemptAt };
-    return { claimed: lease([head.id], now, leaseUntil)[0] };
+    return { claimed: claimedRows(markTaken([head.id], now, leaseUntil))[0] };
   });
 
   // Whatever has passed its expiry goes, even while waiting for a retry set later than that.
   const expire = client.prepare(
     "UPDATE deliveries INDEXED BY deliveries_pending_expiry SET status = 'expired', finished_at = ?1, updated_at = ?1, last_error = ?2 WHERE status = 'pending' AND expires_at <= ?1 RETURNING id, destination",
   );
-  const expireDue = (now: number) => expire.all(now, EXPIRED_MESSAGE) as Array<{ id: string; destination: string }>;
+  const anyExpired = client.prepare("SELECT 1 FROM deliveries INDEXED BY deliveries_pending_expiry WHERE status = 'pending' AND expires_at <= ?1 LIMIT 1");
+  // Asked first, so a tick with nothing expired takes no write lock.
+  const expireDue = (now: number) => (anyExpired.get(now) ? (expire.all(now, EXPIRED_MESSAGE) as Array<{ id: string; destination: string }>) : []);
 
   // Destinations with pending rows, found by jumping through the per-destination index (one
   // seek per destination, not one read per row), so the sweep stays cheap on a huge outbox.
@@ -164,7 +172,7 @@ export function createClaims(handle: SqliteHandle) {
   };
 
   return {
-    claimDue: (request: ClaimRequest) => withoutFsync(() => claimDue.immediate(request)),
+    claimDue,
     claimHead: (destination: string, now: number, leaseUntil: number) => withoutFsync(() => claimHead.immediate(destination, now, leaseUntil)),
     expireDue,
     failOrphans,
