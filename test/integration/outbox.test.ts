@@ -185,6 +185,22 @@ describe("claims and leases", () => {
     expect(outbox.stats()).toEqual({ pending: 3, oldestPendingReceivedAt: first + 5_000 });
   });
 
+  test("a row cancelled between the claim's read and its lease is not taken", () => {
+    const { path, outbox, event, clock, admitAll } = setup();
+    const [stored] = outbox.enqueue([event(["a"])]);
+    const other = openOutbox(path, { synchronous: "full" });
+    const claimed = outbox.claimDue({
+      now: clock.now(),
+      leaseUntil: clock.now() + 60_000,
+      ...admitAll,
+      // An operator's CLI, in another process, cancels the row just after the claim read it.
+      admit: () => other.operator.cancel(stored!.deliveries[0]!.id, clock.now()).kind === "cancelled",
+    });
+    other.outbox.close();
+    expect(claimed).toEqual([]);
+    expect(outbox.stats().pending).toBe(0);
+  });
+
   test("rows scheduled in the future are not due", () => {
     const { outbox, event, clock, admitAll } = setup();
     outbox.enqueue([event(["a"])]);
