@@ -63,7 +63,11 @@ export function wireRelay(deps: WiringDeps) {
     ids,
     resolve: deps.resolve,
     outbox,
-    commit: createGroupCommit(outbox),
+    commit: createGroupCommit(outbox, {
+      onCommitted: (results) => {
+        if (results.some((r) => !r.duplicate && r.deliveries.length > 0)) scheduler.nudge();
+      },
+    }),
     operator,
     logger,
     metrics,

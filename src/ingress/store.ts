@@ -1,14 +1,14 @@
-// Storing accepted events, shared by publishing and inbound sources: one transaction, then the
-// scheduler is woken, the events counted and logged. The caller answers 2xx only after this.
+// Storing accepted events, shared by publishing and inbound sources: one durable commit (which
+// also wakes the scheduler, see wiring.ts), then the events are counted and logged. The caller
+// answers 2xx only after this.
 
 import type { EnqueueResult, NewEvent } from "../outbox/types.ts";
 import type { IngressDeps } from "./app.ts";
 
-/** Commits the events (with whatever else arrived at the same moment), then wakes the scheduler, counts and logs them. */
-export async function storeEvents(deps: Pick<IngressDeps, "commit" | "nudge" | "metrics" | "logger" | "storage">, events: NewEvent[]): Promise<EnqueueResult[]> {
+/** Commits the events (with whatever else arrived at the same moment), then counts and logs them. */
+export async function storeEvents(deps: Pick<IngressDeps, "commit" | "metrics" | "logger" | "storage">, events: NewEvent[]): Promise<EnqueueResult[]> {
   const results = await deps.commit(events);
   deps.storage.succeeded();
-  if (results.some((r) => !r.duplicate && r.deliveries.length > 0)) deps.nudge();
   deps.metrics.eventsAccepted(results.filter((r) => !r.duplicate).length);
   results.forEach((result, i) =>
     deps.logger.info("event.accepted", {

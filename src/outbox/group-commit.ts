@@ -67,13 +67,19 @@ export type Commit = (events: NewEvent[]) => Promise<EnqueueResult[]>;
  * Publishing: each request's events, committed with the other requests' that arrived alongside,
  * then made durable by an fsync that runs off this thread (see wal-sync.ts) before any answer.
  */
-export function createGroupCommit(outbox: Pick<Outbox, "enqueue" | "syncCommitted">, defer?: (run: () => void) => void): Commit {
+export function createGroupCommit(
+  outbox: Pick<Outbox, "enqueue" | "syncCommitted">,
+  options: { defer?: (run: () => void) => void; onCommitted?: (results: EnqueueResult[]) => void } = {},
+): Commit {
   return createGroup<NewEvent[], EnqueueResult[]>(
     (batches) => {
       const results = outbox.enqueue(batches.flat(), { deferSync: true });
+      // The scheduler may start while the fsync runs: a delivery never waits for the disk, and
+      // if the fsync fails the producer hears 503 and sends again (at least once, as always).
+      options.onCommitted?.(results);
       let offset = 0;
       return batches.map((batch) => results.slice(offset, (offset += batch.length)));
     },
-    { defer, afterWrite: outbox.syncCommitted },
+    { defer: options.defer, afterWrite: outbox.syncCommitted },
   );
 }
