@@ -1,6 +1,7 @@
-// Taking due deliveries for sending, and giving them back. A claim is one IMMEDIATE
-// transaction: read each admissible destination's due rows in time order, keep those the
-// scheduler admits, and mark them in_flight with a lease, so no row is ever taken twice.
+// Taking due deliveries for sending, and giving them back. A claim reads each admissible
+// destination's due rows in time order, keeps those the scheduler admits, and marks them
+// in_flight with a lease in one IMMEDIATE transaction that takes only rows still pending, so
+// no row is ever taken twice.
 
 import { and, asc, eq, inArray, lte } from "drizzle-orm";
 import type { InlineTarget } from "../core/types.ts";

@@ -21,7 +21,15 @@ export function createGroup<I, O>(writeAll: (items: I[]) => O[], options: { defe
   const defer = options.defer ?? setImmediate;
   let queue: Array<Waiting<I, O>> = [];
 
-  const answer = (group: Array<Waiting<I, O>>, settle: () => void) => {
+  type Outcome = { ok: true; result: O } | { ok: false; error: unknown };
+  // Answers the group once its write is durable (afterWrite), each caller with its own outcome.
+  const answer = (group: Array<Waiting<I, O>>, outcomes: Outcome[]) => {
+    const settle = () =>
+      group.forEach((waiting, i) => {
+        const outcome = outcomes[i]!;
+        if (outcome.ok) waiting.resolve(outcome.result);
+        else waiting.reject(outcome.error);
+      });
     if (!options.afterWrite) return settle();
     options.afterWrite().then(settle, (error) => {
       for (const waiting of group) waiting.reject(error);
@@ -31,9 +39,9 @@ export function createGroup<I, O>(writeAll: (items: I[]) => O[], options: { defe
   const flush = () => {
     const group = queue;
     queue = [];
-    let results: O[];
+    let outcomes: Outcome[];
     try {
-      results = writeAll(group.map((w) => w.item));
+      outcomes = writeAll(group.map((w) => w.item)).map((result) => ({ ok: true, result }));
     } catch (error) {
       // A storage fault fails everyone alike. Anything else might be one caller's doing:
       // write the members one by one so a bad one cannot sink the others.
@@ -41,17 +49,15 @@ export function createGroup<I, O>(writeAll: (items: I[]) => O[], options: { defe
         for (const waiting of group) waiting.reject(error);
         return;
       }
-      const outcomes = group.map((waiting) => {
+      outcomes = group.map((waiting): Outcome => {
         try {
-          return { ok: true as const, result: writeAll([waiting.item])[0]! };
+          return { ok: true, result: writeAll([waiting.item])[0]! };
         } catch (own) {
-          return { ok: false as const, error: own };
+          return { ok: false, error: own };
         }
       });
-      answer(group, () => group.forEach((waiting, i) => { const o = outcomes[i]!; if (o.ok) waiting.resolve(o.result); else waiting.reject(o.error); }));
-      return;
     }
-    answer(group, () => group.forEach((waiting, i) => waiting.resolve(results[i]!)));
+    answer(group, outcomes);
   };
 
   return (item) =>
