@@ -1,0 +1,67 @@
+// createGroup: writes arriving together share one write; each caller gets its own outcome, and
+// nobody is answered before afterWrite (publishing's fsync) has resolved.
+import { describe, expect, test } from "bun:test";
+import { createGroup } from "../../src/outbox/group-commit.ts";
+
+/** A defer the test fires by hand, so a group is exactly what was pushed before flush(). */
+function manualDefer() {
+  let pending: (() => void) | undefined;
+  return { defer: (run: () => void) => void (pending = run), flush: () => pending?.() };
+}
+
+describe("group commit", () => {
+  test("one write for the whole group, results in order", async () => {
+    const writes: string[][] = [];
+    const turn = manualDefer();
+    const write = createGroup((items: string[]) => (writes.push(items), items.map((i) => i.toUpperCase())), { defer: turn.defer });
+    const answers = Promise.all([write("a"), write("b"), write("c")]);
+    turn.flush();
+    expect(await answers).toEqual(["A", "B", "C"]);
+    expect(writes).toEqual([["a", "b", "c"]]);
+  });
+
+  test("a member that is not a storage fault fails alone; the others are written one by one", async () => {
+    const turn = manualDefer();
+    const write = createGroup(
+      (items: string[]) => {
+        if (items.includes("bad")) throw new Error("bad item");
+        return items.map((i) => i.toUpperCase());
+      },
+      { defer: turn.defer },
+    );
+    const outcomes = Promise.allSettled([write("a"), write("bad"), write("c")]);
+    turn.flush();
+    expect((await outcomes).map((o) => (o.status === "fulfilled" ? o.value : (o.reason as Error).message))).toEqual(["A", "bad item", "C"]);
+  });
+
+  test("a storage fault fails the whole group", async () => {
+    const turn = manualDefer();
+    const write = createGroup(
+      (): string[] => {
+        throw Object.assign(new Error("database or disk is full"), { code: "SQLITE_FULL" });
+      },
+      { defer: turn.defer },
+    );
+    const outcomes = Promise.allSettled([write("a"), write("b")]);
+    turn.flush();
+    expect((await outcomes).map((o) => o.status)).toEqual(["rejected", "rejected"]);
+  });
+
+  test("nobody is answered before afterWrite resolves; if it fails, everyone hears its error", async () => {
+    let finishSync!: () => void;
+    let answered = 0;
+    const turn = manualDefer();
+    const write = createGroup((items: string[]) => items, { defer: turn.defer, afterWrite: () => new Promise<void>((resolve) => (finishSync = resolve)) });
+    const answers = Promise.all([write("a"), write("b")].map((p) => p.then((v) => (answered++, v))));
+    turn.flush();
+    await Bun.sleep(0);
+    expect(answered).toBe(0);
+    finishSync();
+    expect(await answers).toEqual(["a", "b"]);
+
+    const failing = createGroup((items: string[]) => items, { defer: turn.defer, afterWrite: () => Promise.reject(new Error("fsync of the WAL failed: EIO")) });
+    const outcomes = Promise.allSettled([failing("a"), failing("b")]);
+    turn.flush();
+    expect((await outcomes).map((o) => (o.status === "rejected" ? (o.reason as Error).message : "answered"))).toEqual(["fsync of the WAL failed: EIO", "fsync of the WAL failed: EIO"]);
+  });
+});
