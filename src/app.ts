@@ -48,7 +48,7 @@ export function startHerald(initial: RuntimeConfig, options: HeraldOptions = {})
   const rescued = outbox.rescueLeases(clock.now(), { all: true });
   if (rescued > 0) logger.warn("outbox.leases_rescued", { count: rescued, reason: "in flight when the last process stopped" });
 
-  const checkpoints = startBackgroundCheckpoints(handle, current.storage.path, {
+  const checkpoints = startBackgroundCheckpoints(handle, {
     onProblem: ({ message, fellBack }) => logger.warn("outbox.checkpoint_failed", { error: message, ...(fellBack ? { fallback: "sqlite automatic checkpoints" } : {}) }),
   });
 

@@ -33,8 +33,7 @@ export interface BackgroundCheckpoints {
 }
 
 export function startBackgroundCheckpoints(
-  handle: Pick<SqliteHandle, "client">,
-  path: string,
+  handle: Pick<SqliteHandle, "client" | "path">,
   options: { intervalMs?: number; onProblem: (problem: { message: string; fellBack: boolean }) => void },
 ): BackgroundCheckpoints {
   const setAutomatic = (pages: number) => handle.client.exec(`PRAGMA wal_autocheckpoint = ${pages}`);
@@ -55,7 +54,7 @@ export function startBackgroundCheckpoints(
     else stopped?.();
   };
   worker.onerror = (event) => fallBack(event.message);
-  worker.postMessage({ path, intervalMs: options.intervalMs ?? BACKGROUND_CHECKPOINT_MS } satisfies CheckpointWorkerStart);
+  worker.postMessage({ path: handle.path, intervalMs: options.intervalMs ?? BACKGROUND_CHECKPOINT_MS } satisfies CheckpointWorkerStart);
 
   const terminate = () => {
     worker.terminate();

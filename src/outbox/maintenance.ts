@@ -4,10 +4,10 @@
 import { count, eq, inArray } from "drizzle-orm";
 import { OwnershipError } from "../core/errors.ts";
 import { BUSY_TIMEOUT_MS, checkpoint, type SqliteHandle } from "./sqlite.ts";
-
-const PROBE_BUSY_TIMEOUT_MS = 1_000;
 import { deliveries, owner } from "./schema.ts";
 import type { OutboxStats, PruneCutoffs } from "./types.ts";
+
+const PROBE_BUSY_TIMEOUT_MS = 1_000;
 
 export function createMaintenance(handle: SqliteHandle) {
   const { db, client } = handle;

@@ -45,9 +45,9 @@ describe("background checkpoints", () => {
   });
 
   test("the worker copies the WAL into the database file; the daemon's own threshold becomes a backstop", async () => {
-    const { path, handle, write, size, automaticPages, outbox } = setup();
+    const { handle, write, size, automaticPages, outbox } = setup();
     const problems: string[] = [];
-    const checkpoints = startBackgroundCheckpoints(handle, path, { intervalMs: 10, onProblem: ({ message }) => problems.push(message) });
+    const checkpoints = startBackgroundCheckpoints(handle, { intervalMs: 10, onProblem: ({ message }) => problems.push(message) });
     await eventually(() => automaticPages() === BACKSTOP_CHECKPOINT_PAGES, 5_000, "the worker ready");
     const before = size();
     write();
@@ -62,7 +62,7 @@ describe("background checkpoints", () => {
     const { handle, automaticPages, outbox } = setup();
     handle.client.exec(`PRAGMA wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
     const problems: Array<{ message: string; fellBack: boolean }> = [];
-    const checkpoints = startBackgroundCheckpoints(handle, join(tempDir(), "missing.db"), { intervalMs: 10, onProblem: (problem) => problems.push(problem) });
+    const checkpoints = startBackgroundCheckpoints({ client: handle.client, path: join(tempDir(), "missing.db") }, { intervalMs: 10, onProblem: (problem) => problems.push(problem) });
     await eventually(() => problems.length > 0, 5_000, "the worker's report");
     expect(problems).toEqual([{ message: expect.stringContaining("cannot open the database"), fellBack: true }]);
     expect(automaticPages()).toBe(1_000);
