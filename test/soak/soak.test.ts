@@ -1,6 +1,11 @@
 // Soak: SOAK_MINUTES (10 by default) at a steady SOAK_RATE events a second (50) against a
 // receiver that fails 20% of requests with a 500. RSS must stay flat, the WAL bounded, and the
 // outbox must drain with every event delivered. Prints a sample every 30 s. `npm run test:soak`.
+//
+// The run opens with a burst of WARMUP_EVENTS. SQLite's page cache (cache_size, 32 MiB) fills as
+// the database grows and then stays at its cap; at 50 events/s alone it would still be filling
+// when the run ends, and its growth (measured: 80 to 122 MB over 10 minutes, where a 2 MiB cache
+// stays flat at 95 to 112 MB) would read as a leak. After the burst, what still grows is not cache.
 import { afterEach, expect, test } from "bun:test";
 import { statSync } from "node:fs";
 import { relayToml } from "../helpers/config.ts";
@@ -8,6 +13,7 @@ import { cleanUp, eventually, startDaemon, writeConfig, type Daemon } from "../h
 
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 10);
 const RATE = Number(process.env.SOAK_RATE ?? 50);
+const WARMUP_EVENTS = 60_000;
 
 let daemon: Daemon | undefined;
 let server: ReturnType<typeof Bun.serve> | undefined;
@@ -40,16 +46,21 @@ test(`soak: ${MINUTES} min at ${RATE}/s with 20% failures`, async () => {
     }
   };
 
+  let published = 0;
+  const publish = async (count: number) => {
+    const events = Array.from({ length: count }, () => ({ event: "completed", data: { n: published++ } }));
+    const response = await fetch(`${daemon!.url}/v1/events/batch`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ events }) });
+    expect(response.status).toBe(202);
+  };
+  for (let sent = 0; sent < WARMUP_EVENTS; sent += 500) await publish(500);
+
   const samples: Array<{ minute: number; rss: number; wal: number; pending: number; published: number; delivered: number }> = [];
   const started = Date.now();
   const endAt = started + MINUTES * 60_000;
-  let published = 0;
   let nextSample = started + 30_000;
   const perTick = Math.max(1, Math.round(RATE / 10));
   while (Date.now() < endAt) {
-    const events = Array.from({ length: perTick }, () => ({ event: "completed", data: { n: published++ } }));
-    const response = await fetch(`${daemon.url}/v1/events/batch`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ events }) });
-    expect(response.status).toBe(202);
+    await publish(perTick);
     if (Date.now() >= nextSample) {
       nextSample += 30_000;
       const sample = { minute: (Date.now() - started) / 60_000, rss: await metric("process_resident_memory_bytes"), wal: walBytes(), pending: await metric("herald_outbox_pending"), published, delivered: delivered.size };
@@ -62,8 +73,8 @@ test(`soak: ${MINUTES} min at ${RATE}/s with 20% failures`, async () => {
   const drainedIn = (Date.now() - endAt) / 1000;
   const pendingAtEnd = await metric("herald_outbox_pending");
 
-  // Flat: after the first two minutes (warm-up), RSS never rises more than 40 MB above its
-  // level then; the WAL stays near journal_size_limit (64 MiB) at worst.
+  // Flat: after the first two minutes (the burst, then warm-up), RSS never rises more than 40 MB
+  // above its level then; the WAL stays near journal_size_limit (64 MiB) at worst.
   const settled = samples.filter((s) => s.minute >= 2);
   const baseline = settled[0]?.rss ?? samples.at(-1)!.rss;
   const peakRss = Math.max(...samples.map((s) => s.rss));
@@ -73,7 +84,7 @@ test(`soak: ${MINUTES} min at ${RATE}/s with 20% failures`, async () => {
       `RSS ${(baseline / 1e6).toFixed(1)} MB at 2 min, peak ${(peakRss / 1e6).toFixed(1)} MB; WAL peak ${(peakWal / 1e6).toFixed(1)} MB`,
   );
   expect(pendingAtEnd).toBe(0);
-  expect(published).toBeGreaterThan(RATE * MINUTES * 60 * 0.8);
+  expect(published - WARMUP_EVENTS).toBeGreaterThan(RATE * MINUTES * 60 * 0.8);
   for (const s of settled) expect(s.rss - baseline).toBeLessThan(40 * 1024 * 1024);
   expect(peakWal).toBeLessThan(80 * 1024 * 1024);
 }, (MINUTES + 5) * 60_000);
