@@ -96,7 +96,7 @@ async function main() {
   rows.push({ what: `claim of up to 100 with ${fmt(back.waiting)} waiting, none due`, herald: `${fmt(back.claimMicros, 1)} µs`, baseline: "-", ratio: "-", target: "proportional to the batch", holds: back.claimMicros < 1_000 });
   rows.push({ what: `RSS idle, ${backlogRows}-row outbox`, herald: mb(back.idleRss), baseline: "-", ratio: "-", target: "<= 100 MB", holds: back.idleRss <= 100 * 1024 * 1024 });
   rows.push({ what: "RSS under the ingest load", herald: mb(back.peakRss), baseline: "-", ratio: "-", target: "<= 250 MB", holds: back.peakRss <= 250 * 1024 * 1024 });
-  rows.push({ what: `start to /healthz, compiled binary, ${backlogRows} rows`, herald: `${fmt(back.startMs, 0)} ms`, baseline: "-", ratio: "-", target: "<= 200 ms", holds: back.startMs <= 200 });
+  rows.push({ what: `start to /healthz, compiled binary, ${backlogRows} rows (slowest of 3)`, herald: `${fmt(back.startMs, 0)} ms`, baseline: "-", ratio: "-", target: "<= 200 ms", holds: back.startMs <= 200 });
 
   log("peer: BullMQ + Redis, the same job");
   const pr = await peer({ concurrency: CONCURRENCY, durationMs: seconds(5), rate: 1_000, latencyMs: seconds(5) });
