@@ -1,7 +1,7 @@
 // Housekeeping queries: pruning finished rows, the figures /metrics and /readyz need, and the
 // owner row that keeps two daemons off one database file.
 
-import { count, eq, inArray } from "drizzle-orm";
+import { count, eq, isNull } from "drizzle-orm";
 import { OwnershipError } from "../core/errors.ts";
 import { BUSY_TIMEOUT_MS, checkpoint, type SqliteHandle } from "./sqlite.ts";
 import { deliveries, owner } from "./schema.ts";
@@ -40,7 +40,7 @@ export function createMaintenance(handle: SqliteHandle) {
     const pending = db
       .select({ n: count() })
       .from(deliveries)
-      .where(inArray(deliveries.status, ["pending", "in_flight"]))
+      .where(isNull(deliveries.finishedAt)) // pending or in flight: the partial index's own condition
       .get();
     const oldest = oldestPending.get() as { at: number } | null;
     return { pending: pending?.n ?? 0, oldestPendingReceivedAt: oldest?.at ?? undefined };

@@ -133,4 +133,16 @@ export const MIGRATIONS: readonly Migration[] = [
       DROP INDEX deliveries_due;
     `,
   },
+  {
+    version: 7,
+    description: "the open-deliveries index no longer changes when a delivery is claimed",
+    sql: `
+      -- Open means not finished, and a CHECK ties finished_at to the final states, so
+      -- "finished_at IS NULL" is the same set as "status IN ('pending', 'in_flight')". Keyed on
+      -- finished_at, which a claim does not touch, the index is left alone by every claim;
+      -- keyed on status, each claim deleted and re-inserted the row's entry.
+      DROP INDEX deliveries_open_by_destination;
+      CREATE INDEX deliveries_open_by_destination ON deliveries (destination, id) WHERE finished_at IS NULL;
+    `,
+  },
 ];

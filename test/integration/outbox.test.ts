@@ -72,6 +72,11 @@ describe("schema", () => {
     expect(laneHead).toContain("INDEX deliveries_pending_by_destination (destination=?)");
     expect(laneHead).not.toContain("TEMP B-TREE");
     expect(plan("UPDATE deliveries SET status = 'pending', lease_until = NULL WHERE status = 'in_flight' AND lease_until <= ?", 0)).toContain("USING INDEX deliveries_status (status=?)");
+    // An ordered destination's head and the pending gauge read the open rows' partial index.
+    const head = plan("SELECT id, status FROM deliveries WHERE destination = ? AND finished_at IS NULL ORDER BY id LIMIT 1", "a");
+    expect(head).toContain("USING INDEX deliveries_open_by_destination (destination=?)");
+    expect(head).not.toContain("TEMP B-TREE");
+    expect(plan("SELECT count(*) FROM deliveries WHERE finished_at IS NULL")).toContain("deliveries_open_by_destination");
     // /metrics: the oldest pending row is one seek, not a read of every pending row.
     const oldest = plan("SELECT created_at AS at FROM deliveries WHERE status = 'pending' ORDER BY id LIMIT 1");
     expect(oldest).toContain("INDEX deliveries_status (status=?)");
