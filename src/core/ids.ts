@@ -35,6 +35,14 @@ export function createIdGenerator(clock: Clock, randomBytes: (n: number) => Uint
   };
 }
 
+/**
+ * The lower bound of the event ids made at `ms`: every event id made earlier sorts below it, so
+ * "received before" is a range of the primary key and needs no index of its own.
+ */
+export function firstEventIdAt(ms: number): string {
+  return `evt_${encodeTime(ms)}`;
+}
+
 function defaultRandomBytes(n: number): Uint8Array {
   return crypto.getRandomValues(new Uint8Array(n));
 }

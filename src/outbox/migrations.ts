@@ -145,4 +145,13 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX deliveries_open_by_destination ON deliveries (destination, id) WHERE finished_at IS NULL;
     `,
   },
+  {
+    version: 8,
+    description: "one index fewer on every event insert",
+    sql: `
+      -- Pruning finds old events by id range (ids begin with their creation time), so nothing
+      -- reads this index any more; keeping it cost 5 to 6 % of each publish's storage work.
+      DROP INDEX events_received_at;
+    `,
+  },
 ];

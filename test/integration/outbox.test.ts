@@ -272,6 +272,18 @@ describe("settling, expiry and pruning", () => {
     expect(outbox.claimDue({ now: claimed!.expiresAt, leaseUntil: 0, ...admitAll })).toEqual([]);
   });
 
+  test("an event with no deliveries left goes once it is older than the retention, not before", () => {
+    const { outbox, event, clock, handle } = setup();
+    const old = event([]);
+    outbox.enqueue([old]);
+    clock.advance(2 * DAY);
+    const fresh = event([]);
+    outbox.enqueue([fresh]);
+    expect(outbox.prune({ before: fresh.receivedAt, byDestination: {} })).toEqual({ deliveries: 0, events: 1 });
+    expect(handle.client.query("SELECT id FROM events").all()).toEqual([{ id: fresh.id }]);
+    expect(outbox.prune({ before: fresh.receivedAt + 1, byDestination: {} })).toEqual({ deliveries: 0, events: 1 });
+  });
+
   test("pruning removes finished rows past retention and keeps the rest", () => {
     const { outbox, event, clock, admitAll, handle } = setup();
     outbox.enqueue([event(["a"]), event(["long"])]);
