@@ -3,6 +3,7 @@
 // large transactions. Usage: fill-outbox.ts PATH COUNT
 import { Database } from "bun:sqlite";
 import { closeSync, fsyncSync, openSync } from "node:fs";
+import { createIdGenerator } from "../../src/core/ids.ts";
 import { MIGRATIONS } from "../../src/outbox/migrations.ts";
 
 const [path, countText] = process.argv.slice(2);
@@ -19,12 +20,15 @@ const insertDelivery = db.prepare(
 const now = Date.now();
 const data = JSON.stringify({ task_id: "task_abc123", task_type: "scrape", status: "failed", credits_used: 1 });
 const timestamp = new Date(now).toISOString();
+// Ids as Herald makes them, from an hour ago: they begin with their creation time, and pruning
+// finds old events by that prefix (ids from 1970 made every prune read all 1,000,000 events).
+const ids = createIdGenerator({ now: () => now - 3_600_000 });
 const fill = db.transaction((from: number, to: number) => {
   for (let i = from; i < to; i++) {
-    const key = String(i).padStart(26, "0");
-    insertEvent.run(`evt_0${key.slice(1)}`, timestamp, data, now - 3_600_000);
+    const eventId = ids.event();
+    insertEvent.run(eventId, timestamp, data, now - 3_600_000);
     // Retries scheduled across the next 20 hours: none due while the scenarios run.
-    insertDelivery.run(`dlv_0${key.slice(1)}`, `evt_0${key.slice(1)}`, now + 3_600_000 + (i % 72_000) * 1_000, now + 86_400_000, now - 3_600_000, now - 3_600_000);
+    insertDelivery.run(ids.delivery(), eventId, now + 3_600_000 + (i % 72_000) * 1_000, now + 86_400_000, now - 3_600_000, now - 3_600_000);
   }
 });
 for (let i = 0; i < count; i += 50_000) fill(i, Math.min(count, i + 50_000));
