@@ -30,9 +30,9 @@ export async function backlog(options: { rows: number; concurrency: number; dura
   starts.sort((a, b) => a - b);
 
   // Delivery under the backlog: the same drain as the empty run, on this database. It runs
-  // before the ingest below: after it, the drain also paid for failing the ingest's 40,000 to
-  // 55,000 parked rows, whose destination its config drops. The backlog's own destination stays
-  // configured, since a destination removed from the config has its rows failed.
+  // before the ingest below, because run after it the drain would also pay for failing that
+  // ingest's 40,000 to 55,000 parked rows, whose destination its config drops. The backlog's own
+  // destination stays configured, since a destination removed from the config has its rows failed.
   const delivery = await heraldDrain(receiver, options.deliveries, options.deliveryConcurrency, dbPath, LATER(receiver.url));
 
   // Idle memory, then ingest under the backlog (same parked destination as the empty run).

@@ -7,6 +7,21 @@ import { PAYLOAD } from "./ingest.ts";
 export const receiverStats = async (receiver: Proc) => (await (await fetch(`${receiver.url}/stats`)).json()) as { count: number; first: number; last: number; p50: number | null; p99: number | null };
 export const resetReceiver = (receiver: Proc) => fetch(`${receiver.url}/reset`, { method: "POST" });
 
+/**
+ * Waits until the receiver has counted exactly `expected` arrivals and returns its figures. More,
+ * or fewer by the deadline, is an error: a figure from a partial or mixed set would be wrong
+ * (percentiles of a partial set leave out exactly the slow arrivals).
+ */
+export async function waitForArrivals(receiver: Proc, expected: number, label: string, timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const stats = await receiverStats(receiver);
+    if (stats.count === expected) return stats;
+    if (stats.count > expected || Date.now() > deadline) throw new Error(`${label}: expected ${expected} arrivals, the receiver counted ${stats.count}`);
+    await Bun.sleep(20);
+  }
+}
+
 export function destinationToml(url: string, concurrency: number, extra = "") {
   return `[[destinations]]\nname = "recv"\nurl = "${url}/hook"\nconcurrency = ${concurrency}\n${extra}\n[[routes]]\nname = "all"\nevents = ["*"]\nto = ["recv"]\n`;
 }
@@ -32,14 +47,9 @@ export async function heraldDrain(receiver: Proc, total: number, concurrency: nu
   if (early > 1) throw new Error(`heraldDrain: the receiver counted ${early} requests before the drain; expected at most 1`);
   await resetReceiver(receiver);
   const herald = await startHerald({ dbPath: parked.db, toml: destinationToml(receiver.url, concurrency) + extraToml });
-  for (;;) {
-    const stats = await receiverStats(receiver);
-    if (stats.count >= total - early) {
-      await herald.stop();
-      return { perSecond: (stats.count - 1) / ((stats.last - stats.first) / 1000), db: parked.db };
-    }
-    await Bun.sleep(50);
-  }
+  const stats = await waitForArrivals(receiver, total - early, "heraldDrain");
+  await herald.stop();
+  return { perSecond: (stats.count - 1) / ((stats.last - stats.first) / 1000), db: parked.db };
 }
 
 export async function delivery(options: { total: number; concurrency: number }) {

@@ -2,7 +2,7 @@
 // publish request leaves the producer to the event's arrival at the receiver, p50 and p99.
 import { openLoop } from "../lib/load.ts";
 import { startHerald, startServer, type Proc } from "../lib/procs.ts";
-import { destinationToml, receiverStats, resetReceiver } from "./delivery.ts";
+import { destinationToml, resetReceiver, waitForArrivals } from "./delivery.ts";
 
 /** Publishes to Herald at `rate`/s with a sent_at stamp; returns the receiver's latency figures. */
 export async function heraldLatency(herald: Proc, receiver: Proc, rate: number, durationMs: number) {
@@ -16,12 +16,7 @@ export async function heraldLatency(herald: Proc, receiver: Proc, rate: number, 
       await response.arrayBuffer();
     },
   });
-  const deadline = Date.now() + 30_000;
-  while ((await receiverStats(receiver)).count < sent && Date.now() < deadline) await Bun.sleep(50);
-  const stats = await receiverStats(receiver);
-  // Percentiles of a partial set would leave out exactly the slow arrivals.
-  if (stats.count !== sent) throw new Error(`latency: ${sent} published, ${stats.count} arrived`);
-  return { sent, ...stats };
+  return { sent, ...(await waitForArrivals(receiver, sent, "latency", 30_000)) };
 }
 
 export async function latency(options: { rate: number; durationMs: number }) {

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { closedLoop, openLoop } from "../lib/load.ts";
 import { ROOT, startHerald, startServer, type Proc } from "../lib/procs.ts";
-import { destinationToml, receiverStats, resetReceiver } from "./delivery.ts";
+import { destinationToml, resetReceiver, waitForArrivals } from "./delivery.ts";
 import { PAYLOAD } from "./ingest.ts";
 import { heraldLatency } from "./latency.ts";
 
@@ -37,22 +37,12 @@ async function loadPeer() {
   return (await import(join(dir, "queue.ts"))) as { openQueue: (port: number) => { add: (name: string, data: unknown, options: unknown) => Promise<unknown>; close: () => Promise<void> } };
 }
 
-async function waitUntilDelivered(receiver: Proc, total: number, timeoutMs = 120_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const stats = await receiverStats(receiver);
-    if (stats.count === total) return stats;
-    if (stats.count > total || Date.now() > deadline) throw new Error(`peer: ${total} published, ${stats.count} arrived`);
-    await Bun.sleep(20);
-  }
-}
-
 /** Publishes in a closed loop for durationMs; end-to-end rate = events / (first publish to last arrival). */
 async function endToEnd(receiver: Proc, publish: () => Promise<boolean>, concurrency: number, durationMs: number) {
   await resetReceiver(receiver);
   const started = performance.timeOrigin + performance.now();
   const load = await closedLoop({ concurrency, durationMs, send: publish });
-  const stats = await waitUntilDelivered(receiver, load.requests);
+  const stats = await waitForArrivals(receiver, load.requests, "peer");
   return { published: load.requests, delivered: stats.count, perSecond: stats.count / ((stats.last - started) / 1000) };
 }
 
@@ -79,7 +69,7 @@ async function bullRun(redisServer: string, openQueue: OpenQueue, receiver: Proc
     durationMs: options.latencyMs,
     send: () => queue.add("event", { ...PAYLOAD.data, sent_at: performance.timeOrigin + performance.now() }, jobOptions),
   });
-  const latency = await waitUntilDelivered(receiver, sent);
+  const latency = await waitForArrivals(receiver, sent, "peer");
   await queue.close();
   worker.kill();
   redis.kill();
