@@ -15,6 +15,12 @@ const turns = async (n: number) => {
   for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));
 };
 
+/** The outbox as it is, except that every fsync of the WAL fails as a disk error would. */
+const withFailingFsync = (outbox: Outbox): Outbox => ({
+  ...outbox,
+  syncCommitted: () => Promise.reject(Object.assign(new Error("fsync of the WAL failed: EIO"), { code: FSYNC_FAILED })),
+});
+
 let closers: Array<() => void> = [];
 afterEach(() => {
   for (const close of closers) close();
@@ -40,18 +46,14 @@ describe("durable publishing", () => {
   });
 
   test("a failed fsync answers 503 and says the write may not be on disk", async () => {
-    const h = createHarness(config, {
-      wrapOutbox: (outbox): Outbox => ({ ...outbox, syncCommitted: () => Promise.reject(Object.assign(new Error("fsync of the WAL failed: EIO"), { code: FSYNC_FAILED })) }),
-    });
+    const h = createHarness(config, { wrapOutbox: withFailingFsync });
     const response = await h.post("/v1/events", { event: "completed", data: {} });
     expect(response.status).toBe(503);
     expect(await response.json()).toMatchObject({ error: { code: "storage_unavailable", message: expect.stringContaining("could not confirm the write reached the disk") } });
   });
 
   test("every request of a group waits for the same fsync, and all fail with it", async () => {
-    const h = createHarness(config, {
-      wrapOutbox: (outbox): Outbox => ({ ...outbox, syncCommitted: () => Promise.reject(Object.assign(new Error("fsync of the WAL failed: EIO"), { code: FSYNC_FAILED })) }),
-    });
+    const h = createHarness(config, { wrapOutbox: withFailingFsync });
     const statuses = await Promise.all(Array.from({ length: 5 }, (_, n) => Promise.resolve(h.post("/v1/events", { event: "completed", data: { n } })).then((r) => r.status)));
     expect(statuses).toEqual([503, 503, 503, 503, 503]);
   });
