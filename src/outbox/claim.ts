@@ -15,7 +15,6 @@ export function createClaims(handle: SqliteHandle) {
   const { db, client } = handle;
   const withoutFsync = <T>(run: () => T) => withoutOwnFsync(handle, run);
 
-
   // Prepared once: the ids travel as one JSON array parameter, so every claim size shares the
   // same statements (Drizzle's IN lists were compiled and prepared again on every tick).
   const markInFlight = client.prepare(
