@@ -52,7 +52,10 @@ export function startHerald(initial: RuntimeConfig, options: HeraldOptions = {})
     onProblem: ({ message, fellBack }) => logger.warn("outbox.checkpoint_failed", { error: message, ...(fellBack ? { fallback: "sqlite automatic checkpoints" } : {}) }),
   });
 
-  const { scheduler, ingress } = wireRelay({ config, clock, random: options.random ?? systemRandom, resolve: options.resolve, outbox, operator, logger });
+  // Counting the open deliveries visits every one of them: the background thread does it, and
+  // this thread only when that one is not running.
+  const stats = () => checkpoints.stats()?.catch(() => outbox.stats()) ?? Promise.resolve(outbox.stats());
+  const { scheduler, ingress } = wireRelay({ config, clock, random: options.random ?? systemRandom, resolve: options.resolve, outbox, operator, logger, stats });
 
   const closeStorage = () => {
     giveUpOwnership(handle, process.pid);

@@ -14,7 +14,7 @@ import type { Logger } from "./log.ts";
 import { createMetrics } from "./ops/metrics.ts";
 import { createOperationalEvents } from "./ops/operational-events.ts";
 import { createGroupCommit } from "./outbox/group-commit.ts";
-import type { OperatorStore, Outbox } from "./outbox/types.ts";
+import type { OperatorStore, Outbox, OutboxStats } from "./outbox/types.ts";
 import { createScheduler } from "./scheduler/scheduler.ts";
 
 export interface WiringDeps {
@@ -25,12 +25,14 @@ export interface WiringDeps {
   outbox: Outbox;
   operator: OperatorStore;
   logger: Logger;
+  /** The /metrics outbox gauges' figures, when read off this thread; else the outbox's own. */
+  stats?: () => Promise<OutboxStats>;
 }
 
 export function wireRelay(deps: WiringDeps) {
   const { config, clock, outbox, operator, logger } = deps;
   const ids = createIdGenerator(clock);
-  const metrics = createMetrics({ clock, stats: outbox.stats });
+  const metrics = createMetrics({ clock, stats: deps.stats ?? outbox.stats });
   const storage = createStorageHealth();
   let nudge = () => {};
   const operational = createOperationalEvents({ config, clock, ids, outbox, operator, logger, nudge: () => nudge() });

@@ -11,7 +11,8 @@ export type FinalOutcome = "succeeded" | "failed" | "expired" | "cancelled";
 
 export interface MetricsDeps {
   clock: Clock;
-  stats: () => OutboxStats;
+  /** The outbox gauges' figures; the daemon reads them on its background thread (a promise). */
+  stats: () => OutboxStats | Promise<OutboxStats>;
 }
 
 export function createMetrics({ clock, stats }: MetricsDeps) {
@@ -37,27 +38,28 @@ export function createMetrics({ clock, stats }: MetricsDeps) {
     registers: [registry],
   });
   // One read of the outbox per scrape, shared by the two gauges.
-  let snapshot: { at: number; stats: OutboxStats } | undefined;
+  let snapshot: { at: number; stats: Promise<OutboxStats> } | undefined;
   const current = () => {
     const now = clock.now();
-    if (!snapshot || snapshot.at !== now) snapshot = { at: now, stats: stats() };
+    if (!snapshot || snapshot.at !== now) snapshot = { at: now, stats: Promise.resolve(stats()) };
     return snapshot;
   };
   new Gauge({
     name: "herald_outbox_pending",
     help: "Deliveries not yet finished (pending or in flight).",
     registers: [registry],
-    collect() {
-      this.set(current().stats.pending);
+    async collect() {
+      this.set((await current().stats).pending);
     },
   });
   new Gauge({
     name: "herald_outbox_oldest_pending_age_seconds",
     help: "Age of the oldest pending delivery; 0 when none. Growing steadily means delivery has stalled.",
     registers: [registry],
-    collect() {
-      const { at, stats: s } = current();
-      this.set(s.oldestPendingReceivedAt === undefined ? 0 : Math.max(0, (at - s.oldestPendingReceivedAt) / 1000));
+    async collect() {
+      const { at, stats } = current();
+      const { oldestPendingReceivedAt: oldest } = await stats;
+      this.set(oldest === undefined ? 0 : Math.max(0, (at - oldest) / 1000));
     },
   });
   new Gauge({

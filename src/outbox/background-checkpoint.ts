@@ -5,9 +5,12 @@
 // so it never blocks a write. The daemon's connection keeps a high automatic threshold as a
 // backstop: under steady writes a PASSIVE checkpoint rarely catches the last frame, so the WAL
 // would not start over on its own; the backstop finds nearly everything already copied.
+// The same thread counts the open deliveries for /metrics, so a scrape never holds the daemon's
+// thread for the count (about 200 ms with 1,000,000 waiting, measured).
 
 import type { SqliteHandle } from "./sqlite.ts";
-import type { CheckpointWorkerReport, CheckpointWorkerStart } from "./checkpoint-worker.ts";
+import type { CheckpointWorkerReport, CheckpointWorkerStart, StatsRequest } from "./checkpoint-worker.ts";
+import type { OutboxStats } from "./types.ts";
 
 /** How often the worker copies the WAL into the database. */
 export const BACKGROUND_CHECKPOINT_MS = 200;
@@ -26,6 +29,11 @@ function workerUrl(): string {
 }
 
 export interface BackgroundCheckpoints {
+  /**
+   * The gauges' figures, read on the worker's own connection; undefined while the worker is not
+   * running (starting, stopped, or unavailable), when the caller reads them itself.
+   */
+  stats(): Promise<OutboxStats> | undefined;
   /** Lets a checkpoint under way finish, then closes the worker's connection. */
   stop(): Promise<void>;
   /** At once, for a start-up that failed: the process is about to exit. */
@@ -40,16 +48,32 @@ export function startBackgroundCheckpoints(
   const worker = new Worker(workerUrl());
   let stopped: (() => void) | undefined;
   let unavailable = false;
+  let running = false;
+  let nextRequest = 0;
+  const answers = new Map<number, { resolve: (stats: OutboxStats) => void; reject: (error: Error) => void }>();
+  const failWaiting = (message: string) => {
+    for (const waiting of answers.values()) waiting.reject(new Error(message));
+    answers.clear();
+  };
   // Without the worker, SQLite's own checkpoints take over again: slower, never unsafe.
   const fallBack = (message: string) => {
     if (unavailable) return;
     unavailable = true;
+    running = false;
+    failWaiting(`the background thread stopped: ${message}`);
     setAutomatic(SQLITE_DEFAULT_CHECKPOINT_PAGES);
     options.onProblem({ message, fellBack: true });
   };
   worker.onmessage = ({ data }: MessageEvent<CheckpointWorkerReport>) => {
-    if (data.kind === "ready") setAutomatic(BACKSTOP_CHECKPOINT_PAGES);
-    else if (data.kind === "unavailable") fallBack(data.message);
+    if (data.kind === "ready") {
+      running = true;
+      setAutomatic(BACKSTOP_CHECKPOINT_PAGES);
+    } else if (data.kind === "stats") {
+      const waiting = answers.get(data.id);
+      answers.delete(data.id);
+      if (data.stats) waiting?.resolve(data.stats);
+      else waiting?.reject(new Error(data.error ?? "no figures"));
+    } else if (data.kind === "unavailable") fallBack(data.message);
     else if (data.kind === "failed") options.onProblem({ message: data.message, fellBack: false });
     else stopped?.();
   };
@@ -57,11 +81,22 @@ export function startBackgroundCheckpoints(
   worker.postMessage({ path: handle.path, intervalMs: options.intervalMs ?? BACKGROUND_CHECKPOINT_MS } satisfies CheckpointWorkerStart);
 
   const terminate = () => {
+    running = false;
+    failWaiting("the background thread stopped");
     worker.terminate();
     setAutomatic(SQLITE_DEFAULT_CHECKPOINT_PAGES);
   };
   return {
+    stats() {
+      if (!running) return undefined;
+      const id = nextRequest++;
+      return new Promise<OutboxStats>((resolve, reject) => {
+        answers.set(id, { resolve, reject });
+        worker.postMessage({ kind: "stats", id } satisfies StatsRequest);
+      });
+    },
     async stop() {
+      running = false;
       await new Promise<void>((resolve) => {
         stopped = resolve;
         worker.postMessage("stop");

@@ -67,6 +67,18 @@ describe("delivery through the daemon", () => {
     expect(daemon.lines.filter((line) => line.msg === "outbox.checkpoint_failed")).toEqual([]);
   });
 
+  test("/metrics counts what is still waiting (read on the worker thread's own connection)", async () => {
+    receiver = startReceiver();
+    // One request an hour: the first event is delivered, the other two wait.
+    const config = writeConfig(relay(receiver.url, 'rate_limit = "1/1h"'));
+    daemon = await startDaemon(config.path);
+    for (let i = 0; i < 3; i++) expect((await publish(daemon, { event: "completed", data: { i } })).status).toBe(202);
+    await daemon.waitForLog((l) => l.msg === "delivery.succeeded");
+    const text = await (await fetch(`${daemon.url}/metrics`)).text();
+    expect(text).toMatch(/^herald_outbox_pending 2$/m);
+    expect(Number(/^herald_outbox_oldest_pending_age_seconds (\S+)$/m.exec(text)?.[1])).toBeGreaterThanOrEqual(0);
+  });
+
   test("the first attempt starts right after the 202, without a polling delay", async () => {
     receiver = startReceiver();
     const config = writeConfig(relay(receiver.url));

@@ -58,6 +58,20 @@ describe("background checkpoints", () => {
     outbox.close();
   });
 
+  test("the worker reads the /metrics figures on its own connection, the same as the daemon's thread would", async () => {
+    const { handle, write, outbox } = setup();
+    const checkpoints = startBackgroundCheckpoints(handle, { intervalMs: 10, onProblem: () => {} });
+    await eventually(() => checkpoints.stats() !== undefined, 5_000, "the worker ready");
+    write();
+    const figures = await checkpoints.stats();
+    expect(figures).toEqual({ pending: 1_000, oldestPendingReceivedAt: expect.any(Number) });
+    expect(figures).toEqual(outbox.stats());
+    await checkpoints.stop();
+    // Stopped: the caller reads the figures itself.
+    expect(checkpoints.stats()).toBeUndefined();
+    outbox.close();
+  });
+
   test("a worker that cannot open the database hands checkpoints back to SQLite, and says so", async () => {
     const { handle, automaticPages, outbox } = setup();
     handle.client.exec(`PRAGMA wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
@@ -66,6 +80,7 @@ describe("background checkpoints", () => {
     await eventually(() => problems.length > 0, 5_000, "the worker's report");
     expect(problems).toEqual([{ message: expect.stringContaining("cannot open the database"), fellBack: true }]);
     expect(automaticPages()).toBe(1_000);
+    expect(checkpoints.stats()).toBeUndefined();
     await checkpoints.stop();
     outbox.close();
   });
