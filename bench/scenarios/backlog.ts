@@ -39,6 +39,7 @@ export async function backlog(options: { rows: number; concurrency: number; dura
   const herald = await startHerald({ dbPath, toml: LATER(receiver.url) + `[[destinations]]\nname = "parked"\nurl = "http://127.0.0.1:9/hook"\nrate_limit = "1/1h"\n[[routes]]\nname = "all"\nevents = ["*"]\nto = ["parked"]\n` });
   await Bun.sleep(3_000);
   const idleRss = herald.rssBytes();
+  const scrape = await scrapeWithProbe(herald.url);
   let peakRss = idleRss;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, herald.rssBytes())), 100);
   await publishLoad(herald.url, options.concurrency, 1_000);
@@ -61,7 +62,22 @@ export async function backlog(options: { rows: number; concurrency: number; dura
   const claimMicros = ((performance.now() - t) / rounds) * 1000;
   outbox.close();
 
-  return { fillSeconds, startMs: starts[2]!, starts, idleRss, peakRss, ingest, delivery: delivery.perSecond, plan, waiting, claimMicros };
+  return { fillSeconds, startMs: starts[2]!, starts, idleRss, scrape, peakRss, ingest, delivery: delivery.perSecond, plan, waiting, claimMicros };
+}
+
+/**
+ * A /metrics scrape counts every open delivery. Sends a /healthz while the scrape runs: its answer
+ * time shows whether the count held the daemon's thread (it runs on the background thread).
+ */
+async function scrapeWithProbe(url: string) {
+  const started = performance.now();
+  const scraping = fetch(`${url}/metrics`).then((r) => r.text());
+  await Bun.sleep(2);
+  const probeSent = performance.now();
+  await (await fetch(`${url}/healthz`)).arrayBuffer();
+  const healthzMs = performance.now() - probeSent;
+  const text = await scraping;
+  return { scrapeMs: performance.now() - started, healthzMs, pending: Number(/^herald_outbox_pending (\d+)$/m.exec(text)?.[1]) };
 }
 
 if (import.meta.main) console.log(await backlog({ rows: 1_000_000, concurrency: 32, durationMs: 5_000, deliveries: 10_000, deliveryConcurrency: 32 }));
