@@ -67,7 +67,7 @@ describe("delivery through the daemon", () => {
     expect(daemon.lines.filter((line) => line.msg === "outbox.checkpoint_failed")).toEqual([]);
   });
 
-  test("/metrics counts what is still waiting (read on the worker thread's own connection)", async () => {
+  test("/metrics counts the deliveries still waiting", async () => {
     receiver = startReceiver();
     // One request an hour: the first event is delivered, the other two wait.
     const config = writeConfig(relay(receiver.url, 'rate_limit = "1/1h"'));

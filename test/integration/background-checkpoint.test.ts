@@ -59,9 +59,9 @@ describe("background checkpoints", () => {
   });
 
   test("the worker reads the /metrics figures on its own connection, the same as the daemon's thread would", async () => {
-    const { handle, write, outbox } = setup();
+    const { handle, write, automaticPages, outbox } = setup();
     const checkpoints = startBackgroundCheckpoints(handle, { intervalMs: 10, onProblem: () => {} });
-    await eventually(() => checkpoints.stats() !== undefined, 5_000, "the worker ready");
+    await eventually(() => automaticPages() === BACKSTOP_CHECKPOINT_PAGES, 5_000, "the worker ready");
     write();
     const figures = await checkpoints.stats();
     expect(figures).toEqual({ pending: 1_000, oldestPendingReceivedAt: expect.any(Number) });
