@@ -96,6 +96,25 @@ describe("misbehaving receivers", () => {
     expect(attempt).toMatchObject({ outcome: "retryable", status_code: 503, response_bytes: 4096 });
   });
 
+  test("an answer of declared length is kept whole up to 4 KiB, and cut past it", async () => {
+    const exact = "e".repeat(4096);
+    const whole = await oneAttempt(streaming(422, () => new Response(exact).body!));
+    expect(whole.attempt).toMatchObject({ outcome: "permanent", status_code: 422, response_bytes: 4096 });
+    const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response(`${exact}!`, { status: 500, headers: { "content-length": "4097" } }) });
+    stops.push(() => server.stop(true));
+    const cut = await oneAttempt(`http://127.0.0.1:${server.port}/hook`);
+    expect(cut.attempt).toMatchObject({ outcome: "retryable", status_code: 500, response_bytes: 4096 });
+  });
+
+  test("a 200 of declared length whose body stalls is a success once the timeout ends the read", async () => {
+    const url = await tcp((socket) => socket.once("data", () => socket.write("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")));
+    const { delivery, attempt, tookMs } = await oneAttempt(url);
+    expect(delivery.status).toBe("succeeded");
+    expect(attempt).toMatchObject({ outcome: "succeeded", status_code: 200 });
+    expect(tookMs).toBeGreaterThanOrEqual(350);
+    expect(tookMs).toBeLessThan(3_000);
+  });
+
   test("a connection reset is a network error, retried", async () => {
     const { delivery, attempt } = await oneAttempt(await tcp((socket) => socket.resetAndDestroy()));
     expect(delivery).toMatchObject({ status: "pending", failed_attempts: 1 });
