@@ -19,13 +19,13 @@ export const BACKSTOP_CHECKPOINT_PAGES = 4_096;
 const SQLITE_DEFAULT_CHECKPOINT_PAGES = 1_000;
 
 /**
- * From source, the worker is this module's neighbour. In the compiled binary every module has
- * the binary's own URL (file:///$bunfs/root/herald) and the worker entrypoint keeps its path
- * under src/, the common root of the two entrypoints.
+ * From source, the worker is this module's neighbour. In the compiled binary the entrypoint is
+ * under /$bunfs/ and the worker is embedded under its path below src/, the common root of the
+ * two entrypoints; a relative path names that embedded copy. (import.meta.url cannot tell: a
+ * binary built with --bytecode keeps each module's source path in it.)
  */
 function workerUrl(): string {
-  const compiled = import.meta.url.startsWith("file:///$bunfs/");
-  return new URL(compiled ? "./outbox/checkpoint-worker.ts" : "./checkpoint-worker.ts", import.meta.url).href;
+  return Bun.main.startsWith("/$bunfs/") ? "./outbox/checkpoint-worker.ts" : new URL("./checkpoint-worker.ts", import.meta.url).href;
 }
 
 export interface BackgroundCheckpoints {
