@@ -1,6 +1,6 @@
 // Starting and stopping the processes a scenario needs: Herald (the compiled binary when built,
 // else from source), the baseline servers and the receiver. Each prints its port as JSON first.
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -13,6 +13,13 @@ export interface Proc {
   pid: number;
   stop(): Promise<void>;
   rssBytes(): number;
+  /** CPU time the process has used so far, all threads and only its main thread (µs). */
+  cpu(): CpuTime;
+}
+
+export interface CpuTime {
+  process: number;
+  mainThread: number;
 }
 
 const running = new Set<Proc>();
@@ -56,6 +63,7 @@ function track(proc: { pid: number; kill(signal?: NodeJS.Signals): void; exited:
     url: `http://127.0.0.1:${port}`,
     pid: proc.pid,
     rssBytes: () => rssOf(proc.pid),
+    cpu: () => cpuOf(proc.pid),
     stop: async () => {
       running.delete(handle);
       proc.kill("SIGTERM");
@@ -66,9 +74,35 @@ function track(proc: { pid: number; kill(signal?: NodeJS.Signals): void; exited:
   return handle;
 }
 
+/** Linux clock ticks per second for /proc times (USER_HZ, 100 on every mainstream kernel). */
+const TICKS_PER_SECOND = 100;
+
+function ticksIn(statPath: string): number {
+  // Fields after the command name, which is in parentheses and may hold spaces: utime, stime are 14 and 15.
+  const stat = readFileSync(statPath, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+/** CPU used by a process and by its main thread (the one that runs the JavaScript), from /proc. */
+export function cpuOf(pid: number): CpuTime {
+  const micros = (ticks: number) => (ticks * 1_000_000) / TICKS_PER_SECOND;
+  try {
+    return { process: micros(ticksIn(`/proc/${pid}/stat`)), mainThread: micros(ticksIn(`/proc/${pid}/task/${pid}/stat`)) };
+  } catch {
+    return { process: NaN, mainThread: NaN };
+  }
+}
+
+/** CPU used between two readings, per item (µs). */
+export const cpuPerItem = (from: CpuTime, to: CpuTime, items: number): CpuTime => ({
+  process: (to.process - from.process) / items,
+  mainThread: (to.mainThread - from.mainThread) / items,
+});
+
 export function rssOf(pid: number): number {
   try {
-    const status = require("node:fs").readFileSync(`/proc/${pid}/status`, "utf8") as string;
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
     return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
   } catch {
     return NaN;

@@ -1,7 +1,7 @@
 // Delivery: sustained deliveries/s from Herald's outbox to a loopback receiver, against a bare
 // Bun fetch loop to the same receiver at the same concurrency. Herald first stores the events
 // with the destination parked, then restarts unparked, and the receiver times the drain.
-import { ROOT, startHerald, startServer, type Proc } from "../lib/procs.ts";
+import { cpuPerItem, ROOT, startHerald, startServer, type CpuTime, type Proc } from "../lib/procs.ts";
 import { PAYLOAD } from "./ingest.ts";
 
 export const receiverStats = async (receiver: Proc) => (await (await fetch(`${receiver.url}/stats`)).json()) as { count: number; first: number; last: number; p50: number | null; p99: number | null };
@@ -35,8 +35,12 @@ export async function preload(url: string, total: number, data: Record<string, u
   }
 }
 
-/** Herald drains `total` stored deliveries into the receiver; deliveries/s from first to last arrival. */
-export async function heraldDrain(receiver: Proc, total: number, concurrency: number, dbPath?: string, extraToml = ""): Promise<{ perSecond: number; db: string }> {
+/**
+ * Herald drains `total` stored deliveries into the receiver; deliveries/s from first to last
+ * arrival, and the CPU Herald and the receiver used per delivery from the first arrival on
+ * (Herald's start-up is left out).
+ */
+export async function heraldDrain(receiver: Proc, total: number, concurrency: number, dbPath?: string, extraToml = ""): Promise<{ perSecond: number; db: string; cpu: CpuTime; receiverCpu: CpuTime }> {
   await resetReceiver(receiver);
   const parked = await startHerald({ dbPath, toml: destinationToml(receiver.url, concurrency, `rate_limit = "1/1h"`) + extraToml });
   await preload(parked.url, total);
@@ -47,18 +51,30 @@ export async function heraldDrain(receiver: Proc, total: number, concurrency: nu
   if (early > 1) throw new Error(`heraldDrain: the receiver counted ${early} requests before the drain; expected at most 1`);
   await resetReceiver(receiver);
   const herald = await startHerald({ dbPath: parked.db, toml: destinationToml(receiver.url, concurrency) + extraToml });
+  let firstCount = 0;
+  while ((firstCount = (await receiverStats(receiver)).count) === 0) await Bun.sleep(1);
+  const [heraldBefore, receiverBefore] = [herald.cpu(), receiver.cpu()];
   const stats = await waitForArrivals(receiver, total - early, "heraldDrain");
+  const counted = stats.count - firstCount;
+  const cpu = cpuPerItem(heraldBefore, herald.cpu(), counted);
+  const receiverCpu = cpuPerItem(receiverBefore, receiver.cpu(), counted);
   await herald.stop();
-  return { perSecond: (stats.count - 1) / ((stats.last - stats.first) / 1000), db: parked.db };
+  return { perSecond: (stats.count - 1) / ((stats.last - stats.first) / 1000), db: parked.db, cpu, receiverCpu };
 }
 
 export async function delivery(options: { total: number; concurrency: number }) {
   const receiver = await startServer("receiver.ts");
+  const receiverBefore = receiver.cpu();
   const run = Bun.spawnSync([process.execPath, `${ROOT}/bench/servers/fetch-loop.ts`, `${receiver.url}/hook`, String(options.total), String(options.concurrency)]);
-  const baseline = JSON.parse(run.stdout.toString()) as { perSecond: number };
+  const baseline = JSON.parse(run.stdout.toString()) as { perSecond: number; cpu: CpuTime };
+  const baselineReceiverCpu = cpuPerItem(receiverBefore, receiver.cpu(), options.total);
   const herald = await heraldDrain(receiver, options.total, options.concurrency);
   await receiver.stop();
-  return { herald: herald.perSecond, baseline: baseline.perSecond };
+  return {
+    herald: herald.perSecond,
+    baseline: baseline.perSecond,
+    cpu: { herald: herald.cpu, heraldReceiver: herald.receiverCpu, baseline: baseline.cpu, baselineReceiver: baselineReceiverCpu },
+  };
 }
 
 if (import.meta.main) console.log(await delivery({ total: 20_000, concurrency: 32 }));

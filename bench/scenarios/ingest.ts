@@ -3,7 +3,7 @@
 // Each event also gets its delivery row; the destination is paced to one request an hour so the
 // scheduler does not compete for the CPU while ingest is measured.
 import { closedLoop, type LoadResult } from "../lib/load.ts";
-import { startHerald, startServer } from "../lib/procs.ts";
+import { cpuPerItem, startHerald, startServer, type Proc } from "../lib/procs.ts";
 
 export const PAYLOAD = { event: "completed", data: { task_id: "task_abc123", task_type: "scrape", url: "https://example.com", status: "success", credits_used: 5 } };
 const PARKED = `[[destinations]]\nname = "parked"\nurl = "http://127.0.0.1:9/hook"\nrate_limit = "1/1h"\n[[routes]]\nname = "all"\nevents = ["*"]\nto = ["parked"]\n`;
@@ -21,18 +21,25 @@ export async function publishLoad(url: string, concurrency: number, durationMs: 
   });
 }
 
+/** The measured load, with the CPU the server used per request (all threads, and its main thread). */
+async function measured(server: Proc, concurrency: number, durationMs: number) {
+  const before = server.cpu();
+  const load = await publishLoad(server.url, concurrency, durationMs);
+  return { ...load, cpu: cpuPerItem(before, server.cpu(), load.requests) };
+}
+
 export async function ingest(options: { concurrency: number; durationMs: number }) {
   const echo = await startServer("echo.ts");
   await publishLoad(echo.url, options.concurrency, 1_000); // warm-up
-  const baseline = await publishLoad(echo.url, options.concurrency, options.durationMs);
+  const baseline = await measured(echo, options.concurrency, options.durationMs);
   await echo.stop();
 
   const herald = await startHerald({ toml: PARKED });
   await publishLoad(herald.url, options.concurrency, 1_000);
-  const measured = await publishLoad(herald.url, options.concurrency, options.durationMs);
+  const heraldLoad = await measured(herald, options.concurrency, options.durationMs);
   const rss = herald.rssBytes();
   await herald.stop();
-  return { herald: measured, baseline, heraldRss: rss };
+  return { herald: heraldLoad, baseline, heraldRss: rss };
 }
 
 if (import.meta.main) {

@@ -1,10 +1,14 @@
 // Baseline for delivery: a bare Bun fetch loop, `concurrency` workers POSTing the same JSON a
-// custom destination gets to the receiver, `total` requests in all. Prints {"perSecond": ...}.
+// custom destination gets to the receiver, `total` requests in all. Prints {"perSecond", "cpu"}
+// (µs a request, the whole process and its main thread).
 const [url, totalText, concurrencyText] = process.argv.slice(2);
+import { cpuOf, cpuPerItem } from "../lib/procs.ts";
+
 const total = Number(totalText);
 const body = JSON.stringify({ event: "completed", timestamp: new Date().toISOString(), data: { task_id: "task_abc123", task_type: "scrape", status: "success", credits_used: 5 } });
 let next = 0;
 const started = performance.now();
+const cpuBefore = cpuOf(process.pid);
 await Promise.all(
   Array.from({ length: Number(concurrencyText) }, async () => {
     while (next < total) {
@@ -14,5 +18,4 @@ await Promise.all(
     }
   }),
 );
-console.log(JSON.stringify({ perSecond: total / ((performance.now() - started) / 1000) }));
-export {};
+console.log(JSON.stringify({ perSecond: total / ((performance.now() - started) / 1000), cpu: cpuPerItem(cpuBefore, cpuOf(process.pid), total) }));
