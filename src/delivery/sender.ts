@@ -85,9 +85,9 @@ const decoder = new TextDecoder();
  * status line has already arrived, and it is what counts: if the body trickles past the timeout
  * (or the connection drops mid-body), the answer keeps the bytes read so far.
  *
- * Most receivers answer with a short body of declared length; that is read in one call, which
- * costs a third of the stream reader's work (measured: about 6 µs a request). Should such a
- * body stall past the timeout, its bytes are lost, not the status.
+ * Most receivers answer with a short body of declared length; that is read in one call, about a
+ * tenth of the stream reader's work (1.5 µs against 11 to 15, measured in one process). Should
+ * such a body stall past the timeout, its bytes are lost, not the status.
  */
 async function readCapped(response: Response, cap: number): Promise<string> {
   const declared = Number(response.headers.get("content-length") ?? Number.NaN);
