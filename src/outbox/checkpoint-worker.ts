@@ -67,8 +67,12 @@ self.onmessage = (message: MessageEvent<CheckpointWorkerStart | StatsRequest | "
   stop = () => {
     clearInterval(timer);
     readStats = undefined;
-    db.close();
-    report({ kind: "stopped" });
+    try {
+      // close(true) finalizes the statements, so the connection really closes now (sqlite.ts).
+      db.close(true);
+    } finally {
+      report({ kind: "stopped" });
+    }
   };
   report({ kind: "ready" });
 };

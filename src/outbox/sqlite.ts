@@ -70,16 +70,34 @@ export function openSqlite(path: string, options: OpenOptions): SqliteHandle {
     // After a checkpoint the WAL file is cut back to this size, so it cannot grow unbounded.
     client.exec("PRAGMA journal_size_limit = 67108864");
     migrate(client);
+    assertWritable(client);
   } catch (error) {
     if (error instanceof StorageError) throw error;
     throw new StorageError(`cannot open database ${path}: ${errorMessage(error)}`, { cause: error });
   }
   const db = drizzle(client, { schema });
-  return { path, db, client, synchronous: options.synchronous, close: () => client.close() };
+  // close(true) finalizes the prepared statements first. A plain close() leaves the connection
+  // open until they are garbage collected, which may be never before the process exits: the
+  // last connection then never closes, and a clean stop leaves -wal and -shm files behind.
+  return { path, db, client, synchronous: options.synchronous, close: () => client.close(true) };
 }
 
 export function schemaVersion(client: Database): number {
   return (client.query("PRAGMA user_version").get() as { user_version: number }).user_version;
+}
+
+/**
+ * A read-only database file whose -wal and -shm are still there (a crash leaves them) opens,
+ * reads and even takes the write lock without complaint: only the first write fails. One write,
+ * rolled back, finds that at open, where the error names the file.
+ */
+function assertWritable(client: Database): void {
+  client.exec("BEGIN IMMEDIATE");
+  try {
+    client.exec(`PRAGMA user_version = ${schemaVersion(client)}`);
+  } finally {
+    client.exec("ROLLBACK");
+  }
 }
 
 function migrate(client: Database): void {

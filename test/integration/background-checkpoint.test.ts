@@ -1,8 +1,8 @@
 // The background checkpointer: a worker thread with its own connection copies the WAL into the
 // database file, so the daemon's thread never pays for checkpoints in the normal case.
 import { describe, expect, test } from "bun:test";
-import { statSync } from "node:fs";
-import { join } from "node:path";
+import { readdirSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { createIdGenerator } from "../../src/core/ids.ts";
 import { BACKSTOP_CHECKPOINT_PAGES, startBackgroundCheckpoints } from "../../src/outbox/background-checkpoint.ts";
 import { openOutbox } from "../../src/outbox/outbox.ts";
@@ -70,6 +70,18 @@ describe("background checkpoints", () => {
     // Stopped: the caller reads the figures itself.
     expect(checkpoints.stats()).toBeUndefined();
     outbox.close();
+  });
+
+  test("once the worker has stopped and the daemon closes, only the database file is left", async () => {
+    const { path, handle, write, automaticPages, outbox } = setup();
+    const checkpoints = startBackgroundCheckpoints(handle, { intervalMs: 10, onProblem: () => {} });
+    await eventually(() => automaticPages() === BACKSTOP_CHECKPOINT_PAGES, 5_000, "the worker ready");
+    write();
+    await checkpoints.stats();
+    await checkpoints.stop();
+    outbox.close();
+    // A connection left open on either thread would keep these two: the last close removes them.
+    expect(readdirSync(dirname(path))).toEqual(["herald.db"]);
   });
 
   test("a worker that cannot open the database hands checkpoints back to SQLite, and says so", async () => {

@@ -1,7 +1,8 @@
 // The outbox on a real SQLite file: the state machine, claims, leases, expiry, idempotency.
 import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
-import { join } from "node:path";
+import { existsSync, readdirSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { createIdGenerator } from "../../src/core/ids.ts";
 import { openOutbox } from "../../src/outbox/outbox.ts";
 import { MIGRATIONS } from "../../src/outbox/migrations.ts";
@@ -99,6 +100,19 @@ describe("schema", () => {
     outbox.close();
     const again = openOutbox(path, { synchronous: "full" });
     expect(again.outbox.stats().pending).toBe(1);
+    again.outbox.close();
+  });
+
+  test("closing after use leaves only the database file: the WAL is copied back and removed", () => {
+    const { path, outbox, event, clock, admitAll } = setup();
+    outbox.enqueue([event(["a"])]);
+    const [claimed] = outbox.claimDue({ now: clock.now(), leaseUntil: clock.now() + 1, ...admitAll });
+    outbox.settleMany([{ record: { deliveryId: claimed!.id, n: 1, at: clock.now(), durationMs: 5, statusCode: 200, response: "ok", outcome: "succeeded" }, next: { status: "succeeded" }, now: clock.now() }]);
+    expect(existsSync(`${path}-wal`)).toBe(true);
+    outbox.close();
+    expect(readdirSync(dirname(path))).toEqual(["herald.db"]);
+    const again = openOutbox(path, { synchronous: "full" });
+    expect(again.handle.client.query("SELECT status FROM deliveries").all()).toEqual([{ status: "succeeded" }]);
     again.outbox.close();
   });
 });
