@@ -120,6 +120,7 @@ async function main() {
   }
 
   const cpuNotes = cpuSection(ing, del, cpus().length);
+  const floorNotes = floorSection(ing, del);
 
   const table = [
     "| what | Herald | baseline (same run) | ratio | target | holds |",
@@ -128,14 +129,32 @@ async function main() {
   ].join("\n");
   const minutes = ((Date.now() - started) / 60_000).toFixed(1);
   const machine = describeMachine();
-  console.log(`\n${table}\n\n${cpuNotes}\n\n${machine}\nclaim plan: ${back.plan.join("; ")}\nran in ${minutes} min`);
+  console.log(`\n${table}\n\n${floorNotes}\n\n${cpuNotes}\n\n${machine}\nclaim plan: ${back.plan.join("; ")}\nran in ${minutes} min`);
   if (!QUICK) {
     writeFileSync(
       join(ROOT, "bench/results.md"),
-      `# Benchmark results\n\nMeasured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}, in ${minutes} minutes. Every baseline ran in the same run on the same machine; the ratio is what the targets are about, since absolute figures drift between runs on shared machines.\n\n${table}\n\n## Where the CPU goes\n\n${cpuNotes}\n\n## The machine\n\n${machine}\n\n## The claim with the backlog\n\nQuery plan of the due-row query: \`${back.plan.join("; ")}\`. It walks the destination's pending rows in due order and stops at "now", so rows waiting in the future are never read: ${fmt(back.claimMicros, 1)} µs per claim with ${fmt(back.waiting)} rows waiting.\n\nFilling the outbox with ${backlogRows} rows took ${fmt(back.fillSeconds, 1)} s; start times over three launches: ${back.starts.map((s) => `${fmt(s)} ms`).join(", ")}.\n\nA \`/metrics\` scrape with ${fmt(back.scrape.pending)} open deliveries took ${fmt(back.scrape.scrapeMs, 0)} ms, counted on the outbox's background thread; a \`/healthz\` sent during it was answered in ${fmt(back.scrape.healthzMs, 1)} ms.\n\n## Notes\n\n- Herald runs as users run it: the compiled binary, \`synchronous = "full"\` (each 2xx follows an fsync), default log level with its JSON lines written to a file.\n- BullMQ ran twice on Debian's redis-server: with its default persistence (snapshots, no fsync per job: a job it acknowledged can still be lost by a crash, which Herald's 202 rules out), and with \`appendonly yes\`, \`appendfsync always\` (each write fsynced before Redis answers, the same promise as Herald's 202).\n- Ingest measurements park the destination (\`rate_limit = "1/1h"\`) so the scheduler does not compete for the CPU; delivery measurements first store the events, then restart Herald with the destination open and time the drain at the receiver.\n`,
+      `# Benchmark results\n\nMeasured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}, in ${minutes} minutes. Every baseline ran in the same run on the same machine; the ratio is what the targets are about, since absolute figures drift between runs on shared machines.\n\n${table}\n\n## The floors: storage alone\n\n${floorNotes}\n\n## Where the CPU goes\n\n${cpuNotes}\n\n## The machine\n\n${machine}\n\n## The claim with the backlog\n\nQuery plan of the due-row query: \`${back.plan.join("; ")}\`. It walks the destination's pending rows in due order and stops at "now", so rows waiting in the future are never read: ${fmt(back.claimMicros, 1)} µs per claim with ${fmt(back.waiting)} rows waiting.\n\nFilling the outbox with ${backlogRows} rows took ${fmt(back.fillSeconds, 1)} s; start times over three launches: ${back.starts.map((s) => `${fmt(s)} ms`).join(", ")}.\n\nA \`/metrics\` scrape with ${fmt(back.scrape.pending)} open deliveries took ${fmt(back.scrape.scrapeMs, 0)} ms, counted on the outbox's background thread; a \`/healthz\` sent during it was answered in ${fmt(back.scrape.healthzMs, 1)} ms.\n\n## Notes\n\n- Herald runs as users run it: the compiled binary, \`synchronous = "full"\` (each 2xx follows an fsync), default log level with its JSON lines written to a file.\n- BullMQ ran twice on Debian's redis-server: with its default persistence (snapshots, no fsync per job: a job it acknowledged can still be lost by a crash, which Herald's 202 rules out), and with \`appendonly yes\`, \`appendfsync always\` (each write fsynced before Redis answers, the same promise as Herald's 202).\n- Ingest measurements park the destination (\`rate_limit = "1/1h"\`) so the scheduler does not compete for the CPU; delivery measurements first store the events, then restart Herald with the destination open and time the drain at the receiver.\n`,
     );
     log("wrote bench/results.md");
   }
+}
+
+/**
+ * The two floors: each baseline plus Herald's storage work (its Outbox, schema and durability)
+ * and nothing else. A floor under its target says the storage alone rules the target out in
+ * this run; a floor above it says the rest of the gap is Herald's own work.
+ */
+function floorSection(ing: Awaited<ReturnType<typeof ingest>>, del: Awaited<ReturnType<typeof delivery>>): string {
+  const line = (item: string, floor: number, floorName: string, baseline: number, baselineName: string, target: number, herald: number) =>
+    `| ${item} | ${fmt(floor)}/s (${floorName}) | ${fmt(baseline)}/s (${baselineName}) | ${fmt(floor / baseline, 2)} | ${fmt(target, 2)} | ${fmt(herald / floor, 2)} |`;
+  return [
+    "Each baseline again, plus the storage work Herald's outbox does per item and nothing else of Herald's (`servers/durable-echo.ts`, `servers/outbox-loop.ts`):",
+    "",
+    "| item | floor | baseline | floor / baseline | target | Herald / floor |",
+    "|---|---|---|---|---|---|",
+    line("a single-event publish", ing.floor.perSecond, "Hono echo + group commit and fsync", ing.baseline.perSecond, "Hono echo", 0.4, ing.herald.perSecond),
+    line("a delivery", del.floor, "fetch loop + claim and settle", del.baseline, "fetch loop", 0.5, del.herald),
+  ].join("\n");
 }
 
 /**
@@ -157,7 +176,9 @@ function cpuSection(ing: Awaited<ReturnType<typeof ingest>>, del: Awaited<Return
     "| item | Herald | baseline | the receiver (Herald's run / the baseline's) |",
     "|---|---|---|---|",
     `| a single-event publish | ${both(ing.herald.cpu)} | ${both(ing.baseline.cpu)} (Hono echo) | - |`,
+    `| a single-event publish, the floor | ${both(ing.floor.cpu)} | - | - |`,
     `| a delivery | ${both(del.cpu.herald)} | ${both(del.cpu.baseline)} (bare fetch loop) | ${us(del.cpu.heraldReceiver.process)} / ${us(del.cpu.baselineReceiver.process)} |`,
+    `| a delivery, the floor | ${both(del.cpu.floor)} | - | - |`,
     "",
     `- Ingest: Herald's JavaScript thread was ${fmt(ingestThreadBusy * 100)} % busy. At 100 % it would publish at most ${fmt(ingestCeiling)} a second, ${fmt(ingestCeiling / ing.baseline.perSecond, 2)} of the echo server.`,
     `- Delivery: with all ${cores} cores busy with Herald and the receiver, the drain could reach at most ${fmt(deliveryCeiling)} a second, ${fmt(deliveryCeiling / del.baseline, 2)} of the fetch loop. Reaching 0.50 needs Herald to spend at most ${us(deliveryBudget)} per delivery across its threads, and to keep every core busy.`,

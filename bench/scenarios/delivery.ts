@@ -68,12 +68,19 @@ export async function delivery(options: { total: number; concurrency: number }) 
   const run = Bun.spawnSync([process.execPath, `${ROOT}/bench/servers/fetch-loop.ts`, `${receiver.url}/hook`, String(options.total), String(options.concurrency)]);
   const baseline = JSON.parse(run.stdout.toString()) as { perSecond: number; cpu: CpuTime };
   const baselineReceiverCpu = cpuPerItem(receiverBefore, receiver.cpu(), options.total);
+  // The floor: the same loop plus Herald's storage work per delivery and nothing else.
+  await resetReceiver(receiver);
+  const floorRun = Bun.spawnSync([process.execPath, `${ROOT}/bench/servers/outbox-loop.ts`, `${receiver.url}/hook`, String(options.total), String(options.concurrency)]);
+  if (floorRun.exitCode !== 0) throw new Error(`outbox-loop: ${floorRun.stderr.toString()}`);
+  const floor = JSON.parse(floorRun.stdout.toString()) as { perSecond: number; cpu: CpuTime };
+  await waitForArrivals(receiver, options.total, "outbox-loop");
   const herald = await heraldDrain(receiver, options.total, options.concurrency);
   await receiver.stop();
   return {
     herald: herald.perSecond,
     baseline: baseline.perSecond,
-    cpu: { herald: herald.cpu, heraldReceiver: herald.receiverCpu, baseline: baseline.cpu, baselineReceiver: baselineReceiverCpu },
+    floor: floor.perSecond,
+    cpu: { herald: herald.cpu, heraldReceiver: herald.receiverCpu, baseline: baseline.cpu, baselineReceiver: baselineReceiverCpu, floor: floor.cpu },
   };
 }
 

@@ -34,12 +34,18 @@ export async function ingest(options: { concurrency: number; durationMs: number 
   const baseline = await measured(echo, options.concurrency, options.durationMs);
   await echo.stop();
 
+  // The floor: the echo server plus Herald's durable storage and nothing else.
+  const durable = await startServer("durable-echo.ts");
+  await publishLoad(durable.url, options.concurrency, 1_000);
+  const floor = await measured(durable, options.concurrency, options.durationMs);
+  await durable.stop();
+
   const herald = await startHerald({ toml: PARKED });
   await publishLoad(herald.url, options.concurrency, 1_000);
   const heraldLoad = await measured(herald, options.concurrency, options.durationMs);
   const rss = herald.rssBytes();
   await herald.stop();
-  return { herald: heraldLoad, baseline, heraldRss: rss };
+  return { herald: heraldLoad, baseline, floor, heraldRss: rss };
 }
 
 if (import.meta.main) {
