@@ -62,18 +62,22 @@ export async function heraldDrain(receiver: Proc, total: number, concurrency: nu
   return { perSecond: (stats.count - 1) / ((stats.last - stats.first) / 1000), db: parked.db, cpu, receiverCpu };
 }
 
+/** Runs one of the loop scripts (fetch-loop.ts, outbox-loop.ts) against the receiver, which must count every request. */
+async function runLoop(script: string, receiver: Proc, options: { total: number; concurrency: number }) {
+  await resetReceiver(receiver);
+  const run = Bun.spawnSync([process.execPath, `${ROOT}/bench/servers/${script}`, `${receiver.url}/hook`, String(options.total), String(options.concurrency)]);
+  if (run.exitCode !== 0) throw new Error(`${script}: ${run.stderr.toString()}`);
+  await waitForArrivals(receiver, options.total, script);
+  return JSON.parse(run.stdout.toString()) as { perSecond: number; cpu: CpuTime };
+}
+
 export async function delivery(options: { total: number; concurrency: number }) {
   const receiver = await startServer("receiver.ts");
   const receiverBefore = receiver.cpu();
-  const run = Bun.spawnSync([process.execPath, `${ROOT}/bench/servers/fetch-loop.ts`, `${receiver.url}/hook`, String(options.total), String(options.concurrency)]);
-  const baseline = JSON.parse(run.stdout.toString()) as { perSecond: number; cpu: CpuTime };
+  const baseline = await runLoop("fetch-loop.ts", receiver, options);
   const baselineReceiverCpu = cpuPerItem(receiverBefore, receiver.cpu(), options.total);
   // The floor: the same loop plus Herald's storage work per delivery and nothing else.
-  await resetReceiver(receiver);
-  const floorRun = Bun.spawnSync([process.execPath, `${ROOT}/bench/servers/outbox-loop.ts`, `${receiver.url}/hook`, String(options.total), String(options.concurrency)]);
-  if (floorRun.exitCode !== 0) throw new Error(`outbox-loop: ${floorRun.stderr.toString()}`);
-  const floor = JSON.parse(floorRun.stdout.toString()) as { perSecond: number; cpu: CpuTime };
-  await waitForArrivals(receiver, options.total, "outbox-loop");
+  const floor = await runLoop("outbox-loop.ts", receiver, options);
   const herald = await heraldDrain(receiver, options.total, options.concurrency);
   await receiver.stop();
   return {

@@ -11,9 +11,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createIdGenerator } from "../../src/core/ids.ts";
 import { systemClock } from "../../src/core/clock.ts";
-import { createGroup } from "../../src/outbox/group-commit.ts";
+import { createSettleGroup } from "../../src/outbox/group-commit.ts";
 import { openOutbox } from "../../src/outbox/outbox.ts";
-import type { ClaimedDelivery, Settlement } from "../../src/outbox/types.ts";
+import type { ClaimedDelivery } from "../../src/outbox/types.ts";
 import { cpuOf, cpuPerItem } from "../lib/procs.ts";
 
 const [url, totalText, concurrencyText] = process.argv.slice(2);
@@ -38,10 +38,7 @@ for (let stored = 0; stored < total; stored += 500) {
   );
 }
 
-const settle = createGroup<Settlement, void>((items) => {
-  outbox.settleMany(items);
-  return items.map(() => undefined);
-});
+const settle = createSettleGroup(outbox);
 const claimed: ClaimedDelivery[] = [];
 let inFlight = 0;
 const claimMore = () => {

@@ -5,7 +5,7 @@
 // themselves. Used for publishing (events) and for settling attempts.
 
 import { isStorageFault } from "./sqlite.ts";
-import type { EnqueueResult, NewEvent, Outbox } from "./types.ts";
+import type { EnqueueResult, NewEvent, Outbox, Settlement } from "./types.ts";
 
 interface Waiting<I, O> {
   item: I;
@@ -88,4 +88,12 @@ export function createGroupCommit(
     },
     { defer: options.defer, afterWrite: outbox.syncCommitted },
   );
+}
+
+/** Settling: the attempts that finished in the same turn of the event loop share one transaction. */
+export function createSettleGroup(outbox: Pick<Outbox, "settleMany">): (item: Settlement) => Promise<void> {
+  return createGroup<Settlement, void>((items) => {
+    outbox.settleMany(items);
+    return items.map(() => undefined);
+  });
 }

@@ -10,10 +10,10 @@ import type { RuntimeConfig } from "../config/runtime.ts";
 import type { Send } from "../delivery/sender.ts";
 import { inlineDestination, inlineHost } from "../delivery/inline.ts";
 import type { Logger } from "../log.ts";
-import type { ClaimedDelivery, Outbox, Settlement } from "../outbox/types.ts";
+import type { ClaimedDelivery, Outbox } from "../outbox/types.ts";
 import { runAttempt, type AttemptReport } from "./attempt.ts";
 import { isStorageFault } from "../outbox/sqlite.ts";
-import { createGroup } from "../outbox/group-commit.ts";
+import { createSettleGroup } from "../outbox/group-commit.ts";
 import { createPacer, type LaneProfile } from "./pacer.ts";
 import { createMaintenance } from "./maintenance.ts";
 
@@ -53,10 +53,7 @@ export interface TickResult {
 export function createScheduler(deps: SchedulerDeps) {
   const { outbox, clock, config, logger } = deps;
   const pacer = createPacer();
-  const settle = createGroup<Settlement, void>((items) => {
-    outbox.settleMany(items);
-    return items.map(() => undefined);
-  });
+  const settle = createSettleGroup(outbox);
   const attemptDeps = { ...deps, settle };
   const inFlight = new Map<string, { controller: AbortController; done: Promise<void> }>();
   const maintenance = createMaintenance({ outbox, config, logger, onOrphaned: deps.onOrphaned });
