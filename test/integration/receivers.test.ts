@@ -34,6 +34,13 @@ function streaming(status: number, body: () => ReadableStream<Uint8Array>) {
   return `http://127.0.0.1:${server.port}/hook`;
 }
 
+/** A receiver whose answer declares its length (Bun sets Content-Length for a string body). */
+function declared(status: number, text: string) {
+  const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response(text, { status }) });
+  stops.push(() => server.stop(true));
+  return `http://127.0.0.1:${server.port}/hook`;
+}
+
 /** A raw TCP server that does `onConnection` with each socket (reset it, or never answer). */
 function tcp(onConnection: (socket: Socket) => void): Promise<string> {
   const sockets: Socket[] = [];
@@ -98,11 +105,9 @@ describe("misbehaving receivers", () => {
 
   test("an answer of declared length is kept whole up to 4 KiB, and cut past it", async () => {
     const exact = "e".repeat(4096);
-    const whole = await oneAttempt(streaming(422, () => new Response(exact).body!));
+    const whole = await oneAttempt(declared(422, exact));
     expect(whole.attempt).toMatchObject({ outcome: "permanent", status_code: 422, response_bytes: 4096 });
-    const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response(`${exact}!`, { status: 500, headers: { "content-length": "4097" } }) });
-    stops.push(() => server.stop(true));
-    const cut = await oneAttempt(`http://127.0.0.1:${server.port}/hook`);
+    const cut = await oneAttempt(declared(500, `${exact}!`));
     expect(cut.attempt).toMatchObject({ outcome: "retryable", status_code: 500, response_bytes: 4096 });
   });
 
