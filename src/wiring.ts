@@ -27,6 +27,8 @@ export interface WiringDeps {
   logger: Logger;
   /** The /metrics outbox gauges' figures, when read off this thread; else the outbox's own. */
   stats?: () => Promise<OutboxStats>;
+  /** Passed to the scheduler (tests only). */
+  idleWakeMs?: number;
 }
 
 export function wireRelay(deps: WiringDeps) {
@@ -44,6 +46,7 @@ export function wireRelay(deps: WiringDeps) {
     config,
     send,
     logger,
+    idleWakeMs: deps.idleWakeMs,
     onAttempt: (delivery, report) => {
       metrics.attempt(delivery.destination, report.record, report.next);
       operational.attempted(delivery, report.next);
@@ -66,9 +69,7 @@ export function wireRelay(deps: WiringDeps) {
     resolve: deps.resolve,
     outbox,
     commit: createGroupCommit(outbox, {
-      onCommitted: (results) => {
-        if (results.some((r) => !r.duplicate && r.deliveries.length > 0)) scheduler.nudge();
-      },
+      onCommitted: (results) => scheduler.nudgeFor(results.flatMap((r) => (r.duplicate ? [] : r.deliveries.map((d) => d.destination)))),
     }),
     operator,
     logger,

@@ -7,19 +7,23 @@ import { createLogger } from "../../src/log.ts";
 import { openOutbox } from "../../src/outbox/outbox.ts";
 import type { Outbox } from "../../src/outbox/types.ts";
 import { wireRelay } from "../../src/wiring.ts";
-import { manualClock } from "./clock.ts";
+import { manualClock, type ManualClock } from "./clock.ts";
 import { tempDir } from "./fs.ts";
 
-export function createHarness(makeConfig: (dbPath: string) => RuntimeConfig, options: { resolve?: Resolver; wrapOutbox?: (outbox: Outbox) => Outbox } = {}) {
+/** `realTime`: the system clock instead of the manual one, for tests that let scheduler.run() sleep and wake by itself. */
+export function createHarness(
+  makeConfig: (dbPath: string) => RuntimeConfig,
+  options: { resolve?: Resolver; wrapOutbox?: (outbox: Outbox) => Outbox; realTime?: { idleWakeMs: number } } = {},
+) {
   const dbPath = join(tempDir(), "herald.db");
   let config = makeConfig(dbPath);
-  const clock = manualClock();
+  const clock: ManualClock = options.realTime ? { now: () => Date.now(), advance: () => { throw new Error("a real-time harness cannot move its clock"); } } : manualClock();
   const logs: Array<Record<string, unknown>> = [];
   const logger = createLogger({ level: () => "debug", clock, sensitive: () => config.sensitive, write: (line) => logs.push(JSON.parse(line)) });
   const opened = openOutbox(dbPath, { synchronous: "full" });
   const { operator, handle } = opened;
   const outbox = options.wrapOutbox ? options.wrapOutbox(opened.outbox) : opened.outbox;
-  const { scheduler, ingress, metrics } = wireRelay({ config: () => config, clock, random: () => 0.5, resolve: options.resolve, outbox, operator, logger });
+  const { scheduler, ingress, metrics } = wireRelay({ config: () => config, clock, random: () => 0.5, resolve: options.resolve, outbox, operator, logger, idleWakeMs: options.realTime?.idleWakeMs });
 
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
     ingress.request(path, {

@@ -1,6 +1,7 @@
 // The scheduler against a real receiver on port 0, with time moved by hand.
 import { afterEach, describe, expect, test } from "bun:test";
 import { relayConfig } from "../helpers/config.ts";
+import { eventually } from "../helpers/daemon.ts";
 import { createHarness } from "../helpers/harness.ts";
 import { startReceiver, statusSequence, type Receiver } from "../helpers/receiver.ts";
 
@@ -140,6 +141,26 @@ describe("concurrency and pacing", () => {
     h.clock.advance(1);
     expect((await h.tickAndSettle()).claimed).toBe(3);
   });
+
+  // The running loop, on real timers, with the idle wake pushed out of reach: a delivery that
+  // waited for it would take a minute, so each one here arrived because the loop woke for it.
+  test("the loop wakes at once for a lane that can send, and at its window's reopening for one that cannot", async () => {
+    receiver = startReceiver();
+    const h = createHarness((db) => relayConfig(db, receiver.url, "", `rate_limit = "1/500ms"`), { realTime: { idleWakeMs: 60_000 } });
+    const stop = new AbortController();
+    const loop = h.scheduler.run(stop.signal);
+    try {
+      await publish(h);
+      await eventually(() => receiver.requests.length === 1, 5_000, "the first delivery, sent when it was stored");
+      // The window is closed now: this commit does not wake the loop, whose sleep ends when the window reopens.
+      await publish(h);
+      await eventually(() => receiver.requests.length === 2, 5_000, "the second delivery, sent when the window reopened");
+      expect(receiver.requests[1]!.at - receiver.requests[0]!.at).toBeGreaterThanOrEqual(490);
+    } finally {
+      stop.abort();
+      await loop;
+    }
+  }, 15_000);
 
   test("ordered destinations deliver strictly in arrival order, through retries", async () => {
     const failFirstOnce = new Set<string>();
