@@ -2,9 +2,10 @@
 // needs in Herald's outbox, and nothing else of Herald's (no validation, routing, idempotency
 // lookup, logging, metrics or scheduler). Each request's event and its delivery row are
 // committed with the others that arrived in the same turn of the event loop, and the WAL is
-// fsynced off the thread before the 202, as Herald does (its own group commit, Outbox and
-// synchronous = "full"). How far this falls short of the echo server is what durable storage
-// alone costs on this machine; how far Herald falls short of this is everything else.
+// fsynced off the thread before the 202, as Herald does (its own group commit, Outbox,
+// background checkpoints and synchronous = "full"). How far this falls short of the echo
+// server is what durable storage alone costs on this machine; how far Herald falls short of
+// this is everything else.
 import { Hono } from "hono";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,9 +13,12 @@ import { join } from "node:path";
 import { systemClock } from "../../src/core/clock.ts";
 import { createIdGenerator } from "../../src/core/ids.ts";
 import { createGroupCommit } from "../../src/outbox/group-commit.ts";
+import { startBackgroundCheckpoints } from "../../src/outbox/background-checkpoint.ts";
 import { openOutbox } from "../../src/outbox/outbox.ts";
 
-const { outbox } = openOutbox(join(mkdtempSync(join(tmpdir(), "durable-echo-")), "herald.db"), { synchronous: "full" });
+const { outbox, handle } = openOutbox(join(mkdtempSync(join(tmpdir(), "durable-echo-")), "herald.db"), { synchronous: "full" });
+// Herald copies the WAL back into the database on a worker thread, and so does the floor.
+startBackgroundCheckpoints(handle, { onProblem: ({ message }) => console.error(`durable-echo: checkpoints: ${message}`) });
 const commit = createGroupCommit(outbox);
 const ids = createIdGenerator(systemClock);
 

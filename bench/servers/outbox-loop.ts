@@ -3,8 +3,8 @@
 // logging or metrics). Each delivery is claimed (pending to in flight, in batches of up to
 // `concurrency`, fetched ahead so no slot waits for a claim) and settled (the attempt row and the
 // final state, grouped per turn of the event loop), through Herald's own Outbox, with the
-// same durability settings. How far this falls short of the fetch loop is what the storage
-// alone costs; how far Herald falls short of this is everything else.
+// same durability settings and background checkpoints. How far this falls short of the fetch
+// loop is what the storage alone costs; how far Herald falls short of this is everything else.
 // Prints {"perSecond", "cpu"} like fetch-loop.ts.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { createIdGenerator } from "../../src/core/ids.ts";
 import { systemClock } from "../../src/core/clock.ts";
 import { createSettleGroup } from "../../src/outbox/group-commit.ts";
+import { startBackgroundCheckpoints } from "../../src/outbox/background-checkpoint.ts";
 import { openOutbox } from "../../src/outbox/outbox.ts";
 import type { ClaimedDelivery } from "../../src/outbox/types.ts";
 import { cpuOf, cpuPerItem } from "../lib/procs.ts";
@@ -19,7 +20,9 @@ import { cpuOf, cpuPerItem } from "../lib/procs.ts";
 const [url, totalText, concurrencyText] = process.argv.slice(2);
 const total = Number(totalText);
 const concurrency = Number(concurrencyText);
-const { outbox } = openOutbox(join(mkdtempSync(join(tmpdir(), "outbox-loop-")), "herald.db"), { synchronous: "full" });
+const { outbox, handle } = openOutbox(join(mkdtempSync(join(tmpdir(), "outbox-loop-")), "herald.db"), { synchronous: "full" });
+// Herald copies the WAL back into the database on a worker thread, and so does the floor.
+const checkpoints = startBackgroundCheckpoints(handle, { onProblem: ({ message }) => console.error(`outbox-loop: checkpoints: ${message}`) });
 
 // The same rows a batch publish stores, before the clock starts.
 const ids = createIdGenerator(systemClock);
@@ -74,4 +77,5 @@ await Promise.all(
 );
 if (delivered !== total) throw new Error(`outbox-loop: delivered ${delivered} of ${total}`);
 console.log(JSON.stringify({ perSecond: total / ((performance.now() - started) / 1000), cpu: cpuPerItem(cpuBefore, cpuOf(process.pid), total) }));
+await checkpoints.stop();
 outbox.close();
