@@ -70,6 +70,9 @@ export function createScheduler(deps: SchedulerDeps) {
     wake?.();
   };
 
+  const profileOf = (name: string, cfg: RuntimeConfig): LaneProfile =>
+    cfg.destinations.get(name) ?? { name, type: platformOfHost(inlineHost(name)), policy: cfg.defaults };
+
   /**
    * New deliveries were stored for these lanes: wake the loop only if one of them could start a
    * request now. A lane that is full, paced or paused wakes the loop itself when it frees up (a
@@ -78,17 +81,13 @@ export function createScheduler(deps: SchedulerDeps) {
    * burst to a rate-limited destination (bench/README.md).
    */
   const nudgeFor = (lanes: Iterable<string>) => {
-    if (nudged) return;
+    if (nudged || pacer.totalInFlight() >= MAX_IN_FLIGHT) return;
     const now = clock.now();
     const cfg = config();
-    if (pacer.totalInFlight() >= MAX_IN_FLIGHT) return;
     for (const name of new Set(lanes)) {
       if (pacer.availableAt(profileOf(name, cfg), now) <= now) return nudge();
     }
   };
-
-  const profileOf = (name: string, cfg: RuntimeConfig): LaneProfile =>
-    cfg.destinations.get(name) ?? { name, type: platformOfHost(inlineHost(name)), policy: cfg.defaults };
 
   const destinationFor = (delivery: ClaimedDelivery, cfg: RuntimeConfig): Destination | undefined => {
     if (!delivery.target) return cfg.destinations.get(delivery.destination);

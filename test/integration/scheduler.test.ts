@@ -1,4 +1,5 @@
-// The scheduler against a real receiver on port 0, with time moved by hand.
+// The scheduler against a real receiver on port 0, with time moved by hand (one test lets the
+// loop run on real timers).
 import { afterEach, describe, expect, test } from "bun:test";
 import { relayConfig } from "../helpers/config.ts";
 import { eventually } from "../helpers/daemon.ts";
