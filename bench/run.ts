@@ -13,6 +13,9 @@ import { latency } from "./scenarios/latency.ts";
 import { peer } from "./scenarios/peer.ts";
 
 const QUICK = process.env.BENCH_QUICK === "1";
+/** The issue's ratio targets the table, the floors and the CPU budget are measured against. */
+const INGEST_TARGET = 0.4;
+const DELIVERY_TARGET = 0.5;
 const seconds = (s: number) => (QUICK ? Math.max(1, s / 3) : s) * 1000;
 
 interface Row {
@@ -43,8 +46,8 @@ async function main() {
     herald: `${fmt(ing.herald.perSecond)} req/s`,
     baseline: `${fmt(ing.baseline.perSecond)} req/s (Hono echo)`,
     ratio: fmt(ing.herald.perSecond / ing.baseline.perSecond, 2),
-    target: ">= 0.40",
-    holds: ing.herald.perSecond / ing.baseline.perSecond >= 0.4,
+    target: `>= ${fmt(INGEST_TARGET, 2)}`,
+    holds: ing.herald.perSecond / ing.baseline.perSecond >= INGEST_TARGET,
   });
 
   log("batch ingest: 500 events a request vs raw bun:sqlite inserts");
@@ -65,8 +68,8 @@ async function main() {
     herald: `${fmt(del.herald)} deliveries/s`,
     baseline: `${fmt(del.baseline)} req/s (bare fetch loop)`,
     ratio: fmt(del.herald / del.baseline, 2),
-    target: ">= 0.50",
-    holds: del.herald / del.baseline >= 0.5,
+    target: `>= ${fmt(DELIVERY_TARGET, 2)}`,
+    holds: del.herald / del.baseline >= DELIVERY_TARGET,
   });
 
   log("latency at 1,000 events/s");
@@ -152,8 +155,8 @@ function floorSection(ing: Awaited<ReturnType<typeof ingest>>, del: Awaited<Retu
     "",
     "| item | floor | baseline | floor / baseline | target | Herald / floor |",
     "|---|---|---|---|---|---|",
-    line("a single-event publish", ing.floor.perSecond, "Hono echo + group commit and fsync", ing.baseline.perSecond, "Hono echo", 0.4, ing.herald.perSecond),
-    line("a delivery", del.floor, "fetch loop + claim and settle", del.baseline, "fetch loop", 0.5, del.herald),
+    line("a single-event publish", ing.floor.perSecond, "Hono echo + group commit and fsync", ing.baseline.perSecond, "Hono echo", INGEST_TARGET, ing.herald.perSecond),
+    line("a delivery", del.floor, "fetch loop + claim and settle", del.baseline, "fetch loop", DELIVERY_TARGET, del.herald),
   ].join("\n");
 }
 
@@ -169,7 +172,7 @@ function cpuSection(ing: Awaited<ReturnType<typeof ingest>>, del: Awaited<Return
   const ingestCeiling = 1e6 / ing.herald.cpu.mainThread;
   const deliveryCeiling = (cores * 1e6) / (del.cpu.herald.process + del.cpu.heraldReceiver.process);
   // What Herald may spend per delivery for the target to be reachable with every core busy.
-  const deliveryBudget = (cores * 1e6) / (0.5 * del.baseline) - del.cpu.heraldReceiver.process;
+  const deliveryBudget = (cores * 1e6) / (DELIVERY_TARGET * del.baseline) - del.cpu.heraldReceiver.process;
   return [
     "CPU time per item, all threads of the process and, in brackets, the one thread that runs its JavaScript:",
     "",
@@ -181,7 +184,7 @@ function cpuSection(ing: Awaited<ReturnType<typeof ingest>>, del: Awaited<Return
     `| a delivery, the floor | ${both(del.cpu.floor)} | - | - |`,
     "",
     `- Ingest: Herald's JavaScript thread was ${fmt(ingestThreadBusy * 100)} % busy. At 100 % it would publish at most ${fmt(ingestCeiling)} a second, ${fmt(ingestCeiling / ing.baseline.perSecond, 2)} of the echo server.`,
-    `- Delivery: with all ${cores} cores busy with Herald and the receiver, the drain could reach at most ${fmt(deliveryCeiling)} a second, ${fmt(deliveryCeiling / del.baseline, 2)} of the fetch loop. Reaching 0.50 needs Herald to spend at most ${us(deliveryBudget)} per delivery across its threads, and to keep every core busy.`,
+    `- Delivery: with all ${cores} cores busy with Herald and the receiver, the drain could reach at most ${fmt(deliveryCeiling)} a second, ${fmt(deliveryCeiling / del.baseline, 2)} of the fetch loop. Reaching ${fmt(DELIVERY_TARGET, 2)} needs Herald to spend at most ${us(deliveryBudget)} per delivery across its threads, and to keep every core busy.`,
   ].join("\n");
 }
 

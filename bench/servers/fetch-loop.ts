@@ -1,9 +1,9 @@
 // Baseline for delivery: a bare Bun fetch loop, `concurrency` workers POSTing the same JSON a
 // custom destination gets to the receiver, `total` requests in all. Prints {"perSecond", "cpu"}
 // (µs a request, the whole process and its main thread).
-const [url, totalText, concurrencyText] = process.argv.slice(2);
 import { cpuOf, cpuPerItem } from "../lib/procs.ts";
 
+const [url, totalText, concurrencyText] = process.argv.slice(2);
 const total = Number(totalText);
 const body = JSON.stringify({ event: "completed", timestamp: new Date().toISOString(), data: { task_id: "task_abc123", task_type: "scrape", status: "success", credits_used: 5 } });
 let next = 0;
