@@ -69,7 +69,8 @@ export function wireRelay(deps: WiringDeps) {
     resolve: deps.resolve,
     outbox,
     commit: createGroupCommit(outbox, {
-      onCommitted: (results) => scheduler.nudgeFor(results.flatMap((r) => (r.duplicate ? [] : r.deliveries.map((d) => d.destination)))),
+      handOff: scheduler.handOff,
+      onCommitted: (pendingFor) => scheduler.nudgeFor(pendingFor),
     }),
     operator,
     logger,

@@ -13,6 +13,11 @@ export function createEnqueue(handle: SqliteHandle): (batch: NewEvent[], options
     `INSERT INTO deliveries (id, event_id, destination, target, status, attempts, failed_attempts, next_attempt_at, expires_at, created_at, updated_at)
      VALUES (?1, ?2, ?3, ?4, 'pending', 0, 0, ?5, ?6, ?5, ?5)`,
   );
+  // Taken by the scheduler as it is stored: in flight at once, never in the pending indexes.
+  const insertInFlight = client.prepare(
+    `INSERT INTO deliveries (id, event_id, destination, target, status, lease_until, attempts, failed_attempts, next_attempt_at, expires_at, created_at, updated_at)
+     VALUES (?1, ?2, ?3, ?4, 'in_flight', ?7, 0, 0, ?5, ?6, ?5, ?5)`,
+  );
   const findByKey = client.prepare("SELECT id FROM events WHERE idempotency_key = ?");
   const deliveriesOf = client.prepare("SELECT id, destination FROM deliveries WHERE event_id = ? ORDER BY id");
 
@@ -25,7 +30,9 @@ export function createEnqueue(handle: SqliteHandle): (batch: NewEvent[], options
     }
     insertEvent.run(event.id, event.name, event.idempotencyKey ?? null, event.timestamp, event.data, event.receivedAt, event.source ?? null, event.rawBody ?? null);
     for (const delivery of event.deliveries) {
-      insertDelivery.run(delivery.id, event.id, delivery.destination, delivery.target ? JSON.stringify(delivery.target) : null, event.receivedAt, delivery.expiresAt);
+      const target = delivery.target ? JSON.stringify(delivery.target) : null;
+      if (delivery.leaseUntil === undefined) insertDelivery.run(delivery.id, event.id, delivery.destination, target, event.receivedAt, delivery.expiresAt);
+      else insertInFlight.run(delivery.id, event.id, delivery.destination, target, event.receivedAt, delivery.expiresAt, delivery.leaseUntil);
     }
     return {
       eventId: event.id,

@@ -75,14 +75,29 @@ export type Commit = (events: NewEvent[]) => Promise<EnqueueResult[]>;
  */
 export function createGroupCommit(
   outbox: Pick<Outbox, "enqueue" | "syncCommitted">,
-  options: { defer?: (run: () => void) => void; onCommitted?: (results: EnqueueResult[]) => void } = {},
+  options: {
+    defer?: (run: () => void) => void;
+    /** The scheduler's hand-off: deliveries it takes are stored in flight and start at commit. */
+    handOff?: (events: NewEvent[]) => { stored(results: EnqueueResult[]): void; failed(): void };
+    /** Called with the destinations of the deliveries stored pending (not handed off). */
+    onCommitted?: (pendingFor: string[]) => void;
+  } = {},
 ): Commit {
   return createGroup<NewEvent[], EnqueueResult[]>(
     (batches) => {
-      const results = outbox.enqueue(batches.flat(), { deferSync: true });
-      // The scheduler may start while the fsync runs: a delivery never waits for the disk, and
-      // if the fsync fails the producer hears 503 and sends again (at least once, as always).
-      options.onCommitted?.(results);
+      const events = batches.flat();
+      const handOff = options.handOff?.(events);
+      let results: EnqueueResult[];
+      try {
+        results = outbox.enqueue(events, { deferSync: true });
+      } catch (error) {
+        handOff?.failed();
+        throw error;
+      }
+      // Deliveries start while the fsync runs: a delivery never waits for the disk, and if the
+      // fsync fails the producer hears 503 and sends again (at least once, as always).
+      handOff?.stored(results);
+      options.onCommitted?.(events.flatMap((event, i) => (results[i]!.duplicate ? [] : event.deliveries.filter((d) => d.leaseUntil === undefined).map((d) => d.destination))));
       let offset = 0;
       return batches.map((batch) => results.slice(offset, (offset += batch.length)));
     },

@@ -9,6 +9,11 @@ export interface NewDelivery {
   destination: string;
   target?: InlineTarget;
   expiresAt: number;
+  /**
+   * Set when the scheduler takes the delivery as it is stored (see Scheduler.handOff): the row
+   * is written in flight with this lease instead of pending, so no claim is needed.
+   */
+  leaseUntil?: number;
 }
 
 export interface NewEvent {

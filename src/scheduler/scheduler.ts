@@ -10,7 +10,7 @@ import type { RuntimeConfig } from "../config/runtime.ts";
 import type { Send } from "../delivery/sender.ts";
 import { inlineDestination, inlineHost } from "../delivery/inline.ts";
 import type { Logger } from "../log.ts";
-import type { ClaimedDelivery, Outbox } from "../outbox/types.ts";
+import type { ClaimedDelivery, EnqueueResult, NewDelivery, NewEvent, Outbox } from "../outbox/types.ts";
 import { runAttempt, type AttemptReport } from "./attempt.ts";
 import { isStorageFault } from "../outbox/sqlite.ts";
 import { createSettleGroup } from "../outbox/group-commit.ts";
@@ -89,6 +89,72 @@ export function createScheduler(deps: SchedulerDeps) {
     }
   };
 
+  /**
+   * Configured lanes whose due rows the last claim took entirely. A delivery published for such
+   * a lane can start at once (handOff); a lane with rows left waiting is behind, and its new
+   * deliveries queue after the old ones until a claim catches it up again.
+   */
+  const caughtUp = new Set<string>();
+
+  const leaseFrom = (cfg: RuntimeConfig, now: number) =>
+    now + Math.max(cfg.defaults.timeoutMs, ...[...cfg.destinations.values()].map((d) => d.policy.timeoutMs)) + LEASE_MARGIN_MS;
+
+  /**
+   * Takes, before they are stored, the deliveries whose lane is caught up and can start a
+   * request now: they are written in flight with a lease (so the row is claimed by the very
+   * commit that stores it) and start as soon as that commit returns, with no claim of their
+   * own. Call stored() after the commit, or failed() if it threw.
+   */
+  const handOff = (events: NewEvent[]) => {
+    const now = clock.now();
+    const cfg = config();
+    const leaseUntil = leaseFrom(cfg, now);
+    const taken: NewDelivery[] = [];
+    for (const event of events) {
+      for (const delivery of event.deliveries) {
+        const destination = delivery.target ? undefined : cfg.destinations.get(delivery.destination);
+        if (!destination || destination.ordered || !caughtUp.has(destination.name)) continue;
+        if (pacer.totalInFlight() >= MAX_IN_FLIGHT || !pacer.tryStart(destination, now)) continue;
+        delivery.leaseUntil = leaseUntil;
+        taken.push(delivery);
+      }
+    }
+    return {
+      stored(results: EnqueueResult[]) {
+        events.forEach((event, i) => {
+          const duplicate = results[i]!.duplicate;
+          let data: Record<string, unknown> | undefined;
+          for (const delivery of event.deliveries) {
+            if (delivery.leaseUntil === undefined) {
+              if (!duplicate) caughtUp.delete(delivery.destination);
+            } else if (duplicate) {
+              pacer.abandon(delivery.destination, now);
+            } else {
+              data ??= JSON.parse(event.data) as Record<string, unknown>;
+              const claimed: ClaimedDelivery = {
+                id: delivery.id,
+                eventId: event.id,
+                destination: delivery.destination,
+                attempt: 1,
+                failedAttempts: 0,
+                expiresAt: delivery.expiresAt,
+                event: { event: event.name, timestamp: event.timestamp, data },
+                rawBody: event.rawBody,
+              };
+              void start(claimed, cfg, now);
+            }
+          }
+        });
+      },
+      failed() {
+        for (const delivery of taken) {
+          pacer.abandon(delivery.destination, now);
+          delete delivery.leaseUntil;
+        }
+      },
+    };
+  };
+
   const destinationFor = (delivery: ClaimedDelivery, cfg: RuntimeConfig): Destination | undefined => {
     if (!delivery.target) return cfg.destinations.get(delivery.destination);
     return { ...inlineDestination(delivery.target, cfg.defaults), name: delivery.destination };
@@ -121,8 +187,7 @@ export function createScheduler(deps: SchedulerDeps) {
   };
 
   const claim = (cfg: RuntimeConfig, now: number, headWaits: number[]): ClaimedDelivery[] => {
-    const longestTimeout = Math.max(cfg.defaults.timeoutMs, ...[...cfg.destinations.values()].map((d) => d.policy.timeoutMs));
-    const leaseUntil = now + longestTimeout + LEASE_MARGIN_MS;
+    const leaseUntil = leaseFrom(cfg, now);
     const claimed: ClaimedDelivery[] = [];
 
     // Ordered destinations: only their oldest unfinished delivery, and only when none is in flight.
@@ -145,6 +210,7 @@ export function createScheduler(deps: SchedulerDeps) {
     const lanes = [...open.slice(start), ...open.slice(0, start)].map((d) => ({ destination: d.name, limit: Math.min(capacity, d.policy.concurrency) }));
     const inlineExclude = pacer.lanes().filter((name) => name.startsWith("inline:") && pacer.availableAt(profileOf(name, cfg), now) > now);
     const admitted: string[] = [];
+    const refused = new Set<string>();
     let rows: ClaimedDelivery[] = [];
     try {
       rows = outbox.claimDue({
@@ -153,11 +219,21 @@ export function createScheduler(deps: SchedulerDeps) {
         lanes,
         inline: { limit: Math.min(1_000, capacity * 2 + 32), exclude: inlineExclude },
         admit: (name) => {
-          if (admitted.length >= capacity || !pacer.tryStart(profileOf(name, cfg), now)) return false;
+          if (admitted.length >= capacity || !pacer.tryStart(profileOf(name, cfg), now)) {
+            refused.add(name);
+            return false;
+          }
           admitted.push(name);
           return true;
         },
       });
+      // A lane that was offered fewer due rows than it could take, and took them all, has
+      // nothing waiting: what is published for it next may start at once.
+      for (const lane of lanes) {
+        const taken = admitted.filter((name) => name === lane.destination).length;
+        if (!refused.has(lane.destination) && taken < lane.limit) caughtUp.add(lane.destination);
+        else caughtUp.delete(lane.destination);
+      }
     } finally {
       // Give back slots taken for rows the claim did not return (or all of them, if it threw).
       const returned = rows.map((row) => row.destination);
@@ -228,6 +304,11 @@ export function createScheduler(deps: SchedulerDeps) {
     }
   };
 
+  /** Settles when every attempt in flight now has been recorded (tests drive ticks with it). */
+  const idle = async () => {
+    await Promise.all([...inFlight.values()].map((entry) => entry.done));
+  };
+
   /**
    * Shutdown: lets requests in flight finish within `graceMs`, then aborts the rest; aborted
    * ones go back to pending without spending an attempt.
@@ -244,6 +325,8 @@ export function createScheduler(deps: SchedulerDeps) {
     run,
     nudge,
     nudgeFor,
+    handOff,
+    idle,
     drain,
     /** The last time a tick started; /readyz uses it to see a stuck loop. */
     lastTickAt: () => lastTickAt,

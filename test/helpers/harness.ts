@@ -32,10 +32,11 @@ export function createHarness(
       body: typeof body === "string" ? body : JSON.stringify(body),
     });
 
-  /** Ticks and waits for every attempt the tick started. */
+  /** Ticks and waits for every attempt in flight: the tick's, and those handed off at a commit. */
   const tickAndSettle = async () => {
     const result = await scheduler.tick();
     await result.settled;
+    await scheduler.idle();
     return result;
   };
 

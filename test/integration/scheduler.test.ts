@@ -4,6 +4,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { relayConfig } from "../helpers/config.ts";
 import { eventually } from "../helpers/daemon.ts";
 import { createHarness } from "../helpers/harness.ts";
+import type { Outbox } from "../../src/outbox/types.ts";
 import { startReceiver, statusSequence, type Receiver } from "../helpers/receiver.ts";
 
 let receiver: Receiver;
@@ -190,6 +191,115 @@ describe("concurrency and pacing", () => {
     const idle = await h.tickAndSettle();
     expect(idle.claimed).toBe(0);
     expect(idle.nextWakeAt).toBe(h.clock.now() + 20);
+  });
+});
+
+// A lane whose due rows were all claimed takes what is published for it at the commit: the row
+// is stored in flight and the request starts without a claim or a tick.
+describe("hand-off at commit", () => {
+  /** A receiver that holds every request until release() (answers 200 after it). */
+  function heldReceiver() {
+    let release = () => {};
+    let gate = new Promise<void>((resolve) => (release = resolve));
+    const held = startReceiver(async () => {
+      await gate;
+      return new Response("ok");
+    });
+    return {
+      receiver: held,
+      release: () => {
+        release();
+        gate = new Promise<void>((resolve) => (release = resolve));
+      },
+    };
+  }
+  const leaseOf = (h: ReturnType<typeof createHarness>, id: string) =>
+    (h.handle.client.query("SELECT status, lease_until AS leaseUntil FROM deliveries WHERE id = ?").get(id) as { status: string; leaseUntil: number | null });
+  const order = () => receiver.requests.map((r) => JSON.parse(r.body).data.n as number);
+
+  test("a caught-up lane's delivery is on disk in flight, with its lease, when the 202 comes, and is sent without a tick", async () => {
+    const held = heldReceiver();
+    receiver = held.receiver;
+    const h = createHarness((db) => relayConfig(db, receiver.url));
+    await h.tickAndSettle(); // nothing due: the lane is caught up
+    const { deliveries } = await publish(h, { data: { n: 1 } });
+    expect(leaseOf(h, deliveries[0]!.id)).toEqual({ status: "in_flight", leaseUntil: expect.any(Number) });
+    await receiver.waitFor(1);
+    held.release();
+    await h.scheduler.idle();
+    expect(h.deliveryRow(deliveries[0]!.id)).toMatchObject({ status: "succeeded", attempts: 1, last_status_code: 200 });
+  });
+
+  test("deliveries published while rows wait queue behind them, even once a slot is free", async () => {
+    const held = heldReceiver();
+    receiver = held.receiver;
+    const h = createHarness((db) => relayConfig(db, receiver.url, "", "concurrency = 1"));
+    await h.tickAndSettle();
+    await publish(h, { data: { n: 1 } }); // handed off, held
+    await receiver.waitFor(1);
+    const second = await publish(h, { data: { n: 2 } }); // the lane is full: stored pending
+    expect(leaseOf(h, second.deliveries[0]!.id).status).toBe("pending");
+    held.release();
+    await h.scheduler.idle();
+    const third = await publish(h, { data: { n: 3 } }); // a slot is free, but n = 2 waits
+    expect(leaseOf(h, third.deliveries[0]!.id).status).toBe("pending");
+    receiver.respond(() => new Response("ok"));
+    while (receiver.requests.length < 3) await h.tickAndSettle();
+    expect(order()).toEqual([1, 2, 3]);
+  });
+
+  test("a duplicate publish gives back the slot it was offered", async () => {
+    const held = heldReceiver();
+    receiver = held.receiver;
+    const h = createHarness((db) => relayConfig(db, receiver.url, "", "concurrency = 1"));
+    await h.tickAndSettle();
+    await publish(h, { id: "job-1", data: { n: 1 } });
+    held.release();
+    await h.scheduler.idle();
+    const again = await h.post("/v1/events", { id: "job-1", event: "completed", data: { n: 1 } });
+    expect(await again.json()).toMatchObject({ duplicate: true });
+    const next = await publish(h, { id: "job-2", data: { n: 2 } });
+    expect(leaseOf(h, next.deliveries[0]!.id).status).toBe("in_flight");
+    held.release();
+    await h.scheduler.idle();
+    expect(order()).toEqual([1, 2]);
+  });
+
+  test("a commit that fails gives back its slots", async () => {
+    const held = heldReceiver();
+    receiver = held.receiver;
+    let failNext = false;
+    const h = createHarness((db) => relayConfig(db, receiver.url, "", "concurrency = 1"), {
+      wrapOutbox: (outbox): Outbox => ({
+        ...outbox,
+        enqueue: (events, options) => {
+          if (failNext) {
+            failNext = false;
+            throw Object.assign(new Error("disk I/O error"), { code: "SQLITE_IOERR" });
+          }
+          return outbox.enqueue(events, options);
+        },
+      }),
+    });
+    await h.tickAndSettle();
+    failNext = true;
+    const refused = await h.post("/v1/events", { event: "completed", data: { n: 1 } });
+    expect(refused.status).toBe(503);
+    const next = await publish(h, { data: { n: 2 } });
+    expect(leaseOf(h, next.deliveries[0]!.id).status).toBe("in_flight");
+    held.release();
+    await h.scheduler.idle();
+    expect(order()).toEqual([2]);
+  });
+
+  test("ordered destinations are never handed off: their head is claimed in order", async () => {
+    receiver = startReceiver();
+    const h = createHarness((db) => relayConfig(db, receiver.url, "", "ordered = true"));
+    await h.tickAndSettle();
+    const { deliveries } = await publish(h, { data: { n: 1 } });
+    expect(leaseOf(h, deliveries[0]!.id)).toEqual({ status: "pending", leaseUntil: null });
+    await h.tickAndSettle();
+    expect(order()).toEqual([1]);
   });
 });
 
