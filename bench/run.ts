@@ -122,7 +122,7 @@ async function main() {
     });
   }
 
-  const cpuNotes = cpuSection(ing, del, cpus().length);
+  const cpuNotes = cpuSection(ing, del, pr, cpus().length);
   const floorNotes = floorSection(ing, del);
 
   const table = [
@@ -165,7 +165,7 @@ function floorSection(ing: Awaited<ReturnType<typeof ingest>>, del: Awaited<Retu
  * sets: a thread cannot be more than 100 % busy, and the machine has `cores` cores for Herald
  * and the receiver together.
  */
-function cpuSection(ing: Awaited<ReturnType<typeof ingest>>, del: Awaited<ReturnType<typeof delivery>>, cores: number): string {
+function cpuSection(ing: Awaited<ReturnType<typeof ingest>>, del: Awaited<ReturnType<typeof delivery>>, pr: Awaited<ReturnType<typeof peer>>, cores: number): string {
   const us = (n: number) => `${fmt(n)} µs`;
   const both = (c: { process: number; mainThread: number }) => `${us(c.process)} (${us(c.mainThread)})`;
   const ingestThreadBusy = (ing.herald.perSecond * ing.herald.cpu.mainThread) / 1e6;
@@ -173,6 +173,11 @@ function cpuSection(ing: Awaited<ReturnType<typeof ingest>>, del: Awaited<Return
   const deliveryCeiling = (cores * 1e6) / (del.cpu.herald.process + del.cpu.heraldReceiver.process);
   // What Herald may spend per delivery for the target to be reachable with every core busy.
   const deliveryBudget = (cores * 1e6) / (DELIVERY_TARGET * del.baseline) - del.cpu.heraldReceiver.process;
+  // End to end, one Herald thread publishes and delivers every event; BullMQ's job is spread
+  // over Redis and the worker process.
+  const [heraldEvent] = pr.herald.cpu;
+  const [redisEvent, workerEvent] = pr.bullmq.cpu;
+  const endToEndBusy = (pr.herald.perSecond * heraldEvent!.mainThread) / 1e6;
   return [
     "CPU time per item, all threads of the process and, in brackets, the one thread that runs its JavaScript:",
     "",
@@ -182,9 +187,11 @@ function cpuSection(ing: Awaited<ReturnType<typeof ingest>>, del: Awaited<Return
     `| a single-event publish, the floor | ${both(ing.floor.cpu)} | - | - |`,
     `| a delivery | ${both(del.cpu.herald)} | ${both(del.cpu.baseline)} (bare fetch loop) | ${us(del.cpu.heraldReceiver.process)} / ${us(del.cpu.baselineReceiver.process)} |`,
     `| a delivery, the floor | ${both(del.cpu.floor)} | - | - |`,
+    `| an event end to end (publish, then delivery; the peer run) | ${both(heraldEvent!)} | Redis ${both(redisEvent!)} + worker ${both(workerEvent!)} (BullMQ, Debian defaults) | - |`,
     "",
     `- Ingest: Herald's JavaScript thread was ${fmt(ingestThreadBusy * 100)} % busy. At 100 % it would publish at most ${fmt(ingestCeiling)} a second, ${fmt(ingestCeiling / ing.baseline.perSecond, 2)} of the echo server.`,
     `- Delivery: with all ${cores} cores busy with Herald and the receiver, the drain could reach at most ${fmt(deliveryCeiling)} a second, ${fmt(deliveryCeiling / del.baseline, 2)} of the fetch loop. Reaching ${fmt(DELIVERY_TARGET, 2)} needs Herald to spend at most ${us(deliveryBudget)} per delivery across its threads, and to keep every core busy.`,
+    `- End to end: Herald's JavaScript thread was ${fmt(endToEndBusy * 100)} % busy at ${fmt(pr.herald.perSecond)} events/s. Publishing and delivering one event cost it ${us(heraldEvent!.mainThread)}, so at 100 % it would carry at most ${fmt(1e6 / heraldEvent!.mainThread)} a second. BullMQ splits the same job between two processes: Redis's main thread spent ${us(redisEvent!.mainThread)} per event and the worker's ${us(workerEvent!.mainThread)}.`,
   ].join("\n");
 }
 

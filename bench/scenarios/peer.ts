@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { closedLoop, openLoop } from "../lib/load.ts";
-import { ROOT, startHerald, startServer, type Proc } from "../lib/procs.ts";
+import { cpuOf, cpuPerItem, ROOT, startHerald, startServer, type Proc } from "../lib/procs.ts";
 import { destinationToml, resetReceiver, waitForArrivals } from "./delivery.ts";
 import { PAYLOAD } from "./ingest.ts";
 import { heraldLatency } from "./latency.ts";
@@ -37,13 +37,19 @@ async function loadPeer() {
   return (await import(join(dir, "queue.ts"))) as { openQueue: (port: number) => { add: (name: string, data: unknown, options: unknown) => Promise<unknown>; close: () => Promise<void> } };
 }
 
-/** Publishes in a closed loop for durationMs; end-to-end rate = events / (first publish to last arrival). */
-async function endToEnd(receiver: Proc, publish: () => Promise<boolean>, concurrency: number, durationMs: number) {
+/**
+ * Publishes in a closed loop for durationMs; end-to-end rate = events / (first publish to last
+ * arrival). `servers` are the processes doing the job (Herald; Redis and the worker): the CPU
+ * each used per event over the same span says what bounds the rate.
+ */
+async function endToEnd(receiver: Proc, publish: () => Promise<boolean>, concurrency: number, durationMs: number, servers: number[] = []) {
   await resetReceiver(receiver);
+  const before = servers.map(cpuOf);
   const started = performance.timeOrigin + performance.now();
   const load = await closedLoop({ concurrency, durationMs, send: publish });
   const stats = await waitForArrivals(receiver, load.requests, "peer");
-  return { published: load.requests, delivered: stats.count, perSecond: stats.count / ((stats.last - started) / 1000) };
+  const cpu = servers.map((pid, i) => cpuPerItem(before[i]!, cpuOf(pid), stats.count));
+  return { published: load.requests, delivered: stats.count, perSecond: stats.count / ((stats.last - started) / 1000), cpu };
 }
 
 type OpenQueue = Awaited<ReturnType<typeof loadPeer>>["openQueue"];
@@ -62,7 +68,7 @@ async function bullRun(redisServer: string, openQueue: OpenQueue, receiver: Proc
     return true;
   };
   await endToEnd(receiver, publish, options.concurrency, 1_000);
-  const throughput = await endToEnd(receiver, publish, options.concurrency, options.durationMs);
+  const throughput = await endToEnd(receiver, publish, options.concurrency, options.durationMs, [redis.pid, worker.pid]);
   await resetReceiver(receiver);
   const sent = await openLoop({
     rate: options.rate,
@@ -91,7 +97,7 @@ export async function peer(options: { concurrency: number; durationMs: number; r
     return response.status === 202;
   };
   await endToEnd(receiver, publishHerald, options.concurrency, 1_000);
-  const heraldThroughput = await endToEnd(receiver, publishHerald, options.concurrency, options.durationMs);
+  const heraldThroughput = await endToEnd(receiver, publishHerald, options.concurrency, options.durationMs, [herald.pid]);
   const heraldLat = await heraldLatency(herald, receiver, options.rate, options.latencyMs);
   await herald.stop();
 
