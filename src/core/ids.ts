@@ -72,8 +72,9 @@ function encodeRandom(bytes: Uint8Array): string {
   let out = "";
   let buffer = 0;
   let bits = 0;
-  for (const byte of bytes) {
-    buffer = (buffer << 8) | byte;
+  // An indexed loop: iterating a typed array with for...of cost a third of the id in a profile.
+  for (let i = 0; i < bytes.length; i++) {
+    buffer = (buffer << 8) | bytes[i]!;
     bits += 8;
     while (bits >= 5) {
       bits -= 5;
