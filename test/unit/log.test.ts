@@ -1,0 +1,43 @@
+// The log writer: lines are buffered and written together, and every line is scrubbed of the
+// config's secrets. The flush is scheduled by the test, so nothing waits on a real timer.
+import { describe, expect, test } from "bun:test";
+import { createLogger, createStdoutWriter } from "../../src/log.ts";
+
+function writerWithManualFlush() {
+  const writes: string[] = [];
+  const scheduled: Array<() => void> = [];
+  const write = createStdoutWriter({ write: (text: string) => writes.push(text) }, (flush) => scheduled.push(flush));
+  return { write, writes, scheduled };
+}
+
+describe("log writer", () => {
+  test("lines written before the flush reach stdout in one write, in order, each ending in a newline", () => {
+    const { write, writes, scheduled } = writerWithManualFlush();
+    write('{"n":1}');
+    write('{"n":2}');
+    write('{"n":3}');
+    expect(writes).toEqual([]);
+    expect(scheduled).toHaveLength(1);
+    scheduled[0]!();
+    expect(writes).toEqual(['{"n":1}\n{"n":2}\n{"n":3}\n']);
+  });
+
+  test("a line after a flush schedules the next one", () => {
+    const { write, writes, scheduled } = writerWithManualFlush();
+    write("a");
+    scheduled[0]!();
+    write("b");
+    expect(scheduled).toHaveLength(2);
+    scheduled[1]!();
+    expect(writes).toEqual(["a\n", "b\n"]);
+  });
+
+  test("the logger scrubs secrets from every line it hands the writer", () => {
+    const lines: string[] = [];
+    const logger = createLogger({ level: () => "info", clock: { now: () => 0 }, sensitive: () => ["s3cr3t-token"], write: (line) => lines.push(line) });
+    logger.info("delivery.failed", { error: "401 for https://example.com/hook/s3cr3t-token" });
+    logger.debug("not written at info", {});
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ level: "info", msg: "delivery.failed", error: "401 for https://example.com/hook/[redacted]" });
+  });
+});
