@@ -80,21 +80,22 @@ async function main() {
   log("backlog: 1,000,000 deliveries waiting in the future");
   const back = await backlog({ rows: QUICK ? 200_000 : 1_000_000, concurrency: CONCURRENCY, durationMs: seconds(5), deliveries: QUICK ? 5_000 : 20_000, deliveryConcurrency: CONCURRENCY });
   const backlogRows = QUICK ? "200,000" : "1,000,000";
+  // Against the empty outbox measured just before and after, in the same minute (backlog.ts).
   rows.push({
     what: `ingest with ${backlogRows} waiting`,
     herald: `${fmt(back.ingest.perSecond)} req/s`,
-    baseline: `${fmt(ing.herald.perSecond)} req/s (empty outbox)`,
-    ratio: fmt(back.ingest.perSecond / ing.herald.perSecond, 2),
+    baseline: `${fmt(back.emptyIngest)} req/s (empty outbox, same minute)`,
+    ratio: fmt(back.ingest.perSecond / back.emptyIngest, 2),
     target: ">= 0.85",
-    holds: back.ingest.perSecond / ing.herald.perSecond >= 0.85,
+    holds: back.ingest.perSecond / back.emptyIngest >= 0.85,
   });
   rows.push({
     what: `delivery with ${backlogRows} waiting`,
     herald: `${fmt(back.delivery)} deliveries/s`,
-    baseline: `${fmt(del.herald)} deliveries/s (empty outbox)`,
-    ratio: fmt(back.delivery / del.herald, 2),
+    baseline: `${fmt(back.emptyDelivery)} deliveries/s (empty outbox, same minute)`,
+    ratio: fmt(back.delivery / back.emptyDelivery, 2),
     target: ">= 0.85",
-    holds: back.delivery / del.herald >= 0.85,
+    holds: back.delivery / back.emptyDelivery >= 0.85,
   });
   rows.push({ what: `claim of up to 100 with ${fmt(back.waiting)} waiting, none due`, herald: `${fmt(back.claimMicros, 1)} µs`, baseline: "-", ratio: "-", target: "proportional to the batch", holds: back.claimMicros < 1_000 });
   rows.push({ what: `RSS idle, ${backlogRows}-row outbox`, herald: mb(back.idleRss), baseline: "-", ratio: "-", target: "<= 100 MB", holds: back.idleRss <= 100 * 1024 * 1024 });

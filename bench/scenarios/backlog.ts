@@ -33,10 +33,26 @@ export async function backlog(options: { rows: number; concurrency: number; dura
   // before the ingest below, because run after it the drain would also pay for failing that
   // ingest's 40,000 to 55,000 parked rows, whose destination its config drops. The backlog's own
   // destination stays configured, since a destination removed from the config has its rows failed.
+  // The same drain on an empty outbox just before and just after: this machine's speed drifts
+  // by a fifth within minutes, more than the 15 % the comparison allows, so the empty figure
+  // the backlog is held against comes from the same minute.
+  const drainEmpty = async () => (await heraldDrain(receiver, options.deliveries, options.deliveryConcurrency, undefined, LATER(receiver.url))).perSecond;
+  const emptyBefore = await drainEmpty();
   const delivery = await heraldDrain(receiver, options.deliveries, options.deliveryConcurrency, dbPath, LATER(receiver.url));
+  const emptyDelivery = (emptyBefore + (await drainEmpty())) / 2;
 
-  // Idle memory, then ingest under the backlog (same parked destination as the empty run).
-  const herald = await startHerald({ dbPath, toml: LATER(receiver.url) + `[[destinations]]\nname = "parked"\nurl = "http://127.0.0.1:9/hook"\nrate_limit = "1/1h"\n[[routes]]\nname = "all"\nevents = ["*"]\nto = ["parked"]\n` });
+  // Idle memory, then ingest under the backlog (same parked destination as the empty run),
+  // bracketed by the same ingest on an empty outbox.
+  const ingestToml = LATER(receiver.url) + `[[destinations]]\nname = "parked"\nurl = "http://127.0.0.1:9/hook"\nrate_limit = "1/1h"\n[[routes]]\nname = "all"\nevents = ["*"]\nto = ["parked"]\n`;
+  const ingestEmpty = async () => {
+    const empty = await startHerald({ toml: ingestToml });
+    await publishLoad(empty.url, options.concurrency, 1_000);
+    const load = await publishLoad(empty.url, options.concurrency, options.durationMs);
+    await empty.stop();
+    return load.perSecond;
+  };
+  const emptyIngestBefore = await ingestEmpty();
+  const herald = await startHerald({ dbPath, toml: ingestToml });
   await Bun.sleep(3_000);
   const idleRss = herald.rssBytes();
   const scrape = await scrapeWithProbe(herald.url);
@@ -47,6 +63,7 @@ export async function backlog(options: { rows: number; concurrency: number; dura
   clearInterval(sampler);
   peakRss = Math.max(peakRss, herald.rssBytes());
   await herald.stop();
+  const emptyIngest = (emptyIngestBefore + (await ingestEmpty())) / 2;
 
   await receiver.stop();
 
@@ -62,7 +79,7 @@ export async function backlog(options: { rows: number; concurrency: number; dura
   const claimMicros = ((performance.now() - t) / rounds) * 1000;
   outbox.close();
 
-  return { fillSeconds, startMs: starts[2]!, starts, idleRss, scrape, peakRss, ingest, delivery: delivery.perSecond, plan, waiting, claimMicros };
+  return { fillSeconds, startMs: starts[2]!, starts, idleRss, scrape, peakRss, ingest, emptyIngest, delivery: delivery.perSecond, emptyDelivery, plan, waiting, claimMicros };
 }
 
 /**
