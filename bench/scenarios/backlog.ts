@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { openOutbox } from "../../src/outbox/outbox.ts";
 import { ROOT, startHerald, startServer } from "../lib/procs.ts";
 import { destinationToml, heraldDrain } from "./delivery.ts";
-import { publishLoad } from "./ingest.ts";
+import { PARKED, publishLoad } from "./ingest.ts";
 
 const LATER = (url: string) => `[[destinations]]\nname = "later"\nurl = "${url}/later"\n`;
 
@@ -43,7 +43,7 @@ export async function backlog(options: { rows: number; concurrency: number; dura
 
   // Idle memory, then ingest under the backlog (same parked destination as the empty run),
   // bracketed by the same ingest on an empty outbox.
-  const ingestToml = LATER(receiver.url) + `[[destinations]]\nname = "parked"\nurl = "http://127.0.0.1:9/hook"\nrate_limit = "1/1h"\n[[routes]]\nname = "all"\nevents = ["*"]\nto = ["parked"]\n`;
+  const ingestToml = LATER(receiver.url) + PARKED;
   const ingestEmpty = async () => {
     const empty = await startHerald({ toml: ingestToml });
     await publishLoad(empty.url, options.concurrency, 1_000);

@@ -6,7 +6,8 @@ import { closedLoop, type LoadResult } from "../lib/load.ts";
 import { cpuPerItem, startHerald, startServer, type Proc } from "../lib/procs.ts";
 
 export const PAYLOAD = { event: "completed", data: { task_id: "task_abc123", task_type: "scrape", url: "https://example.com", status: "success", credits_used: 5 } };
-const PARKED = `[[destinations]]\nname = "parked"\nurl = "http://127.0.0.1:9/hook"\nrate_limit = "1/1h"\n[[routes]]\nname = "all"\nevents = ["*"]\nto = ["parked"]\n`;
+/** The destination ingest measurements publish to: paced to one request an hour, so it sends nothing. */
+export const PARKED = `[[destinations]]\nname = "parked"\nurl = "http://127.0.0.1:9/hook"\nrate_limit = "1/1h"\n[[routes]]\nname = "all"\nevents = ["*"]\nto = ["parked"]\n`;
 
 export async function publishLoad(url: string, concurrency: number, durationMs: number): Promise<LoadResult> {
   const body = JSON.stringify(PAYLOAD);

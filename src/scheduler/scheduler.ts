@@ -304,7 +304,7 @@ export function createScheduler(deps: SchedulerDeps) {
     }
   };
 
-  /** Settles when every attempt in flight now has been recorded (tests drive ticks with it). */
+  /** Settles when every attempt in flight now has been recorded (shutdown, and tests that drive ticks). */
   const idle = async () => {
     await Promise.all([...inFlight.values()].map((entry) => entry.done));
   };
@@ -314,10 +314,9 @@ export function createScheduler(deps: SchedulerDeps) {
    * ones go back to pending without spending an attempt.
    */
   const drain = async (graceMs: number) => {
-    const all = () => Promise.all([...inFlight.values()].map((entry) => entry.done));
-    const timedOut = await Promise.race([all().then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), graceMs))]);
+    const timedOut = await Promise.race([idle().then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), graceMs))]);
     if (timedOut) for (const entry of inFlight.values()) entry.controller.abort();
-    await all();
+    await idle();
   };
 
   return {
