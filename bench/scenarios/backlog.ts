@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { openOutbox } from "../../src/outbox/outbox.ts";
 import { ROOT, startHerald, startServer } from "../lib/procs.ts";
 import { destinationToml, heraldDrain } from "./delivery.ts";
-import { PARKED, publishLoad } from "./ingest.ts";
+import { heraldIngest, PARKED, publishLoad } from "./ingest.ts";
 
 const LATER = (url: string) => `[[destinations]]\nname = "later"\nurl = "${url}/later"\n`;
 
@@ -44,13 +44,7 @@ export async function backlog(options: { rows: number; concurrency: number; dura
   // Idle memory, then ingest under the backlog (same parked destination as the empty run),
   // bracketed by the same ingest on an empty outbox.
   const ingestToml = LATER(receiver.url) + PARKED;
-  const ingestEmpty = async () => {
-    const empty = await startHerald({ toml: ingestToml });
-    await publishLoad(empty.url, options.concurrency, 1_000);
-    const load = await publishLoad(empty.url, options.concurrency, options.durationMs);
-    await empty.stop();
-    return load.perSecond;
-  };
+  const ingestEmpty = async () => (await heraldIngest(options, ingestToml)).load.perSecond;
   const emptyIngestBefore = await ingestEmpty();
   const herald = await startHerald({ dbPath, toml: ingestToml });
   await Bun.sleep(3_000);

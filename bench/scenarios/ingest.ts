@@ -6,7 +6,7 @@ import { closedLoop, type LoadResult } from "../lib/load.ts";
 import { cpuPerItem, startHerald, startServer, type Proc } from "../lib/procs.ts";
 
 export const PAYLOAD = { event: "completed", data: { task_id: "task_abc123", task_type: "scrape", url: "https://example.com", status: "success", credits_used: 5 } };
-/** The destination ingest measurements publish to: paced to one request an hour, so it sends nothing. */
+/** The destination ingest measurements publish to: paced to one request an hour (to a closed port), so the scheduler stays out of the way. */
 export const PARKED = `[[destinations]]\nname = "parked"\nurl = "http://127.0.0.1:9/hook"\nrate_limit = "1/1h"\n[[routes]]\nname = "all"\nevents = ["*"]\nto = ["parked"]\n`;
 
 export async function publishLoad(url: string, concurrency: number, durationMs: number): Promise<LoadResult> {
@@ -22,31 +22,35 @@ export async function publishLoad(url: string, concurrency: number, durationMs: 
   });
 }
 
-/** The measured load, with the CPU the server used per request (all threads, and its main thread). */
+/** One second of warm-up, then the measured load, with the CPU the server used per request (all threads, and its main thread). */
 async function measured(server: Proc, concurrency: number, durationMs: number) {
+  await publishLoad(server.url, concurrency, 1_000);
   const before = server.cpu();
   const load = await publishLoad(server.url, concurrency, durationMs);
   return { ...load, cpu: cpuPerItem(before, server.cpu(), load.requests) };
 }
 
+/** Herald on a fresh database with `toml` for destinations and routes (the parked destination unless given): the measured load, and the RSS at its end. */
+export async function heraldIngest(options: { concurrency: number; durationMs: number }, toml = PARKED) {
+  const herald = await startHerald({ toml });
+  const load = await measured(herald, options.concurrency, options.durationMs);
+  const rss = herald.rssBytes();
+  await herald.stop();
+  return { load, rss };
+}
+
 export async function ingest(options: { concurrency: number; durationMs: number }) {
   const echo = await startServer("echo.ts");
-  await publishLoad(echo.url, options.concurrency, 1_000); // warm-up
   const baseline = await measured(echo, options.concurrency, options.durationMs);
   await echo.stop();
 
   // The floor: the echo server plus Herald's durable storage and nothing else.
   const durable = await startServer("durable-echo.ts");
-  await publishLoad(durable.url, options.concurrency, 1_000);
   const floor = await measured(durable, options.concurrency, options.durationMs);
   await durable.stop();
 
-  const herald = await startHerald({ toml: PARKED });
-  await publishLoad(herald.url, options.concurrency, 1_000);
-  const heraldLoad = await measured(herald, options.concurrency, options.durationMs);
-  const rss = herald.rssBytes();
-  await herald.stop();
-  return { herald: heraldLoad, baseline, floor, heraldRss: rss };
+  const herald = await heraldIngest(options);
+  return { herald: herald.load, baseline, floor, heraldRss: herald.rss };
 }
 
 if (import.meta.main) {
