@@ -36,9 +36,9 @@ export async function backlog(options: { rows: number; concurrency: number; dura
   // The same drain on an empty outbox just before and just after: this machine's speed drifts
   // by a fifth within minutes, more than the 15 % the comparison allows, so the empty figure
   // the backlog is held against comes from the same minute.
-  const drainEmpty = async () => (await heraldDrain(receiver, options.deliveries, options.deliveryConcurrency, undefined, LATER(receiver.url))).perSecond;
+  const drainEmpty = async () => (await heraldDrain(receiver, options.deliveries, options.deliveryConcurrency, { extraToml: LATER(receiver.url) })).perSecond;
   const emptyBefore = await drainEmpty();
-  const delivery = await heraldDrain(receiver, options.deliveries, options.deliveryConcurrency, dbPath, LATER(receiver.url));
+  const delivery = await heraldDrain(receiver, options.deliveries, options.deliveryConcurrency, { dbPath, extraToml: LATER(receiver.url) });
   const emptyDelivery = (emptyBefore + (await drainEmpty())) / 2;
 
   // Idle memory, then ingest under the backlog (same parked destination as the empty run),

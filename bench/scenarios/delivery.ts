@@ -4,8 +4,10 @@
 import { cpuPerItem, ROOT, startHerald, startServer, type CpuTime, type Proc } from "../lib/procs.ts";
 import { PAYLOAD } from "./ingest.ts";
 
-export const receiverStats = async (receiver: Proc) => (await (await fetch(`${receiver.url}/stats`)).json()) as { count: number; first: number; last: number; p50: number | null; p99: number | null };
-export const resetReceiver = (receiver: Proc) => fetch(`${receiver.url}/reset`, { method: "POST" });
+export const receiverStats = async (receiver: Proc) =>
+  (await (await fetch(`${receiver.url}/stats`)).json()) as { count: number; first: number; last: number; p50: number | null; p99: number | null; markedAt: number };
+/** Clears the receiver's figures; `mark` makes it note when that many arrivals are in (markedAt). */
+export const resetReceiver = (receiver: Proc, mark = 0) => fetch(`${receiver.url}/reset?mark=${mark}`, { method: "POST" });
 
 /**
  * Waits until the receiver has counted exactly `expected` arrivals and returns its figures. More,
@@ -36,49 +38,65 @@ export async function preload(url: string, total: number, data: Record<string, u
 }
 
 /**
- * Herald drains `total` stored deliveries into the receiver; deliveries/s from first to last
- * arrival, and the CPU Herald and the receiver used per delivery from the first arrival on
- * (Herald's start-up is left out).
+ * Herald drains `total` stored deliveries into the receiver. Deliveries/s and the CPU Herald and
+ * the receiver used per delivery are taken from the `warmup`th arrival on (at least the first):
+ * Herald's start-up, and the seconds in which the runtime is still compiling the hot code on its
+ * JIT threads, are left out, so the figure is the sustained rate.
  */
-export async function heraldDrain(receiver: Proc, total: number, concurrency: number, dbPath?: string, extraToml = ""): Promise<{ perSecond: number; db: string; cpu: CpuTime; receiverCpu: CpuTime }> {
+export async function heraldDrain(
+  receiver: Proc,
+  total: number,
+  concurrency: number,
+  options: { dbPath?: string; extraToml?: string; warmup?: number } = {},
+): Promise<{ perSecond: number; db: string; cpu: CpuTime; receiverCpu: CpuTime }> {
+  const extraToml = options.extraToml ?? "";
   await resetReceiver(receiver);
-  const parked = await startHerald({ dbPath, toml: destinationToml(receiver.url, concurrency, `rate_limit = "1/1h"`) + extraToml });
+  const parked = await startHerald({ dbPath: options.dbPath, toml: destinationToml(receiver.url, concurrency, `rate_limit = "1/1h"`) + extraToml });
   await preload(parked.url, total);
   await parked.stop();
   // The parked lane lets one request through per hour: count it out of the drain. Anything more
   // means the receiver counted someone else's requests, and the figure would be theirs.
   const early = (await receiverStats(receiver)).count;
   if (early > 1) throw new Error(`heraldDrain: the receiver counted ${early} requests before the drain; expected at most 1`);
-  await resetReceiver(receiver);
+  const mark = Math.max(1, options.warmup ?? 0);
+  await resetReceiver(receiver, mark);
   const herald = await startHerald({ dbPath: parked.db, toml: destinationToml(receiver.url, concurrency) + extraToml });
-  let firstCount = 0;
-  while ((firstCount = (await receiverStats(receiver)).count) === 0) await Bun.sleep(1);
+  let markCount = 0;
+  while ((markCount = (await receiverStats(receiver)).count) < mark) await Bun.sleep(1);
   const [heraldBefore, receiverBefore] = [herald.cpu(), receiver.cpu()];
   const stats = await waitForArrivals(receiver, total - early, "heraldDrain");
-  const counted = stats.count - firstCount;
+  const counted = stats.count - markCount;
   const cpu = cpuPerItem(heraldBefore, herald.cpu(), counted);
   const receiverCpu = cpuPerItem(receiverBefore, receiver.cpu(), counted);
   await herald.stop();
-  return { perSecond: (stats.count - 1) / ((stats.last - stats.first) / 1000), db: parked.db, cpu, receiverCpu };
+  return { perSecond: (stats.count - mark) / ((stats.last - stats.markedAt) / 1000), db: parked.db, cpu, receiverCpu };
 }
 
 /** Runs one of the loop scripts (fetch-loop.ts, outbox-loop.ts) against the receiver, which must count every request. */
-async function runLoop(script: string, receiver: Proc, options: { total: number; concurrency: number }) {
+async function runLoop(script: string, receiver: Proc, options: DeliveryOptions) {
   await resetReceiver(receiver);
-  const run = Bun.spawnSync([process.execPath, `${ROOT}/bench/servers/${script}`, `${receiver.url}/hook`, String(options.total), String(options.concurrency)]);
+  const run = Bun.spawnSync([process.execPath, `${ROOT}/bench/servers/${script}`, `${receiver.url}/hook`, String(options.total), String(options.concurrency), String(options.warmup)]);
   if (run.exitCode !== 0) throw new Error(`${script}: ${run.stderr.toString()}`);
   await waitForArrivals(receiver, options.total, script);
   return JSON.parse(run.stdout.toString()) as { perSecond: number; cpu: CpuTime };
 }
 
-export async function delivery(options: { total: number; concurrency: number }) {
+/** `total` requests or deliveries each; the rates and CPU figures count those after the first `warmup`. */
+export interface DeliveryOptions {
+  total: number;
+  warmup: number;
+  concurrency: number;
+}
+
+export async function delivery(options: DeliveryOptions) {
   const receiver = await startServer("receiver.ts");
   const receiverBefore = receiver.cpu();
   const baseline = await runLoop("fetch-loop.ts", receiver, options);
+  // Over the loop's whole run, warm-up included (it runs as one synchronous spawn).
   const baselineReceiverCpu = cpuPerItem(receiverBefore, receiver.cpu(), options.total);
   // The floor: the same loop plus Herald's storage work per delivery and nothing else.
   const floor = await runLoop("outbox-loop.ts", receiver, options);
-  const herald = await heraldDrain(receiver, options.total, options.concurrency);
+  const herald = await heraldDrain(receiver, options.total, options.concurrency, { warmup: options.warmup });
   await receiver.stop();
   return {
     herald: herald.perSecond,
@@ -88,4 +106,4 @@ export async function delivery(options: { total: number; concurrency: number }) 
   };
 }
 
-if (import.meta.main) console.log(await delivery({ total: 20_000, concurrency: 32 }));
+if (import.meta.main) console.log(await delivery({ total: 40_000, warmup: 20_000, concurrency: 32 }));

@@ -22,7 +22,9 @@ export async function heraldLatency(herald: Proc, receiver: Proc, rate: number, 
 export async function latency(options: { rate: number; durationMs: number }) {
   const receiver = await startServer("receiver.ts");
   const herald = await startHerald({ toml: destinationToml(receiver.url, 64) });
-  await heraldLatency(herald, receiver, options.rate, 2_000); // warm-up
+  // Warm-up: at this rate the runtime is still compiling Herald's hot code on its JIT threads
+  // for the first few seconds (seen in the drain's per-thread CPU), competing for the 2 cores.
+  await heraldLatency(herald, receiver, options.rate, 5_000);
   const result = await heraldLatency(herald, receiver, options.rate, options.durationMs);
   await herald.stop();
   await receiver.stop();

@@ -5,7 +5,7 @@
 // final state, grouped per turn of the event loop), through Herald's own Outbox, with the
 // same durability settings and background checkpoints. How far this falls short of the fetch
 // loop is what the storage alone costs; how far Herald falls short of this is everything else.
-// Prints {"perSecond", "cpu"} like fetch-loop.ts.
+// Prints {"perSecond", "cpu"} like fetch-loop.ts, after the same warm-up.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,9 +15,10 @@ import { createSettleGroup } from "../../src/outbox/group-commit.ts";
 import { startBackgroundCheckpoints } from "../../src/outbox/background-checkpoint.ts";
 import { openOutbox } from "../../src/outbox/outbox.ts";
 import type { ClaimedDelivery } from "../../src/outbox/types.ts";
-import { cpuOf, cpuPerItem } from "../lib/procs.ts";
+import { cpuOf } from "../lib/procs.ts";
+import { measureAfter } from "./warmup.ts";
 
-const [url, totalText, concurrencyText] = process.argv.slice(2);
+const [url, totalText, concurrencyText, warmupText] = process.argv.slice(2);
 const total = Number(totalText);
 const concurrency = Number(concurrencyText);
 const { outbox, handle } = openOutbox(join(mkdtempSync(join(tmpdir(), "outbox-loop-")), "herald.db"), { synchronous: "full" });
@@ -51,8 +52,7 @@ const claimMore = () => {
   claimed.push(...outbox.claimDue({ now, leaseUntil: now + 120_000, lanes: [{ destination: "recv", limit }], inline: { limit: 0, exclude: [] }, admit: () => true }));
 };
 
-const started = performance.now();
-const cpuBefore = cpuOf(process.pid);
+const window = measureAfter(Number(warmupText ?? 0), () => cpuOf(process.pid));
 let delivered = 0;
 await Promise.all(
   Array.from({ length: concurrency }, async () => {
@@ -72,10 +72,11 @@ await Promise.all(
         now: Date.now(),
       });
       delivered++;
+      window.done();
     }
   }),
 );
 if (delivered !== total) throw new Error(`outbox-loop: delivered ${delivered} of ${total}`);
-console.log(JSON.stringify({ perSecond: total / ((performance.now() - started) / 1000), cpu: cpuPerItem(cpuBefore, cpuOf(process.pid), total) }));
+console.log(JSON.stringify(window.result()));
 await checkpoints.stop();
 outbox.close();
