@@ -80,7 +80,7 @@ async function main() {
   rows.push({ what: "latency at 1,000 events/s, p99", herald: `${fmt(lat.p99 ?? NaN, 1)} ms`, baseline: "-", ratio: "-", target: "<= 25 ms", holds: (lat.p99 ?? Infinity) <= 25 });
 
   log("backlog: 1,000,000 deliveries waiting in the future");
-  const back = await backlog({ rows: QUICK ? 200_000 : 1_000_000, concurrency: CONCURRENCY, durationMs: seconds(5), deliveries: QUICK ? 5_000 : 20_000, deliveryConcurrency: CONCURRENCY });
+  const back = await backlog({ rows: QUICK ? 200_000 : 1_000_000, concurrency: CONCURRENCY, durationMs: seconds(5), deliveries: 2 * DELIVERY_WARMUP, deliveryWarmup: DELIVERY_WARMUP, deliveryConcurrency: CONCURRENCY });
   const backlogRows = QUICK ? "200,000" : "1,000,000";
   // Against the empty outbox measured just before and after, in the same minute (backlog.ts).
   rows.push({

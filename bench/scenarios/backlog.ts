@@ -12,7 +12,7 @@ import { heraldIngest, PARKED, publishLoad } from "./ingest.ts";
 
 const LATER = (url: string) => `[[destinations]]\nname = "later"\nurl = "${url}/later"\n`;
 
-export async function backlog(options: { rows: number; concurrency: number; durationMs: number; deliveries: number; deliveryConcurrency: number }) {
+export async function backlog(options: { rows: number; concurrency: number; durationMs: number; deliveries: number; deliveryWarmup: number; deliveryConcurrency: number }) {
   const dir = mkdtempSync(join(tmpdir(), "herald-backlog-"));
   const dbPath = join(dir, "herald.db");
   const filled = performance.now();
@@ -36,9 +36,11 @@ export async function backlog(options: { rows: number; concurrency: number; dura
   // The same drain on an empty outbox just before and just after: this machine's speed drifts
   // by a fifth within minutes, more than the 15 % the comparison allows, so the empty figure
   // the backlog is held against comes from the same minute.
-  const drainEmpty = async () => (await heraldDrain(receiver, options.deliveries, options.deliveryConcurrency, { extraToml: LATER(receiver.url) })).perSecond;
+  // Each drain is timed after the same warm-up as the delivery row's.
+  const drain = { warmup: options.deliveryWarmup, extraToml: LATER(receiver.url) };
+  const drainEmpty = async () => (await heraldDrain(receiver, options.deliveries, options.deliveryConcurrency, drain)).perSecond;
   const emptyBefore = await drainEmpty();
-  const delivery = await heraldDrain(receiver, options.deliveries, options.deliveryConcurrency, { dbPath, extraToml: LATER(receiver.url) });
+  const delivery = await heraldDrain(receiver, options.deliveries, options.deliveryConcurrency, { ...drain, dbPath });
   const emptyDelivery = (emptyBefore + (await drainEmpty())) / 2;
 
   // Idle memory, then ingest under the backlog (same parked destination as the empty run),
@@ -91,4 +93,4 @@ async function scrapeWithProbe(url: string) {
   return { scrapeMs: performance.now() - started, healthzMs, pending: Number(/^herald_outbox_pending (\d+)$/m.exec(text)?.[1]) };
 }
 
-if (import.meta.main) console.log(await backlog({ rows: 1_000_000, concurrency: 32, durationMs: 5_000, deliveries: 10_000, deliveryConcurrency: 32 }));
+if (import.meta.main) console.log(await backlog({ rows: 1_000_000, concurrency: 32, durationMs: 5_000, deliveries: 40_000, deliveryWarmup: 20_000, deliveryConcurrency: 32 }));
