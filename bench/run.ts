@@ -5,6 +5,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, stopAll } from "./lib/procs.ts";
+import { cpuTicks, stolenShare } from "./lib/steal.ts";
 import { backlog } from "./scenarios/backlog.ts";
 import { batch } from "./scenarios/batch.ts";
 import { delivery } from "./scenarios/delivery.ts";
@@ -18,6 +19,8 @@ const INGEST_TARGET = 0.4;
 const DELIVERY_TARGET = 0.5;
 /** Deliveries each side makes before the clock starts (and as many again while it runs). */
 const DELIVERY_WARMUP = QUICK ? 5_000 : 20_000;
+/** A host share of the CPU from which a scenario's figures are flagged as disturbed. */
+const STEAL_WARNING = 0.1;
 const seconds = (s: number) => (QUICK ? Math.max(1, s / 3) : s) * 1000;
 
 interface Row {
@@ -32,6 +35,18 @@ const rows: Row[] = [];
 const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const mb = (bytes: number) => `${fmt(bytes / 1024 / 1024, 1)} MB`;
 const log = (text: string) => console.error(`[bench] ${text}`);
+/** The host's share of the CPU during each scenario (see lib/steal.ts), in the order they ran. */
+const stolen: Array<{ scenario: string; share: number }> = [];
+/** Runs one scenario, noting how much of the CPU the host took meanwhile. */
+async function scenario<T>(name: string, run: () => Promise<T>): Promise<T> {
+  log(name);
+  const before = cpuTicks();
+  const result = await run();
+  const share = stolenShare(before, cpuTicks());
+  stolen.push({ scenario: name.split(":")[0]!, share });
+  if (share >= STEAL_WARNING) log(`the host took ${fmt(share * 100, 0)} % of the CPU during this scenario: its ratios compare sides that ran at different speeds`);
+  return result;
+}
 
 async function main() {
   if (!existsSync(join(ROOT, "dist/herald"))) {
@@ -41,8 +56,7 @@ async function main() {
   const started = Date.now();
   const CONCURRENCY = 32;
 
-  log("ingest: Herald vs a bare Hono echo server");
-  const ing = await ingest({ concurrency: CONCURRENCY, durationMs: seconds(5) });
+  const ing = await scenario("ingest: Herald vs a bare Hono echo server", () => ingest({ concurrency: CONCURRENCY, durationMs: seconds(5) }));
   rows.push({
     what: `ingest (single-event requests, ${CONCURRENCY} concurrent)`,
     herald: `${fmt(ing.herald.perSecond)} req/s`,
@@ -52,8 +66,7 @@ async function main() {
     holds: ing.herald.perSecond / ing.baseline.perSecond >= INGEST_TARGET,
   });
 
-  log("batch ingest: 500 events a request vs raw bun:sqlite inserts");
-  const bat = await batch({ size: 500, durationMs: seconds(5), concurrency: 2 });
+  const bat = await scenario("batch ingest: 500 events a request vs raw bun:sqlite inserts", () => batch({ size: 500, durationMs: seconds(5), concurrency: 2 }));
   rows.push({
     what: "batch ingest (500 events a request)",
     herald: `${fmt(bat.heraldEventsPerSecond)} events/s`,
@@ -63,8 +76,7 @@ async function main() {
     holds: bat.heraldEventsPerSecond / bat.baselineEventsPerSecond >= 0.6,
   });
 
-  log("delivery: Herald's outbox drain vs a bare fetch loop");
-  const del = await delivery({ total: 2 * DELIVERY_WARMUP, warmup: DELIVERY_WARMUP, concurrency: CONCURRENCY });
+  const del = await scenario("delivery: Herald's outbox drain vs a bare fetch loop", () => delivery({ total: 2 * DELIVERY_WARMUP, warmup: DELIVERY_WARMUP, concurrency: CONCURRENCY }));
   rows.push({
     what: `delivery (loopback receiver, ${CONCURRENCY} concurrent)`,
     herald: `${fmt(del.herald)} deliveries/s`,
@@ -74,13 +86,11 @@ async function main() {
     holds: del.herald / del.baseline >= DELIVERY_TARGET,
   });
 
-  log("latency at 1,000 events/s");
-  const lat = await latency({ rate: 1_000, durationMs: seconds(10) });
+  const lat = await scenario("latency at 1,000 events/s", () => latency({ rate: 1_000, durationMs: seconds(10) }));
   rows.push({ what: "latency at 1,000 events/s, p50", herald: `${fmt(lat.p50 ?? NaN, 1)} ms`, baseline: "-", ratio: "-", target: "<= 5 ms", holds: (lat.p50 ?? Infinity) <= 5 });
   rows.push({ what: "latency at 1,000 events/s, p99", herald: `${fmt(lat.p99 ?? NaN, 1)} ms`, baseline: "-", ratio: "-", target: "<= 25 ms", holds: (lat.p99 ?? Infinity) <= 25 });
 
-  log("backlog: 1,000,000 deliveries waiting in the future");
-  const back = await backlog({ rows: QUICK ? 200_000 : 1_000_000, concurrency: CONCURRENCY, durationMs: seconds(5), deliveries: 2 * DELIVERY_WARMUP, deliveryWarmup: DELIVERY_WARMUP, deliveryConcurrency: CONCURRENCY });
+  const back = await scenario("backlog: 1,000,000 deliveries waiting in the future", () => backlog({ rows: QUICK ? 200_000 : 1_000_000, concurrency: CONCURRENCY, durationMs: seconds(5), deliveries: 2 * DELIVERY_WARMUP, deliveryWarmup: DELIVERY_WARMUP, deliveryConcurrency: CONCURRENCY }));
   const backlogRows = QUICK ? "200,000" : "1,000,000";
   // Against the empty outbox measured just before and after, in the same minute (backlog.ts).
   rows.push({
@@ -104,8 +114,7 @@ async function main() {
   rows.push({ what: "RSS under the ingest load", herald: mb(back.peakRss), baseline: "-", ratio: "-", target: "<= 250 MB", holds: back.peakRss <= 250 * 1024 * 1024 });
   rows.push({ what: `start to /healthz, compiled binary, ${backlogRows} rows (slowest of 3)`, herald: `${fmt(back.startMs, 0)} ms`, baseline: "-", ratio: "-", target: "<= 200 ms", holds: back.startMs <= 200 });
 
-  log("peer: BullMQ + Redis, the same job");
-  const pr = await peer({ concurrency: CONCURRENCY, durationMs: seconds(5), rate: 1_000, latencyMs: seconds(5) });
+  const pr = await scenario("peer: BullMQ + Redis, the same job", () => peer({ concurrency: CONCURRENCY, durationMs: seconds(5), rate: 1_000, latencyMs: seconds(5) }));
   for (const [label, bull] of [["BullMQ + Redis, Debian defaults", pr.bullmq], ["BullMQ + Redis, appendfsync always", pr.durable]] as const) {
     rows.push({
       what: "peer: end-to-end throughput",
@@ -135,14 +144,37 @@ async function main() {
   ].join("\n");
   const minutes = ((Date.now() - started) / 60_000).toFixed(1);
   const machine = describeMachine();
-  console.log(`\n${table}\n\n${floorNotes}\n\n${cpuNotes}\n\n${machine}\nclaim plan: ${back.plan.join("; ")}\nran in ${minutes} min`);
+  const stealNotes = stealSection();
+  console.log(`\n${table}\n\n${floorNotes}\n\n${cpuNotes}\n\n${stealNotes}\n\n${machine}\nclaim plan: ${back.plan.join("; ")}\nran in ${minutes} min`);
   if (!QUICK) {
     writeFileSync(
       join(ROOT, "bench/results.md"),
-      `# Benchmark results\n\nMeasured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}, in ${minutes} minutes. Every baseline ran in the same run on the same machine; the ratio is what the targets are about, since absolute figures drift between runs on shared machines.\n\n${table}\n\n## The floors: storage alone\n\n${floorNotes}\n\n## Where the CPU goes\n\n${cpuNotes}\n\n## The machine\n\n${machine}\n\n## The claim with the backlog\n\nQuery plan of the due-row query: \`${back.plan.join("; ")}\`. It walks the destination's pending rows in due order and stops at "now", so rows waiting in the future are never read: ${fmt(back.claimMicros, 1)} µs per claim with ${fmt(back.waiting)} rows waiting.\n\nFilling the outbox with ${backlogRows} rows took ${fmt(back.fillSeconds, 1)} s; start times over three launches: ${back.starts.map((s) => `${fmt(s)} ms`).join(", ")}.\n\nA \`/metrics\` scrape with ${fmt(back.scrape.pending)} open deliveries took ${fmt(back.scrape.scrapeMs, 0)} ms, counted on the outbox's background thread; a \`/healthz\` sent during it was answered in ${fmt(back.scrape.healthzMs, 1)} ms.\n\n## Notes\n\n- Herald runs as users run it: the compiled binary, \`synchronous = "full"\` (each 2xx follows an fsync), default log level with its JSON lines written to a file.\n- BullMQ ran twice on Debian's redis-server: with its default persistence (snapshots, no fsync per job: a job it acknowledged can still be lost by a crash, which Herald's 202 rules out), and with \`appendonly yes\`, \`appendfsync always\` (each write fsynced before Redis answers, the same promise as Herald's 202).\n- Ingest measurements park the destination (\`rate_limit = "1/1h"\`) so the scheduler does not compete for the CPU; delivery measurements first store the events, then restart Herald with the destination open and time the drain at the receiver from the ${fmt(DELIVERY_WARMUP)}th arrival on; the fetch loop and the floor are timed from their ${fmt(DELIVERY_WARMUP)}th answer, so no side counts the seconds in which the runtime still compiles its hot code.\n`,
+      `# Benchmark results\n\nMeasured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}, in ${minutes} minutes. Every baseline ran in the same run on the same machine; the ratio is what the targets are about, since absolute figures drift between runs on shared machines.${disturbedWarning()}\n\n${table}\n\n## The floors: storage alone\n\n${floorNotes}\n\n## Where the CPU goes\n\n${cpuNotes}\n\n## The host's share of the CPU\n\n${stealNotes}\n\n## The machine\n\n${machine}\n\n## The claim with the backlog\n\nQuery plan of the due-row query: \`${back.plan.join("; ")}\`. It walks the destination's pending rows in due order and stops at "now", so rows waiting in the future are never read: ${fmt(back.claimMicros, 1)} µs per claim with ${fmt(back.waiting)} rows waiting.\n\nFilling the outbox with ${backlogRows} rows took ${fmt(back.fillSeconds, 1)} s; start times over three launches: ${back.starts.map((s) => `${fmt(s)} ms`).join(", ")}.\n\nA \`/metrics\` scrape with ${fmt(back.scrape.pending)} open deliveries took ${fmt(back.scrape.scrapeMs, 0)} ms, counted on the outbox's background thread; a \`/healthz\` sent during it was answered in ${fmt(back.scrape.healthzMs, 1)} ms.\n\n## Notes\n\n- Herald runs as users run it: the compiled binary, \`synchronous = "full"\` (each 2xx follows an fsync), default log level with its JSON lines written to a file.\n- BullMQ ran twice on Debian's redis-server: with its default persistence (snapshots, no fsync per job: a job it acknowledged can still be lost by a crash, which Herald's 202 rules out), and with \`appendonly yes\`, \`appendfsync always\` (each write fsynced before Redis answers, the same promise as Herald's 202).\n- Ingest measurements park the destination (\`rate_limit = "1/1h"\`) so the scheduler does not compete for the CPU; delivery measurements first store the events, then restart Herald with the destination open and time the drain at the receiver from the ${fmt(DELIVERY_WARMUP)}th arrival on; the fetch loop and the floor are timed from their ${fmt(DELIVERY_WARMUP)}th answer, so no side counts the seconds in which the runtime still compiles its hot code.\n`,
     );
     log("wrote bench/results.md");
   }
+}
+
+/** A line for the top of results.md when the host took a large share during some scenario. */
+function disturbedWarning(): string {
+  const disturbed = stolen.filter((s) => s.share >= STEAL_WARNING);
+  return disturbed.length === 0 ? "" : ` **In this run the host took ${fmt(STEAL_WARNING * 100, 0)} % or more of the CPU during: ${disturbed.map((s) => `${s.scenario} (${fmt(s.share * 100, 0)} %)`).join(", ")}**; see "The host's share of the CPU".`;
+}
+
+/** Each scenario's host share, and which scenarios it disturbed. */
+function stealSection(): string {
+  const disturbed = stolen.filter((s) => s.share >= STEAL_WARNING).map((s) => s.scenario);
+  return [
+    "Time the hypervisor gave to other guests while this one wanted its cores (the steal figure of `/proc/stat`), as a share of all CPU time during each scenario:",
+    "",
+    "| scenario | taken by the host |",
+    "|---|---|",
+    ...stolen.map((s) => `| ${s.scenario} | ${fmt(s.share * 100, 1)} % |`),
+    "",
+    disturbed.length === 0
+      ? `No scenario lost ${fmt(STEAL_WARNING * 100, 0)} % or more, so the sides of each ratio ran on the same machine speed, within the usual drift.`
+      : `Disturbed (${fmt(STEAL_WARNING * 100, 0)} % or more taken): ${disturbed.join(", ")}. The host's share varies from second to second, so within those scenarios Herald and its baseline ran at different speeds; their ratios say little about Herald.`,
+  ].join("\n");
 }
 
 /**

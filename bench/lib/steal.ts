@@ -1,0 +1,24 @@
+// The host's share of the CPU. On a shared virtual machine the hypervisor can run other guests
+// on this one's cores; Linux counts that time as "steal" (the eighth figure of /proc/stat's cpu
+// line). A scenario measured while the host took a large share compares sides that ran at
+// different speeds, so each run reports the share per scenario next to its figures.
+import { readFileSync } from "node:fs";
+
+export interface CpuTicks {
+  steal: number;
+  total: number;
+}
+
+export function cpuTicks(): CpuTicks {
+  try {
+    const fields = readFileSync("/proc/stat", "utf8").split("\n", 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal; guest time is already inside user.
+    const counted = fields.slice(0, 8);
+    return { steal: counted[7] ?? 0, total: counted.reduce((sum, ticks) => sum + ticks, 0) };
+  } catch {
+    return { steal: 0, total: 0 };
+  }
+}
+
+/** The share of all CPU time between the two readings that the host took (0 to 1). */
+export const stolenShare = (from: CpuTicks, to: CpuTicks) => (to.total > from.total ? (to.steal - from.steal) / (to.total - from.total) : 0);
