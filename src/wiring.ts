@@ -68,10 +68,7 @@ export function wireRelay(deps: WiringDeps) {
     ids,
     resolve: deps.resolve,
     outbox,
-    commit: createGroupCommit(outbox, {
-      handOff: scheduler.handOff,
-      onCommitted: (pendingFor) => scheduler.nudgeFor(pendingFor),
-    }),
+    commit: createGroupCommit(outbox, { handOff: scheduler.handOff }),
     operator,
     logger,
     metrics,

@@ -77,10 +77,11 @@ export function createGroupCommit(
   outbox: Pick<Outbox, "enqueue" | "syncCommitted">,
   options: {
     defer?: (run: () => void) => void;
-    /** The scheduler's hand-off: deliveries it takes are stored in flight and start at commit. */
+    /**
+     * The scheduler's hand-off: deliveries it takes are stored in flight and start at commit;
+     * stored() also wakes it for the ones stored pending.
+     */
     handOff?: (events: NewEvent[]) => { stored(results: EnqueueResult[]): void; failed(): void };
-    /** Called with the destinations of the deliveries stored pending (not handed off). */
-    onCommitted?: (pendingFor: string[]) => void;
   } = {},
 ): Commit {
   return createGroup<NewEvent[], EnqueueResult[]>(
@@ -97,7 +98,6 @@ export function createGroupCommit(
       // Deliveries start while the fsync runs: a delivery never waits for the disk, and if the
       // fsync fails the producer hears 503 and sends again (at least once, as always).
       handOff?.stored(results);
-      options.onCommitted?.(events.flatMap((event, i) => (results[i]!.duplicate ? [] : event.deliveries.filter((d) => d.leaseUntil === undefined).map((d) => d.destination))));
       let offset = 0;
       return batches.map((batch) => results.slice(offset, (offset += batch.length)));
     },

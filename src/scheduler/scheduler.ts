@@ -103,7 +103,8 @@ export function createScheduler(deps: SchedulerDeps) {
    * Takes, before they are stored, the deliveries whose lane is caught up and can start a
    * request now: they are written in flight with a lease (so the row is claimed by the very
    * commit that stores it) and start as soon as that commit returns, with no claim of their
-   * own. Call stored() after the commit, or failed() if it threw.
+   * own. Call stored() after the commit (it also wakes the loop for the deliveries stored
+   * pending, through nudgeFor), or failed() if it threw.
    */
   const handOff = (events: NewEvent[]) => {
     const now = clock.now();
@@ -121,12 +122,15 @@ export function createScheduler(deps: SchedulerDeps) {
     }
     return {
       stored(results: EnqueueResult[]) {
+        const pendingFor: string[] = [];
         events.forEach((event, i) => {
           const duplicate = results[i]!.duplicate;
           let data: Record<string, unknown> | undefined;
           for (const delivery of event.deliveries) {
             if (delivery.leaseUntil === undefined) {
-              if (!duplicate) caughtUp.delete(delivery.destination);
+              if (duplicate) continue;
+              caughtUp.delete(delivery.destination);
+              pendingFor.push(delivery.destination);
             } else if (duplicate) {
               pacer.abandon(delivery.destination, now);
             } else {
@@ -145,6 +149,7 @@ export function createScheduler(deps: SchedulerDeps) {
             }
           }
         });
+        nudgeFor(pendingFor);
       },
       failed() {
         for (const delivery of taken) {
@@ -323,7 +328,6 @@ export function createScheduler(deps: SchedulerDeps) {
     tick,
     run,
     nudge,
-    nudgeFor,
     handOff,
     idle,
     drain,

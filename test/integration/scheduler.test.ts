@@ -164,6 +164,22 @@ describe("concurrency and pacing", () => {
     }
   }, 15_000);
 
+  // Ordered destinations never take the hand-off, so their deliveries are stored pending and
+  // only the commit's nudge can wake the loop before its idle wake.
+  test("a delivery stored pending wakes the running loop at its commit", async () => {
+    receiver = startReceiver();
+    const h = createHarness((db) => relayConfig(db, receiver.url, "", "ordered = true"), { realTime: { idleWakeMs: 60_000 } });
+    const stop = new AbortController();
+    const loop = h.scheduler.run(stop.signal);
+    try {
+      await publish(h);
+      await eventually(() => receiver.requests.length === 1, 5_000, "the delivery, sent when its commit woke the loop");
+    } finally {
+      stop.abort();
+      await loop;
+    }
+  }, 15_000);
+
   test("ordered destinations deliver strictly in arrival order, through retries", async () => {
     const failFirstOnce = new Set<string>();
     receiver = startReceiver((request) => {
