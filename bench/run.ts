@@ -155,15 +155,18 @@ async function main() {
   }
 }
 
+/** The scenarios during which the host took STEAL_WARNING or more of the CPU. */
+const disturbedScenarios = () => stolen.filter((s) => s.share >= STEAL_WARNING);
+
 /** A line for the top of results.md when the host took a large share during some scenario. */
 function disturbedWarning(): string {
-  const disturbed = stolen.filter((s) => s.share >= STEAL_WARNING);
+  const disturbed = disturbedScenarios();
   return disturbed.length === 0 ? "" : ` **In this run the host took ${fmt(STEAL_WARNING * 100, 0)} % or more of the CPU during: ${disturbed.map((s) => `${s.scenario} (${fmt(s.share * 100, 0)} %)`).join(", ")}**; see "The host's share of the CPU".`;
 }
 
 /** Each scenario's host share, and which scenarios it disturbed. */
 function stealSection(): string {
-  const disturbed = stolen.filter((s) => s.share >= STEAL_WARNING).map((s) => s.scenario);
+  const disturbed = disturbedScenarios().map((s) => s.scenario);
   return [
     "Time the hypervisor gave to other guests while this one wanted its cores (the steal figure of `/proc/stat`), as a share of all CPU time during each scenario:",
     "",
