@@ -2,6 +2,7 @@
 // scrubSecrets() with the config's secrets and webhook URLs, so none can leak by accident.
 
 import type { Clock } from "./core/clock.ts";
+import { isoTime } from "./core/iso-time.ts";
 import { scrubSecrets } from "./core/redact.ts";
 import type { LogLevel } from "./config/runtime.ts";
 
@@ -54,7 +55,7 @@ export function createStdoutWriter(
 export function createLogger({ level, clock, sensitive, write = createStdoutWriter() }: LoggerOptions): Logger {
   const emit = (lvl: LogLevel, msg: string, fields: LogFields = {}) => {
     if (RANK[lvl] < RANK[level()]) return;
-    const line = JSON.stringify({ time: new Date(clock.now()).toISOString(), level: lvl, msg, ...fields });
+    const line = JSON.stringify({ time: isoTime(clock.now()), level: lvl, msg, ...fields });
     write(scrubSecrets(line, sensitive()));
   };
   return {

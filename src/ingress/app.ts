@@ -66,14 +66,14 @@ export function createIngress(deps: IngressDeps): Hono {
 
   app.post("/v1/events", async (c) => {
     const body = await parseBody(c, deps, publishBody);
-    await refuseBadWebhooks([{ body, path: "" }], deps);
+    if (body.webhook !== undefined) await refuseBadWebhooks([{ body, path: "" }], deps);
     const [result] = await store(deps, [body]);
     return c.json(answer(result!), result!.duplicate ? 200 : 202);
   });
 
   app.post("/v1/events/batch", async (c) => {
     const { events } = await parseBody(c, deps, batchBody);
-    await refuseBadWebhooks(events.map((body, i) => ({ body, path: `events[${i}].` })), deps);
+    if (events.some((body) => body.webhook !== undefined)) await refuseBadWebhooks(events.map((body, i) => ({ body, path: `events[${i}].` })), deps);
     return c.json({ results: (await store(deps, events)).map(answer) }, 202);
   });
 
@@ -97,6 +97,7 @@ async function parseBody<T extends z.ZodType>(c: Context, deps: IngressDeps, sch
   return parsed.data;
 }
 
+/** Resolves the inline webhooks' hosts (DNS): callers skip it when no body has one, the usual case. */
 async function refuseBadWebhooks(bodies: Array<{ body: PublishBody; path: string }>, deps: IngressDeps) {
   const issues = await checkInlineWebhooks(bodies, deps);
   if (issues.length > 0) throw badRequest(`webhook refused: ${describeIssues(issues)}`, issues);

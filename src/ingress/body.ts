@@ -22,9 +22,12 @@ export async function readBody(request: Request, maxBytes: number): Promise<Uint
   return readCapped(request, maxBytes);
 }
 
+// One decoder for every body: without { stream: true } a decode() keeps no state between calls.
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
 export function decodeUtf8(bytes: Uint8Array): string {
   try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    return strictUtf8.decode(bytes);
   } catch {
     throw badRequest("the body is not valid UTF-8");
   }

@@ -2,6 +2,7 @@
 // (checked against [security] first), ids and expiry times.
 
 import type { Clock } from "../core/clock.ts";
+import { isoTime } from "../core/iso-time.ts";
 import { canonicalWebhookUrl, detectDestinationType } from "../core/destination-type.ts";
 import type { IdGenerator } from "../core/ids.ts";
 import { destinationsFor, eventMatchesAny } from "../core/routing.ts";
@@ -39,7 +40,7 @@ export function toNewEvent(body: PublishBody, deps: PublishDeps): NewEvent {
   const id = deps.ids.event();
   const envelope: EventEnvelope = {
     event: body.event,
-    timestamp: body.timestamp ?? new Date(receivedAt).toISOString(),
+    timestamp: body.timestamp ?? isoTime(receivedAt),
     data: body.data,
   };
   const deliveries = routedDeliveries(cfg, envelope, receivedAt, deps.ids);

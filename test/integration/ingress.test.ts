@@ -193,6 +193,15 @@ describe("inline webhooks obey [security]", () => {
     expect(count(h, "events")).toBe(0);
   });
 
+  test("in a batch, a refused webhook on any event (not only the first) refuses the batch and names its event", async () => {
+    const h = createHarness(authed, { resolve });
+    const response = await h.post("/v1/events/batch", { events: [{ event: "completed", data: {} }, { event: "completed", data: {}, webhook: { url: "https://127.0.0.1/hook", events: ["completed"] } }] }, bearer);
+    expect(response.status).toBe(400);
+    const { error } = (await response.json()) as { error: { issues: Array<{ path: string; message: string }> } };
+    expect(error.issues.map((issue) => issue.path)).toEqual(["events[1].webhook.url"]);
+    expect(count(h, "events")).toBe(0);
+  });
+
   test("a list of webhooks names the refused one by index; Spider-style flags subscribe", async () => {
     const h = createHarness(authed, { resolve });
     const refused = await h.post("/v1/events", { event: "on_find", data: {}, webhook: [{ url: "https://ok.example.com/h", on_find: true }, { url: "https://10.0.0.1/h", on_find: true }] }, bearer);

@@ -40,4 +40,17 @@ describe("log writer", () => {
     expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0]!)).toMatchObject({ level: "info", msg: "delivery.failed", error: "401 for https://example.com/hook/[redacted]" });
   });
+
+  test("each line carries the clock's time in ISO 8601, and the next millisecond's line the next time", () => {
+    const lines: Array<{ time: string }> = [];
+    let now = Date.UTC(2026, 10, 22, 12, 0, 0, 5);
+    const logger = createLogger({ level: () => "info", clock: { now: () => now }, sensitive: () => [], write: (line) => lines.push(JSON.parse(line)) });
+    logger.info("a");
+    logger.info("b");
+    now += 1;
+    logger.info("c");
+    now -= 2;
+    logger.info("d");
+    expect(lines.map((line) => line.time)).toEqual(["2026-11-22T12:00:00.005Z", "2026-11-22T12:00:00.005Z", "2026-11-22T12:00:00.006Z", "2026-11-22T12:00:00.004Z"]);
+  });
 });
