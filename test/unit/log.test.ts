@@ -53,4 +53,15 @@ describe("log writer", () => {
     logger.info("d");
     expect(lines.map((line) => line.time)).toEqual(["2026-11-22T12:00:00.005Z", "2026-11-22T12:00:00.005Z", "2026-11-22T12:00:00.006Z", "2026-11-22T12:00:00.004Z"]);
   });
+
+  test("a line is one JSON object: time, level and msg first, then the fields in the caller's order", () => {
+    const lines: string[] = [];
+    const logger = createLogger({ level: () => "info", clock: { now: () => 0 }, sensitive: () => [], write: (line) => lines.push(line) });
+    logger.info("event.accepted", { event: "evt_1", name: 'quote " and \\ backslash', deliveries: 2, skipped: undefined });
+    logger.warn("server.stopping");
+    expect(lines).toEqual([
+      '{"time":"1970-01-01T00:00:00.000Z","level":"info","msg":"event.accepted","event":"evt_1","name":"quote \\" and \\\\ backslash","deliveries":2}',
+      '{"time":"1970-01-01T00:00:00.000Z","level":"warn","msg":"server.stopping"}',
+    ]);
+  });
 });
