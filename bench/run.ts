@@ -23,8 +23,9 @@ const DELIVERY_WARMUP = QUICK ? 5_000 : 20_000;
 const STEAL_WARNING = 0.1;
 /** Publishers at once (closed loop) in the ingest, delivery and latency rows. */
 const CONCURRENCY = 32;
-/** Interleaved rounds of echo server, floor and Herald for the ingest row (see scenarios/ingest.ts). */
-const INGEST_ROUNDS = QUICK ? 1 : 3;
+/** Interleaved rounds of baseline, floor and Herald for the ingest and delivery rows (see their scenarios). */
+const MEASURED_ROUNDS = QUICK ? 1 : 3;
+const ROUNDS_NOTE = MEASURED_ROUNDS === 1 ? "one round" : `the median of ${MEASURED_ROUNDS} rounds`;
 /** More publishers at once than the table's row: how the ratio moves as commit groups grow. */
 const WIDE_CONCURRENCY = 128;
 const seconds = (s: number) => (QUICK ? Math.max(1, s / 3) : s) * 1000;
@@ -61,9 +62,9 @@ async function main() {
   }
   const started = Date.now();
 
-  const ing = await scenario("ingest: Herald vs a bare Hono echo server", () => ingest({ concurrency: CONCURRENCY, durationMs: seconds(4), rounds: INGEST_ROUNDS }));
+  const ing = await scenario("ingest: Herald vs a bare Hono echo server", () => ingest({ concurrency: CONCURRENCY, durationMs: seconds(4), rounds: MEASURED_ROUNDS }));
   rows.push({
-    what: `ingest (single-event requests, ${CONCURRENCY} concurrent; the median of ${INGEST_ROUNDS} rounds)`,
+    what: `ingest (single-event requests, ${CONCURRENCY} concurrent; ${ROUNDS_NOTE})`,
     herald: `${fmt(ing.herald.perSecond)} req/s`,
     baseline: `${fmt(ing.baseline.perSecond)} req/s (Hono echo)`,
     ratio: fmt(ing.herald.perSecond / ing.baseline.perSecond, 2),
@@ -83,9 +84,9 @@ async function main() {
     holds: bat.heraldEventsPerSecond / bat.baselineEventsPerSecond >= 0.6,
   });
 
-  const del = await scenario("delivery: Herald's outbox drain vs a bare fetch loop", () => delivery({ total: 2 * DELIVERY_WARMUP, warmup: DELIVERY_WARMUP, concurrency: CONCURRENCY }));
+  const del = await scenario("delivery: Herald's outbox drain vs a bare fetch loop", () => delivery({ total: 2 * DELIVERY_WARMUP, warmup: DELIVERY_WARMUP, concurrency: CONCURRENCY, rounds: MEASURED_ROUNDS }));
   rows.push({
-    what: `delivery (loopback receiver, ${CONCURRENCY} concurrent)`,
+    what: `delivery (loopback receiver, ${CONCURRENCY} concurrent; ${ROUNDS_NOTE})`,
     herald: `${fmt(del.herald)} deliveries/s`,
     baseline: `${fmt(del.baseline)} req/s (bare fetch loop)`,
     ratio: fmt(del.herald / del.baseline, 2),
@@ -193,7 +194,8 @@ function stealSection(): string {
  * this run; a floor above it says the rest of the gap is Herald's own work.
  */
 function floorSection(ing: Awaited<ReturnType<typeof ingest>>, del: Awaited<ReturnType<typeof delivery>>, wide: Awaited<ReturnType<typeof ingest>>): string {
-  const ratios = (pick: (r: (typeof ing.rounds)[number]) => number) => ing.rounds.map((r) => fmt(pick(r) / r.baseline.perSecond, 2)).join(", ");
+  const list = (values: number[]) => values.map((v) => fmt(v, 2)).join(", ");
+  const rounds = (n: number) => (n === 1 ? "one round" : `${n} interleaved rounds`);
   const line = (item: string, floor: number, floorName: string, baseline: number, baselineName: string, target: number, herald: number) =>
     `| ${item} | ${fmt(floor)}/s (${floorName}) | ${fmt(baseline)}/s (${baselineName}) | ${fmt(floor / baseline, 2)} | ${fmt(target, 2)} | ${fmt(herald / floor, 2)} |`;
   return [
@@ -204,7 +206,10 @@ function floorSection(ing: Awaited<ReturnType<typeof ingest>>, del: Awaited<Retu
     line("a single-event publish", ing.floor.perSecond, "Hono echo + group commit and fsync", ing.baseline.perSecond, "Hono echo", INGEST_TARGET, ing.herald.perSecond),
     line("a delivery", del.floor, "fetch loop + claim and settle", del.baseline, "fetch loop", DELIVERY_TARGET, del.herald),
     "",
-    `Single-event publishing ran in ${ing.rounds.length === 1 ? "one round" : `${ing.rounds.length} interleaved rounds`} (echo server, floor, Herald); the table shows the median round. Each round's ratio to the echo server, in the order they ran: the floor ${ratios((r) => r.floor.perSecond)}; Herald ${ratios((r) => r.herald.perSecond)}.`,
+    `Each row ran in ${rounds(ing.rounds.length)} (baseline, floor, Herald), and the tables show the median round by Herald's ratio. Every round's ratios to its baseline, in the order they ran:`,
+    "",
+    `- a single-event publish: the floor ${list(ing.rounds.map((r) => r.floor.perSecond / r.baseline.perSecond))}; Herald ${list(ing.rounds.map((r) => r.herald.perSecond / r.baseline.perSecond))}`,
+    `- a delivery: the floor ${list(del.rounds.map((r) => r.floor / r.baseline))}; Herald ${list(del.rounds.map((r) => r.herald / r.baseline))}`,
     "",
     `With ${WIDE_CONCURRENCY} publishers at once instead of ${CONCURRENCY}, one round: the echo server ${fmt(wide.baseline.perSecond)}/s, the floor ${fmt(wide.floor.perSecond)}/s (${fmt(wide.floor.perSecond / wide.baseline.perSecond, 2)}), Herald ${fmt(wide.herald.perSecond)}/s (${fmt(wide.herald.perSecond / wide.baseline.perSecond, 2)}; p50 ${fmt(wide.herald.p50Ms, 1)} ms). More requests arrive while a commit runs, so each commit carries more events and costs less per event.`,
   ].join("\n");
