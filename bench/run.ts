@@ -98,24 +98,24 @@ async function main() {
   rows.push({ what: "latency at 1,000 events/s, p50", herald: `${fmt(lat.p50 ?? NaN, 1)} ms`, baseline: "-", ratio: "-", target: "<= 5 ms", holds: (lat.p50 ?? Infinity) <= 5 });
   rows.push({ what: "latency at 1,000 events/s, p99", herald: `${fmt(lat.p99 ?? NaN, 1)} ms`, baseline: "-", ratio: "-", target: "<= 25 ms", holds: (lat.p99 ?? Infinity) <= 25 });
 
-  const back = await scenario("backlog: 1,000,000 deliveries waiting in the future", () => backlog({ rows: QUICK ? 200_000 : 1_000_000, concurrency: CONCURRENCY, durationMs: seconds(5), deliveries: 2 * DELIVERY_WARMUP, deliveryWarmup: DELIVERY_WARMUP, deliveryConcurrency: CONCURRENCY }));
+  const back = await scenario("backlog: 1,000,000 deliveries waiting in the future", () => backlog({ rows: QUICK ? 200_000 : 1_000_000, concurrency: CONCURRENCY, durationMs: seconds(5), deliveries: 2 * DELIVERY_WARMUP, deliveryWarmup: DELIVERY_WARMUP, deliveryConcurrency: CONCURRENCY, rounds: MEASURED_ROUNDS }));
   const backlogRows = QUICK ? "200,000" : "1,000,000";
   // Against the empty outbox measured just before and after, in the same minute (backlog.ts).
   rows.push({
-    what: `ingest with ${backlogRows} waiting`,
-    herald: `${fmt(back.ingest.perSecond)} req/s`,
-    baseline: `${fmt(back.emptyIngest)} req/s (empty outbox, same minute)`,
-    ratio: fmt(back.ingest.perSecond / back.emptyIngest, 2),
+    what: `ingest with ${backlogRows} waiting (${ROUNDS_NOTE})`,
+    herald: `${fmt(back.ingest.value)} req/s`,
+    baseline: `${fmt(back.ingest.empty)} req/s (empty outbox, same minute)`,
+    ratio: fmt(back.ingest.ratio, 2),
     target: ">= 0.85",
-    holds: back.ingest.perSecond / back.emptyIngest >= 0.85,
+    holds: back.ingest.ratio >= 0.85,
   });
   rows.push({
-    what: `delivery with ${backlogRows} waiting`,
-    herald: `${fmt(back.delivery)} deliveries/s`,
-    baseline: `${fmt(back.emptyDelivery)} deliveries/s (empty outbox, same minute)`,
-    ratio: fmt(back.delivery / back.emptyDelivery, 2),
+    what: `delivery with ${backlogRows} waiting (${ROUNDS_NOTE})`,
+    herald: `${fmt(back.delivery.value)} deliveries/s`,
+    baseline: `${fmt(back.delivery.empty)} deliveries/s (empty outbox, same minute)`,
+    ratio: fmt(back.delivery.ratio, 2),
     target: ">= 0.85",
-    holds: back.delivery / back.emptyDelivery >= 0.85,
+    holds: back.delivery.ratio >= 0.85,
   });
   rows.push({ what: `claim of up to 100 with ${fmt(back.waiting)} waiting, none due`, herald: `${fmt(back.claimMicros, 1)} µs`, baseline: "-", ratio: "-", target: "proportional to the batch", holds: back.claimMicros < 1_000 });
   rows.push({ what: `RSS idle, ${backlogRows}-row outbox`, herald: mb(back.idleRss), baseline: "-", ratio: "-", target: "<= 100 MB", holds: back.idleRss <= 100 * 1024 * 1024 });
@@ -157,7 +157,7 @@ async function main() {
   if (!QUICK) {
     writeFileSync(
       join(ROOT, "bench/results.md"),
-      `# Benchmark results\n\nMeasured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}, in ${minutes} minutes. Every baseline ran in the same run on the same machine; the ratio is what the targets are about, since absolute figures drift between runs on shared machines.${disturbedWarning()}\n\n${table}\n\n## The floors: storage alone\n\n${floorNotes}\n\n## Where the CPU goes\n\n${cpuNotes}\n\n## The host's share of the CPU\n\n${stealNotes}\n\n## The machine\n\n${machine}\n\n## The claim with the backlog\n\nQuery plan of the due-row query: \`${back.plan.join("; ")}\`. It walks the destination's pending rows in due order and stops at "now", so rows waiting in the future are never read: ${fmt(back.claimMicros, 1)} µs per claim with ${fmt(back.waiting)} rows waiting.\n\nFilling the outbox with ${backlogRows} rows took ${fmt(back.fillSeconds, 1)} s; start times over three launches: ${back.starts.map((s) => `${fmt(s)} ms`).join(", ")}.\n\nA \`/metrics\` scrape with ${fmt(back.scrape.pending)} open deliveries took ${fmt(back.scrape.scrapeMs, 0)} ms, counted on the outbox's background thread; a \`/healthz\` sent during it was answered in ${fmt(back.scrape.healthzMs, 1)} ms.\n\n## Notes\n\n- Herald runs as users run it: the compiled binary, \`synchronous = "full"\` (each 2xx follows an fsync), default log level with its JSON lines written to a file.\n- BullMQ ran twice on Debian's redis-server: with its default persistence (snapshots, no fsync per job: a job it acknowledged can still be lost by a crash, which Herald's 202 rules out), and with \`appendonly yes\`, \`appendfsync always\` (each write fsynced before Redis answers, the same promise as Herald's 202).\n- Ingest measurements park the destination (\`rate_limit = "1/1h"\`) so the scheduler does not compete for the CPU; delivery measurements first store the events, then restart Herald with the destination open and time the drain at the receiver from the ${fmt(DELIVERY_WARMUP)}th arrival on; the fetch loop and the floor are timed from their ${fmt(DELIVERY_WARMUP)}th answer, so no side counts the seconds in which the runtime still compiles its hot code.\n`,
+      `# Benchmark results\n\nMeasured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}, in ${minutes} minutes. Every baseline ran in the same run on the same machine; the ratio is what the targets are about, since absolute figures drift between runs on shared machines.${disturbedWarning()}\n\n${table}\n\n## The floors: storage alone\n\n${floorNotes}\n\n## Where the CPU goes\n\n${cpuNotes}\n\n## The host's share of the CPU\n\n${stealNotes}\n\n## The machine\n\n${machine}\n\n## The backlog\n\nEach figure with the backlog was measured between two on an empty outbox and held against their mean; the ratios of every round, in the order they ran: ingest ${back.ingest.ratios.map((r) => fmt(r, 2)).join(", ")}; delivery ${back.delivery.ratios.map((r) => fmt(r, 2)).join(", ")}.\n\nQuery plan of the due-row query: \`${back.plan.join("; ")}\`. It walks the destination's pending rows in due order and stops at "now", so rows waiting in the future are never read: ${fmt(back.claimMicros, 1)} µs per claim with ${fmt(back.waiting)} rows waiting.\n\nFilling the outbox with ${backlogRows} rows took ${fmt(back.fillSeconds, 1)} s; start times over three launches: ${back.starts.map((s) => `${fmt(s)} ms`).join(", ")}.\n\nA \`/metrics\` scrape with ${fmt(back.scrape.pending)} open deliveries took ${fmt(back.scrape.scrapeMs, 0)} ms, counted on the outbox's background thread; a \`/healthz\` sent during it was answered in ${fmt(back.scrape.healthzMs, 1)} ms.\n\n## Notes\n\n- Herald runs as users run it: the compiled binary, \`synchronous = "full"\` (each 2xx follows an fsync), default log level with its JSON lines written to a file.\n- BullMQ ran twice on Debian's redis-server: with its default persistence (snapshots, no fsync per job: a job it acknowledged can still be lost by a crash, which Herald's 202 rules out), and with \`appendonly yes\`, \`appendfsync always\` (each write fsynced before Redis answers, the same promise as Herald's 202).\n- Ingest measurements park the destination (\`rate_limit = "1/1h"\`) so the scheduler does not compete for the CPU; delivery measurements first store the events, then restart Herald with the destination open and time the drain at the receiver from the ${fmt(DELIVERY_WARMUP)}th arrival on; the fetch loop and the floor are timed from their ${fmt(DELIVERY_WARMUP)}th answer, so no side counts the seconds in which the runtime still compiles its hot code.\n`,
     );
     log("wrote bench/results.md");
   }
