@@ -5,16 +5,17 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, readdirSync, rmSync, statfsSync, writeFileSync } from "node:fs";
+import { chmodSync, readdirSync, rmSync, statfsSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LOOPBACK_SECURITY, routeEverythingTo } from "../helpers/config.ts";
 import { cleanUp, eventually, heraldCommand, startDaemon, startDaemonWith, writeConfig, type Daemon } from "../helpers/daemon.ts";
+import { tempDir } from "../helpers/fs.ts";
 import { startReceiver, type Receiver } from "../helpers/receiver.ts";
 
 const canMount = (() => {
   if (process.getuid?.() !== 0) return false;
-  const dir = mkdtempSync(join(tmpdir(), "herald-mount-probe-"));
+  const dir = tempDir("herald-mount-probe-");
   const ok = spawnSync("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", dir]).status === 0;
   if (ok) spawnSync("umount", [dir]);
   return ok;
@@ -31,7 +32,7 @@ afterEach(async () => {
 });
 
 function tmpfs(size: string): string {
-  const dir = mkdtempSync(join(tmpdir(), "herald-tmpfs-"));
+  const dir = tempDir("herald-tmpfs-");
   execFileSync("mount", ["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", dir]);
   mounts.push(dir);
   return dir;
@@ -119,7 +120,7 @@ describe.skipIf(process.getuid?.() !== 0)("a read-only database file", () => {
     ["a clean stop", "SIGTERM", ["herald.db"]],
     ["a crash", "SIGKILL", ["herald.db", "herald.db-shm", "herald.db-wal"]],
   ] as const)("after %s: serve exits 1 naming the file, then starts when it is writable again; nothing accepted is lost", async (_, signal, filesLeft) => {
-    const dir = mkdtempSync(join(tmpdir(), "herald-ro-"));
+    const dir = tempDir("herald-ro-");
     chmodSync(dir, 0o777);
     receiver = startReceiver(() => new Response("no", { status: 503 }));
     const config = writeConfig(`[server]\nlisten = "127.0.0.1:0"\n[storage]\npath = "${join(dir, "herald.db")}"\n${LOOPBACK_SECURITY}\n[[destinations]]\nname = "recv"\nurl = "${receiver.url}/hook"\n[[routes]]\nname = "all"\nevents = ["*"]\nto = ["recv"]\n`);
@@ -154,7 +155,7 @@ describe.skipIf(process.getuid?.() !== 0)("a read-only database file", () => {
 
 describe("a database locked by another process", () => {
   test("503 after the busy timeout, /readyz 503, and recovery when the lock goes", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "herald-lock-"));
+    const dir = tempDir("herald-lock-");
     const { db } = await daemonOn(dir);
     // Another process (not just another connection) takes the write lock and holds it.
     const holder = Bun.spawn([process.execPath, "-e", `const {Database}=require("bun:sqlite");const d=new Database(${JSON.stringify(db)});d.exec("PRAGMA busy_timeout=5000");d.exec("BEGIN IMMEDIATE");console.log("locked");setTimeout(()=>{d.exec("ROLLBACK");process.exit(0)},12000);`], { stdout: "pipe" });
