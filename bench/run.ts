@@ -1,8 +1,8 @@
 // `npm run bench`: every scenario, each against its baseline measured in the same run, then a
 // table of Herald's figure, the baseline, their ratio and the target. Writes bench/results.md.
-import { cpus, totalmem, release } from "node:os";
+import { cpus, totalmem, release, tmpdir } from "node:os";
 import { spawnSync } from "node:child_process";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, stopAll } from "./lib/procs.ts";
 import { cpuTicks, stolenShare } from "./lib/steal.ts";
@@ -257,9 +257,16 @@ function describeMachine(): string {
   return [`- ${cpu.length} CPU cores (${cpu[0]?.model ?? "unknown"}), ${mb(totalmem())} memory, Linux ${release()}`, `- Bun ${bun}; temporary files on ${disk[0]} (${disk[1]})`].join("\n");
 }
 
+// Every database, log and Redis folder of the run goes under one folder, removed at the end: a
+// full run writes about 2 GB (the million-row outbox alone is 700 MB), and repeated runs would
+// fill the disk. BENCH_KEEP_FILES=1 keeps it for a look.
+const scratch = mkdtempSync(join(tmpdir(), "herald-bench-run-"));
+process.env.TMPDIR = scratch;
 try {
   await main();
 } finally {
   await stopAll();
+  if (process.env.BENCH_KEEP_FILES === "1") log(`files kept in ${scratch}`);
+  else rmSync(scratch, { recursive: true, force: true });
 }
 process.exit(0);

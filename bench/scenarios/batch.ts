@@ -7,7 +7,7 @@ import { PAYLOAD } from "./ingest.ts";
 const PARKED = `[[destinations]]\nname = "parked"\nurl = "http://127.0.0.1:9/hook"\nrate_limit = "1/1h"\n[[routes]]\nname = "all"\nevents = ["*"]\nto = ["parked"]\n`;
 
 export async function batch(options: { size: number; durationMs: number; concurrency: number }) {
-  const raw = Bun.spawnSync([process.execPath, `${ROOT}/bench/servers/raw-sqlite.ts`, String(options.size), String(options.durationMs)]);
+  const raw = Bun.spawnSync([process.execPath, `${ROOT}/bench/servers/raw-sqlite.ts`, String(options.size), String(options.durationMs)], { env: process.env });
   const baseline = JSON.parse(raw.stdout.toString()) as { eventsPerSecond: number };
 
   const herald = await startHerald({ toml: PARKED });

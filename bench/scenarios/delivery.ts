@@ -77,7 +77,7 @@ export async function heraldDrain(
 /** Runs one of the loop scripts (fetch-loop.ts, outbox-loop.ts) against the receiver, which must count every request. */
 async function runLoop(script: string, receiver: Proc, options: DeliveryOptions) {
   await resetReceiver(receiver);
-  const run = Bun.spawnSync([process.execPath, `${ROOT}/bench/servers/${script}`, `${receiver.url}/hook`, String(options.total), String(options.concurrency), String(options.warmup)]);
+  const run = Bun.spawnSync([process.execPath, `${ROOT}/bench/servers/${script}`, `${receiver.url}/hook`, String(options.total), String(options.concurrency), String(options.warmup)], { env: process.env });
   if (run.exitCode !== 0) throw new Error(`${script}: ${run.stderr.toString()}`);
   await waitForArrivals(receiver, options.total, script);
   return JSON.parse(run.stdout.toString()) as { perSecond: number; cpu: CpuTime };
