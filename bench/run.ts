@@ -100,7 +100,7 @@ async function main() {
 
   const back = await scenario("backlog: 1,000,000 deliveries waiting in the future", () => backlog({ rows: QUICK ? 200_000 : 1_000_000, concurrency: CONCURRENCY, durationMs: seconds(5), deliveries: 2 * DELIVERY_WARMUP, deliveryWarmup: DELIVERY_WARMUP, deliveryConcurrency: CONCURRENCY, rounds: MEASURED_ROUNDS }));
   const backlogRows = QUICK ? "200,000" : "1,000,000";
-  // Against the empty outbox measured just before and after, in the same minute (backlog.ts).
+  // Each against the empty outbox measured on either side of it, in the same minutes (backlog.ts).
   rows.push({
     what: `ingest with ${backlogRows} waiting (${ROUNDS_NOTE})`,
     herald: `${fmt(back.ingest.value)} req/s`,
@@ -258,8 +258,8 @@ function describeMachine(): string {
 }
 
 // Every database, log and Redis folder of the run goes under one folder, removed at the end: a
-// full run writes about 2 GB (the million-row outbox alone is 700 MB), and repeated runs would
-// fill the disk. BENCH_KEEP_FILES=1 keeps it for a look.
+// full run writes 1.7 GB (the million-row outbox alone is 700 MB), and repeated runs would fill
+// the disk. BENCH_KEEP_FILES=1 keeps it for a look.
 const scratch = mkdtempSync(join(tmpdir(), "herald-bench-run-"));
 process.env.TMPDIR = scratch;
 try {
