@@ -6,6 +6,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openOutbox } from "../../src/outbox/outbox.ts";
+import { medianBy } from "../lib/median.ts";
 import { ROOT, startHerald, startServer } from "../lib/procs.ts";
 import { destinationToml, heraldDrain } from "./delivery.ts";
 import { heraldIngest, PARKED, publishLoad } from "./ingest.ts";
@@ -28,8 +29,7 @@ async function bracketed(rounds: number, empty: () => Promise<number>, underBack
     measured.push({ value, empty: bracket, ratio: value / bracket });
     before = after;
   }
-  const byRatio = [...measured].sort((a, b) => a.ratio - b.ratio);
-  return { ...byRatio[Math.floor((byRatio.length - 1) / 2)]!, ratios: measured.map((m) => m.ratio) };
+  return { ...medianBy(measured, (m) => m.ratio), ratios: measured.map((m) => m.ratio) };
 }
 
 export async function backlog(options: { rows: number; concurrency: number; durationMs: number; deliveries: number; deliveryWarmup: number; deliveryConcurrency: number; rounds: number }) {

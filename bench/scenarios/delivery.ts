@@ -1,6 +1,7 @@
 // Delivery: sustained deliveries/s from Herald's outbox to a loopback receiver, against a bare
 // Bun fetch loop to the same receiver at the same concurrency. Herald first stores the events
 // with the destination parked, then restarts unparked, and the receiver times the drain.
+import { medianBy } from "../lib/median.ts";
 import { cpuPerItem, ROOT, startHerald, startServer, type CpuTime, type Proc } from "../lib/procs.ts";
 import { PAYLOAD } from "./ingest.ts";
 
@@ -113,8 +114,7 @@ export async function delivery(options: DeliveryOptions & { rounds: number }) {
   const rounds: Array<Awaited<ReturnType<typeof deliveryRound>>> = [];
   for (let i = 0; i < options.rounds; i++) rounds.push(await deliveryRound(receiver, options));
   await receiver.stop();
-  const byRatio = [...rounds].sort((a, b) => a.herald / a.baseline - b.herald / b.baseline);
-  return { ...byRatio[Math.floor((byRatio.length - 1) / 2)]!, rounds };
+  return { ...medianBy(rounds, (r) => r.herald / r.baseline), rounds };
 }
 
 if (import.meta.main) console.log(await delivery({ total: 40_000, warmup: 20_000, concurrency: 32, rounds: 3 }));

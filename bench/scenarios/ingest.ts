@@ -3,6 +3,7 @@
 // Each event also gets its delivery row; the destination is paced to one request an hour so the
 // scheduler does not compete for the CPU while ingest is measured.
 import { closedLoop, type LoadResult } from "../lib/load.ts";
+import { medianBy } from "../lib/median.ts";
 import { cpuPerItem, startHerald, startServer, type Proc } from "../lib/procs.ts";
 
 export const PAYLOAD = { event: "completed", data: { task_id: "task_abc123", task_type: "scrape", url: "https://example.com", status: "success", credits_used: 5 } };
@@ -69,8 +70,7 @@ async function ingestRound(options: { concurrency: number; durationMs: number })
 export async function ingest(options: { concurrency: number; durationMs: number; rounds: number }) {
   const rounds: Array<IngestRound & { heraldRss: number }> = [];
   for (let i = 0; i < options.rounds; i++) rounds.push(await ingestRound(options));
-  const byRatio = [...rounds].sort((a, b) => a.herald.perSecond / a.baseline.perSecond - b.herald.perSecond / b.baseline.perSecond);
-  const median = byRatio[Math.floor((byRatio.length - 1) / 2)]!;
+  const median = medianBy(rounds, (r) => r.herald.perSecond / r.baseline.perSecond);
   return { ...median, heraldRss: Math.max(...rounds.map((r) => r.heraldRss)), rounds };
 }
 
