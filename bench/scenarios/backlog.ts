@@ -9,7 +9,7 @@ import { openOutbox } from "../../src/outbox/outbox.ts";
 import { medianBy } from "../lib/median.ts";
 import { ROOT, startHerald, startServer } from "../lib/procs.ts";
 import { destinationToml, heraldDrain } from "./delivery.ts";
-import { heraldIngest, PARKED, publishLoad } from "./ingest.ts";
+import { heraldIngest, measured, PARKED } from "./ingest.ts";
 
 const LATER = (url: string) => `[[destinations]]\nname = "later"\nurl = "${url}/later"\n`;
 
@@ -75,8 +75,7 @@ export async function backlog(options: { rows: number; concurrency: number; dura
       scrape = await scrapeWithProbe(herald.url);
     }
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, herald.rssBytes())), 100);
-    await publishLoad(herald.url, options.concurrency, 1_000);
-    const load = await publishLoad(herald.url, options.concurrency, options.durationMs);
+    const load = await measured(herald, options.concurrency, options.durationMs);
     clearInterval(sampler);
     peakRss = Math.max(peakRss, herald.rssBytes());
     await herald.stop();

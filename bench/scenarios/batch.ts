@@ -2,9 +2,7 @@
 // the same rows at the same durability and batch size.
 import { closedLoop } from "../lib/load.ts";
 import { ROOT, startHerald } from "../lib/procs.ts";
-import { PAYLOAD } from "./ingest.ts";
-
-const PARKED = `[[destinations]]\nname = "parked"\nurl = "http://127.0.0.1:9/hook"\nrate_limit = "1/1h"\n[[routes]]\nname = "all"\nevents = ["*"]\nto = ["parked"]\n`;
+import { PARKED, PAYLOAD } from "./ingest.ts";
 
 export async function batch(options: { size: number; durationMs: number; concurrency: number }) {
   const raw = Bun.spawnSync([process.execPath, `${ROOT}/bench/servers/raw-sqlite.ts`, String(options.size), String(options.durationMs)], { env: process.env });

@@ -24,7 +24,7 @@ export async function publishLoad(url: string, concurrency: number, durationMs: 
 }
 
 /** One second of warm-up, then the measured load, with the CPU the server used per request (all threads, and its main thread). */
-async function measured(server: Proc, concurrency: number, durationMs: number) {
+export async function measured(server: Proc, concurrency: number, durationMs: number) {
   await publishLoad(server.url, concurrency, 1_000);
   const before = server.cpu();
   const load = await publishLoad(server.url, concurrency, durationMs);
