@@ -225,6 +225,8 @@ function cpuSection(ing: Awaited<ReturnType<typeof ingest>>, del: Awaited<Return
   const both = (c: { process: number; mainThread: number }) => `${us(c.process)} (${us(c.mainThread)})`;
   const ingestThreadBusy = (ing.herald.perSecond * ing.herald.cpu.mainThread) / 1e6;
   const ingestCeiling = 1e6 / ing.herald.cpu.mainThread;
+  // What one thread may spend per publish, at 100 % busy, for the target rate.
+  const ingestBudget = 1e6 / (INGEST_TARGET * ing.baseline.perSecond);
   const deliveryCeiling = (cores * 1e6) / (del.cpu.herald.process + del.cpu.heraldReceiver.process);
   // What Herald may spend per delivery for the target to be reachable with every core busy.
   const deliveryBudget = (cores * 1e6) / (DELIVERY_TARGET * del.baseline) - del.cpu.heraldReceiver.process;
@@ -244,8 +246,8 @@ function cpuSection(ing: Awaited<ReturnType<typeof ingest>>, del: Awaited<Return
     `| a delivery, the floor | ${both(del.cpu.floor)} | - | - |`,
     `| an event end to end (publish, then delivery; the peer run) | ${both(heraldEvent!)} | Redis ${both(redisEvent!)} + worker ${both(workerEvent!)} (BullMQ, Debian defaults) | - |`,
     "",
-    `- Ingest: Herald's JavaScript thread was ${fmt(ingestThreadBusy * 100)} % busy. At 100 % it would publish at most ${fmt(ingestCeiling)} a second, ${fmt(ingestCeiling / ing.baseline.perSecond, 2)} of the echo server.`,
-    `- Delivery: with all ${cores} cores busy with Herald and the receiver, the drain could reach at most ${fmt(deliveryCeiling)} a second, ${fmt(deliveryCeiling / del.baseline, 2)} of the fetch loop. Reaching ${fmt(DELIVERY_TARGET, 2)} needs Herald to spend at most ${us(deliveryBudget)} per delivery across its threads, and to keep every core busy.`,
+    `- Ingest: Herald's JavaScript thread was ${fmt(ingestThreadBusy * 100)} % busy, while ${fmt(ing.herald.machineIdle * 100)} % of the machine's CPU sat idle (${fmt(ing.baseline.machineIdle * 100)} % during the echo server). At 100 % it would publish at most ${fmt(ingestCeiling)} a second, ${fmt(ingestCeiling / ing.baseline.perSecond, 2)} of the echo server. Reaching ${fmt(INGEST_TARGET, 2)} leaves that thread ${us(ingestBudget)} per publish; the floor's thread spent ${us(ing.floor.cpu.mainThread)} (the echo server's ${us(ing.baseline.cpu.mainThread)}, so storage ${us(ing.floor.cpu.mainThread - ing.baseline.cpu.mainThread)}), and Herald's ${us(ing.herald.cpu.mainThread)}.`,
+    `- Delivery: with all ${cores} cores busy with Herald and the receiver, the drain could reach at most ${fmt(deliveryCeiling)} a second, ${fmt(deliveryCeiling / del.baseline, 2)} of the fetch loop. Reaching ${fmt(DELIVERY_TARGET, 2)} needs Herald to spend at most ${us(deliveryBudget)} per delivery across its threads, and to keep every core busy; its JavaScript thread, at 100 % busy, at most ${us(1e6 / (DELIVERY_TARGET * del.baseline))}, where the floor's spent ${us(del.cpu.floor.mainThread)} (the fetch loop's ${us(del.cpu.baseline.mainThread)}) and Herald's ${us(del.cpu.herald.mainThread)}.`,
     `- End to end: Herald's JavaScript thread was ${fmt(endToEndBusy * 100)} % busy at ${fmt(pr.herald.perSecond)} events/s. Publishing and delivering one event cost it ${us(heraldEvent!.mainThread)}, so at 100 % it would carry at most ${fmt(1e6 / heraldEvent!.mainThread)} a second. BullMQ splits the same job between two processes: Redis's main thread spent ${us(redisEvent!.mainThread)} per event and the worker's ${us(workerEvent!.mainThread)}.`,
   ].join("\n");
 }

@@ -6,6 +6,8 @@ import { readFileSync } from "node:fs";
 
 export interface CpuTicks {
   steal: number;
+  /** Idle and waiting for the disk: time no thread of any process wanted a core. */
+  idle: number;
   total: number;
 }
 
@@ -14,11 +16,18 @@ export function cpuTicks(): CpuTicks {
     const fields = readFileSync("/proc/stat", "utf8").split("\n", 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
     // user nice system idle iowait irq softirq steal; guest time is already inside user.
     const counted = fields.slice(0, 8);
-    return { steal: counted[7] ?? 0, total: counted.reduce((sum, ticks) => sum + ticks, 0) };
+    return { steal: counted[7] ?? 0, idle: (counted[3] ?? 0) + (counted[4] ?? 0), total: counted.reduce((sum, ticks) => sum + ticks, 0) };
   } catch {
-    return { steal: 0, total: 0 };
+    return { steal: 0, idle: 0, total: 0 };
   }
 }
 
 /** The share of all CPU time between the two readings that the host took (0 to 1). */
 export const stolenShare = (from: CpuTicks, to: CpuTicks) => (to.total > from.total ? (to.steal - from.steal) / (to.total - from.total) : 0);
+
+/**
+ * The share of all CPU time between the two readings that no process wanted (0 to 1). With a
+ * server's JavaScript thread near 100 % busy and this share well above zero, the one thread is
+ * the limit, not the machine.
+ */
+export const idleShare = (from: CpuTicks, to: CpuTicks) => (to.total > from.total ? (to.idle - from.idle) / (to.total - from.total) : 0);

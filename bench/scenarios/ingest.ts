@@ -5,6 +5,7 @@
 import { closedLoop, type LoadResult } from "../lib/load.ts";
 import { medianBy } from "../lib/median.ts";
 import { cpuPerItem, startHerald, startServer, type Proc } from "../lib/procs.ts";
+import { cpuTicks, idleShare } from "../lib/steal.ts";
 
 export const PAYLOAD = { event: "completed", data: { task_id: "task_abc123", task_type: "scrape", url: "https://example.com", status: "success", credits_used: 5 } };
 /** The destination ingest measurements publish to: paced to one request an hour (to a closed port), so the scheduler stays out of the way. */
@@ -23,12 +24,17 @@ export async function publishLoad(url: string, concurrency: number, durationMs: 
   });
 }
 
-/** One second of warm-up, then the measured load, with the CPU the server used per request (all threads, and its main thread). */
+/**
+ * One second of warm-up, then the measured load, with the CPU the server used per request (all
+ * threads, and its main thread) and the share of the machine's CPU left idle meanwhile.
+ */
 export async function measured(server: Proc, concurrency: number, durationMs: number) {
   await publishLoad(server.url, concurrency, 1_000);
   const before = server.cpu();
+  const machineBefore = cpuTicks();
   const load = await publishLoad(server.url, concurrency, durationMs);
-  return { ...load, cpu: cpuPerItem(before, server.cpu(), load.requests) };
+  const machineIdle = idleShare(machineBefore, cpuTicks());
+  return { ...load, cpu: cpuPerItem(before, server.cpu(), load.requests), machineIdle };
 }
 
 /** Herald on a fresh database with `toml` for destinations and routes (the parked destination unless given): the measured load, and the RSS at its end. */
