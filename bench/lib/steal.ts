@@ -22,12 +22,14 @@ export function cpuTicks(): CpuTicks {
   }
 }
 
-/** The share of all CPU time between the two readings that the host took (0 to 1). */
-export const stolenShare = (from: CpuTicks, to: CpuTicks) => (to.total > from.total ? (to.steal - from.steal) / (to.total - from.total) : 0);
+/** The share of all CPU time between the two readings that one kind of time took (0 to 1). */
+const shareOf = (kind: "steal" | "idle") => (from: CpuTicks, to: CpuTicks) => (to.total > from.total ? (to[kind] - from[kind]) / (to.total - from.total) : 0);
+
+/** The share the host took. */
+export const stolenShare = shareOf("steal");
 
 /**
- * The share of all CPU time between the two readings that no process wanted (0 to 1). With a
- * server's JavaScript thread near 100 % busy and this share well above zero, the one thread is
- * the limit, not the machine.
+ * The share no process wanted. With a server's JavaScript thread near 100 % busy and this share
+ * well above zero, the one thread is the limit, not the machine.
  */
-export const idleShare = (from: CpuTicks, to: CpuTicks) => (to.total > from.total ? (to.idle - from.idle) / (to.total - from.total) : 0);
+export const idleShare = shareOf("idle");
