@@ -47,7 +47,7 @@ export async function heraldIngest(options: { concurrency: number; durationMs: n
 }
 
 type Measured = Awaited<ReturnType<typeof measured>>;
-export interface IngestRound {
+interface IngestRound {
   baseline: Measured;
   floor: Measured;
   herald: Measured;
