@@ -20,16 +20,16 @@ const LATER = (url: string) => `[[destinations]]\nname = "later"\nurl = "${url}/
  * than one round, the round with the median ratio is reported, and every ratio is kept.
  */
 async function bracketed(rounds: number, empty: () => Promise<number>, underBacklog: () => Promise<number>) {
-  const measured: Array<{ value: number; empty: number; ratio: number }> = [];
+  const results: Array<{ value: number; empty: number; ratio: number }> = [];
   let before = await empty();
   for (let i = 0; i < rounds; i++) {
     const value = await underBacklog();
     const after = await empty();
     const bracket = (before + after) / 2;
-    measured.push({ value, empty: bracket, ratio: value / bracket });
+    results.push({ value, empty: bracket, ratio: value / bracket });
     before = after;
   }
-  return { ...medianBy(measured, (m) => m.ratio), ratios: measured.map((m) => m.ratio) };
+  return { ...medianBy(results, (m) => m.ratio), ratios: results.map((m) => m.ratio) };
 }
 
 export async function backlog(options: { rows: number; concurrency: number; durationMs: number; deliveries: number; deliveryWarmup: number; deliveryConcurrency: number; rounds: number }) {
