@@ -187,7 +187,14 @@ describe("verification", () => {
 
   test("an unknown path is 404 and a body that is not JSON is refused before anything is stored", async () => {
     const h = harness();
-    expect((await h.post("/in/nowhere", "{}")).status).toBe(404);
+    const unknown = await h.post("/in/nowhere/", "{}");
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toEqual({ error: { code: "not_found", message: "no route for POST /in/nowhere/" } });
+    // Under Herald's own prefix, where no source can be, and for other methods: the same answer.
+    expect(await (await h.post("/v1/events/extra", "{}")).json()).toEqual({ error: { code: "not_found", message: "no route for POST /v1/events/extra" } });
+    const get = await h.ingress.request("/in/evomi");
+    expect(get.status).toBe(404);
+    expect(await get.json()).toEqual({ error: { code: "not_found", message: "no route for GET /in/evomi" } });
     const notJson = await h.post("/in/evomi", "hello", { "content-type": "text/plain" });
     expect(notJson.status).toBe(415);
     expect(h.handle.client.query("SELECT count(*) AS n FROM events").get()).toEqual({ n: 0 });
