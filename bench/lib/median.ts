@@ -6,3 +6,10 @@ export function medianBy<T>(items: readonly T[], key: (item: T) => number): T {
   const sorted = [...items].sort((a, b) => key(a) - key(b));
   return sorted[Math.floor((sorted.length - 1) / 2)]!;
 }
+
+/** `count` rounds run one after another: the median one by `ratio`, with every round kept. */
+export async function medianRound<T extends object>(count: number, round: () => Promise<T>, ratio: (r: T) => number): Promise<T & { rounds: T[] }> {
+  const rounds: T[] = [];
+  for (let i = 0; i < count; i++) rounds.push(await round());
+  return { ...medianBy(rounds, ratio), rounds };
+}

@@ -1,7 +1,7 @@
 // Batch ingest: /v1/events/batch with 500 events a request, against raw bun:sqlite inserts of
 // the same rows at the same durability and batch size.
 import { closedLoop } from "../lib/load.ts";
-import { medianBy } from "../lib/median.ts";
+import { medianRound } from "../lib/median.ts";
 import { ROOT, startHerald } from "../lib/procs.ts";
 import { PARKED, PAYLOAD } from "./ingest.ts";
 
@@ -38,12 +38,9 @@ async function heraldBatches(options: BatchOptions): Promise<number> {
  * Herald's ratio, and keeps every round to show the spread.
  */
 export async function batch(options: BatchOptions & { rounds: number }) {
-  const rounds: Array<{ heraldEventsPerSecond: number; baselineEventsPerSecond: number }> = [];
-  for (let i = 0; i < options.rounds; i++) {
-    const baselineEventsPerSecond = rawInserts(options);
-    rounds.push({ baselineEventsPerSecond, heraldEventsPerSecond: await heraldBatches(options) });
-  }
-  return { ...medianBy(rounds, (r) => r.heraldEventsPerSecond / r.baselineEventsPerSecond), rounds };
+  // The baseline first, then Herald: properties are evaluated in the order written.
+  const round = async () => ({ baselineEventsPerSecond: rawInserts(options), heraldEventsPerSecond: await heraldBatches(options) });
+  return medianRound(options.rounds, round, (r) => r.heraldEventsPerSecond / r.baselineEventsPerSecond);
 }
 
 if (import.meta.main) console.log(await batch({ size: 500, durationMs: 5_000, concurrency: 2, rounds: 3 }));

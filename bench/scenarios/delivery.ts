@@ -1,7 +1,7 @@
 // Delivery: sustained deliveries/s from Herald's outbox to a loopback receiver, against a bare
 // Bun fetch loop to the same receiver at the same concurrency. Herald first stores the events
 // with the destination parked, then restarts unparked, and the receiver times the drain.
-import { medianBy } from "../lib/median.ts";
+import { medianRound } from "../lib/median.ts";
 import { cpuPerItem, ROOT, startHerald, startServer, type CpuTime, type Proc } from "../lib/procs.ts";
 import { PAYLOAD } from "./ingest.ts";
 
@@ -111,10 +111,9 @@ async function deliveryRound(receiver: Proc, options: DeliveryOptions) {
 /** `rounds` interleaved rounds; the figures are the median round's (by Herald's ratio), as for ingest, and every round is kept. */
 export async function delivery(options: DeliveryOptions & { rounds: number }) {
   const receiver = await startServer("receiver.ts");
-  const rounds: Array<Awaited<ReturnType<typeof deliveryRound>>> = [];
-  for (let i = 0; i < options.rounds; i++) rounds.push(await deliveryRound(receiver, options));
+  const median = await medianRound(options.rounds, () => deliveryRound(receiver, options), (r) => r.herald / r.baseline);
   await receiver.stop();
-  return { ...medianBy(rounds, (r) => r.herald / r.baseline), rounds };
+  return median;
 }
 
 if (import.meta.main) console.log(await delivery({ total: 40_000, warmup: 20_000, concurrency: 32, rounds: 3 }));

@@ -3,7 +3,7 @@
 // Each event also gets its delivery row; the destination is paced to one request an hour so the
 // scheduler does not compete for the CPU while ingest is measured.
 import { closedLoop, type LoadResult } from "../lib/load.ts";
-import { medianBy } from "../lib/median.ts";
+import { medianRound } from "../lib/median.ts";
 import { cpuPerItem, startHerald, startServer, type Proc } from "../lib/procs.ts";
 import { cpuTicks, idleShare } from "../lib/steal.ts";
 
@@ -74,10 +74,8 @@ async function ingestRound(options: { concurrency: number; durationMs: number })
  * Herald's ratio to the echo server), and every round is kept to show the spread.
  */
 export async function ingest(options: { concurrency: number; durationMs: number; rounds: number }) {
-  const rounds: Array<IngestRound & { heraldRss: number }> = [];
-  for (let i = 0; i < options.rounds; i++) rounds.push(await ingestRound(options));
-  const median = medianBy(rounds, (r) => r.herald.perSecond / r.baseline.perSecond);
-  return { ...median, heraldRss: Math.max(...rounds.map((r) => r.heraldRss)), rounds };
+  const median = await medianRound(options.rounds, () => ingestRound(options), (r) => r.herald.perSecond / r.baseline.perSecond);
+  return { ...median, heraldRss: Math.max(...median.rounds.map((r) => r.heraldRss)) };
 }
 
 if (import.meta.main) {
