@@ -19,6 +19,8 @@ export interface HeraldOptions {
   random?: Random;
   resolve?: Resolver;
   writeLog?: (line: string) => void;
+  /** stdout is the systemd journal: log lines carry their syslog priority. */
+  journald?: boolean;
 }
 
 export interface RunningHerald {
@@ -36,7 +38,7 @@ export function startHerald(initial: RuntimeConfig, options: HeraldOptions = {})
   const clock = options.clock ?? systemClock;
   let current = initial;
   const config = () => current;
-  const logger = createLogger({ level: () => current.log.level, clock, sensitive: () => current.sensitive, write: options.writeLog });
+  const logger = createLogger({ level: () => current.log.level, clock, sensitive: () => current.sensitive, write: options.writeLog, priorityPrefix: options.journald });
 
   const { outbox, operator, handle } = openOutbox(current.storage.path, { synchronous: current.storage.synchronous });
   try {

@@ -8,6 +8,9 @@ import type { LogLevel } from "./config/runtime.ts";
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
+/** syslog priorities (sd-daemon(3)): journald reads a leading `<N>` as the line's priority. */
+const SYSLOG_PRIORITY: Record<LogLevel, number> = { debug: 7, info: 6, warn: 4, error: 3 };
+
 export type LogFields = Record<string, unknown>;
 
 export interface Logger {
@@ -23,6 +26,12 @@ export interface LoggerOptions {
   /** Secrets and URLs to scrub; read on every line so a SIGHUP reload takes effect. */
   sensitive: () => readonly string[];
   write?: (line: string) => void;
+  /**
+   * Prefix each line with its syslog priority (`<3>{...}`), for journald: set when stdout is the
+   * journal (JOURNAL_STREAM), so that `journalctl -p err` finds the errors. journald strips the
+   * prefix; in a terminal or a pipe the lines stay plain JSON.
+   */
+  priorityPrefix?: boolean;
 }
 
 /** How long a log line may wait in the buffer before it is written. */
@@ -52,11 +61,11 @@ export function createStdoutWriter(
   };
 }
 
-export function createLogger({ level, clock, sensitive, write = createStdoutWriter() }: LoggerOptions): Logger {
+export function createLogger({ level, clock, sensitive, write = createStdoutWriter(), priorityPrefix = false }: LoggerOptions): Logger {
   const emit = (lvl: LogLevel, msg: string, fields: LogFields = {}) => {
     if (RANK[lvl] < RANK[level()]) return;
-    const line = JSON.stringify({ time: isoTime(clock.now()), level: lvl, msg, ...fields });
-    write(scrubSecrets(line, sensitive()));
+    const line = scrubSecrets(JSON.stringify({ time: isoTime(clock.now()), level: lvl, msg, ...fields }), sensitive());
+    write(priorityPrefix ? `<${SYSLOG_PRIORITY[lvl]}>${line}` : line);
   };
   return {
     debug: (msg, fields) => emit("debug", msg, fields),

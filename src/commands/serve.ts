@@ -42,6 +42,7 @@ export async function serve(config: RuntimeConfig, env: Record<string, string | 
   process.on("SIGHUP", onReload);
   await new Promise((resolve) => setTimeout(resolve, 0));
 
-  herald = startHerald(config);
+  // systemd sets JOURNAL_STREAM for a service whose stdout is the journal.
+  herald = startHerald(config, { journald: env.JOURNAL_STREAM !== undefined });
   return finished;
 }

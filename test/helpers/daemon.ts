@@ -38,7 +38,8 @@ export function writeConfig(toml: string): { path: string; dir: string; db: stri
 }
 
 export async function startDaemon(configPath: string, env: Record<string, string> = {}): Promise<Daemon> {
-  return startDaemonWith(heraldCommand(["serve", "--config", configPath]), { ...process.env, ...env });
+  // Lines are parsed as plain JSON: a run under systemd must not give them journald's prefix.
+  return startDaemonWith(heraldCommand(["serve", "--config", configPath]), { ...process.env, JOURNAL_STREAM: undefined, ...env });
 }
 
 /** Starts `herald serve` from a full command line (e.g. wrapped in setpriv) and waits until it listens. */

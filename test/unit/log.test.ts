@@ -65,3 +65,22 @@ describe("log writer", () => {
     ]);
   });
 });
+
+describe("log lines for journald", () => {
+  test("with the priority prefix, each line starts with its syslog priority; without it, plain JSON", () => {
+    const prefixed: string[] = [];
+    const plain: string[] = [];
+    const clock = { now: () => 0 };
+    const journal = createLogger({ level: () => "debug", clock, sensitive: () => [], write: (line) => prefixed.push(line), priorityPrefix: true });
+    const terminal = createLogger({ level: () => "debug", clock, sensitive: () => [], write: (line) => plain.push(line) });
+    for (const logger of [journal, terminal]) {
+      logger.debug("d");
+      logger.info("i");
+      logger.warn("w");
+      logger.error("e");
+    }
+    expect(prefixed.map((line) => line.slice(0, line.indexOf("{")))).toEqual(["<7>", "<6>", "<4>", "<3>"]);
+    expect(prefixed.map((line) => line.slice(3))).toEqual(plain);
+    expect(plain.map((line) => JSON.parse(line).msg)).toEqual(["d", "i", "w", "e"]);
+  });
+});
