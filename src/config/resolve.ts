@@ -6,6 +6,7 @@ import type { DeliveryPolicy, Destination, Route } from "../core/types.ts";
 import { checkUrl, type SecurityPolicy } from "../core/url-policy.ts";
 import { parseCidr, parseIp } from "../core/addresses.ts";
 import { destinationCredentials } from "../core/redact.ts";
+import { checkStandardSecrets } from "../core/standard-secret.ts";
 import type { ParsedConfig, ParsedDestination } from "./schema.ts";
 import { matchRules, resolveSources } from "./sources.ts";
 import type { ConfigProblem, ConfigResult, RuntimeConfig } from "./runtime.ts";
@@ -122,6 +123,7 @@ function resolveDestination(
   if (signature !== "none" && secrets.length === 0) {
     problem("signature", `"${signature}" needs a secret`);
   }
+  if (signature === "standard" && entry.secret !== undefined) checkStandardSecrets(entry.secret, problem);
   if (type === "custom") {
     for (const key of ["username", "avatar_url", "results_url", "title", "description"] as const) {
       if (entry[key] !== undefined) problem(key, "applies to discord and slack destinations only");

@@ -2,6 +2,7 @@
 // scheme that needs one, one way to name events, paths that do not collide with Herald's own)
 // and the resolved Source the ingress uses.
 
+import { checkStandardSecrets } from "../core/standard-secret.ts";
 import type { MatchRule, Source } from "../core/types.ts";
 import type { ParsedSource } from "./schema.ts";
 
@@ -39,6 +40,7 @@ export function resolveSources(
       problem(at("header"), `verify = "${entry.verify}" needs the name of the signature header (e.g. "X-Evomi-Signature")`);
     }
     if (entry.verify === "standard" && entry.header) problem(at("header"), "Standard Webhooks uses the fixed webhook-* headers");
+    if (entry.verify === "standard" && entry.secret !== undefined) checkStandardSecrets(entry.secret, (key, message) => problem(at(key), message));
 
     const namings = [entry.event_field, entry.event_header, entry.event_rules].filter((v) => v !== undefined).length;
     if (namings > 1) problem(at("event_field"), "give one of event_field, event_header or event_rules (event may be added as the fallback name)");

@@ -2,6 +2,7 @@
 // With several secrets (rotation, newest first) every scheme carries one signature per secret.
 
 import { createHmac } from "node:crypto";
+import { STANDARD_SECRET_RULE, standardSecretKey } from "../core/standard-secret.ts";
 import type { SignatureScheme } from "../core/types.ts";
 
 export interface SignInput {
@@ -44,7 +45,12 @@ function hmacBase64(key: Uint8Array, content: string): string {
   return createHmac("sha256", key).update(content).digest("base64");
 }
 
-/** Standard Webhooks keys: `whsec_` + base64 of the key bytes; any other secret is used as its bytes. */
+/**
+ * The key bytes of a Standard Webhooks secret (`whsec_` + base64), decoded as the official
+ * libraries decode it. The config refuses any other shape, so this throws only on a bug.
+ */
 export function standardKey(secret: string): Uint8Array {
-  return secret.startsWith("whsec_") ? new Uint8Array(Buffer.from(secret.slice("whsec_".length), "base64")) : new TextEncoder().encode(secret);
+  const key = standardSecretKey(secret);
+  if (!key) throw new Error(STANDARD_SECRET_RULE);
+  return key;
 }
