@@ -2,7 +2,7 @@
 // stored. Every comparison is constant time (HMAC digests compared with timingSafeEqual), and
 // any of the source's secrets may match (rotation).
 
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import type { Source } from "../core/types.ts";
 import { standardKey } from "../delivery/sign.ts";
 
@@ -61,7 +61,10 @@ function verifyTimestamped(source: Source, headers: Headers, body: Uint8Array, n
   if (stale) return { ok: false, reason: `${source.header} timestamp is ${stale}` };
   const prefix = new TextEncoder().encode(`${t}.`);
   const matched = anyMatches(presented, source.secrets.map((secret) => hmac(secret, [prefix, body], "hex")));
-  return matched ? { ok: true, replayKey: `t=${t},v1=${presented.join("+")}` } : { ok: false, reason: `${source.header} does not match the body` };
+  if (!matched) return { ok: false, reason: `${source.header} does not match the body` };
+  // The replay identity is what was signed, never the header's text: an extra `v1=00`, another
+  // order or other spacing around the same signature must not make a captured request new.
+  return { ok: true, replayKey: `t=${t},sha256=${createHash("sha256").update(prefix).update(body).digest("hex")}` };
 }
 
 /** Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature "v1,<base64>" (space-separated). */
@@ -76,6 +79,8 @@ function verifyStandard(source: Source, headers: Headers, body: Uint8Array, nowM
   const presented = signature.split(" ").filter((part) => part.startsWith("v1,")).map((part) => part.slice(3));
   const prefix = new TextEncoder().encode(`${id}.${timestamp}.`);
   const matched = anyMatches(presented, source.secrets.map((secret) => hmacWithKey(standardKey(secret), [prefix, body])));
+  // webhook-id is signed (and the spec makes it the message's idempotency key, the same on the
+  // provider's retries), so it names the message whatever else the headers say.
   return matched ? { ok: true, replayKey: `webhook-id=${id}` } : { ok: false, reason: "webhook-signature does not match the body" };
 }
 

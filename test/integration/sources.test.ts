@@ -201,6 +201,29 @@ describe("verification", () => {
   });
 });
 
+describe("replays", () => {
+  test("a captured timestamped request with its header rewritten is a duplicate, and nothing new is enqueued", async () => {
+    const h = harness();
+    const t = unix(h);
+    const text = JSON.stringify({ url: "https://example.com", mode: "complete", domain: "example.com" });
+    const [newest, oldest] = SPIDER_KEYS.map((key) => createHmac("sha256", key).update(`${t}.${text}`).digest("hex"));
+    const first = await send(h, "/in/spider", { text, headers: { "X-Spider-Signature": `t=${t},v1=${newest},v1=${oldest}` } });
+    expect(first).toMatchObject({ status: 202, body: { duplicate: false } });
+    const variants = [
+      `t=${t},v1=${newest},v1=${oldest},v1=00`,
+      `t=${t},v1=${oldest},v1=${newest}`,
+      `v1=${newest}, t=${t} ,  v1=${oldest}`,
+      `t=${t},v1=${oldest}`,
+      `t=${t},v1=00,v1=${newest!.toUpperCase()}`,
+    ];
+    for (const header of variants) {
+      const replay = await send(h, "/in/spider", { text, headers: { "X-Spider-Signature": header } });
+      expect({ header, ...replay }).toMatchObject({ header, status: 200, body: { id: first.body.id, duplicate: true } });
+    }
+    expect(h.handle.client.query("SELECT (SELECT count(*) FROM events) AS events, (SELECT count(*) FROM deliveries) AS deliveries").get()).toEqual({ events: 1, deliveries: 1 });
+  });
+});
+
 describe("a Spider crawl relayed to Discord", () => {
   test("20 pages found, then the crawl completes: 21 messages with the right titles, within Discord's limits", async () => {
     const h = harness();
