@@ -2,6 +2,7 @@
 // scheme that needs one, one way to name events, paths that do not collide with Herald's own)
 // and the resolved Source the ingress uses.
 
+import { OPERATIONAL_PREFIX } from "../core/routing.ts";
 import { checkStandardSecrets } from "../core/standard-secret.ts";
 import type { MatchRule, Source } from "../core/types.ts";
 import type { ParsedSource } from "./schema.ts";
@@ -47,6 +48,11 @@ export function resolveSources(
     if (namings === 0 && entry.event === undefined) {
       problem(at("event"), 'give a way to name events: event = "fixed-name", event_field = "event", event_header = "X-Event" or event_rules');
     }
+    const reserved = `names starting with "${OPERATIONAL_PREFIX}" are reserved for Herald's own operational events`;
+    if (entry.event?.startsWith(OPERATIONAL_PREFIX)) problem(at("event"), reserved);
+    entry.event_rules?.forEach((rule, j) => {
+      if (rule.event.startsWith(OPERATIONAL_PREFIX)) problem(at(`event_rules[${j}].event`), reserved);
+    });
     for (const part of entry.id_from ?? []) {
       if (!/^(event|header:[!#$%&'*+.^_`|~0-9A-Za-z-]+|[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*)$/.test(part)) {
         problem(at("id_from"), `"${part}" is not "event", "header:Name" or a dotted body path`);

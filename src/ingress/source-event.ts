@@ -1,39 +1,47 @@
 // Turning a verified provider request into an event: its name (a body field, a header, a fixed
 // name or the first matching rule), its data, its timestamp and its deduplication key.
 
-import { matchesAll, readPath } from "../core/routing.ts";
+import { matchesAll, OPERATIONAL_PREFIX, readPath } from "../core/routing.ts";
 import type { EventEnvelope, Source } from "../core/types.ts";
 
 /** The name given to a request no rule names and no fallback `event` covers: kept, not refused. */
 export const UNMATCHED_EVENT = "unmatched";
 
-export interface SourceEvent {
-  envelope: EventEnvelope;
-  idempotencyKey?: string;
-}
+export type SourceEvent =
+  | { ok: true; envelope: EventEnvelope; idempotencyKey?: string }
+  /** The request named a reserved event: refused, whatever its signature says. */
+  | { ok: false; reason: string };
 
 export function sourceEvent(source: Source, body: unknown, headers: Headers, replayKey: string | undefined, receivedAt: number): SourceEvent {
   const record: Record<string, unknown> = isRecord(body) ? body : { body };
-  const event = eventName(source, record, headers);
+  const { name: event, from } = eventName(source, record, headers);
+  // A valid signature says who sent the request, not that its sender may speak for Herald: an
+  // event named herald.* would reach the ops routes as a genuine-looking alert. The header of
+  // event_header (X-GitHub-Event for GitHub) is not even covered by the signature.
+  if (event.startsWith(OPERATIONAL_PREFIX)) {
+    return { ok: false, reason: `the event name from ${from} starts with "${OPERATIONAL_PREFIX}", which is reserved for Herald's own operational events` };
+  }
   const inner = source.dataField ? readPath(record, source.dataField) : undefined;
   const data = isRecord(inner) ? inner : record;
   return {
+    ok: true,
     envelope: { event, timestamp: timestampOf(source, record, receivedAt), data },
     idempotencyKey: dedupKey(source, event, record, headers, replayKey),
   };
 }
 
-function eventName(source: Source, body: Record<string, unknown>, headers: Headers): string {
+/** The event's name and where it came from, for an error that says which key to look at. */
+function eventName(source: Source, body: Record<string, unknown>, headers: Headers): { name: string; from: string } {
   const { naming } = source;
-  const candidate = naming.field
-    ? readPath(body, naming.field)
+  const [candidate, from] = naming.field
+    ? [readPath(body, naming.field), `the body's ${naming.field}`]
     : naming.header
-      ? headers.get(naming.header)
-      : naming.rules.find((rule) => (rule.has === undefined || present(readPath(body, rule.has))) && matchesAll(rule.match, body))?.event;
+      ? [headers.get(naming.header), `the ${naming.header} header`]
+      : [naming.rules.find((rule) => (rule.has === undefined || present(readPath(body, rule.has))) && matchesAll(rule.match, body))?.event, "event_rules"];
   const name = typeof candidate === "string" || typeof candidate === "number" ? String(candidate) : undefined;
   // Names travel in the X-Herald-Event header: anything else falls back rather than fails.
-  if (name && /^[\x21-\x7e]{1,128}$/.test(name)) return name;
-  return naming.fixed ?? UNMATCHED_EVENT;
+  if (name && /^[\x21-\x7e]{1,128}$/.test(name)) return { name, from };
+  return { name: naming.fixed ?? UNMATCHED_EVENT, from: "event" };
 }
 
 function timestampOf(source: Source, body: Record<string, unknown>, receivedAt: number): string {

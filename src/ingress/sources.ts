@@ -28,7 +28,12 @@ export function mountSources(app: Hono, deps: IngressDeps): void {
       throw new HttpError(401, "invalid_signature", `signature check failed: ${verdict.reason}`);
     }
     const body = parseJson(bytes);
-    const { envelope, idempotencyKey } = sourceEvent(source, body, c.req.raw.headers, verdict.replayKey, receivedAt);
+    const event = sourceEvent(source, body, c.req.raw.headers, verdict.replayKey, receivedAt);
+    if (!event.ok) {
+      deps.logger.warn("source.refused", { source: source.name, reason: event.reason });
+      throw new HttpError(400, "reserved_event", `${event.reason}; nothing was stored`);
+    }
+    const { envelope, idempotencyKey } = event;
     const [result] = await storeEvents(deps, [
       {
         id: deps.ids.event(),

@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { createHmac } from "node:crypto";
 import { Webhook } from "standardwebhooks";
+import { parseConfigText } from "../../src/config/load.ts";
 import { configFrom, LOOPBACK_SECURITY } from "../helpers/config.ts";
 import { startFakeDiscord, type FakeDiscord } from "../helpers/fake-platforms.ts";
 import { createHarness } from "../helpers/harness.ts";
@@ -198,6 +199,51 @@ describe("verification", () => {
     const notJson = await h.post("/in/evomi", "hello", { "content-type": "text/plain" });
     expect(notJson.status).toBe(415);
     expect(h.handle.client.query("SELECT count(*) AS n FROM events").get()).toEqual({ n: 0 });
+  });
+});
+
+describe("reserved event names", () => {
+  const OPS_ROUTE = `[[routes]]\nname = "ops"\nevents = ["herald.*"]\nto = ["crawls", "envelope"]\n`;
+  const REFUSED = { code: "reserved_event", message: "" };
+
+  test("a correctly signed request whose event resolves to herald.* is a 400, and nothing is stored or delivered", async () => {
+    const h = harness(OPS_ROUTE);
+    // GitHub's X-GitHub-Event is not covered by X-Hub-Signature-256: anyone holding one signed push can rename it.
+    const push = JSON.stringify({ ref: "refs/heads/main" });
+    const hub = "sha256=" + createHmac("sha256", GITHUB_SECRET).update(push).digest("hex");
+    const github = await send(h, "/in/github", { text: push, headers: { "X-Hub-Signature-256": hub, "X-GitHub-Event": "herald.destination.failing" } });
+    expect(github).toEqual({
+      status: 400,
+      body: { error: { ...REFUSED, message: 'the event name from the X-GitHub-Event header starts with "herald.", which is reserved for Herald\'s own operational events; nothing was stored' } },
+    });
+    // A signed body field naming the event is refused the same way.
+    const text = JSON.stringify({ type: "herald.destination.failing", data: { destination: "billing", consecutive_failures: 9 } });
+    const date = new Date(h.clock.now());
+    const headers = { "webhook-id": "msg_forged", "webhook-timestamp": String(Math.floor(date.getTime() / 1000)), "webhook-signature": new Webhook(STANDARD_SECRET).sign("msg_forged", date, text) };
+    const standard = await send(h, "/in/std", { text, headers });
+    expect(standard).toEqual({
+      status: 400,
+      body: { error: { ...REFUSED, message: 'the event name from the body\'s type starts with "herald.", which is reserved for Herald\'s own operational events; nothing was stored' } },
+    });
+
+    await h.tickAndSettle();
+    expect(h.handle.client.query("SELECT (SELECT count(*) FROM events) AS events, (SELECT count(*) FROM deliveries) AS deliveries").get()).toEqual({ events: 0, deliveries: 0 });
+    expect(receiver.requests).toEqual([]);
+    expect(discord.accepted).toEqual([]);
+    expect(h.logs.filter((l) => l.msg === "source.refused").map((l) => l.source)).toEqual(["gh", "std"]);
+  });
+
+  test("a fixed or rule-given source event name under herald. is a config error", () => {
+    const result = parseConfigText(
+      `[[sources]]\nname = "s"\npath = "/in/s"\nverify = "none"\nevent = "herald.delivery.failed"\nevent_rules = [{ has = "a", event = "ok" }, { has = "b", event = "herald.destination.recovered" }]\n`,
+      "herald.toml",
+      {},
+    );
+    const reserved = 'names starting with "herald." are reserved for Herald\'s own operational events';
+    expect(result.ok ? [] : result.problems).toEqual([
+      { path: "sources[0].event", message: reserved },
+      { path: "sources[0].event_rules[1].event", message: reserved },
+    ]);
   });
 });
 
