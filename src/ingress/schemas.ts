@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { OPERATIONAL_PREFIX } from "../core/routing.ts";
 import { DESTINATION_TYPES } from "../core/types.ts";
+import { SOURCE_KEY_PREFIX } from "./source-event.ts";
 
 /** Event names travel in the X-Herald-Event header: visible ASCII only, so nothing can be injected. */
 export const eventName = z
@@ -38,7 +39,12 @@ const timestamp = z
 export const publishBody = z.strictObject({
   // Producers may not forge Herald's own operational events.
   event: eventName.refine((name) => !name.startsWith(OPERATIONAL_PREFIX), `names starting with "${OPERATIONAL_PREFIX}" are reserved for Herald's own events`),
-  id: z.string({ error: "must be a string" }).min(1, "must not be empty").max(200, "must be at most 200 characters").optional(),
+  id: z
+    .string({ error: "must be a string" })
+    .min(1, "must not be empty")
+    .max(200, "must be at most 200 characters")
+    .refine((id) => !id.startsWith(SOURCE_KEY_PREFIX), `ids starting with "${SOURCE_KEY_PREFIX}" are reserved for events from [[sources]]`)
+    .optional(),
   timestamp: timestamp.optional(),
   // Taken as parsed, not rebuilt: rebuilding key by key would turn a "__proto__" key into a
   // prototype and silently drop it (found by the fuzz tests). JSON.parse made it a plain object.

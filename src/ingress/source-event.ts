@@ -4,6 +4,12 @@
 import { matchesAll, OPERATIONAL_PREFIX, readPath } from "../core/routing.ts";
 import type { EventEnvelope, Source } from "../core/types.ts";
 
+/**
+ * Source events' deduplication keys start with this; publishers' ids may not (schemas.ts), or a
+ * producer could store one first and have the provider's real event answered as its duplicate.
+ */
+export const SOURCE_KEY_PREFIX = "source:";
+
 /** The name given to a request no rule names and no fallback `event` covers: kept, not refused. */
 export const UNMATCHED_EVENT = "unmatched";
 
@@ -53,15 +59,15 @@ function timestampOf(source: Source, body: Record<string, unknown>, receivedAt: 
 /**
  * The key that makes a repeat a duplicate: the configured id_from parts, else the signature's
  * own replay key (a timestamped or Standard Webhooks request sent twice is the same request).
- * Namespaced by source, so it cannot collide with a publisher's `id`.
+ * Namespaced by source, and publishers' ids cannot take the prefix.
  */
 function dedupKey(source: Source, event: string, body: Record<string, unknown>, headers: Headers, replayKey: string | undefined): string | undefined {
   if (source.idFrom.length > 0) {
     const parts = source.idFrom.map((part) => (part === "event" ? event : part.startsWith("header:") ? headers.get(part.slice(7)) : readPath(body, part)));
-    if (parts.every((part) => typeof part === "string" || typeof part === "number")) return `source:${source.name}:${parts.join(":")}`;
+    if (parts.every((part) => typeof part === "string" || typeof part === "number")) return `${SOURCE_KEY_PREFIX}${source.name}:${parts.join(":")}`;
     return undefined;
   }
-  return replayKey ? `source:${source.name}:${replayKey}` : undefined;
+  return replayKey ? `${SOURCE_KEY_PREFIX}${source.name}:${replayKey}` : undefined;
 }
 
 const present = (value: unknown) => value !== undefined && value !== null;

@@ -248,6 +248,14 @@ describe("reserved event names", () => {
 });
 
 describe("replays", () => {
+  test("a publisher cannot take a source's deduplication key and so swallow the provider's event", async () => {
+    const h = harness();
+    const squat = await h.post("/v1/events", { event: "completed", id: "source:evomi:task_abc123:completed", data: {} });
+    expect(squat.status).toBe(400);
+    expect(((await squat.json()) as any).error.issues).toEqual([{ path: "id", message: 'ids starting with "source:" are reserved for events from [[sources]]' }]);
+    expect(await send(h, "/in/evomi", evomiRequest(EVOMI_COMPLETED))).toMatchObject({ status: 202, body: { duplicate: false } });
+  });
+
   test("a captured timestamped request with its header rewritten is a duplicate, and nothing new is enqueued", async () => {
     const h = harness();
     const t = unix(h);
