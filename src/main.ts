@@ -10,27 +10,12 @@ import { backupCommand, deliveriesCommand, deliveryCommand, retryCommand, type O
 import { CommandError, ConfigError, ListenError, OwnershipError, StorageError, UsageError, errorMessage } from "./core/errors.ts";
 import { formatProblems, loadConfig, locateConfig } from "./config/load.ts";
 import type { RuntimeConfig } from "./config/runtime.ts";
+import { newStandardSecret } from "./commands/secret.ts";
+import { USAGE, commandUsage } from "./commands/usage.ts";
 import { VERSION } from "./version.ts";
-
-const USAGE = `usage: herald <command> [--config PATH]
-
-commands:
-  serve                         run the ingress and the delivery scheduler
-  check                         validate the config and print the routes and destinations it would use
-  deliveries [--status S] [--destination D] [--event E] [--limit N] [--cursor C] [--json]
-                                list deliveries, newest first
-  delivery ID [--json]          one delivery with every attempt and what the receiver answered
-  retry ID... | retry --status failed|expired|cancelled [--since 2h] [--destination D] [--json]
-                                send deliveries again with a fresh attempt budget
-  test DESTINATION [--event E]  send one sample event (default "completed") to a configured destination
-  backup PATH                   write a consistent copy of the database to PATH, even while serve runs
-  version                       print the version
-
-The config is --config, else $HERALD_CONFIG, else ./herald.toml, else /etc/herald/herald.toml.`;
 
 const FLAG_OPTIONS = {
   config: { type: "string" },
-  help: { type: "boolean", short: "h" },
   event: { type: "string" },
   status: { type: "string" },
   destination: { type: "string" },
@@ -40,7 +25,7 @@ const FLAG_OPTIONS = {
   json: { type: "boolean" },
 } as const;
 
-/** The flags each command reads beyond --config and --help; any other is a usage error, not silently ignored. */
+/** The flags each command reads beyond --config (--help is handled before parsing); any other is a usage error, not silently ignored. */
 const COMMAND_FLAGS: Record<string, ReadonlyArray<keyof typeof FLAG_OPTIONS>> = {
   deliveries: ["status", "destination", "event", "limit", "cursor", "json"],
   delivery: ["json"],
@@ -50,11 +35,27 @@ const COMMAND_FLAGS: Record<string, ReadonlyArray<keyof typeof FLAG_OPTIONS>> = 
 
 interface Flags extends OperatorFlags {
   config?: string;
-  help?: boolean;
+}
+
+/**
+ * `--help` or `-h` anywhere before a `--` asks for usage: it wins over every other flag and
+ * argument, so `herald retry --help --status failed` prints and retries nothing.
+ */
+function asksForHelp(args: string[]): boolean {
+  const end = args.indexOf("--");
+  return (end < 0 ? args : args.slice(0, end)).some((arg) => arg === "--help" || arg === "-h");
 }
 
 export async function main(argv: string[], env: Record<string, string | undefined>): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === "--version" || command === "-v") return main(["version", ...rest], env);
+  if (command === "--help" || command === "-h") return main(["help", ...rest], env);
+  if (command !== undefined && asksForHelp(rest)) {
+    const usage = command === "help" ? USAGE : commandUsage(command);
+    if (!usage) throw new UsageError(`unknown command "${command}"`);
+    console.log(usage);
+    return 0;
+  }
   let flags: Flags;
   let positionals: string[];
   try {
@@ -62,7 +63,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
   } catch (error) {
     throw new UsageError(errorMessage(error));
   }
-  const allowed = new Set<string>(["config", "help", ...(COMMAND_FLAGS[command ?? ""] ?? [])]);
+  const allowed = new Set<string>(["config", ...(COMMAND_FLAGS[command ?? ""] ?? [])]);
   const stray = Object.keys(flags).find((name) => !allowed.has(name));
   if (stray && command !== undefined) throw new UsageError(`${command} does not take --${stray}`);
   const noPositionals = () => {
@@ -76,7 +77,12 @@ export async function main(argv: string[], env: Record<string, string | undefine
 
   switch (command) {
     case "version":
+      noPositionals();
       console.log(`herald ${VERSION}`);
+      return 0;
+    case "secret":
+      noPositionals();
+      console.log(newStandardSecret());
       return 0;
     case "check": {
       noPositionals();
@@ -103,15 +109,24 @@ export async function main(argv: string[], env: Record<string, string | undefine
       if (positionals.length !== 1) throw new UsageError("test takes one destination name: herald test DESTINATION [--event completed]");
       return testDestination(config(), { destination: positionals[0]!, event: flags.event ?? "completed" });
     }
-    case undefined:
     case "help":
-    case "--help":
-    case "-h":
+      return helpCommand(positionals);
+    case undefined:
       console.log(USAGE);
-      return command === undefined ? 2 : 0;
+      return 2;
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
+}
+
+/** `herald help` prints the general usage; `herald help COMMAND` that command's. */
+function helpCommand(positionals: string[]): number {
+  if (positionals.length > 1) throw new UsageError("help takes at most one command name: herald help retry");
+  const name = positionals[0];
+  const usage = name === undefined ? USAGE : commandUsage(name);
+  if (!usage) throw new UsageError(`unknown command "${name}"`);
+  console.log(usage);
+  return 0;
 }
 
 if (import.meta.main) {

@@ -1,0 +1,69 @@
+// The usage texts of the `herald` command line: the general one and one per command, which
+// `herald COMMAND --help` prints without doing anything else.
+
+const CONFIG_NOTE = "The config is --config PATH, else $HERALD_CONFIG, else ./herald.toml, else /etc/herald/herald.toml.";
+
+/** One entry per command: its synopsis line, a one-line summary, and what more to say. */
+const COMMANDS: Record<string, { synopsis: string; summary: string; details?: string }> = {
+  serve: {
+    synopsis: "serve",
+    summary: "run the ingress and the delivery scheduler",
+    details: "Runs until SIGTERM or SIGINT (a graceful stop, exit 0); SIGHUP reloads the config.\nOnly one serve may own a database: a second one exits 1 and names the owner.",
+  },
+  check: {
+    synopsis: "check",
+    summary: "validate the config and print the routes and destinations it would use",
+    details: "Sends nothing. Exit 1 with each problem on stderr as `key.path: message`.",
+  },
+  deliveries: {
+    synopsis: "deliveries [--status S] [--destination D] [--event E] [--limit N] [--cursor C] [--json]",
+    summary: "list deliveries, newest first",
+  },
+  delivery: {
+    synopsis: "delivery ID [--json]",
+    summary: "one delivery with every attempt and what the receiver answered",
+  },
+  retry: {
+    synopsis: "retry ID... | retry --status failed|expired|cancelled [--since 2h] [--destination D] [--json]",
+    summary: "send deliveries again with a fresh attempt budget",
+  },
+  test: {
+    synopsis: "test DESTINATION [--event E]",
+    summary: 'send one sample event (default "completed") to a configured destination',
+    details: "Prints the status code, latency and answer. Exit 0 on a 2xx, 1 otherwise.",
+  },
+  backup: {
+    synopsis: "backup PATH",
+    summary: "write a consistent copy of the database to PATH, even while serve runs",
+    details: "PATH must not exist yet (nor be a symbolic link); its folder must. The copy is readable by its owner only (0600).",
+  },
+  secret: {
+    synopsis: "secret",
+    summary: "print a new random Standard Webhooks secret (whsec_ + base64 of 32 random bytes)",
+    details: "Reads no config.",
+  },
+  version: {
+    synopsis: "version",
+    summary: "print the version (also: herald --version)",
+  },
+};
+
+export const COMMAND_NAMES: readonly string[] = Object.keys(COMMANDS);
+
+export const USAGE = [
+  "usage: herald <command> [--config PATH]",
+  "",
+  "commands:",
+  ...Object.values(COMMANDS).map(({ synopsis, summary }) => (synopsis.length < 30 ? `  ${synopsis.padEnd(30)}${summary}` : `  ${synopsis}\n${" ".repeat(32)}${summary}`)),
+  "",
+  "herald <command> --help prints that command's usage and does nothing else.",
+  CONFIG_NOTE,
+].join("\n");
+
+/** The usage of one command; undefined for a name that is not a command. */
+export function commandUsage(name: string): string | undefined {
+  const command = COMMANDS[name];
+  if (!command) return undefined;
+  const takesConfig = name !== "secret" && name !== "version";
+  return [`usage: herald ${command.synopsis}`, "", `${command.summary[0]!.toUpperCase()}${command.summary.slice(1)}.`, ...(command.details ? [command.details] : []), ...(takesConfig ? ["", CONFIG_NOTE] : [])].join("\n");
+}
