@@ -3,14 +3,16 @@
 // see committed data (WAL); retries are status-guarded updates the running scheduler picks up
 // within a second.
 
-import { existsSync, statSync } from "node:fs";
+import { existsSync, lstatSync, rmSync, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { z } from "zod";
 import type { RuntimeConfig } from "../config/runtime.ts";
 import { systemClock, type Clock } from "../core/clock.ts";
-import { CommandError, UsageError } from "../core/errors.ts";
+import { CommandError, UsageError, errorMessage } from "../core/errors.ts";
 import { bulkRetryRequest, listDeliveries, listRequest, retryByIds, retryMatching } from "../ops/operations.ts";
 import { deliveryDetailJson, deliveryJson } from "../ops/views.ts";
 import { openOutbox } from "../outbox/outbox.ts";
+import { createPrivateFile } from "../outbox/private-files.ts";
 import type { OperatorStore, RetryResult } from "../outbox/types.ts";
 
 export interface OperatorFlags {
@@ -157,9 +159,37 @@ function oneLine(text: string): string {
 }
 
 export function backupCommand(config: RuntimeConfig, destination: string, io: Io = defaultIo): number {
-  if (existsSync(destination)) throw new CommandError(`${destination} already exists; a backup never overwrites a file`);
   if (!existsSync(config.storage.path)) throw new CommandError(`no database at ${config.storage.path} to back up`);
-  withStore(config, io, (store) => store.backupTo(destination), () => undefined);
+  createBackupFile(destination);
+  try {
+    withStore(config, io, (store) => store.backupTo(destination), () => undefined);
+  } catch (error) {
+    rmSync(destination, { force: true });
+    throw error;
+  }
   io.print(`backed up ${config.storage.path} to ${destination} (${statSync(destination).size} bytes)`);
   return 0;
+}
+
+/**
+ * The copy holds every secret the database does, so it starts as a new empty file of Herald's
+ * user only (0600), made before SQLite writes into it. Nothing already there is used: not a
+ * file (a backup never overwrites one) and not a symbolic link, dangling or not, which would
+ * send the copy wherever it points.
+ */
+function createBackupFile(destination: string): void {
+  try {
+    createPrivateFile(destination);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const folder = dirname(resolve(destination));
+    if (code === "EEXIST" && lstatSync(destination).isSymbolicLink()) {
+      throw new CommandError(`${destination} is a symbolic link; a backup is written only to a new file, never through a link`);
+    }
+    if (code === "EEXIST") throw new CommandError(`${destination} already exists; a backup never overwrites a file`);
+    if (code === "ENOENT") throw new CommandError(`cannot write the backup: the folder ${folder} does not exist (create it first)`);
+    if (code === "ENOTDIR") throw new CommandError(`cannot write the backup: ${folder} is not a folder`);
+    if (code === "EACCES" || code === "EPERM") throw new CommandError(`cannot write the backup: no permission to create ${destination}`);
+    throw new CommandError(`cannot write the backup to ${destination}: ${errorMessage(error)}`, { cause: error });
+  }
 }

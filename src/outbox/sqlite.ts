@@ -3,10 +3,9 @@
 
 import { Database } from "bun:sqlite";
 import { drizzle, type BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
 import { StorageError, errorMessage } from "../core/errors.ts";
 import { MIGRATIONS } from "./migrations.ts";
+import { prepareDatabaseFile } from "./private-files.ts";
 import * as schema from "./schema.ts";
 
 export type OutboxDb = BunSQLiteDatabase<typeof schema>;
@@ -57,7 +56,7 @@ export function withoutOwnFsync<T>(handle: Pick<SqliteHandle, "client" | "synchr
 export function openSqlite(path: string, options: OpenOptions): SqliteHandle {
   let client: Database;
   try {
-    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    if (path !== ":memory:") prepareDatabaseFile(path);
     client = new Database(path, { create: true, strict: true });
     client.exec("PRAGMA journal_mode = WAL");
     client.exec(`PRAGMA synchronous = ${options.synchronous === "full" ? "FULL" : "NORMAL"}`);

@@ -212,6 +212,6 @@ export interface OperatorStore {
   /** Back to pending now with a fresh attempt budget and a new expiry from `expiresAt`. */
   retry(selection: RetrySelection, now: number, expiresAt: (destination: string) => number): RetryResult;
   cancel(id: string, now: number): CancelResult;
-  /** A consistent copy of the whole database at `path` (which must not exist), taken online. */
+  /** A consistent copy of the whole database at `path` (absent, or an empty file the caller made with the mode it wants), taken online. */
   backupTo(path: string): void;
 }
