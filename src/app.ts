@@ -1,12 +1,11 @@
 // The composition root: builds the clock, logger, outbox, sender, scheduler and ingress from a
 // config and wires them. Nothing else knows all the parts. Signals are main.ts's business.
 
-import { hostname } from "node:os";
 import { systemClock, systemRandom, type Clock, type Random } from "./core/clock.ts";
 import type { RuntimeConfig } from "./config/runtime.ts";
 import type { Resolver } from "./delivery/ssrf-guard.ts";
 import { createLogger, type Logger } from "./log.ts";
-import { giveUpOwnership, takeOwnership } from "./outbox/maintenance.ts";
+import { OWNER_HEARTBEAT_MS, giveUpOwnership, renewOwnership, takeOwnership, type OwnerIdentity } from "./outbox/ownership.ts";
 import { openOutbox } from "./outbox/outbox.ts";
 import { startBackgroundCheckpoints } from "./outbox/background-checkpoint.ts";
 import { serveHttp, type HttpServer } from "./runtime/http-server.ts";
@@ -21,6 +20,10 @@ export interface HeraldOptions {
   writeLog?: (line: string) => void;
   /** stdout is the systemd journal: log lines carry their syslog priority. */
   journald?: boolean;
+  /** The host name recorded in the owner row (hostIdentity(env) from the CLI). */
+  host: string;
+  /** Another serve took the database over (this one was stalled past the heartbeat's staleness): stop now. */
+  onOwnershipLost?: () => void;
 }
 
 export interface RunningHerald {
@@ -34,15 +37,16 @@ export interface RunningHerald {
   abort(): void;
 }
 
-export function startHerald(initial: RuntimeConfig, options: HeraldOptions = {}): RunningHerald {
+export function startHerald(initial: RuntimeConfig, options: HeraldOptions): RunningHerald {
   const clock = options.clock ?? systemClock;
   let current = initial;
   const config = () => current;
   const logger = createLogger({ level: () => current.log.level, clock, sensitive: () => current.sensitive, write: options.writeLog, priorityPrefix: options.journald });
 
   const { outbox, operator, handle } = openOutbox(current.storage.path, { synchronous: current.storage.synchronous });
+  const me: OwnerIdentity = { pid: process.pid, host: options.host };
   try {
-    takeOwnership(handle, { pid: process.pid, host: hostname(), now: clock.now() }, isAlive);
+    takeOwnership(handle, { ...me, now: clock.now() }, isAlive);
   } catch (error) {
     outbox.close();
     throw error;
@@ -59,8 +63,20 @@ export function startHerald(initial: RuntimeConfig, options: HeraldOptions = {})
   const stats = () => checkpoints.stats()?.catch(() => outbox.stats()) ?? Promise.resolve(outbox.stats());
   const { scheduler, ingress } = wireRelay({ config, clock, random: options.random ?? systemRandom, resolve: options.resolve, outbox, operator, logger, stats });
 
+  const heartbeat = setInterval(() => {
+    try {
+      if (renewOwnership(handle, me, clock.now())) return;
+      clearInterval(heartbeat);
+      logger.error("server.ownership_lost", { reason: "another herald serve took the database over after this one's heartbeat went stale" });
+      options.onOwnershipLost?.();
+    } catch (error) {
+      // A lock held past the busy timeout: the next beat tries again, well before staleness.
+      logger.warn("server.heartbeat_failed", { error: errorMessage(error) });
+    }
+  }, OWNER_HEARTBEAT_MS);
   const closeStorage = () => {
-    giveUpOwnership(handle, process.pid);
+    clearInterval(heartbeat);
+    giveUpOwnership(handle, me);
     outbox.close();
   };
 
@@ -104,6 +120,7 @@ export function startHerald(initial: RuntimeConfig, options: HeraldOptions = {})
       logger.info("server.stopped", {});
     },
     abort() {
+      clearInterval(heartbeat);
       loop.abort();
       server.close();
     },

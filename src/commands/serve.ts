@@ -1,10 +1,12 @@
 // `herald serve`: run until SIGTERM or SIGINT (graceful, exit 0; a second signal exits at once),
-// reload the config on SIGHUP (an invalid new file is logged and the old one kept).
+// reload the config on SIGHUP (an invalid new file is logged and the old one kept), and exit 1
+// at once if another serve took the database over.
 
 import { startHerald, type RunningHerald } from "../app.ts";
 import { errorMessage } from "../core/errors.ts";
 import { loadConfig } from "../config/load.ts";
 import type { RuntimeConfig } from "../config/runtime.ts";
+import { hostIdentity } from "../runtime/host-identity.ts";
 
 export async function serve(config: RuntimeConfig, env: Record<string, string | undefined>): Promise<number> {
   let herald: RunningHerald | undefined;
@@ -42,7 +44,13 @@ export async function serve(config: RuntimeConfig, env: Record<string, string | 
   process.on("SIGHUP", onReload);
   await new Promise((resolve) => setTimeout(resolve, 0));
 
+  // Another serve owns the leases now and sends what was in flight: this one writes nothing more
+  // (a graceful stop would put rows it no longer owns back to pending) and exits.
+  const onOwnershipLost = () => {
+    herald?.abort();
+    process.exit(1);
+  };
   // systemd sets JOURNAL_STREAM for a service whose stdout is the journal.
-  herald = startHerald(config, { journald: env.JOURNAL_STREAM !== undefined });
+  herald = startHerald(config, { host: hostIdentity(env), onOwnershipLost, journald: env.JOURNAL_STREAM !== undefined });
   return finished;
 }

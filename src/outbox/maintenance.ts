@@ -1,12 +1,9 @@
-// Housekeeping queries: pruning finished rows, the figures /metrics and /readyz need, and the
-// owner row that keeps two daemons off one database file.
+// Housekeeping queries: pruning finished rows and the figures /metrics and /readyz need. The
+// owner row that keeps two daemons off one database file is ownership.ts.
 
-import { eq } from "drizzle-orm";
-import { OwnershipError } from "../core/errors.ts";
 import { firstEventIdAt } from "../core/ids.ts";
 import { BUSY_TIMEOUT_MS, checkpoint, type SqliteHandle } from "./sqlite.ts";
 import { createStatsReader } from "./stats-reader.ts";
-import { owner } from "./schema.ts";
 import type { PruneCutoffs } from "./types.ts";
 
 const PROBE_BUSY_TIMEOUT_MS = 1_000;
@@ -54,26 +51,4 @@ export function createMaintenance(handle: SqliteHandle) {
     probeWritable,
     checkpoint: () => checkpoint(client),
   };
-}
-
-/**
- * Records this process as the database's owner. A live owner on the same host makes start
- * fail: two schedulers on one file would rescue each other's leases and send twice.
- */
-export function takeOwnership(handle: SqliteHandle, me: { pid: number; host: string; now: number }, isAlive: (pid: number) => boolean): void {
-  const { db, client } = handle;
-  client.transaction(() => {
-    const current = db.select().from(owner).where(eq(owner.id, 1)).get();
-    if (current && current.pid !== me.pid && current.host === me.host && isAlive(current.pid)) {
-      throw new OwnershipError(`the database is in use by another herald serve (pid ${current.pid}); stop it first`);
-    }
-    db.insert(owner)
-      .values({ id: 1, pid: me.pid, host: me.host, startedAt: me.now })
-      .onConflictDoUpdate({ target: owner.id, set: { pid: me.pid, host: me.host, startedAt: me.now } })
-      .run();
-  }).immediate();
-}
-
-export function giveUpOwnership(handle: SqliteHandle, pid: number): void {
-  handle.db.delete(owner).where(eq(owner.pid, pid)).run();
 }

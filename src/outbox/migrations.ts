@@ -154,4 +154,15 @@ export const MIGRATIONS: readonly Migration[] = [
       DROP INDEX events_received_at;
     `,
   },
+  {
+    version: 9,
+    description: "the owner's heartbeat",
+    sql: `
+      -- The owning serve rewrites this every few seconds. Another serve, on any host, refuses
+      -- to start while it is fresh: host names and pids cannot tell a live owner in another
+      -- container on the same volume from a dead one. Null in a row written before this
+      -- version: started_at stands in for it.
+      ALTER TABLE owner ADD COLUMN heartbeat_at INTEGER;
+    `,
+  },
 ];

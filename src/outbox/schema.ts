@@ -57,4 +57,6 @@ export const owner = sqliteTable("owner", {
   pid: integer("pid").notNull(),
   host: text("host").notNull(),
   startedAt: integer("started_at").notNull(),
+  /** Rewritten every OWNER_HEARTBEAT_MS by the owner; null in rows older than migration 9. */
+  heartbeatAt: integer("heartbeat_at"),
 });

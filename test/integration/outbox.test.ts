@@ -36,7 +36,7 @@ describe("schema", () => {
   test("a new database is migrated, and Drizzle's columns match the tables", () => {
     const { handle } = setup();
     expect((handle.client.query("PRAGMA user_version").get() as { user_version: number }).user_version).toBe(MIGRATIONS.at(-1)!.version);
-    for (const [table, name] of [[schema.events, "events"], [schema.deliveries, "deliveries"], [schema.attempts, "attempts"]] as const) {
+    for (const [table, name] of [[schema.events, "events"], [schema.deliveries, "deliveries"], [schema.attempts, "attempts"], [schema.owner, "owner"]] as const) {
       const inDb = (handle.client.query(`PRAGMA table_info(${name})`).all() as Array<{ name: string }>).map((c) => c.name).sort();
       const inDrizzle = Object.values(getTableColumns(table)).map((c) => c.name).sort();
       expect(inDrizzle).toEqual(inDb);

@@ -1,0 +1,9 @@
+// The host name a serve records in the owner row. Containers set $HOSTNAME (Docker to the
+// container's id or --hostname, Kubernetes to the pod's name), which is what tells two
+// containers on one volume apart; elsewhere the system's host name.
+
+import { hostname } from "node:os";
+
+export function hostIdentity(env: Record<string, string | undefined>): string {
+  return env.HOSTNAME?.trim() || hostname();
+}
