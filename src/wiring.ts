@@ -22,6 +22,8 @@ export interface WiringDeps {
   clock: Clock;
   random: Random;
   resolve?: Resolver;
+  /** The sender's fetch; tests pass one that records where each request was aimed. */
+  fetch?: typeof fetch;
   outbox: Outbox;
   operator: OperatorStore;
   logger: Logger;
@@ -38,7 +40,7 @@ export function wireRelay(deps: WiringDeps) {
   const storage = createStorageHealth();
   let nudge = () => {};
   const operational = createOperationalEvents({ config, clock, ids, outbox, operator, logger, nudge: () => nudge() });
-  const send = createSender({ clock, security: () => config().security, resolve: deps.resolve });
+  const send = createSender({ clock, security: () => config().security, resolve: deps.resolve, fetch: deps.fetch });
   const scheduler = createScheduler({
     outbox,
     clock,

@@ -4,7 +4,7 @@
 import { canonicalWebhookUrl, detectDestinationType } from "../core/destination-type.ts";
 import type { DeliveryPolicy, Destination, Route } from "../core/types.ts";
 import { checkUrl, type SecurityPolicy } from "../core/url-policy.ts";
-import { parseCidr, parseIp } from "../core/addresses.ts";
+import { isLoopbackAddress, parseCidr, parseIp } from "../core/addresses.ts";
 import { destinationCredentials } from "../core/redact.ts";
 import { checkStandardSecrets } from "../core/standard-secret.ts";
 import type { ParsedConfig, ParsedDestination } from "./schema.ts";
@@ -181,5 +181,5 @@ function toPolicy(section: ParsedConfig["delivery"]): DeliveryPolicy {
 export function isLoopback(host: string): boolean {
   const address = parseIp(host);
   if (!address) return host === "localhost";
-  return address.length === 4 ? address[0] === 127 : address.every((b, i) => b === (i === 15 ? 1 : 0));
+  return isLoopbackAddress(address);
 }

@@ -2,7 +2,7 @@
 // credentials in the URL, and literal non-public addresses. delivery/ssrf-guard.ts adds the
 // check of every address a host name resolves to.
 
-import { nonPublicReason, parseCidr, parseIp, cidrContains, type IpBytes } from "./addresses.ts";
+import { cidrContains, nonPublicReason, parseCidr, parseIp, type IpAddress } from "./addresses.ts";
 
 export interface SecurityPolicy {
   allowHttp: boolean;
@@ -23,15 +23,16 @@ export function hostIsAllowed(policy: SecurityPolicy, hostname: string): boolean
   return policy.allowedHosts.some((entry) => normalizeHostname(entry) === host);
 }
 
-export function addressIsAllowed(policy: SecurityPolicy, address: IpBytes): boolean {
+/** allowed_hosts CIDRs (or single addresses); an IPv4 range also exempts the IPv4-mapped form. */
+export function addressIsAllowed(policy: SecurityPolicy, address: IpAddress): boolean {
   return policy.allowedHosts.some((entry) => {
-    const cidr = entry.includes("/") || parseIp(entry) ? parseCidr(entry) : undefined;
+    const cidr = parseCidr(entry);
     return !!cidr && cidrContains(cidr, address);
   });
 }
 
 /** Why this address may not be sent to under the policy, or undefined when it may. */
-export function refusedAddressReason(policy: SecurityPolicy, address: IpBytes): string | undefined {
+export function refusedAddressReason(policy: SecurityPolicy, address: IpAddress): string | undefined {
   if (policy.allowPrivateNetworks || addressIsAllowed(policy, address)) return undefined;
   return nonPublicReason(address);
 }

@@ -5,6 +5,7 @@
 import type { Clock } from "../core/clock.ts";
 import { errorMessage } from "../core/errors.ts";
 import type { SecurityPolicy } from "../core/url-policy.ts";
+import { connectAddress, formatIp, parseIp, sameAddress } from "../core/addresses.ts";
 import type { OutgoingRequest } from "./request.ts";
 import { guardUrl, systemResolver, type Resolver } from "./ssrf-guard.ts";
 
@@ -30,6 +31,8 @@ export function createSender({ clock, security, resolve = systemResolver, fetch:
     const elapsed = () => Math.max(0, clock.now() - started);
     const guard = await guardUrl(request.url, security(), resolve);
     if (!guard.ok) return { kind: "error", error: "refused", message: guard.reason, durationMs: elapsed() };
+    const target = guard.address ? pinnedTarget(request, guard.address) : { url: request.url, headers: request.headers };
+    if ("error" in target) return { kind: "error", error: "refused", message: target.error, durationMs: elapsed() };
 
     // One controller per attempt, aborted by a plain timer or by the caller's signal: cheaper
     // than AbortSignal.timeout plus AbortSignal.any, which the delivery loop paid per request.
@@ -43,7 +46,6 @@ export function createSender({ clock, security, resolve = systemResolver, fetch:
     if (signal?.aborted) controller.abort();
     signal?.addEventListener("abort", stop, { once: true });
     try {
-      const target = guard.address ? pinned(request, guard.address) : { url: request.url, headers: request.headers };
       const response = await doFetch(target.url, {
         method: "POST",
         headers: target.headers,
@@ -65,16 +67,31 @@ export function createSender({ clock, security, resolve = systemResolver, fetch:
   };
 }
 
+/** The URL, headers and TLS server name of a request aimed at a checked address. */
+export interface PinnedTarget {
+  url: string;
+  headers: Record<string, string>;
+  serverName?: string;
+}
+
 /**
  * The request aimed at the address the guard checked rather than at the name: the URL's host
  * becomes the IP, the Host header keeps the name, and for https the TLS server name (SNI and
  * certificate check) stays the name. No second DNS lookup happens, so rebinding cannot bite.
+ * The URL setter ignores a host it cannot parse and keeps the name, which fetch would look up
+ * again: so the result is read back, and a pin that did not take is an error, never a fallback.
  */
-function pinned(request: OutgoingRequest, address: string): { url: string; headers: Record<string, string>; serverName?: string } {
+export function pinnedTarget(request: OutgoingRequest, address: string): PinnedTarget | { error: string } {
   const url = new URL(request.url);
   const hostHeader = url.host;
   const serverName = url.protocol === "https:" ? url.hostname : undefined;
-  url.hostname = address.includes(":") ? `[${address}]` : address;
+  const parsed = parseIp(address);
+  const wanted = parsed && connectAddress(parsed);
+  if (wanted) url.hostname = wanted.kind() === "ipv6" ? `[${formatIp(wanted)}]` : formatIp(wanted);
+  const applied = parseIp(url.hostname);
+  if (!wanted || !applied || !sameAddress(wanted, applied)) {
+    return { error: `could not aim the request at the checked address ${address}; nothing was sent` };
+  }
   return { url: url.toString(), headers: { ...request.headers, Host: hostHeader }, serverName };
 }
 

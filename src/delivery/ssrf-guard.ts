@@ -4,7 +4,7 @@
 // that changes between the check and the connection (DNS rebinding) cannot redirect it.
 
 import { lookup } from "node:dns/promises";
-import { formatIp, parseIp } from "../core/addresses.ts";
+import { connectAddress, formatIp, parseIp, type IpAddress } from "../core/addresses.ts";
 import { checkUrl, hostIsAllowed, normalizeHostname, refusedAddressReason, type SecurityPolicy } from "../core/url-policy.ts";
 
 export type Resolver = (hostname: string) => Promise<string[]>;
@@ -12,7 +12,10 @@ export type Resolver = (hostname: string) => Promise<string[]>;
 export const systemResolver: Resolver = async (hostname) =>
   (await lookup(hostname, { all: true, verbatim: true })).map((entry) => entry.address);
 
-/** `address`: the checked address to connect to, when the host is a name that was resolved. */
+/**
+ * `address`: the checked address to connect to, when the host is a name that was resolved; an
+ * IPv4-mapped answer is given as the plain IPv4 address, since that is what it reaches.
+ */
 export type GuardVerdict = { ok: true; address?: string } | { ok: false; reason: string };
 
 export async function guardUrl(url: string, policy: SecurityPolicy, resolve: Resolver = systemResolver): Promise<GuardVerdict> {
@@ -27,7 +30,7 @@ export async function guardUrl(url: string, policy: SecurityPolicy, resolve: Res
     const code = (error as { code?: string }).code ?? "lookup failed";
     return { ok: false, reason: `host ${host} does not resolve (${code})` };
   }
-  const checked: Uint8Array[] = [];
+  const checked: IpAddress[] = [];
   for (const text of addresses) {
     const address = parseIp(text);
     const reason = address ? refusedAddressReason(policy, address) : "not an IP address";
@@ -38,6 +41,7 @@ export async function guardUrl(url: string, policy: SecurityPolicy, resolve: Res
   }
   if (checked.length === 0) return { ok: false, reason: `host ${host} does not resolve (no addresses)` };
   // Prefer IPv4: hosts with a broken IPv6 route are far more common than the reverse.
-  const preferred = checked.find((a) => a.length === 4) ?? checked[0]!;
+  const connectable = checked.map(connectAddress);
+  const preferred = connectable.find((a) => a.kind() === "ipv4") ?? connectable[0]!;
   return { ok: true, address: formatIp(preferred) };
 }

@@ -13,7 +13,7 @@ import { tempDir } from "./fs.ts";
 /** `realTime`: the system clock instead of the manual one, for tests that let scheduler.run() sleep and wake by itself. */
 export function createHarness(
   makeConfig: (dbPath: string) => RuntimeConfig,
-  options: { resolve?: Resolver; wrapOutbox?: (outbox: Outbox) => Outbox; realTime?: { idleWakeMs: number } } = {},
+  options: { resolve?: Resolver; fetch?: typeof fetch; wrapOutbox?: (outbox: Outbox) => Outbox; realTime?: { idleWakeMs: number } } = {},
 ) {
   const dbPath = join(tempDir(), "herald.db");
   let config = makeConfig(dbPath);
@@ -23,7 +23,7 @@ export function createHarness(
   const opened = openOutbox(dbPath, { synchronous: "full" });
   const { operator, handle } = opened;
   const outbox = options.wrapOutbox ? options.wrapOutbox(opened.outbox) : opened.outbox;
-  const { scheduler, ingress, metrics } = wireRelay({ config: () => config, clock, random: () => 0.5, resolve: options.resolve, outbox, operator, logger, idleWakeMs: options.realTime?.idleWakeMs });
+  const { scheduler, ingress, metrics } = wireRelay({ config: () => config, clock, random: () => 0.5, resolve: options.resolve, fetch: options.fetch, outbox, operator, logger, idleWakeMs: options.realTime?.idleWakeMs });
 
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
     ingress.request(path, {

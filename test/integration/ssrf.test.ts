@@ -75,3 +75,80 @@ describe("DNS rebinding", () => {
     }
   });
 });
+
+describe("pinning", () => {
+  /**
+   * The network as fetch would meet it: an address literal is dialled (127.0.0.1 for real, any
+   * public address answers 200 as "the internet"), and a host name is looked up again, which
+   * now answers 127.0.0.1. Records where each request was aimed.
+   */
+  function fakeNetwork(nextLookup: () => string) {
+    const dialled: string[] = [];
+    const fetchVia = (async (input: string | URL | Request, init?: RequestInit) => {
+      const url = new URL(String(input));
+      const host = url.hostname.replace(/^\[|\]$/g, "");
+      const address = /^[\d.]+$/.test(host) || host.includes(":") ? host : nextLookup();
+      dialled.push(address);
+      if (address !== "127.0.0.1") return new Response("ok from the public internet");
+      url.hostname = address;
+      return fetch(url, init);
+    }) as typeof fetch;
+    return { fetch: fetchVia, dialled };
+  }
+
+  test("an IPv4-mapped public answer is dialled as that IPv4 address, never as the name that now resolves to 127.0.0.1", async () => {
+    receiver = startReceiver();
+    const port = new URL(receiver.url).port;
+    const lookups: string[] = [];
+    const network = fakeNetwork(() => "127.0.0.1");
+    const h = createHarness(
+      (db) =>
+        configFrom(`
+[storage]
+path = "${db}"
+[security]
+allow_http = true
+[delivery]
+max_attempts = 1
+[[destinations]]
+name = "hook"
+url = "http://rebind.example.test:${port}/in/s3cr3t"
+${routeEverythingTo("hook")}`),
+      { resolve: async (host) => (lookups.push(host), lookups.length === 1 ? ["::ffff:93.184.216.34"] : ["127.0.0.1"]), fetch: network.fetch },
+    );
+    await h.post("/v1/events", { event: "completed", data: {} });
+    await h.tickAndSettle();
+    expect(receiver.requests).toEqual([]);
+    expect(network.dialled).toEqual(["93.184.216.34"]);
+    expect(h.deliveryRow((h.handle.client.query("SELECT id FROM deliveries").get() as { id: string }).id).status).toBe("succeeded");
+  });
+
+  test("an IPv4-mapped answer inside an allowed IPv4 range is exempt, and the connection is plain IPv4", async () => {
+    receiver = startReceiver();
+    const port = new URL(receiver.url).port;
+    const h = harness(`http://mapped.example.test:${port}/hook`, async () => ["::ffff:127.0.0.1"]);
+    await h.post("/v1/events", { event: "completed", data: {} });
+    await h.tickAndSettle();
+    expect(receiver.requests).toHaveLength(1);
+    expect(receiver.requests[0]!.headers.host).toBe(`mapped.example.test:${port}`);
+  });
+
+  test("names answering the newly refused IPv6 ranges are refused at send time, naming the range", async () => {
+    receiver = startReceiver();
+    const answers: Record<string, [string, string]> = {
+      "teredo.example.test": ["2001:0:4136:e378:8000:63bf:3fff:fdd2", "Teredo"],
+      "nat64local.example.test": ["64:ff9b:1::a00:1", "local-use IPv4/IPv6 translation"],
+      "sitelocal.example.test": ["fec0::1", "site-local (deprecated)"],
+      "mappedloop.example.test": ["::ffff:127.0.0.1", "loopback"],
+      "discard.example.test": ["100::1", "discard-only"],
+    };
+    for (const [host, [address, label]] of Object.entries(answers)) {
+      const h = harness(`https://${host}/hook`, async () => [address], "");
+      await h.post("/v1/events", { event: "completed", data: {} });
+      await h.tickAndSettle();
+      const row = h.handle.client.query("SELECT status, last_error FROM deliveries").get() as { status: string; last_error: string };
+      expect({ host, status: row.status, refused: row.last_error.includes(`, ${label}, a non-public address`) }).toEqual({ host, status: "failed", refused: true });
+    }
+    expect(receiver.requests).toEqual([]);
+  });
+});

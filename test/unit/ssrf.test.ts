@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { nonPublicReason, parseIp } from "../../src/core/addresses.ts";
 import { checkUrl, type SecurityPolicy } from "../../src/core/url-policy.ts";
+import { pinnedTarget } from "../../src/delivery/sender.ts";
 import { guardUrl } from "../../src/delivery/ssrf-guard.ts";
 
 const strict: SecurityPolicy = { allowHttp: false, allowPrivateNetworks: false, allowedHosts: [] };
@@ -19,6 +20,61 @@ describe("non-public addresses", () => {
       expect(reasonFor(ip)).toBeDefined();
     }
     for (const ip of ["2606:4700::1111", "::ffff:8.8.8.8", "64:ff9b::808:808"]) expect(reasonFor(ip)).toBeUndefined();
+  });
+});
+
+describe("the IANA special-purpose registries", () => {
+  test("every range that is not globally reachable is refused, with the reason a user sees", () => {
+    const expected: Record<string, string> = {
+      "0.1.2.3": "the unspecified network",
+      "192.88.99.1": "the deprecated 6to4 relay anycast",
+      "255.255.255.255": "the limited broadcast address",
+      "241.0.0.1": "reserved",
+      "::ffff:127.0.0.1": "loopback",
+      "::ffff:10.0.0.1": "a private network",
+      "::ffff:0:0": "the unspecified network",
+      "::7f00:1": "the deprecated IPv4-compatible range",
+      "64:ff9b::7f00:1": "loopback",
+      "64:ff9b:1::808:808": "local-use IPv4/IPv6 translation",
+      "100::1": "discard-only",
+      "100:0:0:1::1": "the dummy prefix",
+      "2001:0:4136:e378:8000:63bf:3fff:fdd2": "Teredo",
+      "2001:2::1": "benchmarking",
+      "2001:10::1": "ORCHID (deprecated)",
+      "2001:20::1": "ORCHIDv2 (identifiers, not locators)",
+      "2001:100::1": "IETF protocol assignments",
+      "2002:c0a8:101::1": "a private network",
+      "3fff::1": "documentation",
+      "5f00::1": "SRv6 segment identifiers",
+      "fec0::1": "site-local (deprecated)",
+      "4000::1": "reserved (outside global unicast 2000::/3)",
+      "::ffff:0:7f00:1": "reserved (outside global unicast 2000::/3)",
+    };
+    expect(Object.fromEntries(Object.keys(expected).map((ip) => [ip, reasonFor(ip)]))).toEqual(expected);
+  });
+
+  test("global unicast, and public IPv4 inside mapped, NAT64 and 6to4 forms, pass", () => {
+    for (const ip of ["2a00:1450:4001:80b::200e", "2001:200::1", "::ffff:93.184.216.34", "64:ff9b::5db8:d822", "2002:5db8:d822::1"]) expect(reasonFor(ip)).toBeUndefined();
+  });
+
+  test("only canonical spellings parse; CIDRs need a prefix within range", () => {
+    expect(parseIp("0x7f.1")).toBeUndefined();
+    expect(parseIp("127.1")).toBeUndefined();
+    expect(parseIp("[::1]")?.toString()).toBe("::1");
+  });
+});
+
+describe("pinning the checked address", () => {
+  const request = { url: "https://hooks.example.com:8443/in/s3cr3t?k=abc123", headers: { "X-A": "1" }, body: "{}" };
+
+  test("IPv6 is bracketed, IPv4-mapped becomes IPv4, Host and the TLS name keep the name", () => {
+    expect(pinnedTarget(request, "::1")).toEqual({ url: "https://[::1]:8443/in/s3cr3t?k=abc123", headers: { "X-A": "1", Host: "hooks.example.com:8443" }, serverName: "hooks.example.com" });
+    expect(pinnedTarget(request, "2001:db8:0:0:0:0:0:1")).toMatchObject({ url: "https://[2001:db8::1]:8443/in/s3cr3t?k=abc123" });
+    expect(pinnedTarget(request, "::ffff:93.184.216.34")).toMatchObject({ url: "https://93.184.216.34:8443/in/s3cr3t?k=abc123" });
+  });
+
+  test("an address the URL cannot carry is an error, never a fall back to the name", () => {
+    expect(pinnedTarget(request, ":ffff:5db8:d822")).toEqual({ error: "could not aim the request at the checked address :ffff:5db8:d822; nothing was sent" });
   });
 });
 
@@ -68,5 +124,11 @@ describe("after DNS resolution", () => {
   test("a CIDR in allowed_hosts lets a resolved private address through", async () => {
     const resolve = resolver({ "hooks.internal": ["10.1.0.5"] });
     expect(await guardUrl("https://hooks.internal/h", { ...strict, allowedHosts: ["10.1.0.0/16"] }, resolve)).toEqual({ ok: true, address: "10.1.0.5" });
+  });
+
+  test("an IPv4-mapped answer is given to the sender as plain IPv4, an IPv6 one in RFC 5952 form", async () => {
+    const resolve = resolver({ "mapped.example.com": ["::ffff:93.184.216.34"], "six.example.com": ["2A00:1450:4001:080B:0000:0000:0000:200E"] });
+    expect(await guardUrl("https://mapped.example.com/h", strict, resolve)).toEqual({ ok: true, address: "93.184.216.34" });
+    expect(await guardUrl("https://six.example.com/h", strict, resolve)).toEqual({ ok: true, address: "2a00:1450:4001:80b::200e" });
   });
 });
