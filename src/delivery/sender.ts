@@ -6,6 +6,7 @@ import type { Clock } from "../core/clock.ts";
 import { errorMessage } from "../core/errors.ts";
 import type { SecurityPolicy } from "../core/url-policy.ts";
 import { connectAddress, formatIp, parseIp, sameAddress } from "../core/addresses.ts";
+import { readCapped } from "./read-capped.ts";
 import type { OutgoingRequest } from "./request.ts";
 import { guardUrl, systemResolver, type Resolver } from "./ssrf-guard.ts";
 
@@ -51,6 +52,8 @@ export function createSender({ clock, security, resolve = systemResolver, fetch:
         headers: target.headers,
         body: request.body,
         redirect: "manual",
+        // Bun's own decoding inflates a whole network chunk at once; read-capped.ts decodes within the cap.
+        decompress: false,
         signal: controller.signal,
         ...(target.serverName ? { tls: { serverName: target.serverName } } : {}),
       });
@@ -93,47 +96,6 @@ export function pinnedTarget(request: OutgoingRequest, address: string): PinnedT
     return { error: `could not aim the request at the checked address ${address}; nothing was sent` };
   }
   return { url: url.toString(), headers: { ...request.headers, Host: hostHeader }, serverName };
-}
-
-const decoder = new TextDecoder();
-
-/**
- * Reads up to `cap` bytes and drops the rest, so a huge or endless answer costs nothing. The
- * status line has already arrived, and it is what counts: if the body trickles past the timeout
- * (or the connection drops mid-body), the answer keeps the bytes read so far.
- *
- * Most receivers answer with a short body of declared length; that is read in one call, about a
- * tenth of the stream reader's work (1.5 µs against 11 to 15, measured in one process). Should
- * such a body stall past the timeout, its bytes are lost, not the status.
- */
-async function readCapped(response: Response, cap: number): Promise<string> {
-  const declared = Number(response.headers.get("content-length") ?? Number.NaN);
-  if (declared >= 0 && declared <= cap) return await response.text().catch(() => "");
-  if (!response.body) return "";
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (size < cap) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.byteLength;
-    }
-  } catch {
-    // timed out or cut off while reading the body: keep what arrived
-  } finally {
-    reader.cancel().catch(() => {});
-  }
-  const bytes = new Uint8Array(Math.min(size, cap));
-  let offset = 0;
-  for (const chunk of chunks) {
-    const part = chunk.subarray(0, bytes.length - offset);
-    bytes.set(part, offset);
-    offset += part.length;
-    if (offset >= bytes.length) break;
-  }
-  return decoder.decode(bytes);
 }
 
 function describeNetworkError(error: unknown): string {

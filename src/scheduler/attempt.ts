@@ -8,6 +8,8 @@ import type { Destination } from "../core/types.ts";
 import { classify } from "../delivery/classify.ts";
 import { buildRequest } from "../delivery/request.ts";
 import type { Send } from "../delivery/sender.ts";
+import { errorMessage } from "../core/errors.ts";
+import { isStorageFault } from "../outbox/sqlite.ts";
 import type { AttemptRecord, ClaimedDelivery, Outbox, Settlement } from "../outbox/types.ts";
 
 export type AttemptReport =
@@ -71,7 +73,39 @@ export async function runAttempt(deps: AttemptDeps, delivery: ClaimedDelivery, d
 }
 
 async function record(deps: AttemptDeps, delivery: ClaimedDelivery, fields: AttemptFields, outcome: AttemptOutcome, next: NextStep) {
-  const attempt: AttemptRecord = { deliveryId: delivery.id, outcome: outcome.kind, ...fields };
-  await deps.settle({ record: attempt, next, now: deps.clock.now() });
-  return { kind: "settled" as const, record: attempt, next };
+  const settlement: Settlement = { record: { deliveryId: delivery.id, outcome: outcome.kind, ...fields }, next, now: deps.clock.now() };
+  const stored = await store(deps, settlement);
+  return { kind: "settled" as const, record: stored.record, next };
+}
+
+/** Longest error text kept when an attempt is stored without its answer. */
+const BARE_ERROR_CAP = 1024;
+
+/**
+ * Settles the attempt even when its row cannot be written as it is (an answer SQLite will not
+ * take): a delivery left in flight would be sent again after its lease without ever spending an
+ * attempt, forever. A storage fault (locked, full, read-only) is not the row's doing; it is
+ * thrown, and lease rescue retries the delivery once the database is back.
+ */
+async function store(deps: AttemptDeps, settlement: Settlement): Promise<Settlement> {
+  try {
+    await deps.settle(settlement);
+    return settlement;
+  } catch (error) {
+    if (isStorageFault(error)) throw error;
+  }
+  // Attempts settle in groups: alone, a neighbour's unstorable answer does not cost this one its own.
+  try {
+    deps.outbox.settleMany([settlement]);
+    return settlement;
+  } catch (error) {
+    if (isStorageFault(error)) throw error;
+    const { record } = settlement;
+    const bare: Settlement = {
+      ...settlement,
+      record: { ...record, error: record.error?.slice(0, BARE_ERROR_CAP), response: `[answer not stored: ${errorMessage(error).slice(0, 120)}]` },
+    };
+    deps.outbox.settleMany([bare]);
+    return bare;
+  }
 }

@@ -4,13 +4,15 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { createServer, type Server, type Socket } from "node:net";
 import { configFrom, LOOPBACK_SECURITY, routeEverythingTo } from "../helpers/config.ts";
 import { createHarness } from "../helpers/harness.ts";
+import { bomb, ENCODINGS } from "../helpers/bombs.ts";
+import type { Outbox } from "../../src/outbox/types.ts";
 
 const stops: Array<() => void> = [];
 afterEach(() => {
   while (stops.length) stops.pop()!();
 });
 
-function harness(url: string) {
+function harness(url: string, wrapOutbox?: (outbox: Outbox) => Outbox) {
   return createHarness((db) =>
     configFrom(`
 [storage]
@@ -24,6 +26,7 @@ jitter = 0
 name = "hook"
 url = "${url}"
 ${routeEverythingTo("hook")}`),
+    { wrapOutbox },
   );
 }
 
@@ -55,14 +58,14 @@ function tcp(onConnection: (socket: Socket) => void): Promise<string> {
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as { port: number }).port}/hook`)));
 }
 
-async function oneAttempt(url: string) {
-  const h = harness(url);
+async function oneAttempt(url: string, wrapOutbox?: (outbox: Outbox) => Outbox) {
+  const h = harness(url, wrapOutbox);
   await h.post("/v1/events", { event: "completed", data: {} });
   const started = Date.now();
   await h.tickAndSettle();
   const tookMs = Date.now() - started;
   const delivery = h.handle.client.query("SELECT status, attempts, failed_attempts, next_attempt_at FROM deliveries").get() as Record<string, number | string>;
-  const attempt = h.handle.client.query("SELECT outcome, status_code, error, length(response) AS response_bytes FROM attempts").get() as Record<string, number | string | null>;
+  const attempt = h.handle.client.query("SELECT outcome, status_code, error, length(response) AS response_bytes, response FROM attempts").get() as Record<string, number | string | null>;
   return { delivery, attempt, tookMs, retryAt: h.clock.now() + 60_000 };
 }
 
@@ -144,5 +147,53 @@ describe("misbehaving receivers", () => {
     expect(delivery).toMatchObject({ status: "pending", failed_attempts: 1 });
     expect(attempt.outcome).toBe("retryable");
     expect(String(attempt.error)).toMatch(/^network: .*(CERT|certificate|SELF_SIGNED|ALTNAME)/i);
+  });
+});
+
+describe("compression bombs", () => {
+  // 64 MiB of "a", compressed to 102 bytes (br) up to 65 KB (gzip); fetch would inflate it all.
+  for (const encoding of ENCODINGS) {
+    for (const framing of ["declared length", "chunked"] as const) {
+      test(`a ${encoding} bomb (${framing}) is decoded only to 4 KiB, stored, and the delivery settles`, async () => {
+        const body = bomb(encoding);
+        const server = Bun.serve({
+          hostname: "127.0.0.1",
+          port: 0,
+          fetch: () =>
+            new Response(framing === "chunked" ? new ReadableStream({ start: (c) => (c.enqueue(body), c.close()) }) : body, {
+              status: 500,
+              headers: { "content-encoding": encoding },
+            }),
+        });
+        stops.push(() => server.stop(true));
+        const { delivery, attempt, retryAt } = await oneAttempt(`http://127.0.0.1:${server.port}/hook`);
+        expect(delivery).toMatchObject({ status: "pending", attempts: 1, failed_attempts: 1, next_attempt_at: retryAt });
+        expect(attempt).toMatchObject({ outcome: "retryable", status_code: 500, response_bytes: 4096, response: "a".repeat(4096) });
+      });
+    }
+  }
+
+  test("a small compressed answer is stored decoded", async () => {
+    const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response(Bun.gzipSync("invalid_payload"), { status: 400, headers: { "content-encoding": "gzip" } }) });
+    stops.push(() => server.stop(true));
+    const { attempt } = await oneAttempt(`http://127.0.0.1:${server.port}/hook`);
+    expect(attempt).toMatchObject({ outcome: "permanent", status_code: 400, response: "invalid_payload" });
+  });
+});
+
+describe("an answer the database will not take", () => {
+  /** SQLite refuses a value past its length limit (SQLITE_TOOBIG); here, any answer holding "POISON". */
+  const refusingPoison = (outbox: Outbox): Outbox => ({
+    ...outbox,
+    settleMany(items) {
+      if (items.some((item) => item.record.response?.includes("POISON"))) throw Object.assign(new Error("string or blob too big"), { code: "SQLITE_TOOBIG" });
+      outbox.settleMany(items);
+    },
+  });
+
+  test("the attempt is stored without it: it counts, and the delivery is no longer in flight", async () => {
+    const { delivery, attempt, retryAt } = await oneAttempt(declared(500, "POISON"), refusingPoison);
+    expect(delivery).toMatchObject({ status: "pending", attempts: 1, failed_attempts: 1, next_attempt_at: retryAt });
+    expect(attempt).toMatchObject({ outcome: "retryable", status_code: 500, response: "[answer not stored: string or blob too big]" });
   });
 });
