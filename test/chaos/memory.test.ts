@@ -1,6 +1,7 @@
 // Misbehaving receivers must not cost memory: hundreds of answers that are huge, endless or
 // trickling, and resets, against a real daemon, whose RSS (its own /metrics) stays flat.
 import { afterEach, expect, test } from "bun:test";
+import { bomb, ENCODINGS } from "../helpers/bombs.ts";
 import { relayToml } from "../helpers/config.ts";
 import { cleanUp, eventually, readDeliveries, startDaemon, writeConfig, type Daemon } from "../helpers/daemon.ts";
 
@@ -46,4 +47,33 @@ test("RSS stays flat through 600 huge, endless and trickling answers", async () 
   const after = await rss();
   console.log(`memory: RSS ${(before / 1e6).toFixed(1)} MB after warm-up, ${(after / 1e6).toFixed(1)} MB after 400 more bad answers (${((after - before) / 1e6).toFixed(1)} MB)`);
   expect(after - before).toBeLessThan(40 * 1024 * 1024);
+}, 300_000);
+
+test("compression bombs (256 MiB each, every encoding, declared and chunked) keep the peak RSS flat", async () => {
+  const bodies = ENCODINGS.map((encoding) => ({ encoding, body: bomb(encoding, 256 * 1024 * 1024) }));
+  let n = 0;
+  server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch() {
+      const { encoding, body } = bodies[n % bodies.length]!;
+      const chunked = n++ % 8 >= 4;
+      return new Response(chunked ? new ReadableStream({ start: (c) => (c.enqueue(body), c.close()) }) : body, { status: 500, headers: { "content-encoding": encoding } });
+    },
+  });
+  const config = writeConfig(relayToml("{{db}}", `http://127.0.0.1:${server.port}`, { extra: `[delivery]\ntimeout = "2s"\nmax_attempts = 1\nconcurrency = 32` }));
+  daemon = await startDaemon(config.path);
+  const round = async (from: number) => {
+    const events = Array.from({ length: 80 }, (_, i) => ({ event: "completed", data: { n: from + i } }));
+    await fetch(`${daemon!.url}/v1/events/batch`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ events }) });
+    await eventually(() => readDeliveries(config.db).filter((d) => d.status === "pending" || d.status === "in_flight").length === 0, 60_000, "the round settled");
+  };
+  await round(0); // warm-up
+  const before = await rss();
+  let peak = before;
+  const sampler = setInterval(() => void rss().then((value) => (peak = Math.max(peak, value)), () => {}), 20);
+  for (let r = 1; r < 4; r++) await round(r * 100);
+  clearInterval(sampler);
+  console.log(`memory: RSS ${(before / 1e6).toFixed(1)} MB after warm-up, peak ${(peak / 1e6).toFixed(1)} MB through 240 bombs of 256 MiB`);
+  expect(peak - before).toBeLessThan(60 * 1024 * 1024);
 }, 300_000);
