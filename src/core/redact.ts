@@ -1,12 +1,20 @@
 // Webhook URLs are credentials (a Discord or Slack URL is enough to post to the channel), so
-// anything shown to a person keeps only the scheme, the host and the first path segment.
+// anything shown to a person keeps only the scheme, the host and, when it is a plain word
+// that platforms put before their tokens, the first path segment.
+
+/**
+ * First path segments shown as they are. Anything else may be the token itself (Telegram's
+ * `/bot<token>/`, an ntfy topic, a path secret), so it is hidden with the rest.
+ */
+const HARMLESS_FIRST_SEGMENTS = new Set(["api", "services", "hooks", "hook", "webhooks", "webhook", "webhookb2", "v1", "v2"]);
 
 export function redactUrl(url: string): string {
   try {
     const parsed = new URL(url);
-    const firstSegment = parsed.pathname.split("/").filter(Boolean)[0];
-    const rest = parsed.pathname.split("/").filter(Boolean).length > 1 || parsed.search ? "/***" : "";
-    return `${parsed.protocol}//${parsed.host}${firstSegment ? `/${firstSegment}` : ""}${rest}`;
+    const segments = parsed.pathname.split("/").filter(Boolean);
+    const shown = segments[0] !== undefined && HARMLESS_FIRST_SEGMENTS.has(segments[0]) ? `/${segments[0]}` : "";
+    const hidden = segments.length > (shown ? 1 : 0) || parsed.search ? "/***" : "";
+    return `${parsed.protocol}//${parsed.host}${shown}${hidden}`;
   } catch {
     return "[invalid url]";
   }

@@ -1,11 +1,12 @@
 // The sender: the only code that touches the network. It checks the URL (SSRF guard), sends
-// with a timeout, never follows redirects, reads at most RESPONSE_CAP bytes of the answer, and
-// never throws for an HTTP status: every result is a value for classify().
+// with a timeout, never follows redirects, reads at most RESPONSE_CAP decoded bytes of the
+// answer, and never throws for an HTTP status: every result is a value for classify(). Its
+// error messages never carry the URL's path or query (network-error.ts).
 
 import type { Clock } from "../core/clock.ts";
-import { errorMessage } from "../core/errors.ts";
 import type { SecurityPolicy } from "../core/url-policy.ts";
 import { connectAddress, formatIp, parseIp, sameAddress } from "../core/addresses.ts";
+import { describeNetworkError } from "./network-error.ts";
 import { readCapped } from "./read-capped.ts";
 import type { OutgoingRequest } from "./request.ts";
 import { guardUrl, systemResolver, type Resolver } from "./ssrf-guard.ts";
@@ -62,7 +63,7 @@ export function createSender({ clock, security, resolve = systemResolver, fetch:
     } catch (error) {
       if (signal?.aborted) return { kind: "error", error: "aborted", message: "stopped by shutdown", durationMs: elapsed() };
       if (timedOut) return { kind: "error", error: "timeout", message: `no complete answer within ${timeoutMs}ms`, durationMs: elapsed() };
-      return { kind: "error", error: "network", message: describeNetworkError(error), durationMs: elapsed() };
+      return { kind: "error", error: "network", message: describeNetworkError(error, { url: request.url, address: guard.address }), durationMs: elapsed() };
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener("abort", stop);
@@ -96,10 +97,4 @@ export function pinnedTarget(request: OutgoingRequest, address: string): PinnedT
     return { error: `could not aim the request at the checked address ${address}; nothing was sent` };
   }
   return { url: url.toString(), headers: { ...request.headers, Host: hostHeader }, serverName };
-}
-
-function describeNetworkError(error: unknown): string {
-  const code = (error as { code?: string })?.code;
-  const message = errorMessage(error);
-  return code && !message.includes(code) ? `${code}: ${message}` : message;
 }

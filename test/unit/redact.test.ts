@@ -11,6 +11,16 @@ describe("webhook URLs are credentials", () => {
     expect(redactUrl("not a url")).toBe("[invalid url]");
   });
 
+  test("a first segment that is not a plain platform word is hidden: it may be the token", () => {
+    expect(redactUrl("https://api.telegram.org/bot123456:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/sendMessage")).toBe("https://api.telegram.org/***");
+    expect(redactUrl("https://ntfy.sh/my-secret-topic")).toBe("https://ntfy.sh/***");
+    expect(redactUrl("https://receiver.example.com/in/s3cr3t?k=abc123")).toBe("https://receiver.example.com/***");
+    expect(redactUrl("https://chat.googleapis.com/v1/spaces/AAAA/messages?key=k&token=t")).toBe("https://chat.googleapis.com/v1/***");
+    expect(redactUrl("https://receiver.example.com/?k=abc123")).toBe("https://receiver.example.com/***");
+    expect(redactUrl("https://receiver.example.com/")).toBe("https://receiver.example.com");
+    expect(redactUrl("https://receiver.example.com/api")).toBe("https://receiver.example.com/api");
+  });
+
   test("a token that appears alone in a receiver's answer is scrubbed too", () => {
     const answer = `{"message":"Invalid Webhook Token","token":"AbCdEf_gh-IJKLmnopQRstuv0123456789"} and ${SLACK}`;
     const scrubbed = scrubSecrets(answer, [...urlCredentials(DISCORD), ...urlCredentials(SLACK)]);

@@ -1,0 +1,44 @@
+// What an attempt says when its request failed below HTTP (refused, reset, TLS, DNS). A
+// runtime's error may quote the URL it was given, and for a pinned request that is the IP form
+// of the webhook URL, which no scrubber knows: so the text is Herald's own words, the error's
+// code, and where the request went (scheme, host and port), never the path or the query.
+
+/** Herald's words for the codes Bun and Node give; the first match wins. */
+const PHRASES: Array<[RegExp, string]> = [
+  [/^(ECONNREFUSED|ConnectionRefused)$/, "connection refused"],
+  [/^(ECONNRESET|EPIPE|ConnectionClosed|UND_ERR_SOCKET)$/, "connection closed before the answer was complete"],
+  [/^(ETIMEDOUT|ConnectionTimedOut)$/, "connection timed out"],
+  [/^(EHOSTUNREACH|ENETUNREACH|EHOSTDOWN|ENETDOWN|HostUnreachable|NetworkUnreachable)$/, "no route to the host"],
+  [/^(ENOTFOUND|EAI_[A-Z]+|DNSException)$/, "the host name does not resolve"],
+  [/CERT|ALTNAME|SELF_SIGNED/i, "TLS certificate not accepted"],
+  [/SSL|TLS|HANDSHAKE/i, "TLS handshake failed"],
+  [/^(FailedToOpenSocket|ECONNABORTED|EADDRNOTAVAIL)$/, "could not open a connection"],
+];
+
+/** An error code is shown only when it looks like one (a runtime might put anything there). */
+const CODE = /^[A-Za-z][A-Za-z0-9_]{1,63}$/;
+
+export interface NetworkTarget {
+  /** The webhook URL as configured or published (its host is the name). */
+  url: string;
+  /** The checked address the connection was pinned to, if any. */
+  address?: string;
+}
+
+export function describeNetworkError(error: unknown, target: NetworkTarget): string {
+  const raw = (error as { code?: unknown } | undefined)?.code;
+  const code = typeof raw === "string" && CODE.test(raw) ? raw : undefined;
+  const phrase = (code && PHRASES.find(([pattern]) => pattern.test(code))?.[1]) ?? "network error";
+  return `${phrase}${code ? ` (${code})` : ""} at ${whereTo(target)}`;
+}
+
+function whereTo({ url, address }: NetworkTarget): string {
+  let origin: string;
+  try {
+    const parsed = new URL(url);
+    origin = `${parsed.protocol}//${parsed.host}`;
+  } catch {
+    origin = "[invalid url]";
+  }
+  return address ? `${origin} via ${address}` : origin;
+}
