@@ -4,6 +4,7 @@
 // yields output piece by piece and stops when the cap is reached.
 
 import { createBrotliDecompress, createGunzip, createInflate, createZstdDecompress } from "node:zlib";
+import { Buffer } from "node:buffer";
 import type { Transform } from "node:stream";
 
 /** Encoded bytes read at most while looking for `cap` decoded ones (stuffed streams decode to little). */
@@ -117,14 +118,6 @@ function collector(cap: number) {
     },
     full: () => size >= cap,
     size: () => size,
-    bytes(): Uint8Array {
-      const out = new Uint8Array(size);
-      let offset = 0;
-      for (const chunk of chunks) {
-        out.set(chunk, offset);
-        offset += chunk.byteLength;
-      }
-      return out;
-    },
+    bytes: (): Uint8Array => Buffer.concat(chunks, size),
   };
 }
