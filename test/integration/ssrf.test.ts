@@ -133,6 +133,19 @@ ${routeEverythingTo("hook")}`),
     expect(receiver.requests[0]!.headers.host).toBe(`mapped.example.test:${port}`);
   });
 
+  test("an IPv6 answer is dialled in brackets: the request reaches a receiver on ::1 under the name", async () => {
+    const v6 = Bun.serve({ hostname: "::1", port: 0, fetch: (req) => new Response(`host ${req.headers.get("host")}`) });
+    try {
+      const h = harness(`http://six.example.test:${v6.port}/hook`, async () => ["::1"], `allow_http = true\nallowed_hosts = ["::1"]`);
+      await h.post("/v1/events", { event: "completed", data: {} });
+      await h.tickAndSettle();
+      const attempt = h.handle.client.query("SELECT status_code, response FROM attempts").get();
+      expect(attempt).toEqual({ status_code: 200, response: `host six.example.test:${v6.port}` });
+    } finally {
+      v6.stop(true);
+    }
+  });
+
   test("names answering the newly refused IPv6 ranges are refused at send time, naming the range", async () => {
     receiver = startReceiver();
     const answers: Record<string, [string, string]> = {
