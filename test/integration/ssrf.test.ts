@@ -8,7 +8,7 @@ import { startReceiver, type Receiver } from "../helpers/receiver.ts";
 let receiver: Receiver;
 afterEach(() => receiver?.stop());
 
-function harness(url: string, resolve: (host: string) => Promise<string[]>, security = `allow_http = true\nallowed_hosts = ["127.0.0.0/8"]`) {
+function harness(url: string, resolve: (host: string) => Promise<string[]>, security = `allow_http = true\nallowed_hosts = ["127.0.0.0/8"]`, fetch?: typeof globalThis.fetch) {
   return createHarness(
     (db) =>
       configFrom(`
@@ -22,7 +22,7 @@ max_attempts = 1
 name = "hook"
 url = "${url}"
 ${routeEverythingTo("hook")}`),
-    { resolve },
+    { resolve, fetch },
   );
 }
 
@@ -101,21 +101,8 @@ describe("pinning", () => {
     const port = new URL(receiver.url).port;
     const lookups: string[] = [];
     const network = fakeNetwork(() => "127.0.0.1");
-    const h = createHarness(
-      (db) =>
-        configFrom(`
-[storage]
-path = "${db}"
-[security]
-allow_http = true
-[delivery]
-max_attempts = 1
-[[destinations]]
-name = "hook"
-url = "http://rebind.example.test:${port}/in/s3cr3t"
-${routeEverythingTo("hook")}`),
-      { resolve: async (host) => (lookups.push(host), lookups.length === 1 ? ["::ffff:93.184.216.34"] : ["127.0.0.1"]), fetch: network.fetch },
-    );
+    const resolve = async (host: string) => (lookups.push(host), lookups.length === 1 ? ["::ffff:93.184.216.34"] : ["127.0.0.1"]);
+    const h = harness(`http://rebind.example.test:${port}/in/s3cr3t`, resolve, "allow_http = true", network.fetch);
     await h.post("/v1/events", { event: "completed", data: {} });
     await h.tickAndSettle();
     expect(receiver.requests).toEqual([]);
