@@ -7,7 +7,7 @@ import { and, asc, eq, inArray, isNull, lte } from "drizzle-orm";
 import type { InlineTarget } from "../core/types.ts";
 import { withoutOwnFsync, type SqliteHandle } from "./sqlite.ts";
 import { deliveries } from "./schema.ts";
-import type { ClaimedDelivery, ClaimRequest, HeadClaim } from "./types.ts";
+import type { ClaimedDelivery, ClaimRequest, ExpiredDelivery, HeadClaim } from "./types.ts";
 
 const EXPIRED_MESSAGE = "expired: not delivered within max_age of the event's arrival";
 
@@ -112,12 +112,16 @@ export function createClaims(handle: SqliteHandle) {
   });
 
   // Whatever has passed its expiry goes, even while waiting for a retry set later than that.
+  // It keeps its last attempt's error as the cause (a 503, a refused connection): "expired"
+  // alone does not tell an operator what to fix. Only a delivery never tried gets ?2.
   const expire = client.prepare(
-    "UPDATE deliveries INDEXED BY deliveries_pending_expiry SET status = 'expired', finished_at = ?1, updated_at = ?1, last_error = ?2 WHERE status = 'pending' AND expires_at <= ?1 RETURNING id, destination",
+    `UPDATE deliveries INDEXED BY deliveries_pending_expiry SET status = 'expired', finished_at = ?1, updated_at = ?1,
+       last_error = COALESCE((SELECT error FROM attempts WHERE delivery_id = deliveries.id AND error IS NOT NULL ORDER BY n DESC, id DESC LIMIT 1), ?2)
+     WHERE status = 'pending' AND expires_at <= ?1 RETURNING id, destination, event_id AS eventId, last_error AS lastError`,
   );
   const anyExpired = client.prepare("SELECT 1 FROM deliveries INDEXED BY deliveries_pending_expiry WHERE status = 'pending' AND expires_at <= ?1 LIMIT 1");
   // Asked first, so a tick with nothing expired takes no write lock.
-  const expireDue = (now: number) => (anyExpired.get(now) ? (expire.all(now, EXPIRED_MESSAGE) as Array<{ id: string; destination: string }>) : []);
+  const expireDue = (now: number) => (anyExpired.get(now) ? (expire.all(now, EXPIRED_MESSAGE) as ExpiredDelivery[]) : []);
 
   // Destinations with pending rows, found by jumping through the per-destination index (one
   // seek per destination, not one read per row), so the sweep stays cheap on a huge outbox.

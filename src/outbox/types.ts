@@ -64,6 +64,14 @@ export interface ClaimedDelivery {
 }
 
 /** An attempt to record and the state it moves its delivery to. */
+/** A delivery that just expired, with its cause: the last attempt's error, or why none was made. */
+export interface ExpiredDelivery {
+  id: string;
+  destination: string;
+  eventId: string;
+  lastError: string;
+}
+
 export interface Settlement {
   record: AttemptRecord;
   next: NextStep;
@@ -115,7 +123,7 @@ export interface Outbox {
   /** Pending deliveries of destinations no longer configured become failed; returns them. */
   failOrphans(configured: string[], now: number): Array<{ id: string; destination: string }>;
   /** Marks pending deliveries whose expiry has passed as expired. */
-  expireDue(now: number): Array<{ id: string; destination: string }>;
+  expireDue(now: number): ExpiredDelivery[];
   claimDue(request: ClaimRequest): ClaimedDelivery[];
   /** For an ordered destination: its oldest unfinished delivery, claimed if it is pending and due. */
   claimHead(destination: string, now: number, leaseUntil: number): HeadClaim;

@@ -260,7 +260,7 @@ export function createScheduler(deps: SchedulerDeps) {
 
     const expired = outbox.expireDue(now);
     for (const row of expired) {
-      logger.warn("delivery.expired", { delivery: row.id, destination: row.destination });
+      logger.warn("delivery.expired", { delivery: row.id, event: row.eventId, destination: row.destination, error: row.lastError });
       deps.onExpired?.(row);
     }
     maintenance.runIfDue(now);

@@ -282,7 +282,7 @@ describe("settling, expiry and pruning", () => {
     // The last retry was capped at the expiry instant by the retry policy.
     outbox.settleMany([{ record: { deliveryId: claimed!.id, n: 1, at: clock.now(), durationMs: 1, statusCode: 500, outcome: "retryable" }, next: { status: "pending", at: claimed!.expiresAt, spendsAttempt: true }, now: clock.now() }]);
     expect(outbox.expireDue(claimed!.expiresAt - 1)).toEqual([]);
-    expect(outbox.expireDue(claimed!.expiresAt)).toEqual([{ id: claimed!.id, destination: "a" }]);
+    expect(outbox.expireDue(claimed!.expiresAt)).toEqual([{ id: claimed!.id, destination: "a", eventId: claimed!.eventId, lastError: "expired: not delivered within max_age of the event's arrival" }]);
     expect(outbox.claimDue({ now: claimed!.expiresAt, leaseUntil: 0, ...admitAll })).toEqual([]);
   });
 
