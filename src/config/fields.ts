@@ -4,8 +4,8 @@
 import { z } from "zod";
 import { parseDuration, parseRate, parseSize, type Parsed } from "../core/units.ts";
 
-function unitField<T>(parse: (text: string) => Parsed<T>) {
-  return z.string().transform((text, ctx) => {
+function unitField<T>(parse: (text: string) => Parsed<T>, wanted: string) {
+  return z.string({ error: wanted }).transform((text, ctx) => {
     const parsed = parse(text);
     if (parsed.ok) return parsed.value;
     ctx.addIssue({ code: "custom", message: parsed.message });
@@ -13,13 +13,14 @@ function unitField<T>(parse: (text: string) => Parsed<T>) {
   });
 }
 
-export const durationField = () => unitField(parseDuration);
-export const sizeField = () => unitField(parseSize);
-export const rateField = () => unitField(parseRate);
+// `wanted` words a value of the wrong type (a number, a list): what the key wants, by example.
+export const durationField = () => unitField(parseDuration, 'must be a duration such as "5s"');
+export const sizeField = () => unitField(parseSize, 'must be a size such as "1MiB"');
+export const rateField = () => unitField(parseRate, 'must be a rate such as "10/s"');
 
 /** `host:port` or `[ipv6]:port`; port 0 asks the system for a free port (tests use it). */
 export const listenField = () =>
-  z.string().transform((text, ctx) => {
+  z.string({ error: 'must be host:port such as "127.0.0.1:8787"' }).transform((text, ctx) => {
     const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s[\]]+)):(\d{1,5})$/.exec(text);
     const port = match ? Number(match[3]) : -1;
     if (!match || port > 65_535) {

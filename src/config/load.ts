@@ -7,6 +7,7 @@ import { expandEnv, type EnvProblem } from "./env.ts";
 import { formatKeyPath } from "../core/key-path.ts";
 import { resolveConfig } from "./resolve.ts";
 import type { ConfigProblem, ConfigResult } from "./runtime.ts";
+import { configIssueMessage, unknownKeyMessage } from "./issue-messages.ts";
 import { configSchema } from "./schema.ts";
 
 /** --config, else $HERALD_CONFIG, else ./herald.toml, else /etc/herald/herald.toml. */
@@ -47,12 +48,12 @@ export function parseConfigText(text: string, sourcePath: string, env: Record<st
     return { ok: false, problems: [...problems, ...more.filter((p) => !taken.has(p.path))] };
   };
 
-  const parsed = configSchema.safeParse(expanded);
+  const parsed = configSchema.safeParse(expanded, { error: configIssueMessage });
   if (!parsed.success) {
     return merge(
       parsed.error.issues.flatMap((issue) =>
         issue.code === "unrecognized_keys"
-          ? issue.keys.map((key) => ({ path: formatKeyPath([...issue.path, key]), message: "unknown key" }))
+          ? issue.keys.map((key) => ({ path: formatKeyPath([...issue.path, key]), message: unknownKeyMessage(configSchema, issue.path, key) }))
           : [{ path: formatKeyPath(issue.path), message: issue.message }],
       ),
     );

@@ -19,7 +19,7 @@ export const DELIVERY_DEFAULTS = {
 const deliveryKeys = {
   timeout: durationField(),
   max_attempts: z.number().int().min(1).max(100),
-  backoff: z.array(durationField()).min(1, "needs at least one wait"),
+  backoff: z.array(durationField(), { error: 'must be a list of durations such as ["30s", "5m"]' }).min(1, "needs at least one wait"),
   jitter: z.number().min(0).max(1),
   max_age: durationField(),
   concurrency: z.number().int().min(1).max(256),

@@ -184,7 +184,7 @@ describe("commands", () => {
     const config = writeConfig(`[server]\nlistn = "x"\n[[destinations]]\nname = "d"\nurl = "\${MISSING_HOOK}"\n`);
     const result = await runHerald(["check", "--config", config.path], { MISSING_HOOK: "" });
     expect(result.code).toBe(1);
-    expect(result.stderr.trim().split("\n")).toEqual(["server.listn: unknown key", "destinations[0].url: must not be empty"]);
+    expect(result.stderr.trim().split("\n")).toEqual(["server.listn: unknown key (did you mean listen?)", "destinations[0].url: must not be empty"]);
   });
 
   test("check redacts webhook URLs and counts secrets", async () => {

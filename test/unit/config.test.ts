@@ -61,8 +61,8 @@ describe("config defaults", () => {
 
 describe("config errors name their key path", () => {
   test("unknown keys, at any depth", () => {
-    expect(problems(`[server]\nlisten = "127.0.0.1:1"\nlistn = "x"\n`)).toEqual(["server.listn: unknown key"]);
-    expect(problems(`[[destinations]]\nname = "a"\nurl = "https://a.example.com"\nsecrt = "x"\n`)).toEqual(["destinations[0].secrt: unknown key"]);
+    expect(problems(`[server]\nlisten = "127.0.0.1:1"\nlistn = "x"\n`)).toEqual(["server.listn: unknown key (did you mean listen?)"]);
+    expect(problems(`[[destinations]]\nname = "a"\nurl = "https://a.example.com"\nsecrt = "x"\n`)).toEqual(["destinations[0].secrt: unknown key (did you mean secret?)"]);
   });
 
   test("a missing environment variable is named", () => {
