@@ -1,7 +1,7 @@
 // Writing events and their deliveries. This is the ingress hot path, so it uses raw prepared
 // statements with positional parameters (Drizzle's mapping cost more than the inserts).
 
-import { withoutOwnFsync, type SqliteHandle } from "./sqlite.ts";
+import { withBusyTimeout, withoutOwnFsync, type SqliteHandle } from "./sqlite.ts";
 import type { EnqueueOptions, EnqueueResult, NewEvent } from "./types.ts";
 
 export function createEnqueue(handle: SqliteHandle): (batch: NewEvent[], options?: EnqueueOptions) => EnqueueResult[] {
@@ -43,5 +43,6 @@ export function createEnqueue(handle: SqliteHandle): (batch: NewEvent[], options
 
   // IMMEDIATE takes the write lock up front, so a batch never fails half way on a lock upgrade.
   const enqueueAll = client.transaction((batch: NewEvent[]) => batch.map(enqueueOne));
-  return (batch, options) => (options?.deferSync ? withoutOwnFsync(handle, () => enqueueAll.immediate(batch)) : enqueueAll.immediate(batch));
+  const write = (batch: NewEvent[], options?: EnqueueOptions) => (options?.deferSync ? withoutOwnFsync(handle, () => enqueueAll.immediate(batch)) : enqueueAll.immediate(batch));
+  return (batch, options) => (options?.lockWaitMs === undefined ? write(batch, options) : withBusyTimeout(client, options.lockWaitMs, () => write(batch, options)));
 }

@@ -70,6 +70,14 @@ export function createGroup<I, O>(writeAll: (items: I[]) => O[], options: { defe
 export type Commit = (events: NewEvent[]) => Promise<EnqueueResult[]>;
 
 /**
+ * How long a publish waits for another process's write lock (a CLI retry, a backup) before it is
+ * answered 503. Providers give a webhook about 5 s to be answered, and the daemon's thread is
+ * blocked while SQLite waits, so the ingress gives up after a fraction of a second; the
+ * scheduler's writes keep the connection's longer busy timeout.
+ */
+export const PUBLISH_LOCK_WAIT_MS = 250;
+
+/**
  * Publishing: each request's events, committed with the other requests' that arrived alongside,
  * then made durable by an fsync that runs off this thread (see wal-sync.ts) before any answer.
  */
@@ -90,7 +98,7 @@ export function createGroupCommit(
       const handOff = options.handOff?.(events);
       let results: EnqueueResult[];
       try {
-        results = outbox.enqueue(events, { deferSync: true });
+        results = outbox.enqueue(events, { deferSync: true, lockWaitMs: PUBLISH_LOCK_WAIT_MS });
       } catch (error) {
         handOff?.failed();
         throw error;

@@ -2,7 +2,7 @@
 // owner row that keeps two daemons off one database file is ownership.ts.
 
 import { firstEventIdAt } from "../core/ids.ts";
-import { BUSY_TIMEOUT_MS, checkpoint, type SqliteHandle } from "./sqlite.ts";
+import { checkpoint, withBusyTimeout, type SqliteHandle } from "./sqlite.ts";
 import { createStatsReader } from "./stats-reader.ts";
 import type { PruneCutoffs } from "./types.ts";
 
@@ -36,14 +36,7 @@ export function createMaintenance(handle: SqliteHandle) {
   const probe = client.prepare("INSERT OR REPLACE INTO probe (id, filler) VALUES (1, zeroblob(65536))");
   // A probe answers /readyz: it waits for a lock at most PROBE_BUSY_TIMEOUT_MS, not the full
   // busy timeout, so a locked database shows as not ready within a second.
-  const probeWritable = () => {
-    client.exec(`PRAGMA busy_timeout = ${PROBE_BUSY_TIMEOUT_MS}`);
-    try {
-      probe.run();
-    } finally {
-      client.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    }
-  };
+  const probeWritable = () => withBusyTimeout(client, PROBE_BUSY_TIMEOUT_MS, () => probe.run());
 
   return {
     prune: (cutoffs: PruneCutoffs) => prune.immediate(cutoffs),

@@ -36,6 +36,20 @@ export function isStorageFault(error: unknown): boolean {
 export const BUSY_TIMEOUT_MS = 5_000;
 
 /**
+ * Runs `run` with a different wait for another process's lock, then restores BUSY_TIMEOUT_MS.
+ * SQLite waits on the calling thread, so on the daemon's thread a long wait stalls every
+ * request: paths that must answer quickly (a publish, the /readyz probe) wait less.
+ */
+export function withBusyTimeout<T>(client: Database, ms: number, run: () => T): T {
+  client.exec(`PRAGMA busy_timeout = ${ms}`);
+  try {
+    return run();
+  } finally {
+    client.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  }
+}
+
+/**
  * Runs a write transaction without an fsync of its own, for scheduling state that at-least-once
  * delivery can afford to lose to a power cut: claims (a lost claim leaves rows pending, just
  * as a crash after a durable claim does) and settled attempts (a lost settlement means the

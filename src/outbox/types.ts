@@ -33,6 +33,8 @@ export interface NewEvent {
 export interface EnqueueOptions {
   /** Commit without waiting for the disk; the caller awaits syncCommitted() before answering. */
   deferSync?: boolean;
+  /** How long to wait for another process's write lock before failing (SQLITE_BUSY); the connection's busy timeout when absent. */
+  lockWaitMs?: number;
 }
 
 export interface EnqueueResult {

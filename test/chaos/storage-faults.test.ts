@@ -154,7 +154,7 @@ describe.skipIf(process.getuid?.() !== 0)("a read-only database file", () => {
 });
 
 describe("a database locked by another process", () => {
-  test("503 after the busy timeout, /readyz 503, and recovery when the lock goes", async () => {
+  test("503 within a second, /readyz 503, and recovery when the lock goes", async () => {
     const dir = tempDir("herald-lock-");
     const { db } = await daemonOn(dir);
     // Another process (not just another connection) takes the write lock and holds it.
@@ -164,7 +164,8 @@ describe("a database locked by another process", () => {
     const started = Date.now();
     const refused = await publish(100, 1);
     expect(refused.status).toBe(503);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(4_000); // it waited busy_timeout first
+    // A publish waits for the lock a fraction of a second (a provider gives 5 s to answer).
+    expect(Date.now() - started).toBeLessThan(1_000);
     // SQLite calls are synchronous: while the scheduler waits for the lock, so does everything
     // else, so this answer can take a busy timeout too. What matters is that it says 503.
     expect(await ready()).toBe(503);
