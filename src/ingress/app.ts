@@ -15,6 +15,7 @@ import type { StorageHealth } from "./readiness.ts";
 import { mountSources } from "./sources.ts";
 import { answer, storeEvents } from "./store.ts";
 import { bearerToken, tokenAccepted } from "./auth.ts";
+import { createHostCheck } from "./host-check.ts";
 import { readJsonBody } from "./body.ts";
 import { badRequest, describeIssues, errorResponse, HttpError, issuesOf } from "./errors.ts";
 import { checkInlineWebhooks, toNewEvent, type PublishDeps } from "./publish.ts";
@@ -55,6 +56,14 @@ export function createIngress(deps: IngressDeps): Hono {
     return errorResponse(c, new HttpError(500, "internal_error", "internal error; nothing was stored"));
   });
   app.notFound((c) => errorResponse(c, new HttpError(404, "not_found", `no route for ${c.req.method} ${c.req.path}`)));
+
+  // Before every route, /healthz included: a rebinding page learns nothing, not even that Herald runs.
+  // A request built in-process (tests) has no Host header; its URL's host stands in.
+  const checkHost = createHostCheck();
+  app.use("*", async (c, next) => {
+    checkHost(deps.config(), c.req.header("host") ?? new URL(c.req.url).host);
+    await next();
+  });
 
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.get("/readyz", (c) => {

@@ -5,8 +5,7 @@ import { configFrom, relayConfig } from "../helpers/config.ts";
 import { createHarness } from "../helpers/harness.ts";
 
 const TOKEN = "publish-token-0123456789";
-const authed = (db: string) =>
-  configFrom(`
+const authedToml = (db: string) => `
 [storage]
 path = "${db}"
 [auth]
@@ -21,7 +20,8 @@ name = "results"
 events = ["completed", "failed"]
 match = { "data.task_type" = ["scrape", "crawl"] }
 to = ["billing"]
-`);
+`;
+const authed = (db: string) => configFrom(authedToml(db));
 const bearer = { authorization: `Bearer ${TOKEN}` };
 const count = (h: ReturnType<typeof createHarness>, table: string) => (h.handle.client.query(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
 
@@ -216,6 +216,24 @@ describe("inline webhooks obey [security]", () => {
     const accepted = await h.post("/v1/events", { event: "on_find", data: {}, webhook: { url: "https://ok.example.com/h", on_find: true } }, bearer);
     expect(accepted.status).toBe(202);
     expect(((await accepted.json()) as { deliveries: unknown[] }).deliveries).toHaveLength(1);
+  });
+});
+
+describe("the Host check (DNS rebinding)", () => {
+  const withAdmin = (db: string) => configFrom(authedToml(db).replace("[auth]\n", '[auth]\nadmin_tokens = ["admin-token-0123456789"]\n'));
+
+  test("with publish and admin tokens, any Host is served (a reverse proxy may pass its own)", async () => {
+    const h = createHarness(withAdmin);
+    const response = await h.post("/v1/events", { event: "completed", data: {} }, { ...bearer, host: "relay.example.com" });
+    expect(response.status).toBe(202);
+  });
+
+  test("with publish tokens but no admin tokens, the open admin API makes a foreign Host 421", async () => {
+    const h = createHarness(authed);
+    const response = await h.ingress.request("/v1/deliveries", { headers: { host: "rebind.attacker.example" } });
+    expect(response.status).toBe(421);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("host_not_allowed");
+    expect((await h.ingress.request("/v1/deliveries", { headers: { host: "localhost:8787" } })).status).toBe(200);
   });
 });
 
