@@ -1,7 +1,9 @@
 // Reading a request body: JSON content type, at most max_body bytes (checked against
-// Content-Length first, then while streaming), valid UTF-8, valid JSON.
+// Content-Length first, then while streaming), valid UTF-8, valid JSON that Herald can relay
+// unchanged (no duplicate keys, no number a 64-bit float would alter; json-check.ts).
 
-import { HttpError, badRequest } from "./errors.ts";
+import { HttpError, badRequest, describeIssues } from "./errors.ts";
+import { checkJsonText } from "./json-check.ts";
 
 export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
   return parseJson(await readBody(request, maxBytes));
@@ -44,22 +46,10 @@ export function parseJson(bytes: Uint8Array): unknown {
   } catch (error) {
     throw badRequest(`the body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
   }
-  if (depthExceeds(value, MAX_JSON_DEPTH)) throw badRequest(`the body is nested deeper than ${MAX_JSON_DEPTH} levels`);
+  const { tooDeep, issues } = checkJsonText(text, value, MAX_JSON_DEPTH);
+  if (tooDeep) throw badRequest(`the body is nested deeper than ${MAX_JSON_DEPTH} levels`);
+  if (issues.length > 0) throw badRequest(`the body cannot be relayed as sent: ${describeIssues(issues)}`, issues);
   return value;
-}
-
-/** Iterative, so that measuring a hostile document cannot itself overflow the stack. */
-function depthExceeds(root: unknown, max: number): boolean {
-  const stack: Array<[unknown, number]> = [[root, 1]];
-  while (stack.length > 0) {
-    const [value, depth] = stack.pop()!;
-    if (value === null || typeof value !== "object") continue;
-    if (depth > max) return true;
-    for (const child of Array.isArray(value) ? value : Object.values(value)) {
-      if (child !== null && typeof child === "object") stack.push([child, depth + 1]);
-    }
-  }
-  return false;
 }
 
 async function readCapped(request: Request, maxBytes: number): Promise<Uint8Array> {

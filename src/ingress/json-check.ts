@@ -1,0 +1,184 @@
+// What JSON.parse accepts but Herald must not relay: a key that appears twice in one object
+// (JSON.parse keeps the last value, other parsers the first, so sender and receiver could read
+// different data), and a number whose value a 64-bit float cannot hold (12345678901234567890
+// would reach receivers as 12345678901234567000). Herald stores and sends data re-serialized
+// (JSON.stringify), so a number counts as altered only when its value changes: `1.0` and `1e2`
+// are the values 1 and 100 and pass (they arrive as `1` and `100`), as does `-0` (as `0`).
+//
+// A scan of text that JSON.parse has already accepted: no recursion (the depth is counted
+// against a cap), strings skipped with indexOf, one reused key set per nesting level. Short
+// numbers (at most 15 characters, of normal size) always survive and are not looked at twice.
+
+import { formatKeyPath } from "../core/key-path.ts";
+import type { Issue } from "./errors.ts";
+
+export interface JsonCheck {
+  /** Nested deeper than the cap: nothing else was looked at. */
+  tooDeep: boolean;
+  /** Duplicate keys and altered numbers, each at its path (at most `limit`). */
+  issues: Issue[];
+}
+
+const OBJECT = 0;
+const ARRAY = 1;
+const QUOTE = 34;
+const BACKSLASH = 92;
+
+/**
+ * `value` is what JSON.parse made of `text`. The common case costs one pass that only counts
+ * keys (JSON.parse keeps one of each duplicate, so the parsed objects then hold fewer) and
+ * looks at long numbers; only a body with a problem is scanned again to name each one's path.
+ */
+export function checkJsonText(text: string, value: unknown, maxDepth: number, limit = 20): JsonCheck {
+  const quick = scan(text, maxDepth, undefined);
+  if (quick.tooDeep) return { tooDeep: true, issues: [] };
+  if (!quick.altered && quick.keys === countKeys(value)) return { tooDeep: false, issues: [] };
+  const issues: Issue[] = [];
+  scan(text, maxDepth, { issues, limit });
+  return { tooDeep: false, issues };
+}
+
+interface Scan {
+  tooDeep: boolean;
+  /** Keys in the text, duplicates included. */
+  keys: number;
+  /** A number whose value a float would change was seen (the quick pass stops there). */
+  altered: boolean;
+}
+
+/** Without `report`, counts keys and stops at the first altered number; with it, names every problem. */
+function scan(text: string, maxDepth: number, report: { issues: Issue[]; limit: number } | undefined): Scan {
+  const kinds: number[] = [];
+  // Per level: the current key (objects) or index (arrays), for the path of what is inside.
+  const at: Array<string | number> = [];
+  const keySets: Array<Set<string>> = [];
+  let depth = 0;
+  let expectKey = false;
+  let keys = 0;
+  const path = (last: number) => formatKeyPath(at.slice(0, last), "(body)");
+
+  for (let i = 0; i < text.length && (!report || report.issues.length < report.limit); ) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      const end = stringEnd(text, i);
+      if (expectKey) {
+        keys++;
+        expectKey = false;
+        if (report) {
+          const raw = text.slice(i + 1, end);
+          const key = raw.includes("\\") ? (JSON.parse(`"${raw}"`) as string) : raw;
+          const seen = keySets[depth - 1]!;
+          at[depth - 1] = key;
+          if (seen.has(key)) report.issues.push({ path: path(depth), message: `duplicate key ${JSON.stringify(key)}` });
+          else seen.add(key);
+        }
+      }
+      i = end + 1;
+    } else if (c === 123 /* { */ || c === 91 /* [ */) {
+      if (++depth > maxDepth) return { tooDeep: true, keys, altered: false };
+      kinds[depth - 1] = c === 123 ? OBJECT : ARRAY;
+      if (report && c === 123) (keySets[depth - 1] ??= new Set()).clear();
+      at[depth - 1] = 0;
+      expectKey = c === 123;
+      i++;
+    } else if (c === 125 /* } */ || c === 93 /* ] */) {
+      depth--;
+      expectKey = false; // an empty object closes still expecting one
+      i++;
+    } else if (c === 44 /* , */) {
+      if (kinds[depth - 1] === ARRAY) (at[depth - 1] as number)++;
+      else expectKey = true;
+      i++;
+    } else if (c === 45 /* - */ || (c >= 48 && c <= 57)) {
+      let j = i + 1;
+      let exponent = false;
+      for (; j < text.length; j++) {
+        const d = text.charCodeAt(j);
+        if (d === 101 || d === 69) exponent = true;
+        else if (!((d >= 48 && d <= 57) || d === 46 || d === 43 || d === 45)) break;
+      }
+      if (j - i > 15 || (exponent && !isNormal(Number(text.slice(i, j))))) {
+        const literal = text.slice(i, j);
+        const arrives = relayedAs(literal);
+        if (arrives !== undefined) {
+          if (!report) return { tooDeep: false, keys, altered: true };
+          report.issues.push({ path: path(depth), message: alteredNumber(literal, arrives) });
+        }
+      }
+      i = j;
+    } else {
+      i++;
+    }
+  }
+  return { tooDeep: false, keys, altered: false };
+}
+
+/** Keys of every object in a parsed value (iterative: the depth is already known to be bounded, but cheaply so). */
+function countKeys(root: unknown): number {
+  let count = 0;
+  const stack = [root];
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (Array.isArray(value)) {
+      for (const child of value) if (child !== null && typeof child === "object") stack.push(child);
+    } else if (value !== null && typeof value === "object") {
+      const record = value as Record<string, unknown>;
+      for (const key in record) {
+        count++;
+        const child = record[key];
+        if (child !== null && typeof child === "object") stack.push(child);
+      }
+    }
+  }
+  return count;
+}
+
+/** The index of the quote that closes the string opening at `start`. */
+function stringEnd(text: string, start: number): number {
+  for (let j = start + 1; ; j++) {
+    j = text.indexOf('"', j);
+    let backslashes = 0;
+    while (text.charCodeAt(j - 1 - backslashes) === BACKSLASH) backslashes++;
+    if (backslashes % 2 === 0) return j;
+  }
+}
+
+// A decimal of at most 15 significant digits comes back from a normal (not subnormal) double
+// with the same value: two such decimals are further apart than neighbouring doubles.
+const MIN_NORMAL = 2.2250738585072014e-308;
+const isNormal = (value: number) => Number.isFinite(value) && Math.abs(value) >= MIN_NORMAL;
+
+/** What a number literal turns into after JSON.parse and JSON.stringify, when its value changes. */
+function relayedAs(literal: string): string | undefined {
+  const value = Number(literal);
+  if (!Number.isFinite(value)) return "null"; // JSON.stringify's answer for an overflow
+  const relayed = JSON.stringify(value);
+  return relayed === literal || decimalValue(relayed) === decimalValue(literal) ? undefined : relayed;
+}
+
+/**
+ * A JSON number's exact decimal value, written one way: "<sign><digits>e<exponent>" without
+ * redundant zeros. Plain loops, no regular expressions: a hostile body may hold 50,000 numbers.
+ */
+function decimalValue(literal: string): string {
+  const start = literal.charCodeAt(0) === 45 ? 1 : 0;
+  let e = start;
+  while (e < literal.length && (literal.charCodeAt(e) | 32) !== 101 /* e or E */) e++;
+  const mantissa = literal.slice(start, e);
+  const dot = mantissa.indexOf(".");
+  const digits = dot < 0 ? mantissa : mantissa.slice(0, dot) + mantissa.slice(dot + 1);
+  let first = 0;
+  while (first < digits.length && digits.charCodeAt(first) === 48) first++;
+  let end = digits.length;
+  while (end > first && digits.charCodeAt(end - 1) === 48) end--;
+  if (first === end) return "0";
+  // Number() reads the exponent exactly: one long enough to lose precision would need a
+  // mantissa of about 10^15 digits to keep the value finite and non-zero.
+  const exponent = (e < literal.length ? Number(literal.slice(e + 1)) : 0) - (dot < 0 ? 0 : mantissa.length - dot - 1) + (digits.length - end);
+  return `${start ? "-" : ""}${digits.slice(first, end)}e${exponent}`;
+}
+
+function alteredNumber(literal: string, arrives: string): string {
+  const shown = literal.length > 40 ? `${literal.slice(0, 40)}…` : literal;
+  return `the number ${shown} cannot be relayed exactly: as a 64-bit float (15-17 significant digits) it would arrive as ${arrives}; send it as a string`;
+}

@@ -1,0 +1,50 @@
+// The scan that finds duplicate keys and numbers a float would alter, against JSON of every
+// shape (fast-check): nothing is reported in what JSON.stringify writes, and a duplicate is
+// found at its path whatever the keys and strings around it hold.
+import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
+import { formatKeyPath } from "../../src/core/key-path.ts";
+import { checkJsonText } from "../../src/ingress/json-check.ts";
+
+const check = (text: string) => checkJsonText(text, JSON.parse(text), 100);
+
+describe("checkJsonText", () => {
+  test("nothing to report in JSON.stringify's output, compact or indented, whatever the strings hold", () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 6 }), (value) => {
+        expect(check(JSON.stringify(value))).toEqual({ tooDeep: false, issues: [] });
+        expect(check(JSON.stringify(value, null, 2))).toEqual({ tooDeep: false, issues: [] });
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test("a key added again to any object is found at its path", () => {
+    const keys = fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom('"', "\\", "{", "}", ",", ":", "[", "__proto__", "é"));
+    fc.assert(
+      fc.property(fc.dictionary(keys, fc.jsonValue({ maxDepth: 3 }), { minKeys: 1, maxKeys: 6 }), fc.nat(), (data, pick) => {
+        const names = Object.keys(data);
+        const key = names[pick % names.length]!;
+        const text = `{"event":"x","data":${JSON.stringify(data).slice(0, -1)},${JSON.stringify(key)}:0}}`;
+        expect(check(text).issues).toEqual([{ path: formatKeyPath(["data", key], "(body)"), message: `duplicate key ${JSON.stringify(key)}` }]);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test("an empty object inside an array does not make the next string a key", () => {
+    expect(check('{"a":[{},"k","k",{}],"b":{"k":[]}}').issues).toEqual([]);
+  });
+
+  test("deeper than the cap is reported as such, counting arrays and objects alike", () => {
+    expect(check(`${"[".repeat(100)}${"]".repeat(100)}`).tooDeep).toBe(false);
+    expect(check(`{"a":${"[".repeat(100)}${"]".repeat(100)}}`).tooDeep).toBe(true);
+  });
+
+  test("values kept: -0, 1.0, 1e2, 1E+2, 100.000e-2, 1e21 and the largest double; values changed: one report each, at most 20", () => {
+    expect(check('[-0, 1.0, 1e2, 1E+2, 100.000e-2, 1e21, 1.7976931348623157e308, 2.2250738585072014e-308]').issues).toEqual([]);
+    const many = `[${Array.from({ length: 30 }, () => "1e999").join(",")}]`;
+    expect(check(many).issues).toHaveLength(20);
+    expect(check(many).issues[3]).toEqual({ path: "[3]", message: expect.stringContaining("it would arrive as null") });
+  });
+});
