@@ -5,7 +5,7 @@
 
 import { and, asc, eq, inArray, isNull, lte } from "drizzle-orm";
 import type { InlineTarget } from "../core/types.ts";
-import { withoutOwnFsync, type SqliteHandle } from "./sqlite.ts";
+import { QUICK_BUSY_TIMEOUT_MS, withBusyTimeout, withoutOwnFsync, type SqliteHandle } from "./sqlite.ts";
 import { deliveries } from "./schema.ts";
 import type { ClaimedDelivery, ClaimRequest, ExpiredDelivery, HeadClaim } from "./types.ts";
 
@@ -94,7 +94,9 @@ export function createClaims(handle: SqliteHandle) {
       for (const row of rows) if (request.admit(row.destination)) chosen.push(row.id);
     }
     if (chosen.length === 0) return [];
-    return claimedRows(withoutFsync(() => markTx.immediate(chosen, request.now, request.leaseUntil)));
+    // A lock held elsewhere fails the claim quickly (its rows stay pending for the next tick)
+    // rather than holding the daemon's thread, and every request with it, for the busy timeout.
+    return claimedRows(withBusyTimeout(client, QUICK_BUSY_TIMEOUT_MS, () => withoutFsync(() => markTx.immediate(chosen, request.now, request.leaseUntil))));
   };
 
   const claimHead = client.transaction((destination: string, now: number, leaseUntil: number): HeadClaim => {

@@ -4,7 +4,7 @@
 // so under light load a group is one write and costs no delay, and under load groups grow by
 // themselves. Used for publishing (events) and for settling attempts.
 
-import { isStorageFault } from "./sqlite.ts";
+import { isStorageFault, QUICK_BUSY_TIMEOUT_MS } from "./sqlite.ts";
 import type { EnqueueResult, NewEvent, Outbox, Settlement } from "./types.ts";
 
 interface Waiting<I, O> {
@@ -70,14 +70,6 @@ export function createGroup<I, O>(writeAll: (items: I[]) => O[], options: { defe
 export type Commit = (events: NewEvent[]) => Promise<EnqueueResult[]>;
 
 /**
- * How long a publish waits for another process's write lock (a CLI retry, a backup) before it is
- * answered 503. Providers give a webhook about 5 s to be answered, and the daemon's thread is
- * blocked while SQLite waits, so the ingress gives up after a fraction of a second; the
- * scheduler's writes keep the connection's longer busy timeout.
- */
-export const PUBLISH_LOCK_WAIT_MS = 250;
-
-/**
  * Publishing: each request's events, committed with the other requests' that arrived alongside,
  * then made durable by an fsync that runs off this thread (see wal-sync.ts) before any answer.
  */
@@ -98,7 +90,7 @@ export function createGroupCommit(
       const handOff = options.handOff?.(events);
       let results: EnqueueResult[];
       try {
-        results = outbox.enqueue(events, { deferSync: true, lockWaitMs: PUBLISH_LOCK_WAIT_MS });
+        results = outbox.enqueue(events, { deferSync: true, lockWaitMs: QUICK_BUSY_TIMEOUT_MS });
       } catch (error) {
         handOff?.failed();
         throw error;

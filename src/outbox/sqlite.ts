@@ -36,6 +36,14 @@ export function isStorageFault(error: unknown): boolean {
 export const BUSY_TIMEOUT_MS = 5_000;
 
 /**
+ * How long a write that can give up cheaply waits for another process's lock: a publish (the
+ * producer hears 503 and sends again; providers give a webhook about 5 s to be answered) and a
+ * claim (its rows stay pending for the next tick). SQLite waits on the daemon's thread, so a
+ * 5 s wait there would hold every request for 5 s.
+ */
+export const QUICK_BUSY_TIMEOUT_MS = 250;
+
+/**
  * Runs `run` with a different wait for another process's lock, then restores BUSY_TIMEOUT_MS.
  * SQLite waits on the calling thread, so on the daemon's thread a long wait stalls every
  * request: paths that must answer quickly (a publish, the /readyz probe) wait less.

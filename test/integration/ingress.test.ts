@@ -3,6 +3,7 @@ import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
 import { configFrom, relayConfig } from "../helpers/config.ts";
 import { createHarness } from "../helpers/harness.ts";
+import { startReceiver, statusSequence } from "../helpers/receiver.ts";
 
 const TOKEN = "publish-token-0123456789";
 const authedToml = (db: string) => `
@@ -146,6 +147,31 @@ describe("errors", () => {
     expect(count(h, "deliveries")).toBe(0);
     expect((await h.post("/v1/events", event("a"), bearer)).status).toBe(202);
     expect(h.handle.client.query("SELECT e.idempotency_key AS id, count(d.id) AS deliveries FROM events e JOIN deliveries d ON d.event_id = e.id GROUP BY e.id").all()).toEqual([{ id: "a", deliveries: 1 }]);
+  });
+});
+
+describe("a lock held by another connection", () => {
+  test("with a retry due, the scheduler's claim gives up within a second too (the thread is not held), and takes it once the lock goes", async () => {
+    const receiver = startReceiver(statusSequence(503, 200));
+    try {
+      const h = createHarness((db) => relayConfig(db, receiver.url, `[delivery]\nbackoff = ["1s"]\njitter = 0`));
+      expect((await h.post("/v1/events", { event: "completed", data: {} })).status).toBe(202);
+      await h.tickAndSettle(); // the first attempt (503), and the minutely maintenance
+      h.clock.advance(2_000);
+      const locker = new Database(h.dbPath);
+      locker.exec("BEGIN IMMEDIATE");
+      const started = performance.now();
+      await expect(h.scheduler.tick()).rejects.toMatchObject({ code: "SQLITE_BUSY" });
+      expect(performance.now() - started).toBeLessThan(1_000);
+      expect(h.handle.client.query("SELECT status, attempts FROM deliveries").all()).toEqual([{ status: "pending", attempts: 1 }]);
+      locker.exec("ROLLBACK");
+      locker.close();
+      expect((await h.tickAndSettle()).claimed).toBe(1);
+      expect(receiver.requests).toHaveLength(2);
+      expect(h.handle.client.query("SELECT status FROM deliveries").all()).toEqual([{ status: "succeeded" }]);
+    } finally {
+      receiver.stop();
+    }
   });
 });
 
