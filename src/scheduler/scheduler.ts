@@ -199,7 +199,14 @@ export function createScheduler(deps: SchedulerDeps) {
     for (const destination of cfg.destinations.values()) {
       if (!destination.ordered || pacer.availableAt(destination, now) > now) continue;
       if (!pacer.tryStart(destination, now)) continue;
-      const head = outbox.claimHead(destination.name, now, leaseUntil);
+      let head: ReturnType<typeof outbox.claimHead>;
+      try {
+        head = outbox.claimHead(destination.name, now, leaseUntil);
+      } catch (error) {
+        // The one slot of an ordered lane must come back, or the lane stalls until a restart.
+        pacer.abandon(destination.name, now);
+        throw error;
+      }
       if (head.claimed) claimed.push(head.claimed);
       else pacer.abandon(destination.name, now);
       // A head waiting out its backoff blocks the rows behind it, which look due: wake for it.

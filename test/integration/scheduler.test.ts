@@ -180,6 +180,28 @@ describe("concurrency and pacing", () => {
     }
   }, 15_000);
 
+  test("a claim of an ordered head that throws gives its one slot back: the next tick delivers", async () => {
+    receiver = startReceiver();
+    let failNext = true;
+    const h = createHarness((db) => relayConfig(db, receiver.url, "", "ordered = true"), {
+      wrapOutbox: (outbox) => ({
+        ...outbox,
+        claimHead: (...args: Parameters<typeof outbox.claimHead>) => {
+          if (failNext) {
+            failNext = false;
+            throw Object.assign(new Error("database is locked"), { code: "SQLITE_BUSY" });
+          }
+          return outbox.claimHead(...args);
+        },
+      }),
+    });
+    await publish(h);
+    await expect(h.scheduler.tick()).rejects.toMatchObject({ code: "SQLITE_BUSY" });
+    expect(receiver.requests).toHaveLength(0);
+    expect((await h.tickAndSettle()).claimed).toBe(1);
+    expect(receiver.requests).toHaveLength(1);
+  });
+
   test("ordered destinations deliver strictly in arrival order, through retries", async () => {
     const failFirstOnce = new Set<string>();
     receiver = startReceiver((request) => {
