@@ -9,6 +9,7 @@ import { testDestination } from "./commands/test-destination.ts";
 import { backupCommand, deliveriesCommand, deliveryCommand, retryCommand, type OperatorFlags } from "./commands/operator-cli.ts";
 import { CommandError, ConfigError, ListenError, OwnershipError, StorageError, UsageError, errorMessage } from "./core/errors.ts";
 import { formatProblems, loadConfig, locateConfig } from "./config/load.ts";
+import { loadOutboxConfig } from "./config/outbox-config.ts";
 import type { RuntimeConfig } from "./config/runtime.ts";
 import { newStandardSecret } from "./commands/secret.ts";
 import { USAGE, commandUsage } from "./commands/usage.ts";
@@ -69,8 +70,19 @@ export async function main(argv: string[], env: Record<string, string | undefine
   const noPositionals = () => {
     if (positionals.length > 0) throw new UsageError(`${command} takes no argument "${positionals[0]}"`);
   };
+  const configPath = () => {
+    const located = locateConfig(flags.config, env);
+    if (!located.ok) throw new ConfigError(located.problems);
+    return located.path;
+  };
   const config = () => {
-    const result = loadConfig(locateConfig(flags.config, env), env);
+    const result = loadConfig(configPath(), env);
+    if (!result.ok) throw new ConfigError(result.problems);
+    return result.config;
+  };
+  // The outbox commands read only the keys they use (storage, destination names and max_age).
+  const outboxConfig = () => {
+    const result = loadOutboxConfig(configPath(), env);
     if (!result.ok) throw new ConfigError(result.problems);
     return result.config;
   };
@@ -96,15 +108,15 @@ export async function main(argv: string[], env: Record<string, string | undefine
     }
     case "deliveries":
       noPositionals();
-      return deliveriesCommand(config(), flags);
+      return deliveriesCommand(outboxConfig(), flags);
     case "delivery":
       if (positionals.length !== 1) throw new UsageError("delivery takes one delivery id: herald delivery ID [--json]");
-      return deliveryCommand(config(), positionals[0]!, flags);
+      return deliveryCommand(outboxConfig(), positionals[0]!, flags);
     case "retry":
-      return retryCommand(config(), positionals, flags);
+      return retryCommand(outboxConfig(), positionals, flags);
     case "backup":
       if (positionals.length !== 1) throw new UsageError("backup takes the path of the copy: herald backup /var/backups/herald.db");
-      return backupCommand(config(), positionals[0]!);
+      return backupCommand(outboxConfig(), positionals[0]!);
     case "test": {
       if (positionals.length !== 1) throw new UsageError("test takes one destination name: herald test DESTINATION [--event completed]");
       return testDestination(config(), { destination: positionals[0]!, event: flags.event ?? "completed" });

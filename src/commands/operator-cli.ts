@@ -6,7 +6,7 @@
 import { existsSync, lstatSync, rmSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { z } from "zod";
-import type { RuntimeConfig } from "../config/runtime.ts";
+import type { OutboxConfig } from "../config/outbox-config.ts";
 import { systemClock, type Clock } from "../core/clock.ts";
 import { CommandError, UsageError, errorMessage } from "../core/errors.ts";
 import { bulkRetryRequest, listDeliveries, listRequest, retryByIds, retryMatching } from "../ops/operations.ts";
@@ -38,7 +38,7 @@ const defaultIo: Io = { print: (text) => console.log(text), warn: (text) => cons
  * there is nothing to show or retry, which `empty` answers (after a note on stderr), so an
  * operator is never told something exists that does not.
  */
-function withStore<T>(config: RuntimeConfig, io: Io, use: (store: OperatorStore) => T, empty: () => T): T {
+function withStore<T>(config: OutboxConfig, io: Io, use: (store: OperatorStore) => T, empty: () => T): T {
   const path = config.storage.path;
   if (!existsSync(path)) {
     io.warn(`herald: no database at ${path} yet (it is created by the first "herald serve")`);
@@ -64,7 +64,7 @@ function parseFlags<T extends z.ZodType>(schema: T, flags: Record<string, unknow
   );
 }
 
-export function deliveriesCommand(config: RuntimeConfig, flags: OperatorFlags, io: Io = defaultIo): number {
+export function deliveriesCommand(config: OutboxConfig, flags: OperatorFlags, io: Io = defaultIo): number {
   const request = parseFlags(listRequest, { status: flags.status, destination: flags.destination, event: flags.event, limit: flags.limit, cursor: flags.cursor });
   const page = withStore(config, io, (store) => listDeliveries(store, request), () => ({ deliveries: [], next_cursor: null }));
   if (flags.json) {
@@ -85,7 +85,7 @@ export function deliveriesCommand(config: RuntimeConfig, flags: OperatorFlags, i
   return 0;
 }
 
-export function deliveryCommand(config: RuntimeConfig, id: string, flags: OperatorFlags, io: Io = defaultIo): number {
+export function deliveryCommand(config: OutboxConfig, id: string, flags: OperatorFlags, io: Io = defaultIo): number {
   const found = withStore(config, io, (store) => store.getDelivery(id), () => undefined);
   if (!found) throw new CommandError(`no delivery ${JSON.stringify(id)}`);
   const detail = deliveryDetailJson(found.delivery, found.attempts);
@@ -121,7 +121,7 @@ export function deliveryCommand(config: RuntimeConfig, id: string, flags: Operat
   return 0;
 }
 
-export function retryCommand(config: RuntimeConfig, ids: string[], flags: OperatorFlags, io: Io = defaultIo): number {
+export function retryCommand(config: OutboxConfig, ids: string[], flags: OperatorFlags, io: Io = defaultIo): number {
   const byFilter = flags.status !== undefined || flags.since !== undefined || flags.destination !== undefined;
   if (ids.length > 0 && byFilter) throw new UsageError("retry takes delivery ids or --status [--since] [--destination], not both");
   if (ids.length === 0 && !byFilter) throw new UsageError("retry needs delivery ids, or --status failed|expired|cancelled [--since 2h] [--destination D]");
@@ -158,7 +158,7 @@ function oneLine(text: string): string {
   return flat.length > 160 ? `${flat.slice(0, 159)}…` : flat;
 }
 
-export function backupCommand(config: RuntimeConfig, destination: string, io: Io = defaultIo): number {
+export function backupCommand(config: OutboxConfig, destination: string, io: Io = defaultIo): number {
   if (!existsSync(config.storage.path)) throw new CommandError(`no database at ${config.storage.path} to back up`);
   createBackupFile(destination);
   try {

@@ -1,6 +1,7 @@
 // Checks that span several keys, then the resolved RuntimeConfig. Each problem carries the
 // key path; no message repeats a URL or a secret, since those are credentials.
 
+import { dirname, resolve } from "node:path";
 import { canonicalWebhookUrl, detectDestinationType } from "../core/destination-type.ts";
 import type { DeliveryPolicy, Destination, Route } from "../core/types.ts";
 import { checkUrl, type SecurityPolicy } from "../core/url-policy.ts";
@@ -88,7 +89,7 @@ export function resolveConfig(parsed: ParsedConfig, sourcePath: string): ConfigR
       maxBodyBytes: parsed.server.max_body,
       shutdownGraceMs: parsed.server.shutdown_grace,
     },
-    storage: { path: parsed.storage.path, synchronous: parsed.storage.synchronous },
+    storage: { path: storagePath(parsed.storage.path, sourcePath), synchronous: parsed.storage.synchronous },
     auth: { publishTokens: parsed.auth.publish_tokens, adminTokens: parsed.auth.admin_tokens },
     defaults,
     security,
@@ -164,6 +165,15 @@ function resolveDestination(
       attach: entry.attach,
     },
   };
+}
+
+/**
+ * A relative storage.path is relative to the config file's folder (contract §2), not to the
+ * working directory, so the CLI run from anywhere opens the running daemon's database; the
+ * result is absolute, so every message names the file plainly.
+ */
+export function storagePath(path: string, sourcePath: string): string {
+  return resolve(dirname(resolve(sourcePath)), path);
 }
 
 function toPolicy(section: ParsedConfig["delivery"]): DeliveryPolicy {

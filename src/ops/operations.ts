@@ -3,7 +3,7 @@
 // actions over the OperatorStore.
 
 import { z } from "zod";
-import type { RuntimeConfig } from "../config/runtime.ts";
+import type { OutboxConfig } from "../config/outbox-config.ts";
 import { DELIVERY_STATUSES } from "../core/types.ts";
 import { parseDuration } from "../core/units.ts";
 import type { OperatorStore, RetryResult } from "../outbox/types.ts";
@@ -56,15 +56,15 @@ export function listDeliveries(store: OperatorStore, request: ListRequest) {
 }
 
 /** A retried delivery gets a whole max_age again, from now. */
-export function freshExpiry(config: RuntimeConfig, now: number) {
+export function freshExpiry(config: OutboxConfig, now: number) {
   return (destination: string) => now + (config.destinations.get(destination)?.policy.maxAgeMs ?? config.defaults.maxAgeMs);
 }
 
-export function retryByIds(store: OperatorStore, config: RuntimeConfig, ids: string[], now: number): RetryResult {
+export function retryByIds(store: OperatorStore, config: OutboxConfig, ids: string[], now: number): RetryResult {
   return store.retry({ ids }, now, freshExpiry(config, now));
 }
 
-export function retryMatching(store: OperatorStore, config: RuntimeConfig, request: BulkRetryRequest, now: number): RetryResult {
+export function retryMatching(store: OperatorStore, config: OutboxConfig, request: BulkRetryRequest, now: number): RetryResult {
   return store.retry(
     { statuses: [request.status], finishedSince: request.since === undefined ? undefined : now - request.since, destination: request.destination },
     now,

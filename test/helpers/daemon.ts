@@ -12,9 +12,9 @@ export function heraldCommand(args: string[]): string[] {
   return bin ? [join(ROOT, bin), ...args] : [process.execPath, join(ROOT, "src/main.ts"), ...args];
 }
 
-/** Runs a command to completion. */
-export async function runHerald(args: string[], env: Record<string, string> = {}) {
-  const proc = Bun.spawn(heraldCommand(args), { stdout: "pipe", stderr: "pipe", env: { ...process.env, ...env } });
+/** Runs a command to completion; an `env` value of undefined unsets that variable. */
+export async function runHerald(args: string[], env: Record<string, string | undefined> = {}, options: { cwd?: string } = {}) {
+  const proc = Bun.spawn(heraldCommand(args), { stdout: "pipe", stderr: "pipe", env: { ...process.env, ...env }, cwd: options.cwd });
   const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   return { stdout, stderr, code };
 }
@@ -43,8 +43,8 @@ export async function startDaemon(configPath: string, env: Record<string, string
 }
 
 /** Starts `herald serve` from a full command line (e.g. wrapped in setpriv) and waits until it listens. */
-export async function startDaemonWith(command: string[], env: Record<string, string | undefined>): Promise<Daemon> {
-  const proc = Bun.spawn(command, { stdout: "pipe", stderr: "pipe", env });
+export async function startDaemonWith(command: string[], env: Record<string, string | undefined>, options: { cwd?: string } = {}): Promise<Daemon> {
+  const proc = Bun.spawn(command, { stdout: "pipe", stderr: "pipe", env, cwd: options.cwd });
   const lines: Array<Record<string, unknown>> = [];
   let raw = "";
   const watchers: Array<{ predicate: (line: Record<string, unknown>) => boolean; resolve: (line: Record<string, unknown>) => void }> = [];

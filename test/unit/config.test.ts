@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { resolve } from "node:path";
 import { formatProblems, parseConfigText } from "../../src/config/load.ts";
 
 function problems(toml: string, env: Record<string, string> = {}): string[] {
@@ -13,7 +14,8 @@ describe("config defaults", () => {
     if (!result.ok) throw new Error(formatProblems(result.problems));
     const { config } = result;
     expect(config.server).toEqual({ host: "127.0.0.1", port: 8787, maxBodyBytes: 1_048_576, shutdownGraceMs: 10_000 });
-    expect(config.storage).toEqual({ path: "./data/herald.db", synchronous: "full" });
+    // Relative to the config file's folder, here the working directory's "herald.toml".
+    expect(config.storage).toEqual({ path: resolve("data/herald.db"), synchronous: "full" });
     expect(config.defaults).toEqual({
       timeoutMs: 5_000,
       maxAttempts: 5,

@@ -1,0 +1,62 @@
+// The config of the commands that only read or change the outbox (deliveries, delivery, retry,
+// cancel, backup): where the database is, the destination names (a filter naming none is an
+// error) and each one's max_age (a retried delivery's new expiry). Only these keys are expanded
+// and validated, so a ${VAR} elsewhere (a webhook URL, a token) that the daemon's environment
+// sets but an operator's shell does not cannot stop them; `check` and `serve` still read it all.
+
+import { z } from "zod";
+import { formatKeyPath } from "../core/key-path.ts";
+import { expandEnv, type EnvProblem } from "./env.ts";
+import { configIssueMessage } from "./issue-messages.ts";
+import { issueProblems, parseTomlText, readConfigText } from "./load.ts";
+import { storagePath } from "./resolve.ts";
+import type { ConfigProblem, RuntimeConfig } from "./runtime.ts";
+import { configSchema } from "./schema.ts";
+
+/** What the outbox commands use; a full RuntimeConfig (the admin API's) is one too. */
+export interface OutboxConfig {
+  sourcePath: string;
+  storage: RuntimeConfig["storage"];
+  defaults: { maxAgeMs: number };
+  destinations: ReadonlyMap<string, { policy: { maxAgeMs: number } }>;
+}
+
+export type OutboxConfigResult = { ok: true; config: OutboxConfig } | { ok: false; problems: ConfigProblem[] };
+
+const outboxSchema = z.object({
+  storage: configSchema.shape.storage,
+  delivery: configSchema.shape.delivery,
+  destinations: z.array(configSchema.shape.destinations.unwrap().element.pick({ name: true, max_age: true })),
+});
+
+export function loadOutboxConfig(path: string, env: Record<string, string | undefined>): OutboxConfigResult {
+  const read = readConfigText(path);
+  if (!read.ok) return read;
+  const toml = parseTomlText(read.text);
+  if (!toml.ok) return toml;
+  const raw = toml.raw as Record<string, unknown>;
+
+  const table = (value: unknown) => (value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {});
+  const listed = Array.isArray(raw.destinations) ? (raw.destinations as unknown[]) : [];
+  const used = {
+    storage: raw.storage,
+    delivery: { max_age: table(raw.delivery).max_age },
+    destinations: listed.map((entry) => ({ name: table(entry).name, max_age: table(entry).max_age })),
+  };
+  const envProblems: EnvProblem[] = [];
+  const expanded = expandEnv(used, env, envProblems);
+  if (envProblems.length > 0) return { ok: false, problems: envProblems.map((p) => ({ path: formatKeyPath(p.path), message: p.message })) };
+  const parsed = outboxSchema.safeParse(expanded, { error: configIssueMessage });
+  if (!parsed.success) return { ok: false, problems: issueProblems(parsed.error.issues) };
+
+  const { storage, delivery, destinations } = parsed.data;
+  return {
+    ok: true,
+    config: {
+      sourcePath: path,
+      storage: { path: storagePath(storage.path, path), synchronous: storage.synchronous },
+      defaults: { maxAgeMs: delivery.max_age },
+      destinations: new Map(destinations.map((d) => [d.name, { policy: { maxAgeMs: d.max_age ?? delivery.max_age } }])),
+    },
+  };
+}
