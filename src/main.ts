@@ -6,7 +6,7 @@ import { parseArgs } from "node:util";
 import { describeConfig } from "./commands/describe-config.ts";
 import { serve } from "./commands/serve.ts";
 import { testDestination } from "./commands/test-destination.ts";
-import { backupCommand, deliveriesCommand, deliveryCommand, retryCommand, type OperatorFlags } from "./commands/operator-cli.ts";
+import { backupCommand, cancelCommand, deliveriesCommand, deliveryCommand, retryCommand, type OperatorFlags } from "./commands/operator-cli.ts";
 import { CommandError, ConfigError, ListenError, OwnershipError, StorageError, UsageError, errorMessage } from "./core/errors.ts";
 import { formatProblems, loadConfig, locateConfig } from "./config/load.ts";
 import { loadOutboxConfig } from "./config/outbox-config.ts";
@@ -31,6 +31,7 @@ const COMMAND_FLAGS: Record<string, ReadonlyArray<keyof typeof FLAG_OPTIONS>> = 
   deliveries: ["status", "destination", "event", "limit", "cursor", "json"],
   delivery: ["json"],
   retry: ["status", "since", "destination", "json"],
+  cancel: ["status", "destination", "json"],
   test: ["event"],
 };
 
@@ -114,6 +115,8 @@ export async function main(argv: string[], env: Record<string, string | undefine
       return deliveryCommand(outboxConfig(), positionals[0]!, flags);
     case "retry":
       return retryCommand(outboxConfig(), positionals, flags);
+    case "cancel":
+      return cancelCommand(outboxConfig(), positionals, flags);
     case "backup":
       if (positionals.length !== 1) throw new UsageError("backup takes the path of the copy: herald backup /var/backups/herald.db");
       return backupCommand(outboxConfig(), positionals[0]!);

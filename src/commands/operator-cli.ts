@@ -1,7 +1,7 @@
-// `herald deliveries`, `herald delivery ID` and `herald retry`: the admin API's views and
-// actions on the database file itself, so they work with the daemon running or stopped. Reads
-// see committed data (WAL); retries are status-guarded updates the running scheduler picks up
-// within a second.
+// `herald deliveries`, `delivery ID`, `retry` and `cancel`: the admin API's views and actions
+// on the database file itself, so they work with the daemon running or stopped. Reads see
+// committed data (WAL); retries and cancels are status-guarded updates: the running scheduler
+// picks a retried delivery up within a second and never claims a cancelled one.
 
 import { existsSync, lstatSync, rmSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
@@ -9,11 +9,21 @@ import { z } from "zod";
 import type { OutboxConfig } from "../config/outbox-config.ts";
 import { systemClock, type Clock } from "../core/clock.ts";
 import { CommandError, UsageError, errorMessage } from "../core/errors.ts";
-import { bulkRetryRequest, listDeliveries, listRequest, retryByIds, retryMatching } from "../ops/operations.ts";
+import {
+  bulkCancelRequest,
+  bulkRetryRequest,
+  cancelByIds,
+  cancelMatching,
+  listDeliveries,
+  listRequest,
+  retryByIds,
+  retryMatching,
+  unknownDestination,
+} from "../ops/operations.ts";
 import { deliveryDetailJson, deliveryJson } from "../ops/views.ts";
 import { openOutbox } from "../outbox/outbox.ts";
 import { createPrivateFile } from "../outbox/private-files.ts";
-import type { OperatorStore, RetryResult } from "../outbox/types.ts";
+import type { CancelManyResult, OperatorStore, RetryResult } from "../outbox/types.ts";
 
 export interface OperatorFlags {
   status?: string;
@@ -66,6 +76,7 @@ function parseFlags<T extends z.ZodType>(schema: T, flags: Record<string, unknow
 
 export function deliveriesCommand(config: OutboxConfig, flags: OperatorFlags, io: Io = defaultIo): number {
   const request = parseFlags(listRequest, { status: flags.status, destination: flags.destination, event: flags.event, limit: flags.limit, cursor: flags.cursor });
+  refuseUnknownDestination(config, request.destination);
   const page = withStore(config, io, (store) => listDeliveries(store, request), () => ({ deliveries: [], next_cursor: null }));
   if (flags.json) {
     io.print(JSON.stringify(page, null, 2));
@@ -127,16 +138,48 @@ export function retryCommand(config: OutboxConfig, ids: string[], flags: Operato
   if (ids.length === 0 && !byFilter) throw new UsageError("retry needs delivery ids, or --status failed|expired|cancelled [--since 2h] [--destination D]");
   const now = io.clock.now();
   const request = byFilter ? parseFlags(bulkRetryRequest, { status: flags.status, since: flags.since, destination: flags.destination }) : undefined;
+  refuseUnknownDestination(config, request?.destination);
   const result: RetryResult = withStore(
     config,
     io,
     (store) => (request ? retryMatching(store, config, request, now) : retryByIds(store, config, ids, now)),
     () => ({ retried: [], skipped: ids.map((id) => ({ id, reason: "unknown delivery" })) }),
   );
-  if (flags.json) io.print(JSON.stringify({ count: result.retried.length, retried: result.retried, skipped: result.skipped }, null, 2));
-  else io.print(`retried ${result.retried.length} ${result.retried.length === 1 ? "delivery" : "deliveries"}`);
-  for (const skipped of result.skipped) io.warn(`${skipped.id}: not retried: ${skipped.reason}`);
-  return result.skipped.some((s) => s.reason === "unknown delivery") ? 1 : 0;
+  return report(io, flags, "retried", result.retried, result.skipped);
+}
+
+/**
+ * `herald cancel ID...` or `herald cancel --status pending [--destination D]`: pending
+ * deliveries become cancelled (the running scheduler never claims them again). One in flight
+ * is left to finish its attempt: its request is already on its way.
+ */
+export function cancelCommand(config: OutboxConfig, ids: string[], flags: OperatorFlags, io: Io = defaultIo): number {
+  const byFilter = flags.status !== undefined || flags.destination !== undefined;
+  if (ids.length > 0 && byFilter) throw new UsageError("cancel takes delivery ids or --status pending [--destination D], not both");
+  if (ids.length === 0 && !byFilter) throw new UsageError("cancel needs delivery ids, or --status pending [--destination D]");
+  const now = io.clock.now();
+  const request = byFilter ? parseFlags(bulkCancelRequest, { status: flags.status, destination: flags.destination }) : undefined;
+  refuseUnknownDestination(config, request?.destination);
+  const result: CancelManyResult = withStore(
+    config,
+    io,
+    (store) => (request ? cancelMatching(store, request, now) : cancelByIds(store, ids, now)),
+    () => ({ cancelled: [], skipped: ids.map((id) => ({ id, reason: "unknown delivery" })) }),
+  );
+  return report(io, flags, "cancelled", result.cancelled.map((c) => c.id), result.skipped);
+}
+
+function refuseUnknownDestination(config: OutboxConfig, destination: string | undefined): void {
+  const problem = unknownDestination(config, destination);
+  if (problem) throw new CommandError(problem);
+}
+
+/** How many were done (stdout), each named id that was not and why (stderr); exit 1 if one is unknown. */
+function report(io: Io, flags: OperatorFlags, done: "retried" | "cancelled", ids: string[], skipped: Array<{ id: string; reason: string }>): number {
+  if (flags.json) io.print(JSON.stringify({ count: ids.length, [done]: ids, skipped }, null, 2));
+  else io.print(`${done} ${ids.length} ${ids.length === 1 ? "delivery" : "deliveries"}`);
+  for (const skip of skipped) io.warn(`${skip.id}: not ${done}: ${skip.reason}`);
+  return skipped.some((s) => s.reason === "unknown delivery") ? 1 : 0;
 }
 
 function table(header: string[], rows: string[][]): string {

@@ -11,6 +11,7 @@ import type { RuntimeConfig } from "../config/runtime.ts";
 import { classify } from "../delivery/classify.ts";
 import { buildRequest } from "../delivery/request.ts";
 import { sampleEvent } from "../delivery/samples.ts";
+import { notConfigured } from "../ops/operations.ts";
 import { createSender, type Send } from "../delivery/sender.ts";
 
 export interface TestDestinationOptions {
@@ -24,10 +25,7 @@ export interface TestDestinationOptions {
 export async function testDestination(config: RuntimeConfig, options: TestDestinationOptions): Promise<number> {
   const { clock = systemClock, print = console.log } = options;
   const destination = config.destinations.get(options.destination);
-  if (!destination) {
-    const known = [...config.destinations.keys()];
-    throw new CommandError(`unknown destination "${options.destination}"; the config has ${known.length ? known.map((n) => `"${n}"`).join(", ") : "none"}`);
-  }
+  if (!destination) throw new CommandError(notConfigured(options.destination, config.destinations.keys()));
   const send = options.send ?? createSender({ clock, security: () => config.security });
   const ids = createIdGenerator(clock);
   const now = clock.now();

@@ -27,6 +27,11 @@ const COMMANDS: Record<string, { synopsis: string; summary: string; details?: st
     synopsis: "retry ID... | retry --status failed|expired|cancelled [--since 2h] [--destination D] [--json]",
     summary: "send deliveries again with a fresh attempt budget",
   },
+  cancel: {
+    synopsis: "cancel ID... | cancel --status pending [--destination D] [--json]",
+    summary: "cancel deliveries that have not finished; prints how many",
+    details: "Pending deliveries become cancelled. One in flight finishes its attempt and is left alone\n(cancel it again if it goes back to pending). Exit 1 if a named id is unknown.",
+  },
   test: {
     synopsis: "test DESTINATION [--event E]",
     summary: 'send one sample event (default "completed") to a configured destination',

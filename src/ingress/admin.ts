@@ -1,4 +1,5 @@
-// The admin API (contract §3): list and inspect deliveries, resend, cancel, read an event.
+// The admin API (contract §3): list and inspect deliveries, resend, cancel, read an event. A
+// destination filter must name a configured destination (or an inline one), else 400.
 // Behind admin tokens; with none configured it is open on a loopback listener only, like
 // publishing, and refused elsewhere.
 
@@ -8,13 +9,13 @@ import { isLoopback } from "../config/resolve.ts";
 import type { RuntimeConfig } from "../config/runtime.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../log.ts";
-import { bulkRetryRequest, listDeliveries, listRequest, retryByIds, retryMatching } from "../ops/operations.ts";
+import { bulkCancelRequest, bulkRetryRequest, cancelMatching, listDeliveries, listRequest, retryByIds, retryMatching, unknownDestination } from "../ops/operations.ts";
 import { deliveryDetailJson, eventJson } from "../ops/views.ts";
 import type { Metrics } from "../ops/metrics.ts";
 import type { OperatorStore } from "../outbox/types.ts";
 import { bearerToken, tokenAccepted } from "./auth.ts";
 import { readJsonBody } from "./body.ts";
-import { badRequest, describeIssues, HttpError, issuesOf } from "./errors.ts";
+import { badRequest, describeIssues, HttpError, issuesOf, type Issue } from "./errors.ts";
 
 export interface AdminDeps {
   config: () => RuntimeConfig;
@@ -32,16 +33,30 @@ export function mountAdmin(app: Hono, deps: AdminDeps): void {
   app.use("/v1/deliveries", guard);
   app.use("/v1/deliveries/*", guard);
 
-  app.get("/v1/deliveries", (c) => c.json(listDeliveries(operator, parse(listRequest, c.req.query(), "query"))));
+  app.get("/v1/deliveries", (c) => {
+    const request = parse(listRequest, c.req.query(), "query");
+    refuseUnknownDestination(deps.config(), request.destination, "query");
+    return c.json(listDeliveries(operator, request));
+  });
 
   app.get("/v1/deliveries/:id", (c) => c.json(detail(operator, c.req.param("id"))));
 
   app.post("/v1/deliveries/retry", async (c) => {
     const request = parse(bulkRetryRequest, await readJsonBody(c.req.raw, deps.config().server.maxBodyBytes), "(body)");
+    refuseUnknownDestination(deps.config(), request.destination, "(body)");
     const result = retryMatching(operator, deps.config(), request, deps.clock.now());
     deps.logger.info("operator.retry", { count: result.retried.length, status: request.status, since_ms: request.since, destination: request.destination });
     if (result.retried.length > 0) deps.nudge();
     return c.json({ count: result.retried.length });
+  });
+
+  app.post("/v1/deliveries/cancel", async (c) => {
+    const request = parse(bulkCancelRequest, await readJsonBody(c.req.raw, deps.config().server.maxBodyBytes), "(body)");
+    refuseUnknownDestination(deps.config(), request.destination, "(body)");
+    const { cancelled } = cancelMatching(operator, request, deps.clock.now());
+    deps.logger.info("operator.cancel", { count: cancelled.length, status: request.status, destination: request.destination });
+    for (const delivery of cancelled) deps.metrics.finished(delivery.destination, "cancelled");
+    return c.json({ count: cancelled.length });
   });
 
   app.post("/v1/deliveries/:id/retry", (c) => {
@@ -92,11 +107,18 @@ function detail(operator: OperatorStore, id: string) {
   return deliveryDetailJson(found.delivery, found.attempts);
 }
 
+/** A filter naming no configured destination is a 400 with the CLI's wording, not an empty answer. */
+function refuseUnknownDestination(config: RuntimeConfig, destination: string | undefined, root: "query" | "(body)"): void {
+  const problem = unknownDestination(config, destination);
+  if (problem) throw invalid(root, [{ path: "destination", message: problem }]);
+}
+
 function parse<T extends z.ZodType>(schema: T, input: unknown, root: string): z.output<T> {
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
-  const issues = issuesOf(parsed.error, root);
-  throw badRequest(`invalid ${root === "query" ? "query" : "request"}: ${describeIssues(issues)}`, issues);
+  throw invalid(root, issuesOf(parsed.error, root));
 }
+
+const invalid = (root: string, issues: Issue[]) => badRequest(`invalid ${root === "query" ? "query" : "request"}: ${describeIssues(issues)}`, issues);
 
 const notFound = (what: string, id: string) => new HttpError(404, "not_found", `no ${what} ${JSON.stringify(id.slice(0, 64))}`);

@@ -6,7 +6,7 @@ import { z } from "zod";
 import type { OutboxConfig } from "../config/outbox-config.ts";
 import { DELIVERY_STATUSES } from "../core/types.ts";
 import { parseDuration } from "../core/units.ts";
-import type { OperatorStore, RetryResult } from "../outbox/types.ts";
+import type { CancelManyResult, OperatorStore, RetryResult } from "../outbox/types.ts";
 import { deliveryJson } from "./views.ts";
 
 export const MAX_PAGE = 500;
@@ -48,6 +48,31 @@ export const bulkRetryRequest = z
   .strict();
 export type BulkRetryRequest = z.output<typeof bulkRetryRequest>;
 
+/** Only a pending delivery can be cancelled; one in flight is left to finish its attempt. */
+export const bulkCancelRequest = z
+  .object({
+    status: z.enum(["pending"], { error: "must be pending" }),
+    destination: name.optional(),
+  })
+  .strict();
+export type BulkCancelRequest = z.output<typeof bulkCancelRequest>;
+
+/**
+ * Why a destination filter cannot match, or undefined when it can: a name the config does not
+ * have would match nothing, silently, so it is refused with the names it does have. Inline
+ * webhooks' names ("inline:<host>#<hash>") come from producers, not the config, and pass as given.
+ */
+export function unknownDestination(config: Pick<OutboxConfig, "destinations">, destination: string | undefined): string | undefined {
+  if (destination === undefined || destination.startsWith("inline:") || config.destinations.has(destination)) return undefined;
+  return notConfigured(destination, config.destinations.keys());
+}
+
+/** The one wording for a destination name the config lacks (`herald test` uses it too). */
+export function notConfigured(destination: string, configured: Iterable<string>): string {
+  const known = [...configured];
+  return `unknown destination "${destination}"; the config has ${known.length ? known.map((n) => `"${n}"`).join(", ") : "none"}`;
+}
+
 /** Newest first; `next_cursor` is set when there may be more. */
 export function listDeliveries(store: OperatorStore, request: ListRequest) {
   const rows = store.listDeliveries({ status: request.status, destination: request.destination, event: request.event, before: request.cursor, limit: request.limit + 1 });
@@ -70,4 +95,12 @@ export function retryMatching(store: OperatorStore, config: OutboxConfig, reques
     now,
     freshExpiry(config, now),
   );
+}
+
+export function cancelByIds(store: OperatorStore, ids: string[], now: number): CancelManyResult {
+  return store.cancelMany({ ids }, now);
+}
+
+export function cancelMatching(store: OperatorStore, request: BulkCancelRequest, now: number): CancelManyResult {
+  return store.cancelMany({ destination: request.destination }, now);
 }

@@ -6,7 +6,7 @@
 import { and, asc, desc, eq, lt, type SQL } from "drizzle-orm";
 import type { SqliteHandle } from "./sqlite.ts";
 import { attempts, deliveries, events } from "./schema.ts";
-import type { AttemptView, CancelResult, DeliveryQuery, DeliveryRecord, EventRecord, OperatorStore, RetryResult, RetrySelection } from "./types.ts";
+import type { AttemptView, CancelManyResult, CancelResult, CancelSelection, DeliveryQuery, DeliveryRecord, EventRecord, OperatorStore, RetryResult, RetrySelection } from "./types.ts";
 
 const RETRYABLE_BY_ID = ["pending", "succeeded", "failed", "expired", "cancelled"];
 
@@ -121,14 +121,31 @@ export function createOperatorStore(handle: SqliteHandle): OperatorStore {
     return result;
   });
 
-  const cancelPending = client.prepare(
-    `UPDATE deliveries SET status = 'cancelled', finished_at = ?1, updated_at = ?1, last_error = 'cancelled by an operator'
-     WHERE id = ?2 AND status = 'pending'`,
-  );
+  const CANCEL = "UPDATE deliveries SET status = 'cancelled', finished_at = ?1, updated_at = ?1, last_error = 'cancelled by an operator'";
+  const cancelPending = client.prepare(`${CANCEL} WHERE id = ?2 AND status = 'pending'`);
+  const cancelAllPending = client.prepare(`${CANCEL} WHERE status = 'pending' AND (?2 IS NULL OR destination = ?2) RETURNING id, destination`);
   const cancel = client.transaction((id: string, now: number): CancelResult => {
     if (cancelPending.run(now, id).changes === 1) return { kind: "cancelled" };
     const row = statusOf.get(id) as { status: DeliveryRecord["status"] } | null;
     return row ? { kind: "not_pending", status: row.status } : { kind: "unknown" };
+  });
+
+  const cancelMany = client.transaction((selection: CancelSelection, now: number): CancelManyResult => {
+    if (!("ids" in selection)) {
+      const rows = cancelAllPending.all(now, selection.destination ?? null) as Array<{ id: string; destination: string }>;
+      return { cancelled: rows.sort((a, b) => (a.id < b.id ? -1 : 1)), skipped: [] };
+    }
+    const result: CancelManyResult = { cancelled: [], skipped: [] };
+    for (const id of selection.ids) {
+      const row = statusOf.get(id) as { status: DeliveryRecord["status"]; destination: string } | null;
+      if (!row) result.skipped.push({ id, reason: "unknown delivery" });
+      else if (cancelPending.run(now, id).changes === 1) result.cancelled.push({ id, destination: row.destination });
+      // The request of an attempt in flight is already on its way: it cannot be taken back, so
+      // the attempt ends as usual; a delivery it leaves pending can be cancelled then.
+      else if (row.status === "in_flight") result.skipped.push({ id, reason: "it is in flight; cancel it again once this attempt ends, if it is still pending" });
+      else result.skipped.push({ id, reason: `it has already finished (${row.status})` });
+    }
+    return result;
   });
 
   return {
@@ -137,6 +154,7 @@ export function createOperatorStore(handle: SqliteHandle): OperatorStore {
     getEvent,
     retry: (selection, now, expiresAt) => retry.immediate(selection, now, expiresAt),
     cancel: (id, now) => cancel.immediate(id, now),
+    cancelMany: (selection, now) => cancelMany.immediate(selection, now),
     // VACUUM INTO reads one snapshot of the database (WAL included) and writes a compact copy;
     // the daemon keeps writing meanwhile.
     backupTo: (path) => void client.prepare("VACUUM INTO ?").run(path),

@@ -211,6 +211,15 @@ export interface RetryResult {
 
 export type CancelResult = { kind: "cancelled" } | { kind: "unknown" } | { kind: "not_pending"; status: DeliveryStatus };
 
+/** Which deliveries an operator wants cancelled: named ones, or every pending one (of a destination). */
+export type CancelSelection = { ids: string[] } | { destination?: string };
+
+export interface CancelManyResult {
+  cancelled: Array<{ id: string; destination: string }>;
+  /** Named deliveries that were not cancelled, with why (unknown, in flight, finished). */
+  skipped: Array<{ id: string; reason: string }>;
+}
+
 /**
  * What operators do with the outbox (the admin API and the CLI): look, resend, cancel. Kept
  * apart from Outbox, which is what the relay itself needs.
@@ -222,6 +231,8 @@ export interface OperatorStore {
   /** Back to pending now with a fresh attempt budget and a new expiry from `expiresAt`. */
   retry(selection: RetrySelection, now: number, expiresAt: (destination: string) => number): RetryResult;
   cancel(id: string, now: number): CancelResult;
+  /** Pending deliveries become cancelled; one in flight finishes its attempt and is left alone. */
+  cancelMany(selection: CancelSelection, now: number): CancelManyResult;
   /** A consistent copy of the whole database at `path` (absent, or an empty file the caller made with the mode it wants), taken online. */
   backupTo(path: string): void;
 }

@@ -68,7 +68,7 @@ describe("seeing what happened", () => {
       cursor = page.body.next_cursor;
     } while (cursor);
     expect(seen).toEqual([...ids].reverse());
-    expect((await get(h, "/v1/deliveries?destination=nowhere")).body).toEqual({ deliveries: [], next_cursor: null });
+    expect((await get(h, "/v1/deliveries?destination=recv&status=failed")).body).toEqual({ deliveries: [], next_cursor: null });
   });
 
   test("bad filters are 400s that name the parameter; unknown ids are 404s", async () => {
@@ -141,6 +141,39 @@ describe("resending and cancelling", () => {
     const again = await post(h, `/v1/deliveries/${deliveries[0]}/cancel`);
     expect(again).toEqual({ status: 409, body: { error: { code: "conflict", message: `delivery ${deliveries[0]} is cancelled; only a pending delivery can be cancelled` } } });
     expect((await post(h, "/v1/deliveries/dlv_unknown/cancel")).status).toBe(404);
+  });
+});
+
+describe("bulk cancel and destination filters", () => {
+  test("bulk cancel: every pending delivery of a destination becomes cancelled and is never sent", async () => {
+    receiver = startReceiver(statusSequence(503));
+    const h = harness();
+    const first = await publishOne(h);
+    const second = await publishOne(h);
+    await h.tickAndSettle(); // 503 for both: pending again, waiting for their backoff
+    expect(receiver.requests).toHaveLength(2);
+    expect(await post(h, "/v1/deliveries/cancel", { status: "pending", destination: "recv" })).toEqual({ status: 200, body: { count: 2 } });
+    h.clock.advance(3_600_000);
+    await h.tickAndSettle();
+    expect(receiver.requests).toHaveLength(2);
+    for (const id of [first.deliveries[0], second.deliveries[0]]) expect(h.deliveryRow(id!)).toMatchObject({ status: "cancelled", last_error: "cancelled by an operator" });
+    expect(await (await h.ingress.request("/metrics")).text()).toContain('herald_deliveries_total{destination="recv",outcome="cancelled"} 2');
+    const wrong = await post(h, "/v1/deliveries/cancel", { status: "failed" });
+    expect(wrong).toEqual({ status: 400, body: { error: { code: "invalid_body", message: "invalid request: status: must be pending", issues: [{ path: "status", message: "must be pending" }] } } });
+  });
+
+  test("a destination the config does not have is a 400 naming the configured ones", async () => {
+    receiver = startReceiver();
+    const h = harness();
+    await publishOne(h);
+    const message = 'unknown destination "typo"; the config has "recv"';
+    const issues = [{ path: "destination", message }];
+    expect(await get(h, "/v1/deliveries?destination=typo")).toEqual({ status: 400, body: { error: { code: "invalid_body", message: `invalid query: destination: ${message}`, issues } } });
+    for (const [path, body] of [["/v1/deliveries/retry", { status: "failed", destination: "typo" }], ["/v1/deliveries/cancel", { status: "pending", destination: "typo" }]] as const) {
+      expect(await post(h, path, body)).toEqual({ status: 400, body: { error: { code: "invalid_body", message: `invalid request: destination: ${message}`, issues } } });
+    }
+    expect(h.deliveryRow((await get(h, "/v1/deliveries?destination=recv")).body.deliveries[0].id).status).toBe("pending");
+    expect((await get(h, "/v1/deliveries?destination=inline:example.com%2301234567")).body).toEqual({ deliveries: [], next_cursor: null });
   });
 });
 
