@@ -201,7 +201,9 @@ function oneLine(text: string): string {
   return flat.length > 160 ? `${flat.slice(0, 159)}…` : flat;
 }
 
-export function backupCommand(config: OutboxConfig, destination: string, io: Io = defaultIo): number {
+export function backupCommand(config: OutboxConfig, path: string, io: Io = defaultIo): number {
+  // Absolute from here on, so every message names the copy plainly.
+  const destination = resolve(path);
   if (!existsSync(config.storage.path)) throw new CommandError(`no database at ${config.storage.path} to back up`);
   createBackupFile(destination);
   try {

@@ -100,7 +100,10 @@ describe("the outbox commands without the daemon's environment", () => {
     expect(await run("deliveries")).toMatchObject({ code: 0, stderr: "" });
     expect(await run("delivery", failed!)).toMatchObject({ code: 0, stderr: "" });
     expect(await run("retry", "--status", "failed", "--destination", "recv")).toEqual({ code: 0, stdout: "retried 1 delivery\n", stderr: "" });
-    expect(await run("backup", join(config.elsewhere, "copy.db"))).toMatchObject({ code: 0, stderr: "" });
+    expect(await run("cancel", "--status", "pending")).toEqual({ code: 0, stdout: "cancelled 1 delivery\n", stderr: "" }); // the one just retried
+    const backup = await run("backup", "copy.db");
+    expect(backup).toMatchObject({ code: 0, stderr: "" });
+    expect(backup.stdout).toMatch(new RegExp(`^backed up ${config.db} to ${config.elsewhere}/copy\\.db \\(\\d+ bytes\\)\n$`));
     // check and serve still need everything.
     const check = await run("check");
     expect(check.code).toBe(1);
