@@ -176,7 +176,9 @@ describe("commands", () => {
   test("check accepts the example config and prints what it would use", async () => {
     const result = await runHerald(["check", "--config", "config.example.toml"]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain("config config.example.toml is valid");
+    // Paths are shown absolute; the example's relative storage.path is its own folder's.
+    expect(result.stdout).toContain(`config ${process.cwd()}/config.example.toml is valid`);
+    expect(result.stdout).toContain(`storage     ${process.cwd()}/data/herald.db (synchronous=full)`);
     expect(result.stdout).toContain("destinations (0)");
   });
 
