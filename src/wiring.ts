@@ -7,9 +7,9 @@ import type { Clock, Random } from "./core/clock.ts";
 import { createIdGenerator } from "./core/ids.ts";
 import type { RuntimeConfig } from "./config/runtime.ts";
 import { createSender } from "./delivery/sender.ts";
-import type { Resolver } from "./delivery/ssrf-guard.ts";
+import { boundedResolver, dnsLookup, type Resolver } from "./delivery/resolver.ts";
 import { createIngress } from "./ingress/app.ts";
-import { createReadiness, createStorageHealth } from "./ingress/readiness.ts";
+import { createCommitWatch, createReadiness, createStorageHealth } from "./ingress/readiness.ts";
 import type { Logger } from "./log.ts";
 import { createMetrics } from "./ops/metrics.ts";
 import { createOperationalEvents } from "./ops/operational-events.ts";
@@ -21,6 +21,7 @@ export interface WiringDeps {
   config: () => RuntimeConfig;
   clock: Clock;
   random: Random;
+  /** DNS for the SSRF guard (tests inject one); by default c-ares at security.dns_servers. Bounded here either way. */
   resolve?: Resolver;
   /** The sender's fetch; tests pass one that records where each request was aimed. */
   fetch?: typeof fetch;
@@ -33,6 +34,12 @@ export interface WiringDeps {
   idleWakeMs?: number;
 }
 
+/**
+ * Send-time lookups running at once. They are DNS queries on sockets, not threads, so this only
+ * keeps a storm of hanging names from holding unbounded memory; the pacer bounds sends anyway.
+ */
+const SEND_LOOKUPS_IN_FLIGHT = 64;
+
 export function wireRelay(deps: WiringDeps) {
   const { config, clock, outbox, operator, logger } = deps;
   const ids = createIdGenerator(clock);
@@ -40,7 +47,8 @@ export function wireRelay(deps: WiringDeps) {
   const storage = createStorageHealth();
   let nudge = () => {};
   const operational = createOperationalEvents({ config, clock, ids, outbox, operator, logger, nudge: () => nudge() });
-  const send = createSender({ clock, security: () => config().security, resolve: deps.resolve, fetch: deps.fetch });
+  const lookup = deps.resolve ?? dnsLookup(() => config().lookups.servers, () => config().lookups.timeoutMs);
+  const send = createSender({ clock, security: () => config().security, resolve: boundedResolver(lookup, () => ({ timeoutMs: config().lookups.timeoutMs, inFlight: SEND_LOOKUPS_IN_FLIGHT })), fetch: deps.fetch });
   const scheduler = createScheduler({
     outbox,
     clock,
@@ -64,19 +72,20 @@ export function wireRelay(deps: WiringDeps) {
     },
   });
   nudge = scheduler.nudge;
+  const commits = createCommitWatch(clock);
   const ingress = createIngress({
     config,
     clock,
     ids,
-    resolve: deps.resolve,
+    resolveInline: boundedResolver(lookup, () => ({ timeoutMs: config().lookups.timeoutMs, inFlight: config().lookups.inlineInFlight })),
     outbox,
-    commit: createGroupCommit(outbox, { handOff: scheduler.handOff }),
+    commit: createGroupCommit({ enqueue: (events, options) => outbox.enqueue(events, options), syncCommitted: commits.watch(() => outbox.syncCommitted()) }, { handOff: scheduler.handOff }),
     operator,
     logger,
     metrics,
     storage,
     nudge: scheduler.nudge,
-    notReadyReason: createReadiness({ clock, probeWritable: outbox.probeWritable, lastTickAt: scheduler.lastTickAt, storage }),
+    notReadyReason: createReadiness({ clock, probeWritable: outbox.probeWritable, lastTickAt: scheduler.lastTickAt, storage, commits }),
   });
   return { scheduler, ingress, metrics };
 }

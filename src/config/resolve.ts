@@ -93,6 +93,8 @@ export function resolveConfig(parsed: ParsedConfig, sourcePath: string): ConfigR
     auth: { publishTokens: parsed.auth.publish_tokens, adminTokens: parsed.auth.admin_tokens },
     defaults,
     security,
+    lookups: { servers: parsed.security.dns_servers, timeoutMs: parsed.security.dns_timeout, inlineInFlight: parsed.security.inline_lookups_in_flight },
+    inline: { hostsPerRequest: parsed.security.inline_hosts_per_request, hostsPerBatch: parsed.security.inline_hosts_per_batch },
     log: { level: parsed.log.level },
     operationalEvents: { enabled: parsed.operational_events.enabled, failingAfter: parsed.operational_events.failing_after },
     destinations,

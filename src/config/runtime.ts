@@ -14,6 +14,10 @@ export interface RuntimeConfig {
   auth: { publishTokens: string[]; adminTokens: string[] };
   defaults: DeliveryPolicy;
   security: SecurityPolicy;
+  /** The SSRF guard's DNS lookups: where they go, how long they may take, how many run at once (inline ones). */
+  lookups: { servers: string[]; timeoutMs: number; inlineInFlight: number };
+  /** Caps on the distinct inline webhook hosts one event and one batch may name. */
+  inline: { hostsPerRequest: number; hostsPerBatch: number };
   log: { level: LogLevel };
   /** Herald's own events about failing deliveries and destinations (off by default). */
   operationalEvents: { enabled: boolean; failingAfter: number };

@@ -1,6 +1,7 @@
 // The config file's shape, defaults and per-key validation, as one zod schema. Checks that
 // span keys (route targets, auth on non-loopback listeners) live in validate.ts.
 
+import { isIP } from "node:net";
 import { z } from "zod";
 import { DESTINATION_TYPES, SIGNATURE_SCHEMES, VERIFY_SCHEMES } from "../core/types.ts";
 import { durationField, headerNameField, headerValueField, listenField, rateField, sizeField } from "./fields.ts";
@@ -74,6 +75,13 @@ const destination = z.strictObject({
   retention: deliveryKeys.retention.optional(),
 });
 
+/** A DNS server for the SSRF guard's lookups: an IP address, optionally with a port. */
+const dnsServerField = z.string().refine((text) => {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]:(\d{1,5})|(\d+\.\d+\.\d+\.\d+)(?::(\d{1,5}))?)$/.exec(text);
+  const port = Number(match?.[2] ?? match?.[4] ?? 53);
+  return (match ? isIP(match[1] ?? match[3] ?? "") !== 0 : isIP(text) === 6) && port >= 1 && port <= 65_535;
+}, 'must be an IP address, optionally with a port ("10.0.0.2", "127.0.0.1:5353", "[::1]:53")');
+
 const matchValue = z.union([z.string(), z.number(), z.boolean()]);
 
 const matchTable = z.record(z.string().min(1, "must not be empty"), z.union([matchValue, z.array(matchValue).min(1)]));
@@ -140,6 +148,12 @@ export const configSchema = z.strictObject({
       allow_http: z.boolean().default(false),
       allow_private_networks: z.boolean().default(false),
       allowed_hosts: z.array(z.string().min(1, "must not be empty")).default([]),
+      // Bounds on what a producer's inline webhooks can make Herald do (docs/security.md).
+      dns_servers: z.array(dnsServerField).default([]),
+      dns_timeout: durationField().prefault("2s"),
+      inline_lookups_in_flight: z.number().int("must be a whole number").min(1, "must be at least 1").max(256).default(16),
+      inline_hosts_per_request: z.number().int("must be a whole number").min(1, "must be at least 1").max(10).default(10),
+      inline_hosts_per_batch: z.number().int("must be a whole number").min(1, "must be at least 1").max(10_000).default(50),
     })
     .prefault({}),
   log: z

@@ -6,8 +6,9 @@
 import { lookup } from "node:dns/promises";
 import { connectAddress, formatIp, parseIp, type IpAddress } from "../core/addresses.ts";
 import { checkUrl, hostIsAllowed, normalizeHostname, refusedAddressReason, type SecurityPolicy } from "../core/url-policy.ts";
+import type { Resolver } from "./resolver.ts";
 
-export type Resolver = (hostname: string) => Promise<string[]>;
+export type { Resolver };
 
 export const systemResolver: Resolver = async (hostname) =>
   (await lookup(hostname, { all: true, verbatim: true })).map((entry) => entry.address);
@@ -15,8 +16,10 @@ export const systemResolver: Resolver = async (hostname) =>
 /**
  * `address`: the checked address to connect to, when the host is a name that was resolved; an
  * IPv4-mapped answer is given as the plain IPv4 address, since that is what it reaches.
+ * `detail`: the full story of a refusal (the resolved address and its range) for operators;
+ * `reason` alone is safe to tell a producer, who must not learn what internal names resolve to.
  */
-export type GuardVerdict = { ok: true; address?: string } | { ok: false; reason: string };
+export type GuardVerdict = { ok: true; address?: string } | { ok: false; reason: string; detail?: string };
 
 export async function guardUrl(url: string, policy: SecurityPolicy, resolve: Resolver = systemResolver): Promise<GuardVerdict> {
   const verdict = checkUrl(url, policy);
@@ -28,6 +31,7 @@ export async function guardUrl(url: string, policy: SecurityPolicy, resolve: Res
     addresses = await resolve(host);
   } catch (error) {
     const code = (error as { code?: string }).code ?? "lookup failed";
+    if (code === "ETIMEOUT") return { ok: false, reason: `host ${host} did not resolve in time (the DNS lookup timed out)` };
     return { ok: false, reason: `host ${host} does not resolve (${code})` };
   }
   const checked: IpAddress[] = [];
@@ -35,7 +39,11 @@ export async function guardUrl(url: string, policy: SecurityPolicy, resolve: Res
     const address = parseIp(text);
     const reason = address ? refusedAddressReason(policy, address) : "not an IP address";
     if (reason) {
-      return { ok: false, reason: `host ${host} resolves to ${address ? formatIp(address) : text}, ${reason}, a non-public address (see security.allow_private_networks)` };
+      return {
+        ok: false,
+        reason: `host ${host} resolves to a non-public address (an operator can allow it with security.allowed_hosts)`,
+        detail: `host ${host} resolves to ${address ? formatIp(address) : text}, ${reason}, a non-public address (see security.allow_private_networks)`,
+      };
     }
     checked.push(address!);
   }

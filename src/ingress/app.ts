@@ -18,10 +18,11 @@ import { bearerToken, tokenAccepted } from "./auth.ts";
 import { createHostCheck } from "./host-check.ts";
 import { readJsonBody } from "./body.ts";
 import { badRequest, describeIssues, errorResponse, HttpError, issuesOf } from "./errors.ts";
-import { checkInlineWebhooks, toNewEvent, type PublishDeps } from "./publish.ts";
+import { checkInlineWebhooks, type InlineCheckDeps } from "./inline-checks.ts";
+import { toNewEvent, type PublishDeps } from "./publish.ts";
 import { batchBody, publishBody, type PublishBody } from "./schemas.ts";
 
-export interface IngressDeps extends PublishDeps {
+export interface IngressDeps extends PublishDeps, InlineCheckDeps {
   outbox: Outbox;
   /** Stores events durably; requests arriving together share a transaction (group commit). */
   commit: Commit;

@@ -16,6 +16,8 @@ export class HttpError extends Error {
     readonly code: string,
     message: string,
     readonly issues?: Issue[],
+    /** Extra answer headers, e.g. Retry-After on a 503. */
+    readonly headers?: Record<string, string>,
   ) {
     super(message);
   }
@@ -24,7 +26,7 @@ export class HttpError extends Error {
 export function errorResponse(c: Context, error: HttpError): Response {
   const body: Record<string, unknown> = { code: error.code, message: error.message };
   if (error.issues) body.issues = error.issues;
-  return c.json({ error: body }, error.status);
+  return c.json({ error: body }, error.status, error.headers);
 }
 
 export const badRequest = (message: string, issues?: Issue[]) => new HttpError(400, issues ? "invalid_body" : "invalid_json", message, issues);

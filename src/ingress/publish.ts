@@ -1,5 +1,5 @@
 // From validated publish bodies to the rows the outbox stores: routing, inline webhooks
-// (checked against [security] first), ids and expiry times.
+// (checked against [security] first, in inline-checks.ts), ids and expiry times.
 
 import type { Clock } from "../core/clock.ts";
 import { isoTime } from "../core/iso-time.ts";
@@ -9,29 +9,13 @@ import { destinationsFor, eventMatchesAny } from "../core/routing.ts";
 import type { EventEnvelope, InlineTarget } from "../core/types.ts";
 import type { RuntimeConfig } from "../config/runtime.ts";
 import { inlineDestinationName } from "../delivery/inline.ts";
-import { guardUrl, type Resolver } from "../delivery/ssrf-guard.ts";
 import type { NewDelivery, NewEvent } from "../outbox/types.ts";
-import type { Issue } from "./errors.ts";
 import type { InlineWebhook, PublishBody } from "./schemas.ts";
 
 export interface PublishDeps {
   config: () => RuntimeConfig;
   clock: Clock;
   ids: IdGenerator;
-  resolve?: Resolver;
-}
-
-/** Checks every inline webhook URL; returns one issue per refused URL, with its path. */
-export async function checkInlineWebhooks(bodies: Array<{ body: PublishBody; path: string }>, deps: PublishDeps): Promise<Issue[]> {
-  const security = deps.config().security;
-  const checks = bodies.flatMap(({ body, path }) =>
-    webhooksOf(body).map(async (webhook, i, all) => {
-      const at = `${path}webhook${all.length > 1 || Array.isArray(body.webhook) ? `[${i}]` : ""}.url`;
-      const verdict = await guardUrl(webhook.url, security, deps.resolve);
-      return verdict.ok ? undefined : { path: at, message: `refused: ${verdict.reason}` };
-    }),
-  );
-  return (await Promise.all(checks)).filter((issue): issue is Issue => issue !== undefined);
 }
 
 export function toNewEvent(body: PublishBody, deps: PublishDeps): NewEvent {

@@ -109,9 +109,13 @@ describe("after DNS resolution", () => {
     return answers[host]!;
   };
 
-  test("a name that resolves to loopback or metadata is refused, naming the address", async () => {
+  test("a name that resolves to loopback or metadata is refused; only the detail names the address", async () => {
     const resolve = resolver({ "evil.example.com": ["93.184.216.34", "127.0.0.1"], "meta.example.com": ["169.254.169.254"] });
-    expect(await guardUrl("https://evil.example.com/h", strict, resolve)).toEqual({ ok: false, reason: "host evil.example.com resolves to 127.0.0.1, loopback, a non-public address (see security.allow_private_networks)" });
+    expect(await guardUrl("https://evil.example.com/h", strict, resolve)).toEqual({
+      ok: false,
+      reason: "host evil.example.com resolves to a non-public address (an operator can allow it with security.allowed_hosts)",
+      detail: "host evil.example.com resolves to 127.0.0.1, loopback, a non-public address (see security.allow_private_networks)",
+    });
     expect((await guardUrl("https://meta.example.com/h", strict, resolve)).ok).toBe(false);
   });
 
