@@ -11,9 +11,17 @@ export function inlineDestinationName(url: string): string {
   return `inline:${new URL(url).host}#${digest}`;
 }
 
+export const isInlineDestination = (name: string) => name.startsWith("inline:");
+
+/**
+ * The name metrics and operational events count a destination under: every inline webhook is
+ * "inline", so a producer cannot mint a metric series or an alert stream per URL.
+ */
+export const destinationGroup = (name: string) => (isInlineDestination(name) ? "inline" : name);
+
 /** The host part of an inline destination's name ("inline:discord.com#ab12cd34" -> "discord.com"). */
 export function inlineHost(name: string): string {
-  return name.startsWith("inline:") ? (name.slice("inline:".length).split("#")[0] ?? "") : "";
+  return isInlineDestination(name) ? (name.slice("inline:".length).split("#")[0] ?? "") : "";
 }
 
 export function inlineDestination(target: InlineTarget, defaults: DeliveryPolicy): Destination {

@@ -1,11 +1,13 @@
 // Prometheus metrics (prom-client). Counters and the duration histogram are fed by the ingress
 // and the scheduler as things happen; the outbox gauges are read from the database at scrape
-// time, so they are right even for rows another process (the CLI) changed.
+// time, so they are right even for rows another process (the CLI) changed. Every inline webhook
+// is the one label value destination="inline": a producer must not mint a series per URL.
 
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Clock } from "../core/clock.ts";
 import type { NextStep } from "../core/retry-policy.ts";
 import type { AttemptRecord, OutboxStats } from "../outbox/types.ts";
+import { destinationGroup } from "../delivery/inline.ts";
 
 export type FinalOutcome = "succeeded" | "failed" | "expired" | "cancelled";
 
@@ -73,12 +75,13 @@ export function createMetrics({ clock, stats }: MetricsDeps) {
 
   return {
     eventsAccepted: (count: number) => events.inc(count),
-    attempt(destination: string, record: AttemptRecord, next: NextStep) {
+    attempt(name: string, record: AttemptRecord, next: NextStep) {
+      const destination = destinationGroup(name);
       attempts.inc({ destination, result: record.outcome });
       duration.observe({ destination }, record.durationMs / 1000);
       if (next.status !== "pending") deliveries.inc({ destination, outcome: next.status });
     },
-    finished: (destination: string, outcome: FinalOutcome) => deliveries.inc({ destination, outcome }),
+    finished: (name: string, outcome: FinalOutcome) => deliveries.inc({ destination: destinationGroup(name), outcome }),
     contentType: registry.contentType,
     render: () => {
       snapshot = undefined;

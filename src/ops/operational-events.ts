@@ -6,6 +6,10 @@
 //
 // They can never loop: a delivery of an operational event that fails emits nothing, and only
 // routes whose patterns start with "herald." receive them (see routing.ts).
+//
+// They are coalesced per destination and kind (coalesce.ts), and every inline webhook counts
+// as the one destination "inline", with no failing/recovered streaks: a producer's storm of
+// dead webhooks is one alert and a count, never thousands ahead of a real destination's alert.
 
 import type { Clock } from "../core/clock.ts";
 import { errorMessage } from "../core/errors.ts";
@@ -17,6 +21,8 @@ import type { EventEnvelope } from "../core/types.ts";
 import type { RuntimeConfig } from "../config/runtime.ts";
 import type { Logger } from "../log.ts";
 import type { ClaimedDelivery, OperatorStore, Outbox } from "../outbox/types.ts";
+import { destinationGroup, isInlineDestination } from "../delivery/inline.ts";
+import { createCoalescer } from "./coalesce.ts";
 
 export interface OperationalEventsDeps {
   config: () => RuntimeConfig;
@@ -56,12 +62,12 @@ export function createOperationalEvents(deps: OperationalEventsDeps) {
     }
   };
 
+  const alerts = createCoalescer({ clock, emit });
+  const raise = (event: string, destination: string, data: Record<string, unknown>) => alerts.raise(event, destinationGroup(destination), data);
+
   const finishedBadly = (delivery: { id: string; destination: string }, status: "failed" | "expired", reason: string | undefined) => {
-    const s = streak(delivery.destination);
-    s.failures += 1;
-    s.lastError = reason;
     const found = operator.getDelivery(delivery.id);
-    emit("herald.delivery.failed", {
+    raise("herald.delivery.failed", delivery.destination, {
       delivery_id: delivery.id,
       event_id: found?.delivery.eventId,
       event: found?.delivery.event,
@@ -70,15 +76,24 @@ export function createOperationalEvents(deps: OperationalEventsDeps) {
       attempts: found?.delivery.attempts,
       error: reason ?? found?.delivery.lastError,
     });
+    // Streaks are per configured destination: an inline URL is one producer's, often used once.
+    if (isInlineDestination(delivery.destination)) return;
+    const s = streak(delivery.destination);
+    s.failures += 1;
+    s.lastError = reason;
     if (!s.failing && s.failures >= config().operationalEvents.failingAfter) {
       s.failing = true;
-      emit("herald.destination.failing", { destination: delivery.destination, consecutive_failures: s.failures, error: s.lastError });
+      raise("herald.destination.failing", delivery.destination, { destination: delivery.destination, consecutive_failures: s.failures, error: s.lastError });
     }
   };
 
   const succeeded = (destination: string) => {
+    if (isInlineDestination(destination)) return;
     const s = streak(destination);
-    if (s.failing) emit("herald.destination.recovered", { destination, failed_before_recovery: s.failures });
+    if (s.failing) {
+      alerts.flush(destination); // the failures folded so far, before the good news
+      raise("herald.destination.recovered", destination, { destination, failed_before_recovery: s.failures });
+    }
     streaks.set(destination, { failures: 0, failing: false });
   };
 

@@ -99,7 +99,7 @@ describe("operational events", () => {
     return answer;
   }
 
-  test("a failed delivery, a failing destination and its recovery reach the ops route, once each", async () => {
+  test("a failed delivery, a failing destination and its recovery reach the ops route; failures in between are one alert with a count", async () => {
     let hookStatus = 410;
     receiver = startReceiver((request) => new Response("", { status: request.path === "/hook" ? hookStatus : 200 }));
     const h = createHarness((db) => configFrom(opsToml(db, receiver.url)));
@@ -111,12 +111,13 @@ describe("operational events", () => {
     await publishAndSettle(h, 4);
     while ((await h.tickAndSettle()).claimed > 0);
 
-    expect(sentTo("/ops").map((body) => body.event)).toEqual([
-      "herald.delivery.failed",
-      "herald.delivery.failed",
-      "herald.destination.failing",
-      "herald.delivery.failed",
-      "herald.destination.recovered",
+    // The second and third failures came within a minute of the first: folded into one alert
+    // with their count, sent before the recovery.
+    expect(sentTo("/ops").map((body) => [body.event, body.data.count])).toEqual([
+      ["herald.delivery.failed", 1],
+      ["herald.destination.failing", 1],
+      ["herald.delivery.failed", 2],
+      ["herald.destination.recovered", 1],
     ]);
     expect(sentTo("/ops")[0]!.data).toEqual({
       delivery_id: first.deliveries[0]!.id,
@@ -126,9 +127,11 @@ describe("operational events", () => {
       status: "failed",
       attempts: 1,
       error: "HTTP 410",
+      count: 1,
     });
-    expect(sentTo("/ops")[2]!.data).toEqual({ destination: "recv", consecutive_failures: 2, error: "HTTP 410" });
-    expect(sentTo("/ops")[4]!.data).toEqual({ destination: "recv", failed_before_recovery: 3 });
+    expect(sentTo("/ops")[1]!.data).toEqual({ destination: "recv", consecutive_failures: 2, error: "HTTP 410", count: 1 });
+    expect(sentTo("/ops")[2]!.data).toMatchObject({ destination: "recv", status: "failed", error: "HTTP 410", count: 2 });
+    expect(sentTo("/ops")[3]!.data).toEqual({ destination: "recv", failed_before_recovery: 3, count: 1 });
     // The catch-all route never saw Herald's own events.
     expect(sentTo("/hook").every((body) => body.event === "completed")).toBe(true);
   });
@@ -141,7 +144,7 @@ describe("operational events", () => {
     const names = h.handle.client.query("SELECT name, count(*) AS n FROM events GROUP BY name ORDER BY name").all();
     expect(names).toEqual([
       { name: "completed", n: 5 },
-      { name: "herald.delivery.failed", n: 5 },
+      { name: "herald.delivery.failed", n: 1 }, // the other 4 are folded into the next alert
       { name: "herald.destination.failing", n: 1 },
     ]);
   });
