@@ -10,6 +10,7 @@ import { backlog } from "./scenarios/backlog.ts";
 import { batch } from "./scenarios/batch.ts";
 import { delivery } from "./scenarios/delivery.ts";
 import { ingest } from "./scenarios/ingest.ts";
+import { hangingDns } from "./scenarios/hanging-dns.ts";
 import { latency } from "./scenarios/latency.ts";
 import { peer } from "./scenarios/peer.ts";
 
@@ -97,6 +98,16 @@ async function main() {
   const lat = await scenario("latency at 1,000 events/s", () => latency({ rate: 1_000, durationMs: seconds(10) }));
   rows.push({ what: "latency at 1,000 events/s, p50", herald: `${fmt(lat.p50 ?? NaN, 1)} ms`, baseline: "-", ratio: "-", target: "<= 5 ms", holds: (lat.p50 ?? Infinity) <= 5 });
   rows.push({ what: "latency at 1,000 events/s, p99", herald: `${fmt(lat.p99 ?? NaN, 1)} ms`, baseline: "-", ratio: "-", target: "<= 25 ms", holds: (lat.p99 ?? Infinity) <= 25 });
+
+  const dns = await scenario("publish with 8 inline hosts hanging in DNS", () => hangingDns({ rate: 1_000, durationMs: seconds(10), hanging: 8 }));
+  rows.push({
+    what: "publish p99 at 1,000 events/s, 8 hanging DNS names in flight",
+    herald: `${fmt(dns.loaded.p99Ms, 1)} ms`,
+    baseline: `${fmt(dns.quiet.p99Ms, 1)} ms (none hanging, same daemon)`,
+    ratio: fmt(dns.loaded.p99Ms / dns.quiet.p99Ms, 2),
+    target: "<= 1.5",
+    holds: dns.loaded.failed === 0 && dns.loaded.p99Ms / dns.quiet.p99Ms <= 1.5,
+  });
 
   const back = await scenario("backlog: 1,000,000 deliveries waiting in the future", () => backlog({ rows: QUICK ? 200_000 : 1_000_000, concurrency: CONCURRENCY, durationMs: seconds(5), deliveries: 2 * DELIVERY_WARMUP, deliveryWarmup: DELIVERY_WARMUP, deliveryConcurrency: CONCURRENCY, rounds: MEASURED_ROUNDS }));
   const backlogRows = QUICK ? "200,000" : "1,000,000";

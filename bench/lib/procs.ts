@@ -143,14 +143,14 @@ export async function waitForHealth(url: string, timeoutMs = 20_000): Promise<nu
  * Herald as users run it: the compiled binary, default log level (one JSON line per event and
  * attempt, written to a file as journald would take them), on a fresh or given database.
  */
-export async function startHerald(options: { toml?: string; dbPath?: string; synchronous?: "full" | "normal" } = {}): Promise<Proc & { db: string; dir: string; startMs: number }> {
+export async function startHerald(options: { toml?: string; dbPath?: string; synchronous?: "full" | "normal"; security?: string } = {}): Promise<Proc & { db: string; dir: string; startMs: number }> {
   const dir = mkdtempSync(join(tmpdir(), "herald-bench-"));
   const db = options.dbPath ?? join(dir, "herald.db");
   const config = join(dir, "herald.toml");
   const port = freePort();
   writeFileSync(
     config,
-    `[server]\nlisten = "127.0.0.1:${port}"\nmax_body = "4MiB"\n[storage]\npath = "${db}"\nsynchronous = "${options.synchronous ?? "full"}"\n[security]\nallow_http = true\nallow_private_networks = true\n${options.toml ?? ""}\n`,
+    `[server]\nlisten = "127.0.0.1:${port}"\nmax_body = "4MiB"\n[storage]\npath = "${db}"\nsynchronous = "${options.synchronous ?? "full"}"\n[security]\n${options.security ?? "allow_http = true\nallow_private_networks = true"}\n${options.toml ?? ""}\n`,
   );
   const log = Bun.file(join(dir, "herald.log"));
   const launched = performance.now();
