@@ -18,8 +18,9 @@ export const systemResolver: Resolver = async (hostname) =>
  * IPv4-mapped answer is given as the plain IPv4 address, since that is what it reaches.
  * `detail`: the full story of a refusal (the resolved address and its range) for operators;
  * `reason` alone is safe to tell a producer, who must not learn what internal names resolve to.
+ * `transient`: the lookup timed out or found no free slot; worth another attempt later.
  */
-export type GuardVerdict = { ok: true; address?: string } | { ok: false; reason: string; detail?: string };
+export type GuardVerdict = { ok: true; address?: string } | { ok: false; reason: string; detail?: string; transient?: true };
 
 export async function guardUrl(url: string, policy: SecurityPolicy, resolve: Resolver = systemResolver): Promise<GuardVerdict> {
   const verdict = checkUrl(url, policy);
@@ -31,7 +32,9 @@ export async function guardUrl(url: string, policy: SecurityPolicy, resolve: Res
     addresses = await resolve(host);
   } catch (error) {
     const code = (error as { code?: string }).code ?? "lookup failed";
-    if (code === "ETIMEOUT") return { ok: false, reason: `host ${host} did not resolve in time (the DNS lookup timed out)` };
+    // Bounded by delivery/resolver.ts: a slow or busy resolver says nothing about the host.
+    if (code === "ETIMEOUT") return { ok: false, reason: `host ${host} did not resolve in time (the DNS lookup timed out)`, transient: true };
+    if (code === "EBUSY") return { ok: false, reason: `host ${host} was not looked up: too many DNS lookups in flight`, transient: true };
     return { ok: false, reason: `host ${host} does not resolve (${code})` };
   }
   const checked: IpAddress[] = [];

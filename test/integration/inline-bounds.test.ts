@@ -107,3 +107,32 @@ describe("/readyz and stalled commits", () => {
     expect((await h.ingress.request("/readyz")).status).toBe(200);
   });
 });
+
+describe("lookups at send time", () => {
+  test("a destination whose DNS never answers: the attempt ends after dns_timeout and is retried later, not failed", async () => {
+    const h = createHarness(
+      (db) =>
+        configFrom(`
+[storage]
+path = "${db}"
+[security]
+dns_timeout = "30ms"
+[[destinations]]
+name = "slow-dns"
+url = "https://hang.example.com/hook"
+[[routes]]
+name = "all"
+events = ["*"]
+to = ["slow-dns"]
+`),
+      { resolve: never },
+    );
+    const { deliveries } = (await (await h.post("/v1/events", { event: "completed", data: {} })).json()) as { deliveries: Array<{ id: string }> };
+    await h.tickAndSettle();
+    expect(h.deliveryRow(deliveries[0]!.id)).toMatchObject({
+      status: "pending",
+      attempts: 1,
+      last_error: "timeout: host hang.example.com did not resolve in time (the DNS lookup timed out)",
+    });
+  });
+});
