@@ -17,6 +17,7 @@ export function describeConfig(config: RuntimeConfig): string {
     `delivery    ${describePolicy(defaults)}`,
     `ops events  ${config.operationalEvents.enabled ? `on (herald.* events; a destination is failing after ${config.operationalEvents.failingAfter} failed deliveries in a row)` : "off"}`,
     `security    ${security.allowHttp ? "http allowed" : "https only"}, ${security.allowPrivateNetworks ? "private networks allowed" : "private networks refused"}${security.allowedHosts.length ? `, allowed_hosts ${security.allowedHosts.join(", ")}` : ""}`,
+    `dns         ${config.lookups.servers.length ? config.lookups.servers.join(", ") : "the servers of /etc/resolv.conf"}, timeout ${formatDuration(config.lookups.timeoutMs)}; inline webhooks: at most ${config.inline.hostsPerRequest} hosts an event, ${config.inline.hostsPerBatch} a batch, ${config.lookups.inlineInFlight} lookups at once`,
     ``,
     `destinations (${config.destinations.size})`,
     ...[...config.destinations.values()].map((d) => `  ${describeDestination(d, defaults)}`),
