@@ -2,7 +2,7 @@
 // The `herald` command line: parse argv, load the config, run a command, map the outcome to an
 // exit status (0 ok, 1 failure, 2 usage).
 
-import { parseArgs } from "node:util";
+import { parseCommandLine } from "./commands/argv.ts";
 import { describeConfig } from "./commands/describe-config.ts";
 import { serve } from "./commands/serve.ts";
 import { testDestination } from "./commands/test-destination.ts";
@@ -12,7 +12,7 @@ import { formatProblems, loadConfig, locateConfig } from "./config/load.ts";
 import { loadOutboxConfig } from "./config/outbox-config.ts";
 import type { RuntimeConfig } from "./config/runtime.ts";
 import { newStandardSecret } from "./commands/secret.ts";
-import { USAGE, commandUsage } from "./commands/usage.ts";
+import { USAGE, commandUsage, usageHint } from "./commands/usage.ts";
 import { VERSION } from "./version.ts";
 
 const FLAG_OPTIONS = {
@@ -48,7 +48,17 @@ function asksForHelp(args: string[]): boolean {
   return (end < 0 ? args : args.slice(0, end)).some((arg) => arg === "--help" || arg === "-h");
 }
 
+/** Runs one command line; a usage error learns which command it is about, for its hint. */
 export async function main(argv: string[], env: Record<string, string | undefined>): Promise<number> {
+  try {
+    return await run(argv, env);
+  } catch (error) {
+    if (error instanceof UsageError) error.command ??= argv[0];
+    throw error;
+  }
+}
+
+async function run(argv: string[], env: Record<string, string | undefined>): Promise<number> {
   const [command, ...rest] = argv;
   if (command === "--version" || command === "-v") return main(["version", ...rest], env);
   if (command === "--help" || command === "-h") return main(["help", ...rest], env);
@@ -58,16 +68,12 @@ export async function main(argv: string[], env: Record<string, string | undefine
     console.log(usage);
     return 0;
   }
-  let flags: Flags;
-  let positionals: string[];
-  try {
-    ({ values: flags, positionals } = parseArgs({ args: rest, options: FLAG_OPTIONS, strict: true, allowPositionals: true }));
-  } catch (error) {
-    throw new UsageError(errorMessage(error));
+  if (command === undefined) {
+    console.log(USAGE);
+    return 2;
   }
-  const allowed = new Set<string>(["config", ...(COMMAND_FLAGS[command ?? ""] ?? [])]);
-  const stray = Object.keys(flags).find((name) => !allowed.has(name));
-  if (stray && command !== undefined) throw new UsageError(`${command} does not take --${stray}`);
+  if (command !== "help" && !commandUsage(command)) throw new UsageError(`unknown command "${command}"`);
+  const { flags, positionals }: { flags: Flags; positionals: string[] } = parseCommandLine(command, rest, FLAG_OPTIONS, ["config", ...(COMMAND_FLAGS[command] ?? [])]);
   const noPositionals = () => {
     if (positionals.length > 0) throw new UsageError(`${command} takes no argument "${positionals[0]}"`);
   };
@@ -126,9 +132,6 @@ export async function main(argv: string[], env: Record<string, string | undefine
     }
     case "help":
       return helpCommand(positionals);
-    case undefined:
-      console.log(USAGE);
-      return 2;
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
@@ -149,7 +152,7 @@ if (import.meta.main) {
     (code) => process.exit(code),
     (error) => {
       if (error instanceof UsageError) {
-        console.error(`herald: ${error.message}\n\n${USAGE}`);
+        console.error(`herald: ${error.message}\n${usageHint(error.command)}`);
         process.exit(2);
       }
       if (error instanceof ConfigError) {

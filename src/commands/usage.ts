@@ -72,3 +72,8 @@ export function commandUsage(name: string): string | undefined {
   const takesConfig = name !== "secret" && name !== "version";
   return [`usage: herald ${command.synopsis}`, "", `${command.summary[0]!.toUpperCase()}${command.summary.slice(1)}.`, ...(command.details ? [command.details] : []), ...(takesConfig ? ["", CONFIG_NOTE] : [])].join("\n");
 }
+
+/** The line under a usage error: where the full usage of that command (or of all) is. */
+export function usageHint(command: string | undefined): string {
+  return command !== undefined && COMMANDS[command] ? `see 'herald ${command} --help'` : "see 'herald --help'";
+}

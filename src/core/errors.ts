@@ -25,8 +25,11 @@ export class OwnershipError extends Error {
   override readonly name = "OwnershipError";
 }
 
-/** The command line was wrong (exit 2, with the usage text). */
-export class UsageError extends Error {}
+/** The command line was wrong (exit 2, with a pointer to the command's --help). */
+export class UsageError extends Error {
+  /** The command it is about, when known: the hint names its --help. */
+  command?: string;
+}
 
 /** A command ran but could not do what was asked (exit 1, the message on stderr). */
 export class CommandError extends Error {}
