@@ -3,6 +3,7 @@
 // exit status (0 ok, 1 failure, 2 usage).
 
 import { parseCommandLine } from "./commands/argv.ts";
+import { configView } from "./commands/config-view.ts";
 import { describeConfig } from "./commands/describe-config.ts";
 import { serve } from "./commands/serve.ts";
 import { testDestination } from "./commands/test-destination.ts";
@@ -28,6 +29,7 @@ const FLAG_OPTIONS = {
 
 /** The flags each command reads beyond --config (--help is handled before parsing); any other is a usage error, not silently ignored. */
 const COMMAND_FLAGS: Record<string, ReadonlyArray<keyof typeof FLAG_OPTIONS>> = {
+  check: ["json"],
   deliveries: ["status", "destination", "event", "limit", "cursor", "json"],
   delivery: ["json"],
   retry: ["status", "since", "destination", "json"],
@@ -105,7 +107,7 @@ async function run(argv: string[], env: Record<string, string | undefined>): Pro
       return 0;
     case "check": {
       noPositionals();
-      console.log(describeConfig(config()));
+      console.log(flags.json ? JSON.stringify(configView(config()), null, 2) : describeConfig(config()));
       return 0;
     }
     case "serve": {

@@ -1,82 +1,65 @@
-// The effective config as `herald check` prints it: every URL redacted, secrets only counted.
+// The effective config as `herald check` prints it: the settings, then destinations, routes and
+// sources as aligned columns. Drawn from the same view as `check --json`, so every URL is
+// redacted and secrets are only counted.
 
-import { redactUrl } from "../core/redact.ts";
-import type { DeliveryPolicy, Destination, Route, Source } from "../core/types.ts";
-import { formatDuration } from "../core/units.ts";
+import { table } from "./columns.ts";
+import { configView, type DestinationView, type PolicyView, type RouteView, type SourceView } from "./config-view.ts";
 import type { RuntimeConfig } from "../config/runtime.ts";
-import { effectiveRates } from "../scheduler/pacer.ts";
+import { formatDuration } from "../core/units.ts";
 
 export function describeConfig(config: RuntimeConfig): string {
-  const { server, storage, auth, defaults, security } = config;
+  const view = configView(config);
+  const { server, storage, auth, security, operational_events: ops } = view;
   const lines = [
-    `config ${config.sourcePath} is valid`,
+    `config ${view.config} is valid`,
     ``,
-    `listen      ${server.host}:${server.port} (max_body ${server.maxBodyBytes} bytes, shutdown_grace ${formatDuration(server.shutdownGraceMs)})`,
+    `listen      ${server.listen} (max_body ${server.max_body_bytes} bytes, shutdown_grace ${server.shutdown_grace})`,
     `storage     ${storage.path} (synchronous=${storage.synchronous})`,
-    `auth        ${auth.publishTokens.length ? `${auth.publishTokens.length} publish token(s)` : "publishing open to loopback clients (no publish tokens)"}, ${auth.adminTokens.length} admin token(s)`,
-    `delivery    ${describePolicy(defaults)}`,
-    `ops events  ${config.operationalEvents.enabled ? `on (herald.* events; a destination is failing after ${config.operationalEvents.failingAfter} failed deliveries in a row)` : "off"}`,
-    `security    ${security.allowHttp ? "http allowed" : "https only"}, ${security.allowPrivateNetworks ? "private networks allowed" : "private networks refused"}${security.allowedHosts.length ? `, allowed_hosts ${security.allowedHosts.join(", ")}` : ""}`,
+    `auth        ${auth.publish_tokens ? `${auth.publish_tokens} publish token(s)` : "publishing open to loopback clients (no publish tokens)"}, ${auth.admin_tokens} admin token(s)`,
+    `delivery    ${describePolicy(view.delivery)}`,
+    `ops events  ${ops.enabled ? `on (herald.* events; a destination is failing after ${ops.failing_after} failed deliveries in a row)` : "off"}`,
+    `security    ${security.allow_http ? "http allowed" : "https only"}, ${security.allow_private_networks ? "private networks allowed" : "private networks refused"}${security.allowed_hosts.length ? `, allowed_hosts ${security.allowed_hosts.join(", ")}` : ""}`,
     `dns         ${config.lookups.servers.length ? config.lookups.servers.join(", ") : "the servers of /etc/resolv.conf"}, timeout ${formatDuration(config.lookups.timeoutMs)}; inline webhooks: at most ${config.inline.hostsPerRequest} hosts an event, ${config.inline.hostsPerBatch} a batch, ${config.lookups.inlineInFlight} lookups at once`,
     ``,
-    `destinations (${config.destinations.size})`,
-    ...[...config.destinations.values()].map((d) => `  ${describeDestination(d, defaults)}`),
+    ...section("destinations", ["NAME", "TYPE", "URL", "SIGNATURE", "RATE", "OPTIONS"], view.destinations.map(destinationRow)),
     ``,
-    `routes (${config.routes.length})`,
-    ...config.routes.map((r) => `  ${describeRoute(r)}`),
-    ...(config.sources.length > 0 ? [``, `sources (${config.sources.length})`, ...config.sources.map((source) => `  ${describeSource(source)}`)] : []),
+    ...section("routes", ["NAME", "EVENTS", "SOURCES", "MATCH", "TO"], view.routes.map(routeRow)),
+    ...(view.sources.length > 0 ? [``, ...section("sources", ["NAME", "PATH", "VERIFY", "EVENT", "DEDUP"], view.sources.map(sourceRow))] : []),
   ];
   return lines.join("\n");
 }
 
-function policyEntries(p: DeliveryPolicy): Array<[keyof DeliveryPolicy, string]> {
-  return [
-    ["timeoutMs", `timeout ${formatDuration(p.timeoutMs)}`],
-    ["maxAttempts", `max_attempts ${p.maxAttempts}`],
-    ["backoffMs", `backoff ${p.backoffMs.map(formatDuration).join(" ")}`],
-    ["jitter", `jitter ${p.jitter}`],
-    ["maxAgeMs", `max_age ${formatDuration(p.maxAgeMs)}`],
-    ["concurrency", `concurrency ${p.concurrency}`],
-    ["retentionMs", `retention ${formatDuration(p.retentionMs)}`],
-  ];
+/** A heading with its count, then the rows as columns under a header (none when empty). */
+function section(title: string, header: string[], rows: string[][]): string[] {
+  const heading = `${title} (${rows.length})`;
+  if (rows.length === 0) return [heading];
+  return [heading, ...table(header, rows).split("\n").map((line) => `  ${line}`)];
 }
 
-function describePolicy(p: DeliveryPolicy): string {
-  return policyEntries(p).map(([, text]) => text).join(", ");
+function describePolicy(p: Partial<PolicyView>): string {
+  return Object.entries(p)
+    .map(([key, value]) => `${key} ${Array.isArray(value) ? value.join(" ") : value}`)
+    .join(", ");
 }
 
-function describeDestination(d: Destination, defaults: DeliveryPolicy): string {
-  const parts = [d.name, d.type, redactUrl(d.url)];
-  if (d.type === "custom") {
-    parts.push(d.signature === "none" ? "unsigned" : `signature ${d.signature} (${d.signature === "standard" ? "webhook-signature" : d.signatureHeader}, ${d.secrets.length} secret${d.secrets.length > 1 ? "s" : ""})`);
-  }
-  const rates = effectiveRates(d);
-  if (rates.length > 0) parts.push(`rate ${rates.map((rate) => `${rate.count}/${formatDuration(rate.perMs)}`).join(" and ")}${d.rateLimit ? "" : " (platform default)"}`);
-  if (d.ordered) parts.push("ordered");
-  const overrides = policyEntries(d.policy).filter(([key]) => JSON.stringify(d.policy[key]) !== JSON.stringify(defaults[key]));
-  if (overrides.length > 0) parts.push(overrides.map(([, text]) => text).join(", "));
-  return parts.join("  ");
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+const orDash = (text: string) => text || "-";
+
+function destinationRow(d: DestinationView): string[] {
+  const signature = d.signature === null ? "-" : d.signature === "none" ? "none (unsigned)" : `${d.signature} (${d.signature_header}, ${plural(d.secrets, "secret")})`;
+  const rate = d.rate_limits.length ? `${d.rate_limits.join(" and ")}${d.rate_limit_default ? " (platform default)" : ""}` : "";
+  const options = [...(d.ordered ? ["ordered"] : []), ...(Object.keys(d.overrides).length ? [describePolicy(d.overrides)] : [])].join(", ");
+  return [d.name, d.type, d.url, signature, orDash(rate), orDash(options)];
 }
 
-function describeRoute(r: Route): string {
+function routeRow(r: RouteView): string[] {
   const match = r.match.map((m) => `${m.path} in [${m.values.join(", ")}]`).join(" and ");
-  const from = r.sources ? `  from ${r.sources.join(", ")}` : "";
-  return `${r.name}  events ${r.events.join(", ")}${from}${match ? `  when ${match}` : ""}  -> ${r.to.join(", ")}`;
+  return [r.name, r.events.join(", "), orDash(r.sources?.join(", ") ?? ""), orDash(match), r.to.join(", ")];
 }
 
-function describeSource(source: Source): string {
-  const verify =
-    source.verify === "none"
-      ? "unverified"
-      : `verify ${source.verify}${source.header ? ` (${source.header})` : ""}, ${source.secrets.length} secret${source.secrets.length > 1 ? "s" : ""}`;
-  const { naming } = source;
-  const named = naming.field
-    ? `event from body ${naming.field}`
-    : naming.header
-      ? `event from header ${naming.header}`
-      : naming.rules.length > 0
-        ? `event by ${naming.rules.length} rule${naming.rules.length > 1 ? "s" : ""}`
-        : `event "${naming.fixed}"`;
-  const dedup = source.idFrom.length > 0 ? `dedup on ${source.idFrom.join("+")}` : source.verify === "timestamped" || source.verify === "standard" ? "replays dropped" : "no dedup";
-  return [source.name, `POST ${source.path}`, verify, named, dedup].join("  ");
+function sourceRow(s: SourceView): string[] {
+  const verify = s.verify === "none" ? "none (unverified)" : `${s.verify}${s.header ? ` (${s.header}, ${plural(s.secrets, "secret")})` : ` (${plural(s.secrets, "secret")})`}`;
+  const event = "field" in s.event ? `body ${s.event.field}` : "header" in s.event ? `header ${s.event.header}` : "rules" in s.event ? plural(s.event.rules, "rule") : `"${s.event.name}"`;
+  const dedup = s.id_from.length ? `id_from ${s.id_from.join("+")}` : s.replays_dropped ? "replays dropped" : "none";
+  return [s.name, s.path, verify, event, dedup];
 }

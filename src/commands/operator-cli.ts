@@ -7,6 +7,7 @@ import { existsSync, lstatSync, rmSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { z } from "zod";
 import type { OutboxConfig } from "../config/outbox-config.ts";
+import { oneLine, table } from "./columns.ts";
 import { systemClock, type Clock } from "../core/clock.ts";
 import { CommandError, UsageError, errorMessage } from "../core/errors.ts";
 import {
@@ -182,24 +183,12 @@ function report(io: Io, flags: OperatorFlags, done: "retried" | "cancelled", ids
   return skipped.some((s) => s.reason === "unknown delivery") ? 1 : 0;
 }
 
-function table(header: string[], rows: string[][]): string {
-  const all = [header, ...rows.map((row) => row.map(oneLine))];
-  const widths = header.map((_, i) => Math.max(...all.map((row) => row[i]!.length)));
-  return all.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ").trimEnd()).join("\n");
-}
-
 function pairs(entries: Array<[string, string | null]>): string[] {
   return entries.filter(([, value]) => value !== null).map(([key, value]) => `  ${key.padEnd(12)} ${oneLine(value!)}`);
 }
 
 /** Timestamps to the second, for tables. */
 const short = (iso: string | null) => (iso ? iso.replace("T", " ").replace(/\.\d{3}Z$/, "Z") : "");
-
-/** Control characters from a receiver's answer must not reach the terminal. */
-function oneLine(text: string): string {
-  const flat = text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, " ").trim();
-  return flat.length > 160 ? `${flat.slice(0, 159)}…` : flat;
-}
 
 export function backupCommand(config: OutboxConfig, path: string, io: Io = defaultIo): number {
   // Absolute from here on, so every message names the copy plainly.

@@ -11,7 +11,7 @@ const COMMANDS: Record<string, { synopsis: string; summary: string; details?: st
     details: "Runs until SIGTERM or SIGINT (a graceful stop, exit 0); SIGHUP reloads the config.\nOnly one serve may own a database: a second one exits 1 and names the owner.",
   },
   check: {
-    synopsis: "check",
+    synopsis: "check [--json]",
     summary: "validate the config and print the routes and destinations it would use",
     details: "Sends nothing. Exit 1 with each problem on stderr as `key.path: message`.",
   },
