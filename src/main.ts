@@ -30,11 +30,14 @@ const FLAG_OPTIONS = {
 /** The flags each command reads beyond --config (--help is handled before parsing); any other is a usage error, not silently ignored. */
 const COMMAND_FLAGS: Record<string, ReadonlyArray<keyof typeof FLAG_OPTIONS>> = {
   check: ["json"],
+  version: ["json"],
+  secret: ["json"],
   deliveries: ["status", "destination", "event", "limit", "cursor", "json"],
   delivery: ["json"],
   retry: ["status", "since", "destination", "json"],
   cancel: ["status", "destination", "json"],
-  test: ["event"],
+  test: ["event", "json"],
+  backup: ["json"],
 };
 
 interface Flags extends OperatorFlags {
@@ -99,11 +102,11 @@ async function run(argv: string[], env: Record<string, string | undefined>): Pro
   switch (command) {
     case "version":
       noPositionals();
-      console.log(`herald ${VERSION}`);
+      console.log(flags.json ? JSON.stringify({ version: VERSION }) : `herald ${VERSION}`);
       return 0;
     case "secret":
       noPositionals();
-      console.log(newStandardSecret());
+      console.log(flags.json ? JSON.stringify({ secret: newStandardSecret() }) : newStandardSecret());
       return 0;
     case "check": {
       noPositionals();
@@ -127,10 +130,10 @@ async function run(argv: string[], env: Record<string, string | undefined>): Pro
       return cancelCommand(outboxConfig(), positionals, flags);
     case "backup":
       if (positionals.length !== 1) throw new UsageError("backup takes the path of the copy: herald backup /var/backups/herald.db");
-      return backupCommand(outboxConfig(), positionals[0]!);
+      return backupCommand(outboxConfig(), positionals[0]!, flags);
     case "test": {
       if (positionals.length !== 1) throw new UsageError("test takes one destination name: herald test DESTINATION [--event completed]");
-      return testDestination(config(), { destination: positionals[0]!, event: flags.event ?? "completed" });
+      return testDestination(config(), { destination: positionals[0]!, event: flags.event ?? "completed", json: flags.json });
     }
     case "help":
       return helpCommand(positionals);

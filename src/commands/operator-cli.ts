@@ -190,7 +190,7 @@ function pairs(entries: Array<[string, string | null]>): string[] {
 /** Timestamps to the second, for tables. */
 const short = (iso: string | null) => (iso ? iso.replace("T", " ").replace(/\.\d{3}Z$/, "Z") : "");
 
-export function backupCommand(config: OutboxConfig, path: string, io: Io = defaultIo): number {
+export function backupCommand(config: OutboxConfig, path: string, flags: OperatorFlags = {}, io: Io = defaultIo): number {
   // Absolute from here on, so every message names the copy plainly.
   const destination = resolve(path);
   if (!existsSync(config.storage.path)) throw new CommandError(`no database at ${config.storage.path} to back up`);
@@ -201,7 +201,8 @@ export function backupCommand(config: OutboxConfig, path: string, io: Io = defau
     rmSync(destination, { force: true });
     throw error;
   }
-  io.print(`backed up ${config.storage.path} to ${destination} (${statSync(destination).size} bytes)`);
+  const bytes = statSync(destination).size;
+  io.print(flags.json ? JSON.stringify({ database: config.storage.path, backup: destination, bytes }) : `backed up ${config.storage.path} to ${destination} (${bytes} bytes)`);
   return 0;
 }
 

@@ -17,6 +17,8 @@ import { createSender, type Send } from "../delivery/sender.ts";
 export interface TestDestinationOptions {
   destination: string;
   event: string;
+  /** One JSON object (`TestResult`) instead of the lines a person reads. */
+  json?: boolean;
   clock?: Clock;
   send?: Send;
   print?: (line: string) => void;
@@ -36,16 +38,51 @@ export async function testDestination(config: RuntimeConfig, options: TestDestin
     now,
   );
 
-  print(`sending a sample "${envelope.event}" event to ${destination.name} (${destination.type}, ${redactUrl(destination.url)})`);
+  const url = redactUrl(destination.url);
+  if (!options.json) print(`sending a sample "${envelope.event}" event to ${destination.name} (${destination.type}, ${url})`);
   const result = await send(request, destination.policy.timeoutMs);
   const scrub = (text: string) => scrubSecrets(text, config.sensitive);
   const { outcome } = classify(result, destination.type, clock.now());
-  const verdict = outcome.kind === "succeeded" ? "delivered" : outcome.kind === "permanent" ? "would fail (not retried)" : "would be retried";
-  if (result.kind === "error") {
-    print(`error: ${scrub(result.error)}: ${scrub(result.message)} after ${result.durationMs} ms (${verdict})`);
-    return 1;
+  const verdict = outcome.kind === "succeeded" ? "delivered" : outcome.kind === "permanent" ? "would_fail" : "would_retry";
+  const answer: TestResult = {
+    destination: destination.name,
+    type: destination.type,
+    url,
+    event: envelope.event,
+    status: result.kind === "error" ? null : result.status,
+    latency_ms: result.durationMs,
+    body: result.kind === "error" ? null : scrub(result.body),
+    error: result.kind === "error" ? `${scrub(result.error)}: ${scrub(result.message)}` : null,
+    outcome: verdict,
+  };
+  if (options.json) print(JSON.stringify(answer, null, 2));
+  else printText(answer, print);
+  return verdict === "delivered" ? 0 : 1;
+}
+
+/** What `herald test --json` prints: the answer, or the error that stood in for one. */
+export interface TestResult {
+  destination: string;
+  type: string;
+  /** Redacted. */
+  url: string;
+  event: string;
+  status: number | null;
+  latency_ms: number;
+  body: string | null;
+  error: string | null;
+  /** What a real delivery would do with this answer. */
+  outcome: "delivered" | "would_retry" | "would_fail";
+}
+
+const VERDICT_TEXT: Record<TestResult["outcome"], string> = { delivered: "delivered", would_retry: "would be retried", would_fail: "would fail (not retried)" };
+
+function printText(answer: TestResult, print: (line: string) => void): void {
+  const verdict = VERDICT_TEXT[answer.outcome];
+  if (answer.error !== null) {
+    print(`error: ${answer.error} after ${answer.latency_ms} ms (${verdict})`);
+    return;
   }
-  print(`status: ${result.status} in ${result.durationMs} ms (${verdict})`);
-  print(`response: ${result.body ? scrub(result.body) : "(empty)"}`);
-  return result.status >= 200 && result.status < 300 ? 0 : 1;
+  print(`status: ${answer.status} in ${answer.latency_ms} ms (${verdict})`);
+  print(`response: ${answer.body || "(empty)"}`);
 }

@@ -33,22 +33,22 @@ const COMMANDS: Record<string, { synopsis: string; summary: string; details?: st
     details: "Pending deliveries become cancelled. One in flight finishes its attempt and is left alone\n(cancel it again if it goes back to pending). Exit 1 if a named id is unknown.",
   },
   test: {
-    synopsis: "test DESTINATION [--event E]",
+    synopsis: "test DESTINATION [--event E] [--json]",
     summary: 'send one sample event (default "completed") to a configured destination',
     details: "Prints the status code, latency and answer. Exit 0 on a 2xx, 1 otherwise.",
   },
   backup: {
-    synopsis: "backup PATH",
+    synopsis: "backup PATH [--json]",
     summary: "write a consistent copy of the database to PATH, even while serve runs",
     details: "PATH must not exist yet (nor be a symbolic link); its folder must. The copy is readable by its owner only (0600).",
   },
   secret: {
-    synopsis: "secret",
+    synopsis: "secret [--json]",
     summary: "print a new random Standard Webhooks secret (whsec_ + base64 of 32 random bytes)",
     details: "Reads no config.",
   },
   version: {
-    synopsis: "version",
+    synopsis: "version [--json]",
     summary: "print the version (also: herald --version)",
   },
 };

@@ -82,7 +82,7 @@ describe("--help on every command", () => {
       expect(result.stdout).toStartWith("usage: herald <command> [--config PATH]\n");
       for (const command of Object.keys(ACTING)) expect(result.stdout).toContain(`\n  ${command}`);
     }
-    expect((await runHerald(["help", "backup"])).stdout).toStartWith("usage: herald backup PATH\n");
+    expect((await runHerald(["help", "backup"])).stdout).toStartWith("usage: herald backup PATH [--json]\n");
     for (const flag of ["--version", "-v"]) expect(await runHerald([flag])).toMatchObject({ code: 0, stdout: expect.stringMatching(/^herald \d+\.\d+\.\d+\n$/), stderr: "" });
     const unknown = await runHerald(["frobnicate", "--help"]);
     expect(unknown.code).toBe(2);
