@@ -2,7 +2,9 @@
 // project folder after `npm install`, and answers the way the README says. npm runs offline, on
 // an empty cache of its own (as in a fresh clone, and so that no older npx link hides a broken
 // `bin`): a `bin` that stopped naming this package would make npx fetch the registry's "herald",
-// which must fail this test rather than run a stranger's code.
+// which must fail this test rather than run a stranger's code. The other lines of those blocks
+// are npm's own (`npm install`, `npm start`, `npm test`) and a curl to a running daemon; they are
+// not run here (`npm start` listens on a fixed port, `npm test` is this suite).
 import { afterAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -13,10 +15,9 @@ import { startFakeDiscord } from "../helpers/fake-platforms.ts";
 
 const ROOT = join(import.meta.dir, "..", "..");
 
-/** The command lines of the README's ```sh blocks that run Herald itself. */
-export function readmeCommands(markdown: string): string[] {
-  const blocks = [...markdown.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((match) => match[1]!);
-  return blocks.flatMap((block) => block.split("\n")).filter((line) => line.startsWith("npx herald "));
+/** Every line of the README's ```sh blocks. */
+function shellLines(markdown: string): string[] {
+  return [...markdown.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].flatMap((match) => match[1]!.split("\n"));
 }
 
 /** What each command prints, by its subcommand: a README command without an entry fails the test. */
@@ -40,7 +41,12 @@ async function runAsPrinted(line: string) {
 }
 
 describe("the README's commands", () => {
-  const commands = readmeCommands(readFileSync(join(ROOT, "README.md"), "utf8"));
+  const lines = shellLines(readFileSync(join(ROOT, "README.md"), "utf8"));
+  const commands = lines.filter((line) => line.startsWith("npx herald "));
+
+  test("never call herald in a form that is not on PATH after npm install", () => {
+    expect(lines.filter((line) => /^(herald|bun|bunx)\s/.test(line))).toEqual([]);
+  });
 
   test("are found, and each has an expected answer", () => {
     expect(commands.length).toBeGreaterThanOrEqual(4);
