@@ -58,7 +58,7 @@ describe("herald check", () => {
         "  NAME         TYPE     URL                                    SIGNATURE                               RATE                               OPTIONS",
         "  ops-discord  discord  https://discord.com/api/***            -                                       5/2s and 30/1m (platform default)  -",
         "  billing      custom   https://billing.example.com/hooks/***  sha256 (X-Herald-Signature, 2 secrets)  -                                  max_attempts 8",
-        "  audit        custom   https://audit.example.com/in           none (unsigned)                         10/1s                              ordered, concurrency 1",
+        "  audit        custom   https://audit.example.com/***          none (unsigned)                         10/1s                              ordered, concurrency 1",
         "",
         "routes (2)",
         "  NAME          EVENTS             SOURCES  MATCH                              TO",
@@ -90,7 +90,7 @@ describe("herald check", () => {
     expect(view.destinations).toEqual([
       { name: "ops-discord", type: "discord", url: "https://discord.com/api/***", signature: null, signature_header: null, secrets: 0, rate_limits: ["5/2s", "30/1m"], rate_limit_default: true, ordered: false, overrides: {} },
       { name: "billing", type: "custom", url: "https://billing.example.com/hooks/***", signature: "sha256", signature_header: "X-Herald-Signature", secrets: 2, rate_limits: [], rate_limit_default: false, ordered: false, overrides: { max_attempts: 8 } },
-      { name: "audit", type: "custom", url: "https://audit.example.com/in", signature: "none", signature_header: null, secrets: 0, rate_limits: ["10/1s"], rate_limit_default: false, ordered: true, overrides: { concurrency: 1 } },
+      { name: "audit", type: "custom", url: "https://audit.example.com/***", signature: "none", signature_header: null, secrets: 0, rate_limits: ["10/1s"], rate_limit_default: false, ordered: true, overrides: { concurrency: 1 } },
     ]);
     expect(view.routes).toEqual([
       { name: "task-results", events: ["completed", "failed"], sources: null, match: [{ path: "data.task_type", values: ["scrape", "crawl"] }], to: ["billing", "ops-discord"] },

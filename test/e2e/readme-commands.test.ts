@@ -22,7 +22,7 @@ function shellLines(markdown: string): string[] {
 
 /** What each command prints, by its subcommand: a README command without an entry fails the test. */
 const EXPECTED: Record<string, RegExp> = {
-  check: /^config config\.example\.toml is valid\n\nlisten {6}127\.0\.0\.1:8787 /,
+  check: /^config \/\S+\/config\.example\.toml is valid\n\nlisten {6}127\.0\.0\.1:8787 /,
   secret: /^whsec_[A-Za-z0-9+/]{43}=\n$/,
   version: /^herald \d+\.\d+\.\d+\n$/,
   test: /^sending a sample "failed" event to ops-discord \(discord, http:\/\/127\.0\.0\.1:\d+\/api\/\*\*\*\)\nstatus: 200 in \d+ ms \(delivered\)\n/,
