@@ -12,6 +12,7 @@ import { classify } from "../delivery/classify.ts";
 import { buildRequest } from "../delivery/request.ts";
 import { sampleEvent } from "../delivery/samples.ts";
 import { notConfigured } from "../ops/operations.ts";
+import { boundedResolver, dnsLookup } from "../delivery/resolver.ts";
 import { createSender, type Send } from "../delivery/sender.ts";
 
 export interface TestDestinationOptions {
@@ -28,7 +29,8 @@ export async function testDestination(config: RuntimeConfig, options: TestDestin
   const { clock = systemClock, print = console.log } = options;
   const destination = config.destinations.get(options.destination);
   if (!destination) throw new CommandError(notConfigured(options.destination, config.destinations.keys()));
-  const send = options.send ?? createSender({ clock, security: () => config.security });
+  const lookup = dnsLookup(() => config.lookups.servers, () => config.lookups.timeoutMs);
+  const send = options.send ?? createSender({ clock, security: () => config.security, resolve: boundedResolver(lookup, () => ({ timeoutMs: config.lookups.timeoutMs, inFlight: 1 })) });
   const ids = createIdGenerator(clock);
   const now = clock.now();
   const envelope = sampleEvent(options.event, now);

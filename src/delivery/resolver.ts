@@ -10,9 +10,12 @@
 // `lookup` runs getaddrinfo on the same small thread pool (one thread per core) as the WAL
 // fsync that every 202 waits for, and two names whose DNS never answered held every publish
 // for 10 s (measured: docs/security.md). c-ares waits on sockets in the event loop instead.
-// Lookups of the same host that overlap share one query.
+// Lookups of the same host that overlap share one query. Names in /etc/hosts are answered from
+// it first, as getaddrinfo would ("files" before "dns"), since c-ares queries DNS only.
 
+import { readFileSync, statSync } from "node:fs";
 import { Resolver as DnsResolver } from "node:dns/promises";
+import { parseIp } from "../core/addresses.ts";
 
 /** Resolves a host name to its addresses; `timeoutMs` tightens the resolver's own limit. */
 export type Resolver = (hostname: string, options?: { timeoutMs?: number }) => Promise<string[]>;
@@ -44,7 +47,10 @@ export function dnsLookup(servers: () => string[], timeoutMs: () => number): Res
     }
     return current.resolver;
   };
+  const fromHostsFile = hostsFile();
   return async (hostname) => {
+    const listed = fromHostsFile(hostname);
+    if (listed.length > 0) return listed;
     const r = resolver();
     const [v4, v6] = await Promise.allSettled([r.resolve4(hostname), r.resolve6(hostname)]);
     const addresses = [...(v4.status === "fulfilled" ? v4.value : []), ...(v6.status === "fulfilled" ? v6.value : [])];
@@ -52,6 +58,39 @@ export function dnsLookup(servers: () => string[], timeoutMs: () => number): Res
     // Neither family answered: report the IPv4 query's reason (ENOTFOUND, ETIMEOUT, ...).
     throw v4.status === "rejected" ? v4.reason : v6.status === "rejected" ? v6.reason : Object.assign(new Error("no addresses"), { code: "ENODATA" });
   };
+}
+
+/**
+ * The addresses /etc/hosts gives a name (`localhost` among them), read again when the file
+ * changes. A missing or unreadable file lists nothing.
+ */
+export function hostsFile(path = "/etc/hosts"): (hostname: string) => string[] {
+  let cached: { mtimeMs: number; names: Map<string, string[]> } | undefined;
+  const names = (): Map<string, string[]> => {
+    let mtimeMs: number;
+    try {
+      mtimeMs = statSync(path).mtimeMs;
+    } catch {
+      return new Map();
+    }
+    if (cached?.mtimeMs !== mtimeMs) cached = { mtimeMs, names: parseHostsFile(readFileSync(path, "utf8")) };
+    return cached.names;
+  };
+  return (hostname) => names().get(hostname.toLowerCase().replace(/\.$/, "")) ?? [];
+}
+
+/** `address name alias...` lines; `#` starts a comment; lines whose first field is no address are skipped. */
+export function parseHostsFile(text: string): Map<string, string[]> {
+  const names = new Map<string, string[]>();
+  for (const line of text.split("\n")) {
+    const [address, ...hosts] = line.replace(/#.*/, "").trim().split(/\s+/);
+    if (!address || hosts.length === 0 || !parseIp(address)) continue;
+    for (const host of hosts) {
+      const key = host.toLowerCase();
+      names.set(key, [...(names.get(key) ?? []), address]);
+    }
+  }
+  return names;
 }
 
 /** Wraps `lookup` with the time and count limits above. */

@@ -9,7 +9,7 @@ import { connectAddress, formatIp, parseIp, sameAddress } from "../core/addresse
 import { describeNetworkError } from "./network-error.ts";
 import { readCapped } from "./read-capped.ts";
 import type { OutgoingRequest } from "./request.ts";
-import { guardUrl, systemResolver, type Resolver } from "./ssrf-guard.ts";
+import { guardUrl, type Resolver } from "./ssrf-guard.ts";
 
 /** Response bytes kept for the attempt log and for reading platform errors. */
 export const RESPONSE_CAP = 4096;
@@ -21,13 +21,14 @@ export type SendResult =
 export interface SenderDeps {
   clock: Clock;
   security: () => SecurityPolicy;
-  resolve?: Resolver;
+  /** The bounded resolver of delivery/resolver.ts: the guard resolves every name itself. */
+  resolve: Resolver;
   fetch?: typeof fetch;
 }
 
 export type Send = (request: OutgoingRequest, timeoutMs: number, signal?: AbortSignal) => Promise<SendResult>;
 
-export function createSender({ clock, security, resolve = systemResolver, fetch: doFetch = fetch }: SenderDeps): Send {
+export function createSender({ clock, security, resolve, fetch: doFetch = fetch }: SenderDeps): Send {
   return async (request, timeoutMs, signal) => {
     const started = clock.now();
     const elapsed = () => Math.max(0, clock.now() - started);

@@ -2,16 +2,16 @@
 // its host resolves to is public (or exempted by [security]). The verdict carries the address
 // that was checked, and the sender connects to exactly that address (pinned), so a DNS answer
 // that changes between the check and the connection (DNS rebinding) cannot redirect it.
+//
+// Every name is resolved here, exempted ones too (allow_private_networks, allowed_hosts), and
+// always through the bounded resolver: were a name left to fetch, the runtime would look it up
+// with getaddrinfo on the thread pool that the WAL fsync needs (delivery/resolver.ts).
 
-import { lookup } from "node:dns/promises";
 import { connectAddress, formatIp, parseIp, type IpAddress } from "../core/addresses.ts";
 import { checkUrl, hostIsAllowed, normalizeHostname, refusedAddressReason, type SecurityPolicy } from "../core/url-policy.ts";
 import type { Resolver } from "./resolver.ts";
 
 export type { Resolver };
-
-export const systemResolver: Resolver = async (hostname) =>
-  (await lookup(hostname, { all: true, verbatim: true })).map((entry) => entry.address);
 
 /**
  * `address`: the checked address to connect to, when the host is a name that was resolved; an
@@ -22,11 +22,13 @@ export const systemResolver: Resolver = async (hostname) =>
  */
 export type GuardVerdict = { ok: true; address?: string } | { ok: false; reason: string; detail?: string; transient?: true };
 
-export async function guardUrl(url: string, policy: SecurityPolicy, resolve: Resolver = systemResolver): Promise<GuardVerdict> {
+export async function guardUrl(url: string, policy: SecurityPolicy, resolve: Resolver): Promise<GuardVerdict> {
   const verdict = checkUrl(url, policy);
   if (!verdict.ok) return verdict;
   const host = normalizeHostname(verdict.url.hostname);
-  if (policy.allowPrivateNetworks || hostIsAllowed(policy, host) || parseIp(host)) return { ok: true };
+  // A literal address was judged by checkUrl and needs no lookup.
+  if (parseIp(host)) return { ok: true };
+  const exempt = policy.allowPrivateNetworks || hostIsAllowed(policy, host);
   let addresses: string[];
   try {
     addresses = await resolve(host);
@@ -40,7 +42,7 @@ export async function guardUrl(url: string, policy: SecurityPolicy, resolve: Res
   const checked: IpAddress[] = [];
   for (const text of addresses) {
     const address = parseIp(text);
-    const reason = address ? refusedAddressReason(policy, address) : "not an IP address";
+    const reason = !address ? "not an IP address" : exempt ? undefined : refusedAddressReason(policy, address);
     if (reason) {
       return {
         ok: false,

@@ -1,7 +1,10 @@
 // The bounded resolver (delivery/resolver.ts): limits in time and in count, and one query for
 // overlapping lookups of the same host.
 import { expect, test } from "bun:test";
-import { boundedResolver, type Resolver } from "../../src/delivery/resolver.ts";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { boundedResolver, hostsFile, parseHostsFile, type Resolver } from "../../src/delivery/resolver.ts";
+import { tempDir } from "../helpers/fs.ts";
 
 /** A lookup whose queries end only when the test says so. */
 function controlled() {
@@ -37,4 +40,22 @@ test("overlapping lookups of one host share a query; the caller's timeout can on
   const started = performance.now();
   expect(await codeOf(resolve("slow.example", { timeoutMs: 20 }))).toBe("ETIMEOUT");
   expect(performance.now() - started).toBeLessThan(1_000);
+});
+
+test("/etc/hosts lines give each name its addresses; comments and junk are skipped", () => {
+  const names = parseHostsFile("127.0.0.1 localhost\n::1 localhost ip6-localhost # loopback\n# 10.0.0.1 commented\n10.1.0.5\tHooks.Internal hooks\nnot-an-address name\n\n");
+  expect(Object.fromEntries(names)).toEqual({
+    localhost: ["127.0.0.1", "::1"],
+    "ip6-localhost": ["::1"],
+    "hooks.internal": ["10.1.0.5"],
+    hooks: ["10.1.0.5"],
+  });
+});
+
+test("a hosts file is read again when it changes; a missing one lists nothing", () => {
+  const path = join(tempDir(), "hosts");
+  const lookup = hostsFile(path);
+  expect(lookup("receiver.lan")).toEqual([]);
+  writeFileSync(path, "10.1.0.5 receiver.lan\n");
+  expect(lookup("Receiver.LAN.")).toEqual(["10.1.0.5"]);
 });

@@ -130,6 +130,13 @@ describe("after DNS resolution", () => {
     expect(await guardUrl("https://hooks.internal/h", { ...strict, allowedHosts: ["10.1.0.0/16"] }, resolve)).toEqual({ ok: true, address: "10.1.0.5" });
   });
 
+  test("an exempted name is still resolved here and pinned, never left to the runtime's lookup", async () => {
+    const resolve = resolver({ "hooks.internal": ["10.1.0.5"] });
+    expect(await guardUrl("https://hooks.internal/h", { ...strict, allowPrivateNetworks: true }, resolve)).toEqual({ ok: true, address: "10.1.0.5" });
+    expect(await guardUrl("https://hooks.internal/h", { ...strict, allowedHosts: ["hooks.internal"] }, resolve)).toEqual({ ok: true, address: "10.1.0.5" });
+    expect(await guardUrl("https://gone.internal/h", { ...strict, allowPrivateNetworks: true }, resolve)).toEqual({ ok: false, reason: "host gone.internal does not resolve (ENOTFOUND)" });
+  });
+
   test("an IPv4-mapped answer is given to the sender as plain IPv4, an IPv6 one in RFC 5952 form", async () => {
     const resolve = resolver({ "mapped.example.com": ["::ffff:93.184.216.34"], "six.example.com": ["2A00:1450:4001:080B:0000:0000:0000:200E"] });
     expect(await guardUrl("https://mapped.example.com/h", strict, resolve)).toEqual({ ok: true, address: "93.184.216.34" });
