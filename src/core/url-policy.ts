@@ -31,6 +31,13 @@ export function addressIsAllowed(policy: SecurityPolicy, address: IpAddress): bo
   });
 }
 
+/**
+ * How to allow a refused host, narrowest first: exempting the one host (or its CIDR) keeps the
+ * guard on for everything else, which allow_private_networks would not.
+ */
+export const privateNetworkFix = (host: string) =>
+  `allow this host with security.allowed_hosts = ["${host}"], or every non-public address with security.allow_private_networks = true`;
+
 /** Why this address may not be sent to under the policy, or undefined when it may. */
 export function refusedAddressReason(policy: SecurityPolicy, address: IpAddress): string | undefined {
   if (policy.allowPrivateNetworks || addressIsAllowed(policy, address)) return undefined;
@@ -56,12 +63,12 @@ export function checkUrl(text: string, policy: SecurityPolicy): UrlVerdict {
   const host = normalizeHostname(url.hostname);
   if (policy.allowPrivateNetworks || hostIsAllowed(policy, host)) return { ok: true, url };
   if (host === "localhost" || host.endsWith(".localhost")) {
-    return { ok: false, reason: `host ${host} is loopback, a non-public address (see security.allow_private_networks)` };
+    return { ok: false, reason: `host ${host} is loopback, a non-public address; ${privateNetworkFix(host)}` };
   }
   const literal = parseIp(host);
   const reason = literal && refusedAddressReason(policy, literal);
   if (reason) {
-    return { ok: false, reason: `host ${host} is ${reason}, a non-public address (see security.allow_private_networks)` };
+    return { ok: false, reason: `host ${host} is ${reason}, a non-public address; ${privateNetworkFix(host)}` };
   }
   return { ok: true, url };
 }

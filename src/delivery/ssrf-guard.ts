@@ -8,7 +8,7 @@
 // with getaddrinfo on the thread pool that the WAL fsync needs (delivery/resolver.ts).
 
 import { connectAddress, formatIp, parseIp, type IpAddress } from "../core/addresses.ts";
-import { checkUrl, hostIsAllowed, normalizeHostname, refusedAddressReason, type SecurityPolicy } from "../core/url-policy.ts";
+import { checkUrl, hostIsAllowed, normalizeHostname, privateNetworkFix, refusedAddressReason, type SecurityPolicy } from "../core/url-policy.ts";
 import type { Resolver } from "./resolver.ts";
 
 export type { Resolver };
@@ -46,8 +46,8 @@ export async function guardUrl(url: string, policy: SecurityPolicy, resolve: Res
     if (reason) {
       return {
         ok: false,
-        reason: `host ${host} resolves to a non-public address (an operator can allow it with security.allowed_hosts)`,
-        detail: `host ${host} resolves to ${address ? formatIp(address) : text}, ${reason}, a non-public address (see security.allow_private_networks)`,
+        reason: `host ${host} resolves to a non-public address; an operator can ${privateNetworkFix(host)}`,
+        detail: `host ${host} resolves to ${address ? formatIp(address) : text}, ${reason}, a non-public address; ${privateNetworkFix(host)}`,
       };
     }
     checked.push(address!);

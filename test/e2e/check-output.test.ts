@@ -106,4 +106,14 @@ describe("herald check", () => {
     const bad = writeConfig(`[server]\nlistn = "x"\n`);
     expect(await runHerald(["check", "--json", "--config", bad.path])).toEqual({ code: 1, stdout: "", stderr: expect.stringMatching(/^server\.listn: unknown key.*\n$/) });
   });
+
+  test("a loopback destination names the narrow fix (allowed_hosts) before the broad one", async () => {
+    const local = writeConfig(`[storage]\npath = "{{db}}"\n[[destinations]]\nname = "local"\nurl = "https://127.0.0.1:9000/in"\n`);
+    expect(await runHerald(["check", "--config", local.path])).toEqual({
+      code: 1,
+      stdout: "",
+      stderr:
+        'destinations[0].url: host 127.0.0.1 is loopback, a non-public address; allow this host with security.allowed_hosts = ["127.0.0.1"], or every non-public address with security.allow_private_networks = true\n',
+    });
+  });
 });

@@ -26,7 +26,7 @@ describe("a refused inline URL is no DNS oracle", () => {
     expect(text).not.toContain("10.20.30.40");
     expect(text).not.toContain("private network");
     expect((JSON.parse(text) as ErrorBody).error.issues).toEqual([
-      { path: "webhook.url", message: "refused: host db.internal resolves to a non-public address (an operator can allow it with security.allowed_hosts)" },
+      { path: "webhook.url", message: `refused: host db.internal resolves to a non-public address; an operator can allow this host with security.allowed_hosts = ["db.internal"], or every non-public address with security.allow_private_networks = true` },
     ]);
     const logged = h.logs.find((line) => line.msg === "publish.webhook_refused");
     expect(logged).toMatchObject({ path: "webhook.url", reason: expect.stringContaining("db.internal resolves to 10.20.30.40, a private network") });

@@ -52,7 +52,7 @@ describe("DNS rebinding", () => {
     const row = h.handle.client.query("SELECT status, last_error FROM deliveries").get();
     expect(row).toEqual({
       status: "failed",
-      last_error: "refused: host internal.example.test resolves to 10.0.0.7, a private network, a non-public address (see security.allow_private_networks)",
+      last_error: `refused: host internal.example.test resolves to 10.0.0.7, a private network, a non-public address; allow this host with security.allowed_hosts = ["internal.example.test"], or every non-public address with security.allow_private_networks = true`,
     });
   });
 

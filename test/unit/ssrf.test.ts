@@ -87,7 +87,7 @@ describe("URL checks", () => {
   });
 
   test("localhost names, userinfo and odd schemes are refused", () => {
-    expect(checkUrl("https://localhost./x", strict)).toEqual({ ok: false, reason: "host localhost is loopback, a non-public address (see security.allow_private_networks)" });
+    expect(checkUrl("https://localhost./x", strict)).toEqual({ ok: false, reason: `host localhost is loopback, a non-public address; allow this host with security.allowed_hosts = ["localhost"], or every non-public address with security.allow_private_networks = true` });
     expect(checkUrl("https://api.localhost/x", strict).ok).toBe(false);
     expect(checkUrl("https://user:pw@example.com/", strict).ok).toBe(false);
     expect(checkUrl("ftp://example.com/", strict).ok).toBe(false);
@@ -113,8 +113,8 @@ describe("after DNS resolution", () => {
     const resolve = resolver({ "evil.example.com": ["93.184.216.34", "127.0.0.1"], "meta.example.com": ["169.254.169.254"] });
     expect(await guardUrl("https://evil.example.com/h", strict, resolve)).toEqual({
       ok: false,
-      reason: "host evil.example.com resolves to a non-public address (an operator can allow it with security.allowed_hosts)",
-      detail: "host evil.example.com resolves to 127.0.0.1, loopback, a non-public address (see security.allow_private_networks)",
+      reason: `host evil.example.com resolves to a non-public address; an operator can allow this host with security.allowed_hosts = ["evil.example.com"], or every non-public address with security.allow_private_networks = true`,
+      detail: `host evil.example.com resolves to 127.0.0.1, loopback, a non-public address; allow this host with security.allowed_hosts = ["evil.example.com"], or every non-public address with security.allow_private_networks = true`,
     });
     expect((await guardUrl("https://meta.example.com/h", strict, resolve)).ok).toBe(false);
   });
