@@ -77,7 +77,8 @@ export interface TestResult {
   outcome: "delivered" | "would_retry" | "would_fail";
 }
 
-const VERDICT_TEXT: Record<TestResult["outcome"], string> = { delivered: "delivered", would_retry: "would be retried", would_fail: "would fail (not retried)" };
+/** Shown in parentheses after the result, so no parentheses of their own. */
+const VERDICT_TEXT: Record<TestResult["outcome"], string> = { delivered: "delivered", would_retry: "would be retried", would_fail: "would fail, not retried" };
 
 function printText(answer: TestResult, print: (line: string) => void): void {
   const verdict = VERDICT_TEXT[answer.outcome];

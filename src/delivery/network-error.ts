@@ -10,7 +10,12 @@ const PHRASES: Array<[RegExp, string]> = [
   [/^(ETIMEDOUT|ConnectionTimedOut)$/, "connection timed out"],
   [/^(EHOSTUNREACH|ENETUNREACH|EHOSTDOWN|ENETDOWN|HostUnreachable|NetworkUnreachable)$/, "no route to the host"],
   [/^(ENOTFOUND|EAI_[A-Z]+|DNSException)$/, "the host name does not resolve"],
-  [/CERT|ALTNAME|SELF_SIGNED/i, "TLS certificate not accepted"],
+  // The certificate failures an operator meets, each with what is wrong with the certificate.
+  [/SELF_SIGNED/i, "TLS certificate not accepted: it is self-signed"],
+  [/CERT_HAS_EXPIRED|CERT_NOT_YET_VALID/i, "TLS certificate not accepted: outside its validity dates"],
+  [/ALTNAME|HOSTNAME_MISMATCH/i, "TLS certificate not accepted: issued for another host name"],
+  [/UNABLE_TO_(GET_ISSUER|VERIFY_LEAF)/i, "TLS certificate not accepted: not signed by a trusted authority"],
+  [/CERT/i, "TLS certificate not accepted"],
   [/SSL|TLS|HANDSHAKE/i, "TLS handshake failed"],
   [/^(FailedToOpenSocket|ECONNABORTED|EADDRNOTAVAIL)$/, "could not open a connection"],
 ];
