@@ -2,6 +2,7 @@
 // received number") speak of JavaScript types to someone editing TOML, so every issue the
 // schema itself does not word is worded here from the schema: what the key wants, and which
 // key was meant when one is unknown. The schema stays the one place that knows the keys.
+// The publish API words its schema's issues the same way, in JSON's words ("an object").
 
 import type { z } from "zod";
 import { nearest } from "../core/nearest.ts";
@@ -44,8 +45,13 @@ export function unknownKeyMessage(schema: Schema, path: ReadonlyArray<PropertyKe
   return meant ? `unknown key (did you mean ${meant}?)` : "unknown key";
 }
 
+/** How a format names its nested tables: TOML says "a table", JSON "an object". */
+interface Words {
+  object: string;
+}
+
 /** What a value of this schema is, as a noun: "a whole number", "a list of strings". */
-function describe(schema: Schema): string | undefined {
+function describe(schema: Schema, words: Words): string | undefined {
   const inner = unwrap(schema);
   const def = defOf(inner);
   switch (def.type) {
@@ -57,15 +63,15 @@ function describe(schema: Schema): string | undefined {
       return "a boolean";
     case "object":
     case "record":
-      return "a table";
+      return words.object;
     case "enum":
       return `one of ${Object.values(def.entries as Record<string, string>).join(", ")}`;
     case "array": {
-      const element = describe(def.element);
+      const element = describe(def.element, words);
       return element && /^an? [a-z ]+$/.test(element) && !element.includes(" or ") ? `a list of ${element.replace(/^an? /, "")}s` : "a list";
     }
     case "union": {
-      const options = choices(inner);
+      const options = choices(inner, words);
       if (options.some((o) => o === undefined)) return undefined;
       return options.length > 1 ? `${options.slice(0, -1).join(", ")} or ${options.at(-1)}` : options[0];
     }
@@ -75,10 +81,10 @@ function describe(schema: Schema): string | undefined {
 }
 
 /** A union's options, nested unions flattened: "a string, a number, a boolean or a list". */
-function choices(schema: Schema): Array<string | undefined> {
+function choices(schema: Schema, words: Words): Array<string | undefined> {
   const inner = unwrap(schema);
   const def = defOf(inner);
-  return def.type === "union" ? (def.options as Schema[]).flatMap(choices) : [describe(inner)];
+  return def.type === "union" ? (def.options as Schema[]).flatMap((option) => choices(option, words)) : [describe(inner, words)];
 }
 
 const SIZED: Record<string, [string, string]> = { string: ["characters", "be"], array: ["items", "hold"] };
@@ -95,22 +101,29 @@ function sizeMessage(issue: { origin: string; inclusive?: boolean; exact?: boole
 }
 
 /**
- * A zod error map for the config parse: schema-level messages (the field's own wording) win,
- * and this words the rest. Passed per parse, so other schemas keep their own wording.
+ * A zod error map: schema-level messages (the field's own wording) win, and this words the
+ * rest. Passed per parse, so other schemas keep their own wording.
  */
-export function configIssueMessage(issue: z.core.$ZodRawIssue): string {
+const issueMessageIn = (words: Words) => (issue: z.core.$ZodRawIssue) => issueMessage(issue, words);
+
+/** For the config file (TOML). */
+export const configIssueMessage = issueMessageIn({ object: "a table" });
+/** For request bodies (JSON). */
+export const jsonIssueMessage = issueMessageIn({ object: "an object" });
+
+function issueMessage(issue: z.core.$ZodRawIssue, words: Words): string {
   switch (issue.code) {
     case "invalid_type": {
       if (issue.input === undefined) return "is required";
       if (issue.expected === "int") return "must be a whole number";
       if (issue.expected === "boolean") return "must be true or false";
-      const wanted = issue.inst ? describe(issue.inst as Schema) : undefined;
+      const wanted = issue.inst ? describe(issue.inst as Schema, words) : undefined;
       return `must be ${wanted ?? `a ${issue.expected}`}`;
     }
     case "invalid_value":
       return issue.values.length === 1 ? `must be ${JSON.stringify(issue.values[0])}` : `must be one of ${issue.values.join(", ")}`;
     case "invalid_union": {
-      const wanted = issue.inst ? describe(issue.inst as Schema) : undefined;
+      const wanted = issue.inst ? describe(issue.inst as Schema, words) : undefined;
       return wanted ? `must be ${wanted}` : "is not any of the accepted forms";
     }
     case "too_small":

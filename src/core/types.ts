@@ -7,6 +7,8 @@ export type DestinationType = (typeof DESTINATION_TYPES)[number];
 
 export const SIGNATURE_SCHEMES = ["sha256", "timestamped", "standard", "none"] as const;
 export type SignatureScheme = (typeof SIGNATURE_SCHEMES)[number];
+/** Where sha256 and timestamped signatures go unless a destination names another header. */
+export const DEFAULT_SIGNATURE_HEADER = "X-Herald-Signature";
 
 export const DELIVERY_STATUSES = ["pending", "in_flight", "succeeded", "failed", "expired", "cancelled"] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
@@ -57,6 +59,9 @@ export interface InlineTarget {
   url: string;
   type: DestinationType;
   secret?: string;
+  /** As the producer chose; rows stored before Herald took the choice have neither. */
+  signature?: SignatureScheme;
+  signatureHeader?: string;
 }
 
 export interface Route {

@@ -4,7 +4,7 @@
 
 import { createHash } from "node:crypto";
 import { canonicalWebhookUrl } from "../core/destination-type.ts";
-import type { DeliveryPolicy, Destination, InlineTarget } from "../core/types.ts";
+import { DEFAULT_SIGNATURE_HEADER, type DeliveryPolicy, type Destination, type InlineTarget } from "../core/types.ts";
 
 export function inlineDestinationName(url: string): string {
   const digest = createHash("sha256").update(url).digest("hex").slice(0, 8);
@@ -32,8 +32,8 @@ export function inlineDestination(target: InlineTarget, defaults: DeliveryPolicy
     type: target.type,
     url,
     secrets,
-    signature: secrets.length > 0 ? "sha256" : "none",
-    signatureHeader: "X-Herald-Signature",
+    signature: secrets.length > 0 ? (target.signature ?? "sha256") : "none",
+    signatureHeader: target.signatureHeader ?? DEFAULT_SIGNATURE_HEADER,
     headers: {},
     ordered: false,
     policy: defaults,

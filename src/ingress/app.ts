@@ -20,6 +20,7 @@ import { readJsonBody } from "./body.ts";
 import { badRequest, describeIssues, errorResponse, HttpError, issuesOf } from "./errors.ts";
 import { checkInlineWebhooks, type InlineCheckDeps } from "./inline-checks.ts";
 import { toNewEvent, type PublishDeps } from "./publish.ts";
+import { jsonIssueMessage } from "../config/issue-messages.ts";
 import { batchBody, publishBody, type PublishBody } from "./schemas.ts";
 
 export interface IngressDeps extends PublishDeps, InlineCheckDeps {
@@ -99,7 +100,7 @@ async function parseBody<T extends z.ZodType>(c: Context, deps: IngressDeps, sch
     throw new HttpError(401, "unauthorized", "missing or wrong bearer token (Authorization: Bearer <publish token>)");
   }
   const json = await readJsonBody(c.req.raw, deps.config().server.maxBodyBytes);
-  const parsed = schema.safeParse(json);
+  const parsed = schema.safeParse(json, { error: jsonIssueMessage });
   if (!parsed.success) {
     const issues = issuesOf(parsed.error);
     throw badRequest(`the body does not match the schema: ${describeIssues(issues)}`, issues);

@@ -33,11 +33,26 @@ export const badRequest = (message: string, issues?: Issue[]) => new HttpError(4
 
 /** zod's issues as Herald's: one per problem, each naming its field (unknown keys one by one). */
 export function issuesOf(error: z.ZodError, root = "(body)"): Issue[] {
-  return error.issues.flatMap((issue) =>
+  return flatten(error.issues, []).flatMap(({ issue, path }) =>
     issue.code === "unrecognized_keys"
-      ? issue.keys.map((key) => ({ path: formatKeyPath([...issue.path, key], root), message: "unknown field" }))
-      : [{ path: formatKeyPath(issue.path, root), message: issue.message }],
+      ? issue.keys.map((key) => ({ path: formatKeyPath([...path, key], root), message: "unknown field" }))
+      : [{ path: formatKeyPath(path, root), message: issue.message }],
   );
+}
+
+type ZodIssue = z.core.$ZodIssue;
+
+/**
+ * A union (`webhook`: one object or a list) that fails says only "invalid input". When just
+ * one of its forms has the input's type, that form's own issues say what is wrong inside it.
+ */
+function flatten(issues: readonly ZodIssue[], prefix: PropertyKey[]): Array<{ issue: ZodIssue; path: PropertyKey[] }> {
+  return issues.flatMap((issue) => {
+    const path = [...prefix, ...issue.path];
+    if (issue.code !== "invalid_union") return [{ issue, path }];
+    const fitting = issue.errors.filter((branch) => !branch.some((inner) => inner.code === "invalid_type" && inner.path.length === 0));
+    return fitting.length === 1 ? flatten(fitting[0]!, path) : [{ issue, path }];
+  });
 }
 
 export const describeIssues = (issues: Issue[]) => issues.map((i) => `${i.path}: ${i.message}`).join("; ");

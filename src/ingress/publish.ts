@@ -65,5 +65,13 @@ function webhooksOf(body: PublishBody): InlineWebhook[] {
 function inlineTarget(webhook: InlineWebhook): InlineTarget {
   const url = canonicalWebhookUrl(webhook.url);
   const type = webhook.type ?? detectDestinationType(url);
-  return webhook.secret ? { url, type, secret: webhook.secret } : { url, type };
+  if (!webhook.secret) return { url, type };
+  // Only what the producer chose is stored: the defaults stay in one place (delivery/inline.ts).
+  return {
+    url,
+    type,
+    secret: webhook.secret,
+    ...(webhook.signature ? { signature: webhook.signature } : {}),
+    ...(webhook.signatureHeader ? { signatureHeader: webhook.signatureHeader } : {}),
+  };
 }
