@@ -78,6 +78,7 @@ export function resolveConfig(parsed: ParsedConfig, sourcePath: string): ConfigR
   const sensitive = [
     ...parsed.auth.publish_tokens,
     ...parsed.auth.admin_tokens,
+    ...(parsed.metrics.token === undefined ? [] : [parsed.metrics.token]),
     ...[...destinations.values()].flatMap(destinationCredentials),
     ...sources.flatMap((source) => source.secrets),
   ];
@@ -97,6 +98,7 @@ export function resolveConfig(parsed: ParsedConfig, sourcePath: string): ConfigR
     inline: { hostsPerRequest: parsed.security.inline_hosts_per_request, hostsPerBatch: parsed.security.inline_hosts_per_batch },
     log: { level: parsed.log.level },
     operationalEvents: { enabled: parsed.operational_events.enabled, failingAfter: parsed.operational_events.failing_after },
+    metrics: { token: parsed.metrics.token },
     destinations,
     routes,
     sources,

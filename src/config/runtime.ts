@@ -21,6 +21,8 @@ export interface RuntimeConfig {
   log: { level: LogLevel };
   /** Herald's own events about failing deliveries and destinations (off by default). */
   operationalEvents: { enabled: boolean; failingAfter: number };
+  /** The bearer token /metrics asks for; undefined when it is open. */
+  metrics: { token?: string };
   destinations: Map<string, Destination>;
   routes: Route[];
   /** Inbound endpoints for providers' webhooks, in config order. */

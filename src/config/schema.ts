@@ -167,6 +167,12 @@ export const configSchema = z.strictObject({
       failing_after: z.number().int("must be a whole number").min(1, "must be at least 1").max(1_000).default(5),
     })
     .prefault({}),
+  metrics: z
+    .strictObject({
+      // Off by default: /metrics is open, like /healthz.
+      token: z.string().min(16, "tokens must be at least 16 characters").optional(),
+    })
+    .prefault({}),
   destinations: z.array(destination).default([]),
   routes: z.array(route).default([]),
   sources: z.array(source).default([]),

@@ -13,7 +13,7 @@ import { bulkCancelRequest, bulkRetryRequest, cancelMatching, listDeliveries, li
 import { deliveryDetailJson, eventJson } from "../ops/views.ts";
 import type { Metrics } from "../ops/metrics.ts";
 import type { OperatorStore } from "../outbox/types.ts";
-import { bearerToken, tokenAccepted } from "./auth.ts";
+import { requireToken } from "./auth.ts";
 import { readJsonBody } from "./body.ts";
 import { badRequest, describeIssues, HttpError, issuesOf, type Issue } from "./errors.ts";
 
@@ -94,9 +94,7 @@ function requireAdmin(deps: AdminDeps) {
     if (accepted.length === 0 && !isLoopback(config.server.host)) {
       throw new HttpError(403, "admin_disabled", "the admin API needs auth.admin_tokens when server.listen is not a loopback address");
     }
-    if (accepted.length > 0 && !tokenAccepted(bearerToken(c.req.header("authorization")), accepted)) {
-      throw new HttpError(401, "unauthorized", "missing or wrong bearer token (Authorization: Bearer <admin token>)");
-    }
+    if (accepted.length > 0) requireToken(c.req.header("authorization"), accepted, "admin");
     await next();
   };
 }

@@ -14,7 +14,7 @@ import { mountAdmin } from "./admin.ts";
 import type { StorageHealth } from "./readiness.ts";
 import { mountSources } from "./sources.ts";
 import { answer, storeEvents } from "./store.ts";
-import { bearerToken, tokenAccepted } from "./auth.ts";
+import { requireToken } from "./auth.ts";
 import { createHostCheck } from "./host-check.ts";
 import { readJsonBody } from "./body.ts";
 import { badRequest, describeIssues, errorResponse, HttpError, issuesOf } from "./errors.ts";
@@ -73,7 +73,11 @@ export function createIngress(deps: IngressDeps): Hono {
     return reason ? c.json({ status: "not_ready", reason }, 503) : c.json({ status: "ready" });
   });
 
-  app.get("/metrics", async (c) => c.body(await deps.metrics.render(), 200, { "content-type": deps.metrics.contentType }));
+  app.get("/metrics", async (c) => {
+    const { token } = deps.config().metrics;
+    if (token !== undefined) requireToken(c.req.header("authorization"), [token], "metrics");
+    return c.body(await deps.metrics.render(), 200, { "content-type": deps.metrics.contentType });
+  });
 
   app.post("/v1/events", async (c) => {
     const body = await parseBody(c, deps, publishBody);
@@ -96,9 +100,7 @@ export function createIngress(deps: IngressDeps): Hono {
 
 async function parseBody<T extends z.ZodType>(c: Context, deps: IngressDeps, schema: T): Promise<z.output<T>> {
   const accepted = deps.config().auth.publishTokens;
-  if (accepted.length > 0 && !tokenAccepted(bearerToken(c.req.header("authorization")), accepted)) {
-    throw new HttpError(401, "unauthorized", "missing or wrong bearer token (Authorization: Bearer <publish token>)");
-  }
+  if (accepted.length > 0) requireToken(c.req.header("authorization"), accepted, "publish");
   const json = await readJsonBody(c.req.raw, deps.config().server.maxBodyBytes);
   const parsed = schema.safeParse(json, { error: jsonIssueMessage });
   if (!parsed.success) {

@@ -13,6 +13,7 @@ const env = {
   WAREHOUSE_SECRET: "warehouse-secret",
   EVOMI_WEBHOOK_SECRET: "evomi-secret",
   SPIDER_API_KEY: "spider-key",
+  HERALD_METRICS_TOKEN: "metrics-token-0123456789",
 };
 
 /** "# key = value", "# [[table]]", "#   { rule }" and "# ]" lines are examples; prose is left alone. */
