@@ -41,7 +41,7 @@ export function nextStep({ outcome, failedAttempts, now, expiresAt, policy, rand
     case "retryable": {
       const failed = failedAttempts + 1;
       if (failed >= policy.maxAttempts) {
-        return { status: "failed", reason: `gave up after ${failed} attempts: ${outcome.reason}` };
+        return { status: "failed", reason: `gave up after ${failed} ${failed === 1 ? "attempt" : "attempts"}: ${outcome.reason}` };
       }
       const wait = Math.max(backoffWait(policy, failed, random), outcome.retryAfterMs ?? 0);
       return { status: "pending", at: Math.min(now + wait, expiresAt), spendsAttempt: true };

@@ -4,6 +4,7 @@
 // error messages never carry the URL's path or query (network-error.ts).
 
 import type { Clock } from "../core/clock.ts";
+import { formatDuration } from "../core/units.ts";
 import type { SecurityPolicy } from "../core/url-policy.ts";
 import { connectAddress, formatIp, parseIp, sameAddress } from "../core/addresses.ts";
 import { describeNetworkError } from "./network-error.ts";
@@ -64,7 +65,7 @@ export function createSender({ clock, security, resolve, fetch: doFetch = fetch 
       return { kind: "response", status: response.status, headers: response.headers, body, durationMs: elapsed() };
     } catch (error) {
       if (signal?.aborted) return { kind: "error", error: "aborted", message: "stopped by shutdown", durationMs: elapsed() };
-      if (timedOut) return { kind: "error", error: "timeout", message: `no complete answer within ${timeoutMs}ms`, durationMs: elapsed() };
+      if (timedOut) return { kind: "error", error: "timeout", message: `no complete answer within ${formatDuration(timeoutMs)}`, durationMs: elapsed() };
       return { kind: "error", error: "network", message: describeNetworkError(error, { url: request.url, address: guard.address }), durationMs: elapsed() };
     } finally {
       clearTimeout(timer);

@@ -56,8 +56,8 @@ to = ["ops"]`),
 
   const rows = h.handle.client.query("SELECT id, destination, status, last_error FROM deliveries WHERE destination != 'ops' ORDER BY destination").all() as Array<Record<string, string>>;
   expect(rows.map(({ destination, status, last_error }) => ({ destination, status, last_error }))).toEqual([
-    { destination: "hook", status: "failed", last_error: "gave up after 1 attempts: network: connection refused (ECONNREFUSED) at https://leaky.example.test via 93.184.216.34" },
-    { destination: expect.stringMatching(/^inline:inline\.example\.test#/), status: "failed", last_error: "gave up after 1 attempts: network: connection refused (ECONNREFUSED) at https://inline.example.test via 93.184.216.34" },
+    { destination: "hook", status: "failed", last_error: "gave up after 1 attempt: network: connection refused (ECONNREFUSED) at https://leaky.example.test via 93.184.216.34" },
+    { destination: expect.stringMatching(/^inline:inline\.example\.test#/), status: "failed", last_error: "gave up after 1 attempt: network: connection refused (ECONNREFUSED) at https://inline.example.test via 93.184.216.34" },
   ]);
 
   const seen: string[] = [JSON.stringify(h.logs)];
