@@ -5,6 +5,7 @@
 
 import type { Context, Hono } from "hono";
 import type { z } from "zod";
+import { jsonIssueMessage } from "../config/issue-messages.ts";
 import { isLoopback } from "../config/resolve.ts";
 import type { RuntimeConfig } from "../config/runtime.ts";
 import type { Clock } from "../core/clock.ts";
@@ -112,7 +113,7 @@ function refuseUnknownDestination(config: RuntimeConfig, destination: string | u
 }
 
 function parse<T extends z.ZodType>(schema: T, input: unknown, root: string): z.output<T> {
-  const parsed = schema.safeParse(input);
+  const parsed = schema.safeParse(input, { error: jsonIssueMessage });
   if (parsed.success) return parsed.data;
   throw invalid(root, issuesOf(parsed.error, root));
 }

@@ -82,6 +82,18 @@ describe("no zod wording reaches a producer", () => {
     expect(seen.length).toBeGreaterThan(200);
   });
 
+  test("the admin API's bodies are worded the same way", async () => {
+    expect(await issues(harness(), { status: 5, since: 3 }, "/v1/deliveries/retry")).toEqual({
+      status: 400,
+      code: "invalid_body",
+      message: "invalid request: status: must be one of failed, expired, cancelled; since: must be a string",
+      issues: [
+        { path: "status", message: "must be one of failed, expired, cancelled" },
+        { path: "since", message: "must be a string" },
+      ],
+    });
+  });
+
   test("missing required fields say they are required", async () => {
     expect((await issues(harness(), { data: {} })).issues).toEqual([{ path: "event", message: "is required" }]);
   });
