@@ -26,17 +26,28 @@ function unwrap(schema: Schema): Schema {
 /** The keys a table at `path` may hold (an index steps into a list), or none if no table is there. */
 export function keysAt(schema: Schema, path: ReadonlyArray<PropertyKey>): string[] {
   let current: Schema | undefined = unwrap(schema);
-  for (const key of path) {
+  for (const [i, key] of path.entries()) {
     const def = defOf(current);
     if (def.type === "object") current = def.shape[key as string];
     else if (def.type === "array" && typeof key === "number") current = def.element;
     else if (def.type === "record") current = def.valueType;
+    else if (def.type === "union") return unionKeysAt(def.options as Schema[], path.slice(i));
     else current = undefined;
     if (!current) return [];
     current = unwrap(current);
   }
   const def = defOf(current);
+  if (def.type === "union") return unionKeysAt(def.options as Schema[], []);
   return def.type === "object" ? Object.keys(def.shape) : [];
+}
+
+/** A union (one webhook or a list of them) holds the keys of whichever form has a table there. */
+function unionKeysAt(options: Schema[], rest: ReadonlyArray<PropertyKey>): string[] {
+  for (const option of options) {
+    const keys = keysAt(option, rest);
+    if (keys.length > 0) return keys;
+  }
+  return [];
 }
 
 /** "unknown key", with the valid key at that place that was most likely meant. */

@@ -104,7 +104,7 @@ async function parseBody<T extends z.ZodType>(c: Context, deps: IngressDeps, sch
   const json = await readJsonBody(c.req.raw, deps.config().server.maxBodyBytes);
   const parsed = schema.safeParse(json, { error: jsonIssueMessage });
   if (!parsed.success) {
-    const issues = issuesOf(parsed.error);
+    const issues = issuesOf(parsed.error, "(body)", schema);
     throw badRequest(`the body does not match the schema: ${describeIssues(issues)}`, issues);
   }
   return parsed.data;

@@ -3,6 +3,8 @@
 import type { Context } from "hono";
 import type { z } from "zod";
 import { formatKeyPath } from "../core/key-path.ts";
+import { nearest } from "../core/nearest.ts";
+import { keysAt } from "../config/issue-messages.ts";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 
 export interface Issue {
@@ -31,11 +33,18 @@ export function errorResponse(c: Context, error: HttpError): Response {
 
 export const badRequest = (message: string, issues?: Issue[]) => new HttpError(400, issues ? "invalid_body" : "invalid_json", message, issues);
 
-/** zod's issues as Herald's: one per problem, each naming its field (unknown keys one by one). */
-export function issuesOf(error: z.ZodError, root = "(body)"): Issue[] {
+/**
+ * zod's issues as Herald's: one per problem, each naming its field (unknown keys one by one,
+ * with the field that was most likely meant when the schema is given).
+ */
+export function issuesOf(error: z.ZodError, root = "(body)", schema?: z.core.$ZodType): Issue[] {
+  const unknown = (path: PropertyKey[], key: string) => {
+    const meant = schema && nearest(key, keysAt(schema, path));
+    return meant ? `unknown field (did you mean ${meant}?)` : "unknown field";
+  };
   return flatten(error.issues, []).flatMap(({ issue, path }) =>
     issue.code === "unrecognized_keys"
-      ? issue.keys.map((key) => ({ path: formatKeyPath([...path, key], root), message: "unknown field" }))
+      ? issue.keys.map((key) => ({ path: formatKeyPath([...path, key], root), message: unknown(path, key) }))
       : [{ path: formatKeyPath(path, root), message: issue.message }],
   );
 }

@@ -75,7 +75,9 @@ export const publishBody = z.strictObject({
   timestamp: timestamp.optional(),
   // Taken as parsed, not rebuilt: rebuilding key by key would turn a "__proto__" key into a
   // prototype and silently drop it (found by the fuzz tests). JSON.parse made it a plain object.
-  data: z.custom<Record<string, unknown>>((value) => value !== null && typeof value === "object" && !Array.isArray(value), "must be a JSON object"),
+  data: z.custom<Record<string, unknown>>((value) => value !== null && typeof value === "object" && !Array.isArray(value), {
+    error: (issue) => (issue.input === undefined ? "is required" : "must be a JSON object"),
+  }),
   webhook: z.union([webhook, z.array(webhook).min(1, "must hold at least one webhook").max(MAX_INLINE_WEBHOOKS, `at most ${MAX_INLINE_WEBHOOKS} webhooks`)]).optional(),
 });
 

@@ -45,6 +45,17 @@ describe("inline webhook errors name the field and what it takes", () => {
     ]);
   });
 
+  test("a misspelt field names the one meant, in a webhook and at the top", async () => {
+    const h = harness();
+    expect((await issues(h, { event: "completed", data: {}, webhook: [hook({ secrte: "s3cret-value" })] })).issues).toEqual([
+      { path: "webhook[0].secrte", message: "unknown field (did you mean secret?)" },
+    ]);
+    expect((await issues(h, { event: "completed", dta: {} })).issues).toEqual([
+      { path: "data", message: "is required" },
+      { path: "dta", message: "unknown field (did you mean data?)" },
+    ]);
+  });
+
   test("more than 10 webhooks, or none, is one issue on webhook", async () => {
     const h = harness();
     expect(await issues(h, { event: "completed", data: {}, webhook: Array.from({ length: 11 }, () => hook()) })).toMatchObject({
@@ -96,5 +107,6 @@ describe("no zod wording reaches a producer", () => {
 
   test("missing required fields say they are required", async () => {
     expect((await issues(harness(), { data: {} })).issues).toEqual([{ path: "event", message: "is required" }]);
+    expect((await issues(harness(), { event: "completed" })).issues).toEqual([{ path: "data", message: "is required" }]);
   });
 });
