@@ -35,7 +35,7 @@ export function createSender({ clock, security, resolve, fetch: doFetch = fetch 
     const elapsed = () => Math.max(0, clock.now() - started);
     // The lookup counts against the attempt's timeout; the operator may see the full detail.
     const guard = await guardUrl(request.url, security(), (host) => resolve(host, { timeoutMs }));
-    if (!guard.ok) return { kind: "error", error: guard.transient ? "timeout" : "refused", message: guard.detail ?? guard.reason, durationMs: elapsed() };
+    if (!guard.ok) return { kind: "error", error: guard.transient ?? "refused", message: guard.detail ?? guard.reason, durationMs: elapsed() };
     const target = guard.address ? pinnedTarget(request, guard.address) : { url: request.url, headers: request.headers };
     if ("error" in target) return { kind: "error", error: "refused", message: target.error, durationMs: elapsed() };
 

@@ -18,9 +18,10 @@ export type { Resolver };
  * IPv4-mapped answer is given as the plain IPv4 address, since that is what it reaches.
  * `detail`: the full story of a refusal (the resolved address and its range) for operators;
  * `reason` alone is safe to tell a producer, who must not learn what internal names resolve to.
- * `transient`: the lookup timed out or found no free slot; worth another attempt later.
+ * `transient`: the lookup failed, which says nothing lasting about the URL (DNS answers change,
+ * resolvers go down): worth another attempt later, as the sender error kind it names.
  */
-export type GuardVerdict = { ok: true; address?: string } | { ok: false; reason: string; detail?: string; transient?: true };
+export type GuardVerdict = { ok: true; address?: string } | { ok: false; reason: string; detail?: string; transient?: "timeout" | "network" };
 
 export async function guardUrl(url: string, policy: SecurityPolicy, resolve: Resolver): Promise<GuardVerdict> {
   const verdict = checkUrl(url, policy);
@@ -35,9 +36,9 @@ export async function guardUrl(url: string, policy: SecurityPolicy, resolve: Res
   } catch (error) {
     const code = (error as { code?: string }).code ?? "lookup failed";
     // Bounded by delivery/resolver.ts: a slow or busy resolver says nothing about the host.
-    if (code === "ETIMEOUT") return { ok: false, reason: `host ${host} did not resolve in time (the DNS lookup timed out)`, transient: true };
-    if (code === "EBUSY") return { ok: false, reason: `host ${host} was not looked up: too many DNS lookups in flight`, transient: true };
-    return { ok: false, reason: `host ${host} does not resolve (${code})` };
+    if (code === "ETIMEOUT") return { ok: false, reason: `host ${host} did not resolve in time (the DNS lookup timed out)`, transient: "timeout" };
+    if (code === "EBUSY") return { ok: false, reason: `host ${host} was not looked up: too many DNS lookups in flight`, transient: "timeout" };
+    return { ok: false, reason: `host ${host} does not resolve (${code})`, transient: "network" };
   }
   const checked: IpAddress[] = [];
   for (const text of addresses) {
@@ -52,7 +53,7 @@ export async function guardUrl(url: string, policy: SecurityPolicy, resolve: Res
     }
     checked.push(address!);
   }
-  if (checked.length === 0) return { ok: false, reason: `host ${host} does not resolve (no addresses)` };
+  if (checked.length === 0) return { ok: false, reason: `host ${host} does not resolve (no addresses)`, transient: "network" };
   // Prefer IPv4: hosts with a broken IPv6 route are far more common than the reverse.
   const connectable = checked.map(connectAddress);
   const preferred = connectable.find((a) => a.kind() === "ipv4") ?? connectable[0]!;

@@ -56,6 +56,28 @@ describe("DNS rebinding", () => {
     });
   });
 
+  test("a name that does not resolve right now is retried with backoff, and delivered once it does", async () => {
+    receiver = startReceiver();
+    const port = new URL(receiver.url).port;
+    let lookups = 0;
+    const resolve = async () => {
+      if (++lookups === 1) throw Object.assign(new Error("queryA ENOTFOUND"), { code: "ENOTFOUND" });
+      return ["127.0.0.1"];
+    };
+    const h = createHarness(
+      (db) => configFrom(`[storage]\npath = "${db}"\n[security]\nallow_http = true\nallowed_hosts = ["127.0.0.0/8"]\n[delivery]\nbackoff = ["30s"]\njitter = 0\n[[destinations]]\nname = "hook"\nurl = "http://flaky-dns.example.test:${port}/hook"\n${routeEverythingTo("hook")}`),
+      { resolve },
+    );
+    await h.post("/v1/events", { event: "completed", data: {} });
+    await h.tickAndSettle();
+    const id = (h.handle.client.query("SELECT id FROM deliveries").get() as { id: string }).id;
+    expect(h.deliveryRow(id)).toMatchObject({ status: "pending", attempts: 1, last_error: "network: host flaky-dns.example.test does not resolve (ENOTFOUND)" });
+    h.clock.advance(30_000);
+    await h.tickAndSettle();
+    expect(receiver.requests).toHaveLength(1);
+    expect(h.deliveryRow(id)).toMatchObject({ status: "succeeded", attempts: 2 });
+  });
+
   test("names resolving to loopback, metadata, NAT64- or 6to4-embedded private addresses are all refused", async () => {
     receiver = startReceiver();
     const answers: Record<string, string[]> = {

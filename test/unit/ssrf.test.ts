@@ -122,7 +122,7 @@ describe("after DNS resolution", () => {
   test("a public name passes; an unknown one is refused with the lookup error", async () => {
     const resolve = resolver({ "ok.example.com": ["93.184.216.34", "2606:2800:220:1::1"] });
     expect(await guardUrl("https://ok.example.com/h", strict, resolve)).toEqual({ ok: true, address: "93.184.216.34" });
-    expect(await guardUrl("https://missing.example.com/h", strict, resolve)).toEqual({ ok: false, reason: "host missing.example.com does not resolve (ENOTFOUND)" });
+    expect(await guardUrl("https://missing.example.com/h", strict, resolve)).toEqual({ ok: false, reason: "host missing.example.com does not resolve (ENOTFOUND)", transient: "network" });
   });
 
   test("a CIDR in allowed_hosts lets a resolved private address through", async () => {
@@ -134,7 +134,7 @@ describe("after DNS resolution", () => {
     const resolve = resolver({ "hooks.internal": ["10.1.0.5"] });
     expect(await guardUrl("https://hooks.internal/h", { ...strict, allowPrivateNetworks: true }, resolve)).toEqual({ ok: true, address: "10.1.0.5" });
     expect(await guardUrl("https://hooks.internal/h", { ...strict, allowedHosts: ["hooks.internal"] }, resolve)).toEqual({ ok: true, address: "10.1.0.5" });
-    expect(await guardUrl("https://gone.internal/h", { ...strict, allowPrivateNetworks: true }, resolve)).toEqual({ ok: false, reason: "host gone.internal does not resolve (ENOTFOUND)" });
+    expect(await guardUrl("https://gone.internal/h", { ...strict, allowPrivateNetworks: true }, resolve)).toEqual({ ok: false, reason: "host gone.internal does not resolve (ENOTFOUND)", transient: "network" });
   });
 
   test("an IPv4-mapped answer is given to the sender as plain IPv4, an IPv6 one in RFC 5952 form", async () => {
