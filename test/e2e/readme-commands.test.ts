@@ -3,10 +3,13 @@
 // an empty cache of its own (as in a fresh clone, and so that no older npx link hides a broken
 // `bin`): a `bin` that stopped naming this package would make npx fetch the registry's "herald",
 // which must fail this test rather than run a stranger's code. The other lines of those blocks
-// are npm's own (`npm install`, `npm start`, `npm test`) and a curl to a running daemon; they are
-// not run here (`npm start` listens on a fixed port, `npm test` is this suite).
+// are npm's own: `npm start` and the curl publish example run together below, on a copy of the
+// project's entry points so the example's ./data lands in a temporary folder (`npm install` made
+// node_modules; `npm test` is this suite).
 import { afterAll, describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { copyFileSync, existsSync, readFileSync, symlinkSync } from "node:fs";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { LOOPBACK_SECURITY } from "../helpers/config.ts";
 import { writeConfig } from "../helpers/daemon.ts";
@@ -63,4 +66,54 @@ describe("the README's commands", () => {
     });
     expect(discord.accepted).toHaveLength(1);
   }, 30_000);
+});
+
+/** Whether nothing listens on the port yet (the README's example uses a fixed one). */
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+}
+
+/** The README's first curl command, with its continuation lines, as the shell would read it. */
+function firstCurl(markdown: string): string {
+  const block = [...markdown.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((m) => m[1]!).find((text) => text.startsWith("curl "));
+  if (!block) throw new Error("the README has no curl example");
+  return block.trimEnd();
+}
+
+describe("the README's first steps", () => {
+  test("npm start serves the example config, and the curl example gets the answer the README shows", async () => {
+    if (!(await portFree(8787))) {
+      console.warn("readme-commands: npm start skipped, port 8787 is in use on this machine");
+      return;
+    }
+    const dir = tempDir("herald-start-");
+    for (const name of ["package.json", "bunfig.toml", "src", "node_modules"]) symlinkSync(join(ROOT, name), join(dir, name));
+    copyFileSync(join(ROOT, "config.example.toml"), join(dir, "config.example.toml"));
+    const { HERALD_CONFIG: _unused, ...startEnv } = env;
+    // A process group of its own: npm starts a shell that starts Herald, and all of them must stop.
+    const npm = spawn("npm", ["start"], { cwd: dir, env: startEnv, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const exited = new Promise<number | null>((resolve) => npm.on("exit", (code) => resolve(code)));
+    try {
+      let out = "";
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`npm start did not listen within 20 s:\n${out}`)), 20_000);
+        npm.stdout!.on("data", (chunk: Buffer) => {
+          out += chunk.toString();
+          if (out.includes('"msg":"server.listening"')) clearTimeout(timer), resolve();
+        });
+      });
+      const curl = firstCurl(readFileSync(join(ROOT, "README.md"), "utf8"));
+      const { code, stdout, stderr } = await runAsPrinted(curl);
+      expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
+      expect(stdout).toMatch(/^\{"id":"evt_[0-9A-Z]+","deliveries":\[\],"duplicate":false\}$/);
+      expect(existsSync(join(dir, "data", "herald.db"))).toBe(true);
+    } finally {
+      process.kill(-npm.pid!, "SIGTERM");
+      await exited;
+    }
+  }, 40_000);
 });
