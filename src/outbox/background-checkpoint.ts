@@ -8,6 +8,7 @@
 // The same thread counts the open deliveries for /metrics, so a scrape never holds the daemon's
 // thread for the count (about 200 ms with 1,000,000 waiting, measured).
 
+import { startWorker, type WorkerSource } from "../runtime/worker.ts";
 import type { SqliteHandle } from "./sqlite.ts";
 import type { CheckpointWorkerReport, CheckpointWorkerStart, StatsRequest } from "./checkpoint-worker.ts";
 import type { OutboxStats } from "./types.ts";
@@ -18,15 +19,8 @@ export const BACKGROUND_CHECKPOINT_MS = 200;
 export const BACKSTOP_CHECKPOINT_PAGES = 4_096;
 const SQLITE_DEFAULT_CHECKPOINT_PAGES = 1_000;
 
-/**
- * From source, the worker is this module's neighbour. In the compiled binary the entrypoint is
- * under /$bunfs/ and the worker is embedded under its path below src/, the common root of the
- * two entrypoints; a relative path names that embedded copy. (import.meta.url cannot tell: a
- * binary built with --bytecode keeps each module's source path in it.)
- */
-function workerUrl(): string {
-  return Bun.main.startsWith("/$bunfs/") ? "./outbox/checkpoint-worker.ts" : new URL("./checkpoint-worker.ts", import.meta.url).href;
-}
+/** From source, the worker is this module's neighbour; the compiled binary embeds it under its path below src/. */
+const WORKER: WorkerSource = { url: new URL("./checkpoint-worker.ts", import.meta.url), embedded: "./outbox/checkpoint-worker.ts" };
 
 export interface BackgroundCheckpoints {
   /**
@@ -45,7 +39,6 @@ export function startBackgroundCheckpoints(
   options: { intervalMs?: number; onProblem: (problem: { message: string; fellBack: boolean }) => void },
 ): BackgroundCheckpoints {
   const setAutomatic = (pages: number) => handle.client.exec(`PRAGMA wal_autocheckpoint = ${pages}`);
-  const worker = new Worker(workerUrl());
   let stopped: (() => void) | undefined;
   let unavailable = false;
   let running = false;
@@ -64,6 +57,7 @@ export function startBackgroundCheckpoints(
     setAutomatic(SQLITE_DEFAULT_CHECKPOINT_PAGES);
     options.onProblem({ message, fellBack: true });
   };
+  const worker = startWorker(WORKER, (message) => fallBack(message));
   worker.onmessage = ({ data }: MessageEvent<CheckpointWorkerReport>) => {
     if (data.kind === "ready") {
       running = true;
@@ -77,7 +71,6 @@ export function startBackgroundCheckpoints(
     else if (data.kind === "failed") options.onProblem({ message: data.message, fellBack: false });
     else stopped?.();
   };
-  worker.onerror = (event) => fallBack(event.message);
   worker.postMessage({ path: handle.path, intervalMs: options.intervalMs ?? BACKGROUND_CHECKPOINT_MS } satisfies CheckpointWorkerStart);
 
   const terminate = () => {

@@ -5,7 +5,7 @@
 // background-checkpoint.ts; it is an entrypoint of the compiled binary of its own (see the
 // build script in package.json), as Bun requires for workers.
 
-import { Database } from "bun:sqlite";
+import { openSqliteClient, type SqliteClient } from "../runtime/sqlite.ts";
 import { createStatsReader } from "./stats-reader.ts";
 import type { OutboxStats } from "./types.ts";
 
@@ -43,9 +43,9 @@ self.onmessage = (message: MessageEvent<CheckpointWorkerStart | StatsRequest | "
   if (request === "stop") return stop ? stop() : report({ kind: "stopped" });
   if ("kind" in request) return answerStats(request.id);
   const { path, intervalMs } = request;
-  let db: Database;
+  let db: SqliteClient;
   try {
-    db = new Database(path, { readwrite: true, create: false, strict: true });
+    db = openSqliteClient(path, { create: false });
     readStats = createStatsReader(db);
   } catch (error) {
     return report({ kind: "unavailable", message: `cannot open the database: ${(error as Error).message}` });
@@ -68,8 +68,7 @@ self.onmessage = (message: MessageEvent<CheckpointWorkerStart | StatsRequest | "
     clearInterval(timer);
     readStats = undefined;
     try {
-      // close(true) finalizes the statements, so the connection really closes now (sqlite.ts).
-      db.close(true);
+      db.close();
     } finally {
       report({ kind: "stopped" });
     }

@@ -1,21 +1,23 @@
-// Opening the SQLite outbox: the only module that touches bun:sqlite. Another runtime or a
-// PostgreSQL backend replaces this file and the query modules behind the Outbox interface.
+// Opening the SQLite outbox over the runtime's SQLite client (src/runtime/sqlite.ts: bun:sqlite
+// or node:sqlite). A PostgreSQL backend replaces this file and the query modules behind the
+// Outbox interface.
 
-import { Database } from "bun:sqlite";
-import { drizzle, type BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
 import { StorageError, errorMessage } from "../core/errors.ts";
+import { openSqliteClient, type SqliteClient } from "../runtime/sqlite.ts";
+import { drizzleOver, type SqliteDrizzle } from "../runtime/sqlite-drizzle.ts";
 import { MIGRATIONS } from "./migrations.ts";
 import { prepareDatabaseFile } from "./private-files.ts";
 import * as schema from "./schema.ts";
 
-export type OutboxDb = BunSQLiteDatabase<typeof schema>;
+export type OutboxDb = SqliteDrizzle<typeof schema>;
+export { isStorageFault } from "../runtime/sqlite-errors.ts";
 
 export interface SqliteHandle {
   /** The database file (":memory:" for tests that need no file). */
   path: string;
   db: OutboxDb;
   /** Raw client for PRAGMAs and checkpoints. */
-  client: Database;
+  client: SqliteClient;
   /** The durability level the file was opened with. */
   synchronous: OpenOptions["synchronous"];
   close(): void;
@@ -24,12 +26,6 @@ export interface SqliteHandle {
 export interface OpenOptions {
   /** "full" survives power loss; "normal" survives a killed process but may lose the last commits on power loss. */
   synchronous: "full" | "normal";
-}
-
-/** Errors that mean "the database cannot take writes right now" (answered 503, nothing stored). */
-export function isStorageFault(error: unknown): boolean {
-  const code = (error as { code?: unknown })?.code;
-  return typeof code === "string" && /^SQLITE_(BUSY|LOCKED|READONLY|FULL|IOERR|CANTOPEN|CORRUPT|NOTADB|PERM|AUTH)/.test(code);
 }
 
 /** How long a write waits for another process's lock (a CLI retry, a backup) before failing. */
@@ -76,10 +72,10 @@ export function withoutOwnFsync<T>(handle: Pick<SqliteHandle, "client" | "synchr
 }
 
 export function openSqlite(path: string, options: OpenOptions): SqliteHandle {
-  let client: Database;
+  let client: SqliteClient;
   try {
     if (path !== ":memory:") prepareDatabaseFile(path);
-    client = new Database(path, { create: true, strict: true });
+    client = openSqliteClient(path);
     client.exec("PRAGMA journal_mode = WAL");
     client.exec(`PRAGMA synchronous = ${options.synchronous === "full" ? "FULL" : "NORMAL"}`);
     // Waits for a lock held by `herald retry` or a backup instead of failing at once.
@@ -96,14 +92,11 @@ export function openSqlite(path: string, options: OpenOptions): SqliteHandle {
     if (error instanceof StorageError) throw error;
     throw new StorageError(`cannot open database ${path}: ${errorMessage(error)}`, { cause: error });
   }
-  const db = drizzle(client, { schema });
-  // close(true) finalizes the prepared statements first. A plain close() leaves the connection
-  // open until they are garbage collected, which may be never before the process exits: the
-  // last connection then never closes, and a clean stop leaves -wal and -shm files behind.
-  return { path, db, client, synchronous: options.synchronous, close: () => client.close(true) };
+  const db = drizzleOver(client, schema);
+  return { path, db, client, synchronous: options.synchronous, close: () => client.close() };
 }
 
-export function schemaVersion(client: Database): number {
+export function schemaVersion(client: SqliteClient): number {
   return (client.query("PRAGMA user_version").get() as { user_version: number }).user_version;
 }
 
@@ -112,7 +105,7 @@ export function schemaVersion(client: Database): number {
  * reads and even takes the write lock without complaint: only the first write fails. One write,
  * rolled back, finds that at open, where the error names the file.
  */
-function assertWritable(client: Database): void {
+function assertWritable(client: SqliteClient): void {
   client.exec("BEGIN IMMEDIATE");
   try {
     client.exec(`PRAGMA user_version = ${schemaVersion(client)}`);
@@ -121,7 +114,7 @@ function assertWritable(client: Database): void {
   }
 }
 
-function migrate(client: Database): void {
+function migrate(client: SqliteClient): void {
   const current = schemaVersion(client);
   const latest = MIGRATIONS.at(-1)?.version ?? 0;
   if (current > latest) {
@@ -137,6 +130,6 @@ function migrate(client: Database): void {
 }
 
 /** Copies the WAL back into the database and truncates it; called by the pruning task. */
-export function checkpoint(client: Database): void {
+export function checkpoint(client: SqliteClient): void {
   client.exec("PRAGMA wal_checkpoint(TRUNCATE)");
 }

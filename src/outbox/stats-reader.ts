@@ -2,10 +2,10 @@
 // connection (without Drizzle) and the daemon's thread can run the same ones when that thread
 // is not available.
 
-import type { Database } from "bun:sqlite";
+import type { SqliteClient } from "../runtime/sqlite.ts";
 import type { OutboxStats } from "./types.ts";
 
-export function createStatsReader(client: Database): () => OutboxStats {
+export function createStatsReader(client: SqliteClient): () => OutboxStats {
   // Open means pending or in flight: worded as deliveries_open_by_destination's condition, so the
   // count reads that index. It still visits every open row (about 200 ms with 1,000,000 waiting).
   const openCount = client.prepare("SELECT count(*) AS n FROM deliveries WHERE finished_at IS NULL");

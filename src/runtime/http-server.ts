@@ -1,19 +1,40 @@
-// The HTTP listener: the only module that calls Bun.serve. A Deno port replaces this file.
+// The HTTP listener, on either runtime: Bun.serve or Deno.serve behind one shape, with the same
+// shutdown behaviour and bind errors worded the same. Nothing else calls a runtime's server.
+
+import { RUNTIME } from "./which.ts";
+import { serveBun } from "./http-server-bun.ts";
+import { serveDeno } from "./http-server-deno.ts";
 
 export interface HttpServer {
   /** The bound port (useful when the config asks for port 0). */
   port: number;
   /** Stops accepting connections and resolves when requests in flight have finished. */
   stop(): Promise<void>;
-  /** Drops every open connection at once. */
+  /** Drops every open connection at once (Deno: stops accepting; the process exits next). */
   close(): void;
 }
 
-export function serveHttp(fetch: (request: Request) => Response | Promise<Response>, options: { host: string; port: number }): HttpServer {
-  const server = Bun.serve({ hostname: options.host, port: options.port, fetch, idleTimeout: 30 });
-  return {
-    port: server.port ?? options.port,
-    stop: () => server.stop(false),
-    close: () => void server.stop(true),
-  };
+export type FetchHandler = (request: Request) => Response | Promise<Response>;
+
+export interface ListenOptions {
+  host: string;
+  port: number;
+}
+
+/** Bind failures by their code, in the same words on both runtimes (their own texts differ). */
+const BIND_ERRORS: Record<string, string> = {
+  EADDRINUSE: "the address is already in use",
+  EADDRNOTAVAIL: "the address is not one of this host's",
+  EACCES: "permission denied (ports below 1024 need privileges)",
+};
+
+/** Throws at once when the address cannot be bound. */
+export function serveHttp(fetch: FetchHandler, options: ListenOptions): HttpServer {
+  try {
+    return RUNTIME === "deno" ? serveDeno(fetch, options) : serveBun(fetch, options);
+  } catch (error) {
+    const code = (error as { code?: unknown } | undefined)?.code;
+    const words = typeof code === "string" ? BIND_ERRORS[code] : undefined;
+    throw words ? Object.assign(new Error(`${words} (${code})`, { cause: error }), { code }) : error;
+  }
 }

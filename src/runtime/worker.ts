@@ -1,0 +1,37 @@
+// Starting a worker thread on either runtime. Deno runs only module workers and needs
+// { type: "module" } to say so; Bun accepts it. Bun's compiled binary embeds each worker as an
+// entrypoint of its own, reached by its path below src/. And a worker's uncaught error must
+// never end the daemon: Deno rethrows it in the parent unless the error event is cancelled.
+
+import { RUNTIME } from "./which.ts";
+
+export interface WorkerSource {
+  /** The worker module from source: new URL("./x.ts", import.meta.url). */
+  url: URL;
+  /** Its path relative to src/, as Bun's compiled binary embeds it ("./outbox/x.ts"). */
+  embedded: string;
+}
+
+/**
+ * In the compiled binary the entrypoint is under /$bunfs/ and the worker is embedded under its
+ * path below src/, the common root of the two entrypoints; a relative path names that embedded
+ * copy. (import.meta.url cannot tell: a binary built with --bytecode keeps each module's source
+ * path in it.)
+ */
+function workerLocation(source: WorkerSource): string {
+  return RUNTIME === "bun" && Bun.main.startsWith("/$bunfs/") ? source.embedded : source.url.href;
+}
+
+/**
+ * Starts the worker. onFailure hears of any error the worker did not handle itself (it failed
+ * to load, or threw): the event is cancelled, so the daemon goes on without the worker.
+ */
+export function startWorker(source: WorkerSource, onFailure: (message: string) => void): Worker {
+  const worker = new Worker(workerLocation(source), { type: "module" });
+  worker.onerror = (event: ErrorEvent) => {
+    event.preventDefault();
+    onFailure(event.message || String(event.error ?? "the worker failed"));
+  };
+  worker.onmessageerror = () => onFailure("a message from the worker could not be read");
+  return worker;
+}
