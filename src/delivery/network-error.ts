@@ -30,9 +30,15 @@ export interface NetworkTarget {
   address?: string;
 }
 
+/** The error's code, or its cause's: Deno's fetch says only "fetch failed" and puts the detail in cause. */
+function codeOf(error: unknown, depth = 0): string | undefined {
+  const { code, cause } = (error ?? {}) as { code?: unknown; cause?: unknown };
+  if (typeof code === "string" && CODE.test(code)) return code;
+  return depth < 3 && cause !== undefined ? codeOf(cause, depth + 1) : undefined;
+}
+
 export function describeNetworkError(error: unknown, target: NetworkTarget): string {
-  const raw = (error as { code?: unknown } | undefined)?.code;
-  const code = typeof raw === "string" && CODE.test(raw) ? raw : undefined;
+  const code = codeOf(error);
   const phrase = (code && PHRASES.find(([pattern]) => pattern.test(code))?.[1]) ?? "network error";
   return `${phrase}${code ? ` (${code})` : ""} at ${whereTo(target)}`;
 }

@@ -11,6 +11,7 @@ import { describeNetworkError } from "./network-error.ts";
 import { readCapped } from "./read-capped.ts";
 import type { OutgoingRequest } from "./request.ts";
 import { guardUrl, type Resolver } from "./ssrf-guard.ts";
+import { sendPinned, type FetchLike } from "../runtime/pinned-fetch.ts";
 
 /** Response bytes kept for the attempt log and for reading platform errors. */
 export const RESPONSE_CAP = 4096;
@@ -24,12 +25,13 @@ export interface SenderDeps {
   security: () => SecurityPolicy;
   /** The bounded resolver of delivery/resolver.ts: the guard resolves every name itself. */
   resolve: Resolver;
-  fetch?: typeof fetch;
+  /** Stands for the network in tests; by default the runtime's pinned client (runtime/pinned-fetch.ts). */
+  fetch?: FetchLike;
 }
 
 export type Send = (request: OutgoingRequest, timeoutMs: number, signal?: AbortSignal) => Promise<SendResult>;
 
-export function createSender({ clock, security, resolve, fetch: doFetch = fetch }: SenderDeps): Send {
+export function createSender({ clock, security, resolve, fetch: via }: SenderDeps): Send {
   return async (request, timeoutMs, signal) => {
     const started = clock.now();
     const elapsed = () => Math.max(0, clock.now() - started);
@@ -51,16 +53,10 @@ export function createSender({ clock, security, resolve, fetch: doFetch = fetch 
     if (signal?.aborted) controller.abort();
     signal?.addEventListener("abort", stop, { once: true });
     try {
-      const response = await doFetch(target.url, {
-        method: "POST",
-        headers: target.headers,
-        body: request.body,
-        redirect: "manual",
-        // Bun's own decoding inflates a whole network chunk at once; read-capped.ts decodes within the cap.
-        decompress: false,
-        signal: controller.signal,
-        ...(target.serverName ? { tls: { serverName: target.serverName } } : {}),
-      });
+      const response = await sendPinned(
+        { url: target.url, method: "POST", headers: target.headers, body: request.body, signal: controller.signal, serverName: target.serverName },
+        via,
+      );
       const body = await readCapped(response, RESPONSE_CAP);
       return { kind: "response", status: response.status, headers: response.headers, body, durationMs: elapsed() };
     } catch (error) {

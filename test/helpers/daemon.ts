@@ -1,5 +1,6 @@
 // Runs the real `herald` program: from source by default, or the compiled binary when
-// HERALD_BIN is set (CI runs the end-to-end suite both ways).
+// HERALD_BIN is set (CI runs the end-to-end suite both ways), or from source under Deno when
+// HERALD_RUNTIME=deno (`deno run -A src/main.ts`).
 import { Database } from "bun:sqlite";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -7,9 +8,16 @@ import { tempDir } from "./fs.ts";
 
 const ROOT = join(import.meta.dir, "..", "..");
 
+/** Runs a TypeScript file under Deno, from the package's own copy (npm install brings it). */
+export function denoCommand(file: string, args: string[]): string[] {
+  return [join(ROOT, "node_modules/.bin/deno"), "run", "-A", "--quiet", `--config=${join(ROOT, "deno.json")}`, file, ...args];
+}
+
 export function heraldCommand(args: string[]): string[] {
   const bin = process.env.HERALD_BIN;
-  return bin ? [join(ROOT, bin), ...args] : [process.execPath, join(ROOT, "src/main.ts"), ...args];
+  if (bin) return [join(ROOT, bin), ...args];
+  const main = join(ROOT, "src/main.ts");
+  return process.env.HERALD_RUNTIME === "deno" ? denoCommand(main, args) : [process.execPath, main, ...args];
 }
 
 /** Runs a command to completion; an `env` value of undefined unsets that variable. */
