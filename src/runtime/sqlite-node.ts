@@ -49,10 +49,33 @@ function open(path: string, options: { create: boolean }): DriverDatabase {
   };
 }
 
-/** node:sqlite's errors say ERR_SQLITE_ERROR and carry SQLite's extended result code as errcode. */
+/**
+ * SQLite's own texts for the primary codes that matter above the seam (sqlite3_errstr, and
+ * sqlite3_errmsg for constraints), for errors that carry no code: Deno's exec() throws them.
+ */
+const CODES_BY_MESSAGE: Array<[RegExp, number]> = [
+  [/^database is locked$/, 5],
+  [/^database table is locked/, 6],
+  [/^attempt to write a readonly database$/, 8],
+  [/^disk I\/O error$/, 10],
+  [/^database disk image is malformed$/, 11],
+  [/^database or disk is full$/, 13],
+  [/^unable to open database file$/, 14],
+  [/^string or blob too big$/, 18],
+  [/constraint failed/, 19],
+  [/^file is not a database$/, 26],
+];
+
+/**
+ * node:sqlite's errors say ERR_SQLITE_ERROR and carry SQLite's extended result code as errcode,
+ * except (in Deno) those of exec(), which have only the message.
+ */
 function errorCode(error: unknown): number | undefined {
-  const { code, errcode } = (error ?? {}) as { code?: unknown; errcode?: unknown };
-  return code === "ERR_SQLITE_ERROR" && typeof errcode === "number" ? errcode : undefined;
+  const { code, errcode, message } = (error ?? {}) as { code?: unknown; errcode?: unknown; message?: unknown };
+  if (code !== "ERR_SQLITE_ERROR") return undefined;
+  if (typeof errcode === "number") return errcode;
+  const text = typeof message === "string" ? message : "";
+  return CODES_BY_MESSAGE.find(([pattern]) => pattern.test(text))?.[1] ?? 1;
 }
 
 export const nodeSqlite: SqliteDriver = { open, errorCode };

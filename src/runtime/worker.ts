@@ -23,6 +23,17 @@ function workerLocation(source: WorkerSource): string {
 }
 
 /**
+ * The error's own message: Bun's event.message holds a source excerpt over several lines, and
+ * Deno's begins "Uncaught ".
+ */
+function failureText(event: ErrorEvent): string {
+  if (event.error instanceof Error && event.error.message) return event.error.message;
+  const text = (event.message ?? "").replace(/^Uncaught (\w*Error: )?/, "");
+  const last = text.trim().split("\n").findLast((line) => /^\s*(\w*error): /i.test(line));
+  return (last?.replace(/^\s*\w*error: /i, "") ?? text.split("\n")[0]?.trim()) || "the worker failed";
+}
+
+/**
  * Starts the worker. onFailure hears of any error the worker did not handle itself (it failed
  * to load, or threw): the event is cancelled, so the daemon goes on without the worker.
  */
@@ -30,7 +41,7 @@ export function startWorker(source: WorkerSource, onFailure: (message: string) =
   const worker = new Worker(workerLocation(source), { type: "module" });
   worker.onerror = (event: ErrorEvent) => {
     event.preventDefault();
-    onFailure(event.message || String(event.error ?? "the worker failed"));
+    onFailure(failureText(event));
   };
   worker.onmessageerror = () => onFailure("a message from the worker could not be read");
   return worker;
