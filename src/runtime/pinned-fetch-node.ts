@@ -5,14 +5,12 @@
 // certificates are verified as usual (rejectUnauthorized stays true).
 
 import { Buffer } from "node:buffer";
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
-import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import { request as httpRequest, type IncomingMessage } from "node:http";
+import { request as httpsRequest } from "node:https";
 import { isIP, type LookupFunction } from "node:net";
 import { Readable } from "node:stream";
 import type { PinnedRequest } from "./pinned-fetch.ts";
 
-// Connections are kept open between deliveries to the same address and name, as fetch does.
-const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
 
 /** Statuses whose Response may not have a body. */
 const NULL_BODY = new Set([101, 204, 205, 304]);
@@ -62,15 +60,38 @@ export async function sendWithNodeHttp(request: PinnedRequest): Promise<Response
       port: url.port || (https ? 443 : 80),
       path: `${url.pathname}${url.search}`,
       headers,
-      signal: request.signal,
       // A host that is not an address literal was not pinned (private networks allowed, or an
       // exempt host): it is resolved as fetch would.
       ...(isIP(host) ? { lookup: onlyThe(host) } : {}),
+      // A connection of its own for each request. On a kept-alive connection, Deno's node:http
+      // ignored the abort of a request waiting for its answer, and after the request was
+      // destroyed it sent it again: a duplicate delivery (test/e2e/deno-sender.test.ts).
+      agent: false,
+    };
+    let answer: IncomingMessage | undefined;
+    const received = (message: IncomingMessage) => {
+      answer = message;
+      message.once("close", () => request.signal.removeEventListener("abort", abort));
+      resolve(toResponse(message));
     };
     const sent = https
-      ? httpsRequest({ ...options, agent: agents.https, ...(request.serverName ? { servername: request.serverName } : {}) }, (answer) => resolve(toResponse(answer)))
-      : httpRequest({ ...options, agent: agents.http }, (answer) => resolve(toResponse(answer)));
-    sent.once("error", reject);
+      ? httpsRequest({ ...options, ...(request.serverName ? { servername: request.serverName } : {}) }, received)
+      : httpRequest(options, received);
+    // The signal is handled here rather than passed as an option: Deno's node:http has been
+    // seen to go on waiting for the answer of an aborted request (at shutdown the drain then
+    // waited for every answer instead of releasing the deliveries).
+    function abort() {
+      const error = Object.assign(new Error("the request was aborted"), { name: "AbortError", code: "ABORT_ERR" });
+      sent.destroy(error);
+      answer?.destroy(error);
+      reject(error);
+    }
+    if (request.signal.aborted) return abort();
+    request.signal.addEventListener("abort", abort, { once: true });
+    sent.once("error", (error) => {
+      request.signal.removeEventListener("abort", abort);
+      reject(error);
+    });
     sent.end(bytes);
   });
 }

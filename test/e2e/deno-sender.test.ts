@@ -15,11 +15,12 @@ const stops: Array<() => void> = [];
 afterEach(() => stops.splice(0).forEach((stop) => stop()));
 
 /** Sends one request from a Deno process; ADDRESS is what every name "resolves" to. */
-async function sendFromDeno(url: string, address: string, timeoutMs = 2_000, env: Record<string, string> = {}) {
-  const proc = Bun.spawn(denoCommand(join(FIXTURES, "send-once.ts"), [url, address, String(timeoutMs)]), { stdout: "pipe", stderr: "pipe", env: { ...process.env, ...env } });
+async function sendFromDeno(url: string, address: string, timeoutMs = 2_000, env: Record<string, string> = {}, abortMs?: number) {
+  const args = [url, address, String(timeoutMs), ...(abortMs ? [String(abortMs)] : [])];
+  const proc = Bun.spawn(denoCommand(join(FIXTURES, "send-once.ts"), args), { stdout: "pipe", stderr: "pipe", env: { ...process.env, ...env } });
   const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   if (code !== 0) throw new Error(`send-once exited ${code}: ${stderr}`);
-  return JSON.parse(stdout) as { kind: string; status?: number; body?: string; error?: string; message?: string };
+  return JSON.parse(stdout) as { kind: string; status?: number; body?: string; error?: string; message?: string; durationMs: number };
 }
 
 function receiver(respond?: Parameters<typeof startReceiver>[0]): Receiver & { port: string } {
@@ -70,6 +71,14 @@ describe("the sender under Deno", () => {
       error: "network",
       message: `connection refused (ECONNREFUSED) at http://hook.herald.test:${closedPort} via 127.0.0.1`,
     });
+  });
+
+  test("a shutdown's abort ends a request waiting for its answer at once (the delivery is released)", async () => {
+    const slow = receiver(async (_, index) => (index === 0 ? new Response("first") : (await Bun.sleep(2_000), new Response("too late"))));
+    const result = await sendFromDeno(`http://hook.herald.test:${slow.port}/hook`, "127.0.0.1", 5_000, {}, 150);
+    expect(result).toMatchObject({ kind: "error", error: "aborted", message: "stopped by shutdown" });
+    expect(result.durationMs).toBeLessThan(1_000);
+    expect(slow.requests).toHaveLength(2);
   });
 
   describe("https", () => {
