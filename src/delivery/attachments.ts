@@ -8,7 +8,8 @@ export interface Attachment {
   filename: string;
   contentType: string;
   description: string;
-  bytes: Uint8Array;
+  /** Backed by an ArrayBuffer, as a Blob part must be (Deno's lib says so; Bun's allows any). */
+  bytes: Uint8Array<ArrayBuffer>;
 }
 
 export function discordAttachments(data: Record<string, unknown>): Attachment[] {
@@ -22,7 +23,7 @@ export function discordAttachments(data: Record<string, unknown>): Attachment[] 
   return files.filter((file) => file.bytes.byteLength > 0 && file.bytes.byteLength <= DISCORD_FILE_LIMIT).slice(0, MAX_FILES);
 }
 
-function decodeImage(text: string): { bytes: Uint8Array; contentType: string; extension: string } | undefined {
+function decodeImage(text: string): { bytes: Uint8Array<ArrayBuffer>; contentType: string; extension: string } | undefined {
   const match = /^(?:data:(image\/(png|jpeg|webp|gif));base64,)?([A-Za-z0-9+/=\s]+)$/.exec(text);
   if (!match) return undefined;
   const bytes = new Uint8Array(Buffer.from(match[3]!, "base64"));

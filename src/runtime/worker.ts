@@ -19,7 +19,8 @@ export interface WorkerSource {
  * path in it.)
  */
 function workerLocation(source: WorkerSource): string {
-  return RUNTIME === "bun" && Bun.main.startsWith("/$bunfs/") ? source.embedded : source.url.href;
+  const bun = (globalThis as { Bun?: { main: string } }).Bun;
+  return RUNTIME === "bun" && bun?.main.startsWith("/$bunfs/") ? source.embedded : source.url.href;
 }
 
 /**
