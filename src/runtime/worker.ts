@@ -8,9 +8,15 @@ import { RUNTIME } from "./which.ts";
 export interface WorkerSource {
   /** The worker module from source: new URL("./x.ts", import.meta.url). */
   url: URL;
-  /** Its path relative to src/, as Bun's compiled binary embeds it ("./outbox/x.ts"). */
+  /** Its path relative to src/, as Bun's compiled binary and the Deno bundle hold it ("./outbox/x.ts"). */
   embedded: string;
 }
+
+/**
+ * Under Deno from the bundle (npm run build:deno), this module is inside main.js and the worker
+ * was bundled as its own entrypoint beside it, under the same path below src/, ending in .js.
+ */
+const BUNDLED = !import.meta.url.endsWith("/runtime/worker.ts");
 
 /**
  * In the compiled binary the entrypoint is under /$bunfs/ and the worker is embedded under its
@@ -20,7 +26,9 @@ export interface WorkerSource {
  */
 function workerLocation(source: WorkerSource): string {
   const bun = (globalThis as { Bun?: { main: string } }).Bun;
-  return RUNTIME === "bun" && bun?.main.startsWith("/$bunfs/") ? source.embedded : source.url.href;
+  if (RUNTIME === "bun" && bun?.main.startsWith("/$bunfs/")) return source.embedded;
+  if (RUNTIME === "deno" && BUNDLED) return new URL(source.embedded.replace(/\.ts$/, ".js"), import.meta.url).href;
+  return source.url.href;
 }
 
 /**

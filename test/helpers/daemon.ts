@@ -1,6 +1,7 @@
 // Runs the real `herald` program: from source by default, or the compiled binary when
 // HERALD_BIN is set (CI runs the end-to-end suite both ways), or from source under Deno when
-// HERALD_RUNTIME=deno (`deno run -A src/main.ts`).
+// HERALD_RUNTIME=deno (`deno run -A src/main.ts`; with HERALD_BIN=dist/deno/main.js, the Deno
+// bundle).
 import { Database } from "bun:sqlite";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -15,9 +16,10 @@ export function denoCommand(file: string, args: string[]): string[] {
 
 export function heraldCommand(args: string[]): string[] {
   const bin = process.env.HERALD_BIN;
-  if (bin) return [join(ROOT, bin), ...args];
+  const deno = process.env.HERALD_RUNTIME === "deno";
+  if (bin) return deno ? denoCommand(join(ROOT, bin), args) : [join(ROOT, bin), ...args];
   const main = join(ROOT, "src/main.ts");
-  return process.env.HERALD_RUNTIME === "deno" ? denoCommand(main, args) : [process.execPath, main, ...args];
+  return deno ? denoCommand(main, args) : [process.execPath, main, ...args];
 }
 
 /** Runs a command to completion; an `env` value of undefined unsets that variable. */
