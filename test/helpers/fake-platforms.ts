@@ -3,6 +3,8 @@
 // Herald's own formatter constants), answers errors the way the platform does, and enforces a
 // rate limit with real 429s. The clock is injected so pacing tests need no sleeping.
 
+import { serveHttp } from "../../src/runtime/http-server.ts";
+
 export interface Rate {
   count: number;
   perMs: number;
@@ -89,10 +91,9 @@ function slidingWindows(rates: Rate[], now: () => number) {
 }
 
 function serve(arrivals: Arrival[], now: () => number, handler: (req: Request, url: URL) => Promise<Response>) {
-  const server = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    async fetch(req) {
+  // Herald's own listener seam, so the helper runs under Bun and Deno alike.
+  const server = serveHttp(
+    async (req: Request) => {
       const url = new URL(req.url);
       const at = now();
       const response = await handler(req, url);
@@ -101,8 +102,9 @@ function serve(arrivals: Arrival[], now: () => number, handler: (req: Request, u
       arrivals.push(arrival);
       return response;
     },
-  });
-  return { base: `http://127.0.0.1:${server.port}`, stop: () => void server.stop(true) };
+    { host: "127.0.0.1", port: 0 },
+  );
+  return { base: `http://127.0.0.1:${server.port}`, stop: () => server.close() };
 }
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>

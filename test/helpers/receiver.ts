@@ -1,5 +1,8 @@
 // A real HTTP receiver on 127.0.0.1, port 0, that records every request exactly as it
-// arrived (raw body bytes, headers) and answers with whatever the test scripts.
+// arrived (raw body bytes, headers) and answers with whatever the test scripts. It listens
+// through Herald's own listener seam, so it runs under Bun and Deno alike.
+
+import { serveHttp } from "../../src/runtime/http-server.ts";
 
 export interface ReceivedRequest {
   method: string;
@@ -25,10 +28,8 @@ export function startReceiver(responder: Responder = () => new Response("ok")): 
   const requests: ReceivedRequest[] = [];
   let current = responder;
   const waiters: Array<{ count: number; resolve: () => void }> = [];
-  const server = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    async fetch(req) {
+  const server = serveHttp(
+    async (req: Request) => {
       const url = new URL(req.url);
       const received: ReceivedRequest = {
         method: req.method,
@@ -45,7 +46,8 @@ export function startReceiver(responder: Responder = () => new Response("ok")): 
       }
       return current(received, index);
     },
-  });
+    { host: "127.0.0.1", port: 0 },
+  );
   return {
     url: `http://127.0.0.1:${server.port}`,
     requests,
@@ -58,7 +60,7 @@ export function startReceiver(responder: Responder = () => new Response("ok")): 
         const timer = setTimeout(() => reject(new Error(`receiver got ${requests.length} of ${count} requests in ${timeoutMs}ms`)), timeoutMs);
         waiters.push({ count, resolve: () => (clearTimeout(timer), resolve(requests)) });
       }),
-    stop: () => void server.stop(true),
+    stop: () => server.close(),
   };
 }
 

@@ -2,10 +2,9 @@
 // example in it (destinations, routes, sources) must be valid too once uncommented.
 import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { formatProblems, parseConfigText } from "../../src/config/load.ts";
 
-const text = readFileSync(join(import.meta.dir, "../../config.example.toml"), "utf8");
+const text = readFileSync(new URL("../../config.example.toml", import.meta.url), "utf8");
 const env = {
   DISCORD_WEBHOOK_URL: "https://discord.com/api/webhooks/1/token",
   SLACK_WEBHOOK_URL: "https://hooks.slack.com/services/T0/B0/token",

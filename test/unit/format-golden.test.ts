@@ -2,7 +2,8 @@
 // test/golden/ so a change to a message is a reviewed diff. UPDATE_GOLDEN=1 rewrites them.
 import { describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Destination, EventEnvelope } from "../../src/core/types.ts";
 import { platformFormatters } from "../../src/delivery/platforms.ts";
 import { configFrom } from "../helpers/config.ts";
@@ -57,7 +58,7 @@ async function rendered(name: string, envelope: EventEnvelope): Promise<unknown>
 }
 
 function matchesGolden(file: string, actual: unknown) {
-  const path = join(import.meta.dir, "..", "golden", file);
+  const path = fileURLToPath(new URL(`../golden/${file}`, import.meta.url));
   const text = JSON.stringify(actual, null, 2) + "\n";
   if (process.env.UPDATE_GOLDEN === "1" || !existsSync(path)) {
     if (process.env.CI && !existsSync(path)) throw new Error(`golden file ${file} is missing: run UPDATE_GOLDEN=1 bun test and review it`);

@@ -54,7 +54,7 @@ describe("group commit", () => {
     const write = createGroup((items: string[]) => items, { defer: turn.defer, afterWrite: () => new Promise<void>((resolve) => (finishSync = resolve)) });
     const answers = Promise.all([write("a"), write("b")].map((p) => p.then((v) => (answered++, v))));
     turn.flush();
-    await Bun.sleep(0);
+    await new Promise((resolve) => setTimeout(resolve, 0));
     expect(answered).toBe(0);
     finishSync();
     expect(await answers).toEqual(["a", "b"]);
