@@ -44,7 +44,7 @@ export const QUICK_BUSY_TIMEOUT_MS = 250;
  * SQLite waits on the calling thread, so on the daemon's thread a long wait stalls every
  * request: paths that must answer quickly (a publish, the /readyz probe) wait less.
  */
-export function withBusyTimeout<T>(client: Database, ms: number, run: () => T): T {
+export function withBusyTimeout<T>(client: SqliteClient, ms: number, run: () => T): T {
   client.exec(`PRAGMA busy_timeout = ${ms}`);
   try {
     return run();
