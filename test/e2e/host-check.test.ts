@@ -75,9 +75,12 @@ describe("without tokens, only loopback Hosts are served", () => {
     },
   );
 
-  test("a request with no Host header is not served", async () => {
-    // HTTP/1.1 requires Host: the server refuses the request before Herald sees it.
-    expect((await request("GET", "/v1/deliveries", undefined)).status).toBe(400);
+  test("a request with no Host header: Bun refuses it, Deno serves it as the listener's own", async () => {
+    // HTTP/1.1 requires Host: Bun's server answers 400 before Herald sees the request. Deno's
+    // gives the request the listen address as its host, a loopback one here. Browsers always
+    // send Host, so neither lets a rebinding page through.
+    const { status } = await request("GET", "/v1/deliveries", undefined);
+    expect(status).toBe(process.env.HERALD_RUNTIME === "deno" ? 200 : 400);
   });
 
   test.each(["localhost", `localhost:${8787}`, "LOCALHOST.", "127.0.0.1", "127.9.8.7:1", "[::1]", "[::ffff:127.0.0.1]:8787"])("Host %s is served", async (host) => {
