@@ -22,6 +22,8 @@ export interface HeraldOptions {
   journald?: boolean;
   /** The host name recorded in the owner row (hostIdentity(env) from the CLI). */
   host: string;
+  /** The pid namespace recorded beside it (pidNamespace() from the CLI), when known. */
+  pidNamespace?: string;
   /** Another serve took the database over (this one was stalled past the heartbeat's staleness): stop now. */
   onOwnershipLost?: () => void;
 }
@@ -44,7 +46,7 @@ export function startHerald(initial: RuntimeConfig, options: HeraldOptions): Run
   const logger = createLogger({ level: () => current.log.level, clock, sensitive: () => current.sensitive, write: options.writeLog, priorityPrefix: options.journald });
 
   const { outbox, operator, handle } = openOutbox(current.storage.path, { synchronous: current.storage.synchronous });
-  const me: OwnerIdentity = { pid: process.pid, host: options.host };
+  const me: OwnerIdentity = { pid: process.pid, host: options.host, pidNamespace: options.pidNamespace };
   try {
     takeOwnership(handle, { ...me, now: clock.now() }, isAlive);
   } catch (error) {

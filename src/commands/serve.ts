@@ -6,7 +6,7 @@ import { startHerald, type RunningHerald } from "../app.ts";
 import { errorMessage } from "../core/errors.ts";
 import { loadConfig } from "../config/load.ts";
 import type { RuntimeConfig } from "../config/runtime.ts";
-import { hostIdentity } from "../runtime/host-identity.ts";
+import { hostIdentity, pidNamespace } from "../runtime/host-identity.ts";
 
 export async function serve(config: RuntimeConfig, env: Record<string, string | undefined>): Promise<number> {
   let herald: RunningHerald | undefined;
@@ -51,6 +51,6 @@ export async function serve(config: RuntimeConfig, env: Record<string, string | 
     process.exit(1);
   };
   // systemd sets JOURNAL_STREAM for a service whose stdout is the journal.
-  herald = startHerald(config, { host: hostIdentity(env), onOwnershipLost, journald: env.JOURNAL_STREAM !== undefined });
+  herald = startHerald(config, { host: hostIdentity(env), pidNamespace: pidNamespace(), onOwnershipLost, journald: env.JOURNAL_STREAM !== undefined });
   return finished;
 }

@@ -165,4 +165,14 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE owner ADD COLUMN heartbeat_at INTEGER;
     `,
   },
+  {
+    version: 10,
+    description: "the owner's pid namespace",
+    sql: `
+      -- Whether the owner's pid can be looked up from here: only inside the same pid namespace
+      -- (a container sharing its host name has its own). Null when unknown: then only a stale
+      -- heartbeat frees the database.
+      ALTER TABLE owner ADD COLUMN pid_namespace TEXT;
+    `,
+  },
 ];

@@ -22,12 +22,18 @@ export interface OwnerIdentity {
   pid: number;
   /** The host name ($HOSTNAME, as containers set it, else the system's). */
   host: string;
+  /**
+   * The pid namespace the pid belongs to (Linux), undefined when unknown. Two containers may
+   * share a host name yet not see each other's processes: a pid is only looked up when both
+   * sides are in the same namespace.
+   */
+  pidNamespace?: string;
 }
 
 /**
  * Records this process as the database's owner, or throws OwnershipError naming the live
- * owner. An owner is gone when its heartbeat is stale, or sooner, on its own host, when its pid
- * no longer runs there. A row of the same pid on the same host is not taken for dead at once:
+ * owner. An owner is gone when its heartbeat is stale, or sooner, on its own host and in its own
+ * pid namespace, when its pid no longer runs there. A row of the same pid on the same host is not taken for dead at once:
  * in a container every serve may be pid 1, and host names can repeat.
  */
 export function takeOwnership(handle: SqliteHandle, me: OwnerIdentity & { now: number }, isAlive: (pid: number) => boolean): void {
@@ -36,15 +42,18 @@ export function takeOwnership(handle: SqliteHandle, me: OwnerIdentity & { now: n
     const current = db.select().from(owner).where(eq(owner.id, 1)).get();
     if (current) {
       const age = me.now - (current.heartbeatAt ?? current.startedAt);
-      const diedHere = current.host === me.host && current.pid !== me.pid && !isAlive(current.pid);
+      // Its pid can only be looked up from the same host and pid namespace; elsewhere a live
+      // owner's pid looks dead too, so only the heartbeat can tell.
+      const sameProcessTable = current.host === me.host && me.pidNamespace !== undefined && current.pidNamespace === me.pidNamespace;
+      const diedHere = sameProcessTable && current.pid !== me.pid && !isAlive(current.pid);
       if (age < OWNER_STALE_MS && !diedHere) throw new OwnershipError(ownedMessage(current, age));
     }
-    const row = { pid: me.pid, host: me.host, startedAt: me.now, heartbeatAt: me.now };
+    const row = { pid: me.pid, host: me.host, pidNamespace: me.pidNamespace ?? null, startedAt: me.now, heartbeatAt: me.now };
     db.insert(owner).values({ id: 1, ...row }).onConflictDoUpdate({ target: owner.id, set: row }).run();
   }).immediate();
 }
 
-function ownedMessage(current: OwnerIdentity, age: number): string {
+function ownedMessage(current: { pid: number; host: string }, age: number): string {
   const ago = Math.floor(Math.max(0, age) / 1000);
   const left = Math.ceil((OWNER_STALE_MS - Math.max(0, age)) / 1000);
   return (

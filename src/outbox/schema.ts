@@ -59,4 +59,6 @@ export const owner = sqliteTable("owner", {
   startedAt: integer("started_at").notNull(),
   /** Rewritten every OWNER_HEARTBEAT_MS by the owner; null in rows older than migration 9. */
   heartbeatAt: integer("heartbeat_at"),
+  /** The owner's pid namespace (Linux: /proc/self/ns/pid), null when unknown or before migration 10. */
+  pidNamespace: text("pid_namespace"),
 });

@@ -65,13 +65,26 @@ describe("the owner's heartbeat", () => {
 
   test("on the owner's own host a pid that no longer runs is taken over at once; a live one, or the same pid, waits for staleness", () => {
     const { clock, a, b, owner } = setup();
-    takeOwnership(a, { pid: 100, host: "h", now: clock.now() }, alive);
+    const ns = "pid:[4026531836]";
+    takeOwnership(a, { pid: 100, host: "h", pidNamespace: ns, now: clock.now() }, alive);
     clock.advance(1_000);
-    expect(refusal(() => takeOwnership(b, { pid: 200, host: "h", now: clock.now() }, alive))).toContain("(pid 100 on host h, heartbeat 1 s ago)");
+    expect(refusal(() => takeOwnership(b, { pid: 200, host: "h", pidNamespace: ns, now: clock.now() }, alive))).toContain("(pid 100 on host h, heartbeat 1 s ago)");
     // A restarted container is pid 1 again on the same host name: it cannot tell itself from a twin.
-    expect(() => takeOwnership(b, { pid: 100, host: "h", now: clock.now() }, dead)).toThrow(OwnershipError);
-    takeOwnership(b, { pid: 200, host: "h", now: clock.now() }, (pid) => pid !== 100);
+    expect(() => takeOwnership(b, { pid: 100, host: "h", pidNamespace: ns, now: clock.now() }, dead)).toThrow(OwnershipError);
+    takeOwnership(b, { pid: 200, host: "h", pidNamespace: ns, now: clock.now() }, (pid) => pid !== 100);
     expect(owner(b)).toEqual([{ pid: 200, host: "h", heartbeat_at: clock.now() }]);
+  });
+
+  test("the same host name in another pid namespace (or an unknown one) cannot see the owner's pid: it waits for staleness", () => {
+    const { clock, a, b, owner } = setup();
+    takeOwnership(a, { pid: 100, host: "h", pidNamespace: "pid:[1]", now: clock.now() }, alive);
+    clock.advance(1_000);
+    // From another namespace pid 100 does not exist, though the owner is alive in its own.
+    expect(refusal(() => takeOwnership(b, { pid: 7, host: "h", pidNamespace: "pid:[2]", now: clock.now() }, dead))).toContain("(pid 100 on host h, heartbeat 1 s ago)");
+    expect(() => takeOwnership(b, { pid: 7, host: "h", now: clock.now() }, dead)).toThrow(OwnershipError);
+    clock.advance(OWNER_STALE_MS);
+    takeOwnership(b, { pid: 7, host: "h", pidNamespace: "pid:[2]", now: clock.now() }, dead);
+    expect(owner(b)).toEqual([{ pid: 7, host: "h", heartbeat_at: clock.now() }]);
   });
 
   test("a row written before heartbeats existed ages from its start", () => {
