@@ -1,6 +1,7 @@
 // Structured logs: one JSON object per line on stdout, for journald. Every line passes through
 // scrubSecrets() with the config's secrets and webhook URLs, so none can leak by accident.
 
+import { fstatSync } from "node:fs";
 import type { Clock } from "./core/clock.ts";
 import { isoTime } from "./core/iso-time.ts";
 import { scrubSecrets } from "./core/redact.ts";
@@ -73,4 +74,20 @@ export function createLogger({ level, clock, sensitive, write = createStdoutWrit
     warn: (msg, fields) => emit("warn", msg, fields),
     error: (msg, fields) => emit("error", msg, fields),
   };
+}
+
+/**
+ * Whether stdout is the systemd journal: JOURNAL_STREAM names the journal's stream as
+ * "device:inode", and it is only ours if stdout is still that file. A service whose stdout was
+ * redirected (to a file, a pipe) inherits the variable all the same (sd_journal_stream_fd(3)).
+ */
+export function stdoutIsJournal(env: Record<string, string | undefined>, stdout: () => { dev: number; ino: number } = () => fstatSync(1)): boolean {
+  const match = /^(\d+):(\d+)$/.exec(env.JOURNAL_STREAM ?? "");
+  if (!match) return false;
+  try {
+    const { dev, ino } = stdout();
+    return String(dev) === match[1] && String(ino) === match[2];
+  } catch {
+    return false;
+  }
 }

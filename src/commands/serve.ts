@@ -2,6 +2,7 @@
 // reload the config on SIGHUP (an invalid new file is logged and the old one kept), and exit 1
 // at once if another serve took the database over.
 
+import { stdoutIsJournal } from "../log.ts";
 import { startHerald, type RunningHerald } from "../app.ts";
 import { errorMessage } from "../core/errors.ts";
 import { loadConfig } from "../config/load.ts";
@@ -50,7 +51,6 @@ export async function serve(config: RuntimeConfig, env: Record<string, string | 
     herald?.abort();
     process.exit(1);
   };
-  // systemd sets JOURNAL_STREAM for a service whose stdout is the journal.
-  herald = startHerald(config, { host: hostIdentity(env), pidNamespace: pidNamespace(), onOwnershipLost, journald: env.JOURNAL_STREAM !== undefined });
+  herald = startHerald(config, { host: hostIdentity(env), pidNamespace: pidNamespace(), onOwnershipLost, journald: stdoutIsJournal(env) });
   return finished;
 }
