@@ -37,6 +37,11 @@ afterAll(() => discord.stop());
 const config = writeConfig(`[storage]\npath = "{{db}}"\n${LOOPBACK_SECURITY}\n[[destinations]]\nname = "ops-discord"\nurl = "\${DISCORD_WEBHOOK_URL}"\ntype = "discord"\n`);
 const env = { ...process.env, HERALD_CONFIG: config.path, DISCORD_WEBHOOK_URL: discord.webhook("1", "readme-token"), npm_config_cache: tempDir("herald-npm-"), npm_config_offline: "true", npm_config_update_notifier: "false" };
 
+/** The herald command of a README line: `check` in `npx herald check ...` and in `npx deno run -A src/main.ts check ...`. */
+function subcommand(line: string): string {
+  return line.replace(/^npx (herald|deno run -A src\/main\.ts) /, "").split(/\s+/)[0]!;
+}
+
 async function runAsPrinted(line: string) {
   const proc = Bun.spawn(["sh", "-c", line], { cwd: ROOT, env, stdout: "pipe", stderr: "pipe" });
   const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
@@ -45,15 +50,16 @@ async function runAsPrinted(line: string) {
 
 describe("the README's commands", () => {
   const lines = shellLines(readFileSync(join(ROOT, "README.md"), "utf8"));
-  const commands = lines.filter((line) => line.startsWith("npx herald "));
+  // `npx herald CMD` and its Deno form `npx deno run -A src/main.ts CMD`: the subcommand is what follows.
+  const commands = lines.filter((line) => line.startsWith("npx herald ") || line.startsWith("npx deno run -A src/main.ts "));
 
   test("never call herald in a form that is not on PATH after npm install", () => {
-    expect(lines.filter((line) => /^(herald|bun|bunx)\s/.test(line))).toEqual([]);
+    expect(lines.filter((line) => /^(herald|bun|bunx|deno)\s/.test(line))).toEqual([]);
   });
 
   test("are found, and each has an expected answer", () => {
     expect(commands.length).toBeGreaterThanOrEqual(4);
-    for (const line of commands) expect(Object.keys(EXPECTED)).toContain(line.split(/\s+/)[2]!);
+    for (const line of commands) expect(Object.keys(EXPECTED)).toContain(subcommand(line));
   });
 
   test("run exactly as printed and exit 0 with the output the README describes", async () => {
@@ -62,7 +68,7 @@ describe("the README's commands", () => {
     commands.forEach((line, i) => {
       const { code, stdout, stderr } = results[i]!;
       expect({ line, code, stderr }).toEqual({ line, code: 0, stderr: "" });
-      expect(stdout).toMatch(EXPECTED[line.split(/\s+/)[2]!]!);
+      expect(stdout).toMatch(EXPECTED[subcommand(line)]!);
     });
     expect(discord.accepted).toHaveLength(1);
   }, 30_000);
