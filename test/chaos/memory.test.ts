@@ -12,6 +12,16 @@ afterEach(async () => {
   daemon = undefined;
 });
 
+/**
+ * Growth allowed over the four measured rounds. Bun's RSS is flat after two warm-up rounds
+ * (+4 MB). Deno's goes on climbing for about 90 rounds before it levels off (measured over 160
+ * rounds: 275 to 290 MB from round 90 on), and grew 50 to 59 MB over these four rounds in six
+ * runs from source (39 MB from the bundle). That is the runtime's memory, not Herald's objects: with a full GC forced every second,
+ * the JS heap in use stayed at 17 to 18 MB through 60 rounds and RSS levelled at 203 MB, and
+ * each answer's connection is destroyed at the read cap (docs/runtimes.md, "Memory").
+ */
+const GROWTH_BUDGET = process.env.HERALD_RUNTIME === "deno" ? 80 * 1024 * 1024 : 40 * 1024 * 1024;
+
 async function rss(): Promise<number> {
   const text = await (await fetch(`${daemon!.url}/metrics`)).text();
   return Number(/^process_resident_memory_bytes (\d+)/m.exec(text)![1]);
@@ -46,7 +56,7 @@ test("RSS stays flat through 600 huge, endless and trickling answers", async () 
   for (let r = 2; r < 6; r++) await round(r * 100);
   const after = await rss();
   console.log(`memory: RSS ${(before / 1e6).toFixed(1)} MB after warm-up, ${(after / 1e6).toFixed(1)} MB after 400 more bad answers (${((after - before) / 1e6).toFixed(1)} MB)`);
-  expect(after - before).toBeLessThan(40 * 1024 * 1024);
+  expect(after - before).toBeLessThan(GROWTH_BUDGET);
 }, 300_000);
 
 test("compression bombs (256 MiB each, every encoding, declared and chunked) keep the peak RSS flat", async () => {
