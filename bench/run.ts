@@ -4,7 +4,9 @@ import { cpus, totalmem, release, tmpdir } from "node:os";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fmt, mb, type Row } from "./lib/format.ts";
 import { ROOT, stopAll } from "./lib/procs.ts";
+import { runtimeNotes, runtimeRows } from "./lib/runtime-rows.ts";
 import { cpuTicks, stolenShare } from "./lib/steal.ts";
 import { backlog } from "./scenarios/backlog.ts";
 import { batch } from "./scenarios/batch.ts";
@@ -13,6 +15,7 @@ import { ingest } from "./scenarios/ingest.ts";
 import { hangingDns } from "./scenarios/hanging-dns.ts";
 import { latency } from "./scenarios/latency.ts";
 import { peer } from "./scenarios/peer.ts";
+import { runtimes } from "./scenarios/runtimes.ts";
 
 const QUICK = process.env.BENCH_QUICK === "1";
 /** The issue's ratio targets the table, the floors and the CPU budget are measured against. */
@@ -31,17 +34,7 @@ const ROUNDS_NOTE = MEASURED_ROUNDS === 1 ? "one round" : `the median of ${MEASU
 const WIDE_CONCURRENCY = 128;
 const seconds = (s: number) => (QUICK ? Math.max(1, s / 3) : s) * 1000;
 
-interface Row {
-  what: string;
-  herald: string;
-  baseline: string;
-  ratio: string;
-  target: string;
-  holds: boolean;
-}
 const rows: Row[] = [];
-const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const mb = (bytes: number) => `${fmt(bytes / 1024 / 1024, 1)} MB`;
 const log = (text: string) => console.error(`[bench] ${text}`);
 /** The host's share of the CPU during each scenario (see lib/steal.ts), in the order they ran. */
 const stolen: Array<{ scenario: string; share: number }> = [];
@@ -60,6 +53,10 @@ async function main() {
   if (!existsSync(join(ROOT, "dist/herald"))) {
     log("building the binary (npm run build)");
     spawnSync("npm", ["run", "build"], { cwd: ROOT, stdio: "ignore" });
+  }
+  if (!existsSync(join(ROOT, "dist/deno/main.js"))) {
+    log("building the Deno bundle (npm run build:deno)");
+    spawnSync("npm", ["run", "build:deno"], { cwd: ROOT, stdio: "ignore", env: { ...process.env, PATH: `${join(ROOT, "node_modules/.bin")}:${process.env.PATH}` } });
   }
   const started = Date.now();
 
@@ -98,6 +95,11 @@ async function main() {
   const lat = await scenario("latency at 1,000 events/s", () => latency({ rate: 1_000, durationMs: seconds(10) }));
   rows.push({ what: "latency at 1,000 events/s, p50", herald: `${fmt(lat.p50 ?? NaN, 1)} ms`, baseline: "-", ratio: "-", target: "<= 5 ms", holds: (lat.p50 ?? Infinity) <= 5 });
   rows.push({ what: "latency at 1,000 events/s, p99", herald: `${fmt(lat.p99 ?? NaN, 1)} ms`, baseline: "-", ratio: "-", target: "<= 25 ms", holds: (lat.p99 ?? Infinity) <= 25 });
+
+  const rt = await scenario("Deno: ingest, delivery and latency with the daemon on each runtime", () =>
+    runtimes({ concurrency: CONCURRENCY, ingestMs: seconds(4), deliveries: 2 * DELIVERY_WARMUP, deliveryWarmup: DELIVERY_WARMUP, latencyRate: 1_000, latencyMs: seconds(10), rounds: MEASURED_ROUNDS }),
+  );
+  rows.push(...runtimeRows(rt, CONCURRENCY, ROUNDS_NOTE));
 
   const dns = await scenario("publish with 8 inline hosts hanging in DNS", () => hangingDns({ rate: 1_000, durationMs: seconds(10), hanging: 8 }));
   rows.push({
@@ -153,6 +155,7 @@ async function main() {
     });
   }
 
+  const denoNotes = runtimeNotes(rt);
   const cpuNotes = cpuSection(ing, del, pr, cpus().length);
   const floorNotes = floorSection(ing, del, wide);
   const batchNotes = `The row is the median of ${bat.rounds.length === 1 ? "one round" : `${bat.rounds.length} interleaved rounds (raw inserts, then Herald)`}. Herald's ratio to the raw inserts in each, in the order they ran: ${bat.rounds.map((r) => fmt(r.heraldEventsPerSecond / r.baselineEventsPerSecond, 2)).join(", ")} (raw inserts ${bat.rounds.map((r) => fmt(r.baselineEventsPerSecond)).join(", ")} events/s).`;
@@ -160,16 +163,16 @@ async function main() {
   const table = [
     "| what | Herald | baseline (same run) | ratio | target | holds |",
     "|---|---|---|---|---|---|",
-    ...rows.map((r) => `| ${r.what} | ${r.herald} | ${r.baseline} | ${r.ratio} | ${r.target} | ${r.holds ? "yes" : "**no**"} |`),
+    ...rows.map((r) => `| ${r.what} | ${r.herald} | ${r.baseline} | ${r.ratio} | ${r.target} | ${r.holds === undefined ? "-" : r.holds ? "yes" : "**no**"} |`),
   ].join("\n");
   const minutes = ((Date.now() - started) / 60_000).toFixed(1);
   const machine = describeMachine();
   const stealNotes = stealSection();
-  console.log(`\n${table}\n\n${floorNotes}\n\n${batchNotes}\n\n${cpuNotes}\n\n${stealNotes}\n\n${machine}\nclaim plan: ${back.plan.join("; ")}\nran in ${minutes} min`);
+  console.log(`\n${table}\n\n${floorNotes}\n\n${batchNotes}\n\n${denoNotes}\n\n${cpuNotes}\n\n${stealNotes}\n\n${machine}\nclaim plan: ${back.plan.join("; ")}\nran in ${minutes} min`);
   if (!QUICK) {
     writeFileSync(
       join(ROOT, "bench/results.md"),
-      `# Benchmark results\n\nMeasured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}, in ${minutes} minutes. Every baseline ran in the same run on the same machine; the ratio is what the targets are about, since absolute figures drift between runs on shared machines.${disturbedWarning()}\n\n${table}\n\n## The floors: storage alone\n\n${floorNotes}\n\n## Batch ingest\n\n${batchNotes}\n\n## Where the CPU goes\n\n${cpuNotes}\n\n## The host's share of the CPU\n\n${stealNotes}\n\n## The machine\n\n${machine}\n\n## The backlog\n\nEach figure with the backlog was measured between two on an empty outbox and held against their mean; the ratios of every round, in the order they ran: ingest ${back.ingest.ratios.map((r) => fmt(r, 2)).join(", ")}; delivery ${back.delivery.ratios.map((r) => fmt(r, 2)).join(", ")}.\n\nQuery plan of the due-row query: \`${back.plan.join("; ")}\`. It walks the destination's pending rows in due order and stops at "now", so rows waiting in the future are never read: ${fmt(back.claimMicros, 1)} µs per claim with ${fmt(back.waiting)} rows waiting.\n\nFilling the outbox with ${backlogRows} rows took ${fmt(back.fillSeconds, 1)} s; start times over three launches: ${back.starts.map((s) => `${fmt(s)} ms`).join(", ")}.\n\nA \`/metrics\` scrape with ${fmt(back.scrape.pending)} open deliveries took ${fmt(back.scrape.scrapeMs, 0)} ms, counted on the outbox's background thread; a \`/healthz\` sent during it was answered in ${fmt(back.scrape.healthzMs, 1)} ms.\n\n## Notes\n\n- Herald runs as users run it: the compiled binary, \`synchronous = "full"\` (each 2xx follows an fsync), default log level with its JSON lines written to a file.\n- BullMQ ran twice on Debian's redis-server: with its default persistence (snapshots, no fsync per job: a job it acknowledged can still be lost by a crash, which Herald's 202 rules out), and with \`appendonly yes\`, \`appendfsync always\` (each write fsynced before Redis answers, the same promise as Herald's 202).\n- Ingest measurements park the destination (\`rate_limit = "1/1h"\`) so the scheduler does not compete for the CPU; delivery measurements first store the events, then restart Herald with the destination open and time the drain at the receiver from the ${fmt(DELIVERY_WARMUP)}th arrival on; the fetch loop and the floor are timed from their ${fmt(DELIVERY_WARMUP)}th answer, so no side counts the seconds in which the runtime still compiles its hot code.\n`,
+      `# Benchmark results\n\nMeasured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}, in ${minutes} minutes. Every baseline ran in the same run on the same machine; the ratio is what the targets are about, since absolute figures drift between runs on shared machines.${disturbedWarning()}\n\n${table}\n\n## The floors: storage alone\n\n${floorNotes}\n\n## Batch ingest\n\n${batchNotes}\n\n## Deno and Bun\n\n${denoNotes}\n\n## Where the CPU goes\n\n${cpuNotes}\n\n## The host's share of the CPU\n\n${stealNotes}\n\n## The machine\n\n${machine}\n\n## The backlog\n\nEach figure with the backlog was measured between two on an empty outbox and held against their mean; the ratios of every round, in the order they ran: ingest ${back.ingest.ratios.map((r) => fmt(r, 2)).join(", ")}; delivery ${back.delivery.ratios.map((r) => fmt(r, 2)).join(", ")}.\n\nQuery plan of the due-row query: \`${back.plan.join("; ")}\`. It walks the destination's pending rows in due order and stops at "now", so rows waiting in the future are never read: ${fmt(back.claimMicros, 1)} µs per claim with ${fmt(back.waiting)} rows waiting.\n\nFilling the outbox with ${backlogRows} rows took ${fmt(back.fillSeconds, 1)} s; start times over three launches: ${back.starts.map((s) => `${fmt(s)} ms`).join(", ")}.\n\nA \`/metrics\` scrape with ${fmt(back.scrape.pending)} open deliveries took ${fmt(back.scrape.scrapeMs, 0)} ms, counted on the outbox's background thread; a \`/healthz\` sent during it was answered in ${fmt(back.scrape.healthzMs, 1)} ms.\n\n## Notes\n\n- Herald runs as users run it: the compiled binary, \`synchronous = "full"\` (each 2xx follows an fsync), default log level with its JSON lines written to a file.\n- BullMQ ran twice on Debian's redis-server: with its default persistence (snapshots, no fsync per job: a job it acknowledged can still be lost by a crash, which Herald's 202 rules out), and with \`appendonly yes\`, \`appendfsync always\` (each write fsynced before Redis answers, the same promise as Herald's 202).\n- Ingest measurements park the destination (\`rate_limit = "1/1h"\`) so the scheduler does not compete for the CPU; delivery measurements first store the events, then restart Herald with the destination open and time the drain at the receiver from the ${fmt(DELIVERY_WARMUP)}th arrival on; the fetch loop and the floor are timed from their ${fmt(DELIVERY_WARMUP)}th answer, so no side counts the seconds in which the runtime still compiles its hot code.\n`,
     );
     log("wrote bench/results.md");
   }
@@ -267,8 +270,9 @@ function cpuSection(ing: Awaited<ReturnType<typeof ingest>>, del: Awaited<Return
 function describeMachine(): string {
   const cpu = cpus();
   const bun = spawnSync(process.execPath, ["--version"]).stdout.toString().trim();
+  const deno = /deno (\S+)/.exec(spawnSync(join(ROOT, "node_modules/.bin/deno"), ["--version"]).stdout.toString())?.[1] ?? "unknown";
   const disk = spawnSync("sh", ["-c", "df -h /tmp | tail -1"]).stdout.toString().trim().split(/\s+/);
-  return [`- ${cpu.length} CPU cores (${cpu[0]?.model ?? "unknown"}), ${mb(totalmem())} memory, Linux ${release()}`, `- Bun ${bun}; temporary files on ${disk[0]} (${disk[1]})`].join("\n");
+  return [`- ${cpu.length} CPU cores (${cpu[0]?.model ?? "unknown"}), ${mb(totalmem())} memory, Linux ${release()}`, `- Bun ${bun}, Deno ${deno}; temporary files on ${disk[0]} (${disk[1]})`].join("\n");
 }
 
 // Every database, log and Redis folder of the run goes under one folder, removed at the end: a

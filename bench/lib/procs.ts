@@ -111,7 +111,17 @@ export function rssOf(pid: number): number {
 
 export const startServer = (script: string, env: Record<string, string> = {}) => spawnWithPort([BUN, join(ROOT, "bench/servers", script)], env);
 
-export function heraldCommand(): string[] {
+/** The runtime a Herald process runs on: Bun (the compiled binary) or Deno (the bundle). */
+export type Runtime = "bun" | "deno";
+
+export function heraldCommand(runtime: Runtime = "bun"): string[] {
+  if (runtime === "deno") {
+    // The Deno artefact as users run it (npm run build:deno, built first if missing), or the
+    // source with BENCH_FROM_SOURCE=1.
+    const bundle = join(ROOT, "dist/deno/main.js");
+    const entry = process.env.BENCH_FROM_SOURCE || !existsSync(bundle) ? join(ROOT, "src/main.ts") : bundle;
+    return [join(ROOT, "node_modules/.bin/deno"), "run", "-A", "--quiet", `--config=${join(ROOT, "deno.json")}`, entry];
+  }
   const binary = join(ROOT, "dist/herald");
   // BENCH_FROM_SOURCE=1: run src/main.ts instead, e.g. under `bun --cpu-prof` while profiling.
   if (process.env.BENCH_FROM_SOURCE) return [BUN, join(ROOT, "src/main.ts")];
@@ -140,10 +150,11 @@ export async function waitForHealth(url: string, timeoutMs = 20_000): Promise<nu
 }
 
 /**
- * Herald as users run it: the compiled binary, default log level (one JSON line per event and
- * attempt, written to a file as journald would take them), on a fresh or given database.
+ * Herald as users run it: the compiled binary (with `runtime: "deno"`, the Deno bundle), default
+ * log level (one JSON line per event and attempt, written to a file as journald would take
+ * them), on a fresh or given database.
  */
-export async function startHerald(options: { toml?: string; dbPath?: string; synchronous?: "full" | "normal"; security?: string } = {}): Promise<Proc & { db: string; dir: string; startMs: number }> {
+export async function startHerald(options: { toml?: string; dbPath?: string; synchronous?: "full" | "normal"; security?: string; runtime?: Runtime } = {}): Promise<Proc & { db: string; dir: string; startMs: number }> {
   const dir = mkdtempSync(join(tmpdir(), "herald-bench-"));
   const db = options.dbPath ?? join(dir, "herald.db");
   const config = join(dir, "herald.toml");
@@ -154,7 +165,7 @@ export async function startHerald(options: { toml?: string; dbPath?: string; syn
   );
   const log = Bun.file(join(dir, "herald.log"));
   const launched = performance.now();
-  const proc = Bun.spawn([...heraldCommand(), "serve", "--config", config], { stdout: log, stderr: "inherit", env: process.env });
+  const proc = Bun.spawn([...heraldCommand(options.runtime), "serve", "--config", config], { stdout: log, stderr: "inherit", env: process.env });
   const url = `http://127.0.0.1:${port}`;
   await waitForHealth(url);
   const startMs = performance.now() - launched;

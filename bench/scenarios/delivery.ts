@@ -2,7 +2,7 @@
 // Bun fetch loop to the same receiver at the same concurrency. Herald first stores the events
 // with the destination parked, then restarts unparked, and the receiver times the drain.
 import { medianRound } from "../lib/median.ts";
-import { cpuPerItem, ROOT, startHerald, startServer, type CpuTime, type Proc } from "../lib/procs.ts";
+import { cpuPerItem, ROOT, startHerald, startServer, type CpuTime, type Proc, type Runtime } from "../lib/procs.ts";
 import { PAYLOAD } from "./ingest.ts";
 
 export const receiverStats = async (receiver: Proc) =>
@@ -48,7 +48,7 @@ export async function heraldDrain(
   receiver: Proc,
   total: number,
   concurrency: number,
-  options: { dbPath?: string; extraToml?: string; warmup?: number } = {},
+  options: { dbPath?: string; extraToml?: string; warmup?: number; runtime?: Runtime } = {},
 ): Promise<{ perSecond: number; db: string; cpu: CpuTime; receiverCpu: CpuTime }> {
   const extraToml = options.extraToml ?? "";
   await resetReceiver(receiver);
@@ -61,7 +61,8 @@ export async function heraldDrain(
   if (early > 1) throw new Error(`heraldDrain: the receiver counted ${early} requests before the drain; expected at most 1`);
   const mark = Math.max(1, options.warmup ?? 0);
   await resetReceiver(receiver, mark);
-  const herald = await startHerald({ dbPath: parked.db, toml: destinationToml(receiver.url, concurrency) + extraToml });
+  // The events are stored by Herald on Bun either way; `runtime` is the one that drains them.
+  const herald = await startHerald({ dbPath: parked.db, toml: destinationToml(receiver.url, concurrency) + extraToml, runtime: options.runtime });
   // The receiver times the mark itself; this poll only places the CPU readings (with the count
   // at that moment), so it can be coarse instead of costing the warm-up a request a millisecond.
   let markCount = 0;

@@ -4,7 +4,7 @@
 // scheduler does not compete for the CPU while ingest is measured.
 import { closedLoop, type LoadResult } from "../lib/load.ts";
 import { medianRound } from "../lib/median.ts";
-import { cpuPerItem, startHerald, startServer, type Proc } from "../lib/procs.ts";
+import { cpuPerItem, startHerald, startServer, type Proc, type Runtime } from "../lib/procs.ts";
 import { cpuTicks, idleShare } from "../lib/steal.ts";
 
 export const PAYLOAD = { event: "completed", data: { task_id: "task_abc123", task_type: "scrape", url: "https://example.com", status: "success", credits_used: 5 } };
@@ -38,8 +38,8 @@ export async function measured(server: Proc, concurrency: number, durationMs: nu
 }
 
 /** Herald on a fresh database with `toml` for destinations and routes (the parked destination unless given): the measured load, and the RSS at its end. */
-export async function heraldIngest(options: { concurrency: number; durationMs: number }, toml = PARKED) {
-  const herald = await startHerald({ toml });
+export async function heraldIngest(options: { concurrency: number; durationMs: number; runtime?: Runtime }, toml = PARKED) {
+  const herald = await startHerald({ toml, runtime: options.runtime });
   const load = await measured(herald, options.concurrency, options.durationMs);
   const rss = herald.rssBytes();
   await herald.stop();
