@@ -4,7 +4,7 @@
 // picks a retried delivery up within a second and never claims a cancelled one.
 
 import { existsSync, lstatSync, rmSync, statSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { z } from "zod";
 import type { OutboxConfig } from "../config/outbox-config.ts";
 import { oneLine, table } from "./columns.ts";
@@ -180,7 +180,9 @@ function report(io: Io, flags: OperatorFlags, done: "retried" | "cancelled", ids
   if (flags.json) io.print(JSON.stringify({ count: ids.length, [done]: ids, skipped }, null, 2));
   else io.print(`${done} ${ids.length} ${ids.length === 1 ? "delivery" : "deliveries"}`);
   for (const skip of skipped) io.warn(`${skip.id}: not ${done}: ${skip.reason}`);
-  return skipped.some((s) => s.reason === "unknown delivery") ? 1 : 0;
+  // Exit 0 as interface.md has it: the count is the answer, and each id not acted on is named
+  // on stderr (a typo'd id among many must not make a script think nothing was done).
+  return 0;
 }
 
 function pairs(entries: Array<[string, string | null]>): string[] {
@@ -220,6 +222,9 @@ function createBackupFile(destination: string): void {
     const folder = dirname(resolve(destination));
     if (code === "EEXIST" && lstatSync(destination).isSymbolicLink()) {
       throw new CommandError(`${destination} is a symbolic link; a backup is written only to a new file, never through a link`);
+    }
+    if (code === "EEXIST" && lstatSync(destination).isDirectory()) {
+      throw new CommandError(`${destination} is a folder; give the path of a new file inside it, e.g. ${join(destination, "herald-backup.db")}`);
     }
     if (code === "EEXIST") throw new CommandError(`${destination} already exists; a backup never overwrites a file`);
     if (code === "ENOENT") throw new CommandError(`cannot write the backup: the folder ${folder} does not exist (create it first)`);

@@ -30,7 +30,7 @@ const COMMANDS: Record<string, { synopsis: string; summary: string; details?: st
   cancel: {
     synopsis: "cancel ID... | cancel --status pending [--destination D] [--json]",
     summary: "cancel deliveries that have not finished; prints how many",
-    details: "Pending deliveries become cancelled. One in flight finishes its attempt and is left alone\n(cancel it again if it goes back to pending). Exit 1 if a named id is unknown.",
+    details: "Pending deliveries become cancelled. One in flight finishes its attempt and is left alone\n(cancel it again if it goes back to pending). Ids not cancelled are named on stderr, with why.",
   },
   test: {
     synopsis: "test DESTINATION [--event E] [--json]",

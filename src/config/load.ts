@@ -6,6 +6,7 @@ import { resolve } from "node:path";
 import { parse as parseToml, TomlError } from "smol-toml";
 import type { z } from "zod";
 import { expandEnv, type EnvProblem } from "./env.ts";
+import { errorMessage } from "../core/errors.ts";
 import { formatKeyPath } from "../core/key-path.ts";
 import { resolveConfig } from "./resolve.ts";
 import type { ConfigProblem, ConfigResult } from "./runtime.ts";
@@ -67,7 +68,7 @@ export function readConfigText(path: string): { ok: true; text: string } | { ok:
     return { ok: true, text: readFileSync(path, "utf8") };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "file not found" : code === "EACCES" ? "permission denied" : String(error);
+    const why = code === "ENOENT" ? "file not found" : code === "EACCES" ? "permission denied" : code === "EISDIR" ? "it is a folder, not a file" : errorMessage(error);
     return { ok: false, problems: [{ path: "(config)", message: `cannot read ${resolve(path)}: ${why}` }] };
   }
 }

@@ -31,6 +31,12 @@ describe.skipIf(existsSync("/etc/herald/herald.toml"))("no config file", () => {
     }
   });
 
+  test("a --config that is a folder says so", async () => {
+    const cwd = tempDir();
+    const result = await runHerald(["check", "--config", "."], noConfigEnv, { cwd });
+    expect(result).toEqual({ code: 1, stdout: "", stderr: `(config): cannot read ${cwd}: it is a folder, not a file\n` });
+  });
+
   test("a given --config or $HERALD_CONFIG is used alone, named by its absolute path", async () => {
     const cwd = tempDir();
     writeFileSync(join(cwd, "herald.toml"), ""); // never used in place of the one asked for

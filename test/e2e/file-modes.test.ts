@@ -100,6 +100,12 @@ describe("herald backup refuses what is not a new file in an existing folder", (
     expect(readFileSync(target, "utf8")).toBe("keep me");
   });
 
+  test("a folder: exit 1 saying to name a new file inside it", async () => {
+    const { dir, config } = stoppedDatabase();
+    const result = await runUnderUmask022(["backup", dir, "--config", config]);
+    expect(result).toMatchObject({ code: 1, stdout: "", stderr: `herald: ${dir} is a folder; give the path of a new file inside it, e.g. ${join(dir, "herald-backup.db")}\n` });
+  });
+
   test("a missing folder: exit 1 naming the folder, not an unexpected error", async () => {
     const { dir, config } = stoppedDatabase();
     const result = await runUnderUmask022(["backup", join(dir, "no-such-folder", "backup.db"), "--config", config]);
