@@ -7,6 +7,7 @@ import type { Resolver } from "./delivery/ssrf-guard.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { OWNER_HEARTBEAT_MS, giveUpOwnership, renewOwnership, takeOwnership, type OwnerIdentity } from "./outbox/ownership.ts";
 import { openOutbox } from "./outbox/outbox.ts";
+import { QUICK_BUSY_TIMEOUT_MS, setBusyTimeout } from "./outbox/sqlite.ts";
 import { startBackgroundCheckpoints } from "./outbox/background-checkpoint.ts";
 import { serveHttp, type HttpServer } from "./runtime/http-server.ts";
 import { ListenError, errorMessage } from "./core/errors.ts";
@@ -55,6 +56,8 @@ export function startHerald(initial: RuntimeConfig, options: HeraldOptions): Run
   }
   const rescued = outbox.rescueLeases(clock.now(), { all: true });
   if (rescued > 0) logger.warn("outbox.leases_rescued", { count: rescued, reason: "in flight when the last process stopped" });
+  // From here on this thread serves requests: no statement may hold it for the 5 s a start waits.
+  setBusyTimeout(handle, QUICK_BUSY_TIMEOUT_MS);
 
   const checkpoints = startBackgroundCheckpoints(handle, {
     onProblem: ({ message, fellBack }) => logger.warn("outbox.checkpoint_failed", { error: message, ...(fellBack ? { fallback: "sqlite automatic checkpoints" } : {}) }),

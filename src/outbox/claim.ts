@@ -96,7 +96,7 @@ export function createClaims(handle: SqliteHandle) {
     if (chosen.length === 0) return [];
     // A lock held elsewhere fails the claim quickly (its rows stay pending for the next tick)
     // rather than holding the daemon's thread, and every request with it, for the busy timeout.
-    return claimedRows(withBusyTimeout(client, QUICK_BUSY_TIMEOUT_MS, () => withoutFsync(() => markTx.immediate(chosen, request.now, request.leaseUntil))));
+    return claimedRows(withBusyTimeout(handle, QUICK_BUSY_TIMEOUT_MS, () => withoutFsync(() => markTx.immediate(chosen, request.now, request.leaseUntil))));
   };
 
   const claimHead = client.transaction((destination: string, now: number, leaseUntil: number): HeadClaim => {

@@ -44,5 +44,5 @@ export function createEnqueue(handle: SqliteHandle): (batch: NewEvent[], options
   // IMMEDIATE takes the write lock up front, so a batch never fails half way on a lock upgrade.
   const enqueueAll = client.transaction((batch: NewEvent[]) => batch.map(enqueueOne));
   const write = (batch: NewEvent[], options?: EnqueueOptions) => (options?.deferSync ? withoutOwnFsync(handle, () => enqueueAll.immediate(batch)) : enqueueAll.immediate(batch));
-  return (batch, options) => (options?.lockWaitMs === undefined ? write(batch, options) : withBusyTimeout(client, options.lockWaitMs, () => write(batch, options)));
+  return (batch, options) => (options?.lockWaitMs === undefined ? write(batch, options) : withBusyTimeout(handle, options.lockWaitMs, () => write(batch, options)));
 }

@@ -2,11 +2,9 @@
 // owner row that keeps two daemons off one database file is ownership.ts.
 
 import { firstEventIdAt } from "../core/ids.ts";
-import { checkpoint, withBusyTimeout, type SqliteHandle } from "./sqlite.ts";
+import { checkpoint, QUICK_BUSY_TIMEOUT_MS, withBusyTimeout, type SqliteHandle } from "./sqlite.ts";
 import { createStatsReader } from "./stats-reader.ts";
 import type { PruneCutoffs } from "./types.ts";
-
-const PROBE_BUSY_TIMEOUT_MS = 1_000;
 
 export function createMaintenance(handle: SqliteHandle) {
   const { client } = handle;
@@ -34,9 +32,9 @@ export function createMaintenance(handle: SqliteHandle) {
   const stats = createStatsReader(client);
 
   const probe = client.prepare("INSERT OR REPLACE INTO probe (id, filler) VALUES (1, zeroblob(65536))");
-  // A probe answers /readyz: it waits for a lock at most PROBE_BUSY_TIMEOUT_MS, not the full
-  // busy timeout, so a locked database shows as not ready within a second.
-  const probeWritable = () => withBusyTimeout(client, PROBE_BUSY_TIMEOUT_MS, () => probe.run());
+  // A probe answers /readyz: it waits for a lock at most QUICK_BUSY_TIMEOUT_MS, whatever the
+  // connection's own wait, so a locked database shows as not ready at once.
+  const probeWritable = () => withBusyTimeout(handle, QUICK_BUSY_TIMEOUT_MS, () => probe.run());
 
   return {
     prune: (cutoffs: PruneCutoffs) => prune.immediate(cutoffs),

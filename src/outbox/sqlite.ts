@@ -20,6 +20,8 @@ export interface SqliteHandle {
   client: SqliteClient;
   /** The durability level the file was opened with. */
   synchronous: OpenOptions["synchronous"];
+  /** How long a statement waits for another process's lock, unless withBusyTimeout says otherwise. */
+  busyTimeoutMs: number;
   close(): void;
 }
 
@@ -28,28 +30,42 @@ export interface OpenOptions {
   synchronous: "full" | "normal";
 }
 
-/** How long a write waits for another process's lock (a CLI retry, a backup) before failing. */
+/**
+ * How long a CLI command waits for another process's lock (the daemon's commit, a backup)
+ * before failing: it is a process of its own, and an operator would rather wait than retry.
+ */
 export const BUSY_TIMEOUT_MS = 5_000;
 
 /**
- * How long a write that can give up cheaply waits for another process's lock: a publish (the
- * producer hears 503 and sends again; providers give a webhook about 5 s to be answered) and a
- * claim (its rows stay pending for the next tick). SQLite waits on the daemon's thread, so a
- * 5 s wait there would hold every request for 5 s.
+ * How long the daemon waits for another process's lock, on every statement. SQLite waits on
+ * the calling thread, and the daemon's one thread serves every request and every delivery: a
+ * 5 s wait in a settle or an admin write held /healthz, reads and publishes for 5 s too. What
+ * gives up retries cheaply: a publish or an admin call answers 503 (providers give a webhook
+ * about 5 s), a claim leaves its rows pending, a settle is kept and written at the next tick.
  */
 export const QUICK_BUSY_TIMEOUT_MS = 250;
 
 /**
- * Runs `run` with a different wait for another process's lock, then restores BUSY_TIMEOUT_MS.
- * SQLite waits on the calling thread, so on the daemon's thread a long wait stalls every
- * request: paths that must answer quickly (a publish, the /readyz probe) wait less.
+ * Sets how long every statement on this connection waits for another process's lock. A
+ * connection opens with BUSY_TIMEOUT_MS (opening, migrating and taking ownership may wait for a
+ * CLI command); `serve` then lowers it to QUICK_BUSY_TIMEOUT_MS before it serves anything.
  */
-export function withBusyTimeout<T>(client: SqliteClient, ms: number, run: () => T): T {
-  client.exec(`PRAGMA busy_timeout = ${ms}`);
+export function setBusyTimeout(handle: SqliteHandle, ms: number): void {
+  handle.client.exec(`PRAGMA busy_timeout = ${ms}`);
+  handle.busyTimeoutMs = ms;
+}
+
+/**
+ * Runs `run` with a different wait for another process's lock, then restores the handle's own.
+ * A connection still on BUSY_TIMEOUT_MS (the CLI's) uses it for paths that must answer quickly.
+ */
+export function withBusyTimeout<T>(handle: Pick<SqliteHandle, "client" | "busyTimeoutMs">, ms: number, run: () => T): T {
+  if (ms === handle.busyTimeoutMs) return run();
+  handle.client.exec(`PRAGMA busy_timeout = ${ms}`);
   try {
     return run();
   } finally {
-    client.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    handle.client.exec(`PRAGMA busy_timeout = ${handle.busyTimeoutMs}`);
   }
 }
 
@@ -78,7 +94,7 @@ export function openSqlite(path: string, options: OpenOptions): SqliteHandle {
     client = openSqliteClient(path);
     client.exec("PRAGMA journal_mode = WAL");
     client.exec(`PRAGMA synchronous = ${options.synchronous === "full" ? "FULL" : "NORMAL"}`);
-    // Waits for a lock held by `herald retry` or a backup instead of failing at once.
+    // Waits for a lock held by another process (a CLI retry, a backup) instead of failing at once.
     client.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
     client.exec("PRAGMA foreign_keys = ON");
     // 32 MiB of page cache (SQLite's default is 2 MiB): with a large outbox, the index pages
@@ -93,7 +109,7 @@ export function openSqlite(path: string, options: OpenOptions): SqliteHandle {
     throw new StorageError(`cannot open database ${path}: ${errorMessage(error)}`, { cause: error });
   }
   const db = drizzleOver(client, schema);
-  return { path, db, client, synchronous: options.synchronous, close: () => client.close() };
+  return { path, db, client, synchronous: options.synchronous, busyTimeoutMs: BUSY_TIMEOUT_MS, close: () => client.close() };
 }
 
 export function schemaVersion(client: SqliteClient): number {

@@ -13,7 +13,7 @@ import type { Logger } from "../log.ts";
 import type { ClaimedDelivery, EnqueueResult, NewDelivery, NewEvent, Outbox } from "../outbox/types.ts";
 import { runAttempt, type AttemptReport } from "./attempt.ts";
 import { isStorageFault } from "../outbox/sqlite.ts";
-import { createSettleGroup } from "../outbox/group-commit.ts";
+import { createSettleBacklog } from "./settle-backlog.ts";
 import { createPacer, type LaneProfile } from "./pacer.ts";
 import { createMaintenance } from "./maintenance.ts";
 
@@ -56,8 +56,8 @@ export function createScheduler(deps: SchedulerDeps) {
   const { outbox, clock, config, logger } = deps;
   const idleWakeMs = deps.idleWakeMs ?? IDLE_WAKE_MS;
   const pacer = createPacer();
-  const settle = createSettleGroup(outbox);
-  const attemptDeps = { ...deps, settle };
+  const settles = createSettleBacklog(outbox, logger);
+  const attemptDeps = { ...deps, settle: settles.settle };
   const inFlight = new Map<string, { controller: AbortController; done: Promise<void> }>();
   const maintenance = createMaintenance({ outbox, config, logger, onOrphaned: deps.onOrphaned });
   let wake: (() => void) | undefined;
@@ -265,6 +265,9 @@ export function createScheduler(deps: SchedulerDeps) {
     lastTickAt = now;
     nudged = false;
 
+    // Attempts that finished while another process held the lock are recorded first; if the
+    // lock is still there this throws, and the tick stops after one short wait, not several.
+    settles.retry();
     const expired = outbox.expireDue(now);
     for (const row of expired) {
       logger.warn("delivery.expired", { delivery: row.id, event: row.eventId, destination: row.destination, error: row.lastError });
@@ -327,7 +330,11 @@ export function createScheduler(deps: SchedulerDeps) {
    */
   const drain = async (graceMs: number) => {
     const timedOut = await Promise.race([idle().then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), graceMs))]);
-    if (timedOut) for (const entry of inFlight.values()) entry.controller.abort();
+    if (timedOut) {
+      for (const entry of inFlight.values()) entry.controller.abort();
+      // Settles kept through a lock get one last try; the rest are logged as lost, not awaited forever.
+      settles.abandon();
+    }
     await idle();
   };
 

@@ -5,6 +5,7 @@ import type { RuntimeConfig } from "../../src/config/runtime.ts";
 import type { Resolver } from "../../src/delivery/ssrf-guard.ts";
 import { createLogger } from "../../src/log.ts";
 import { openOutbox } from "../../src/outbox/outbox.ts";
+import { QUICK_BUSY_TIMEOUT_MS, setBusyTimeout } from "../../src/outbox/sqlite.ts";
 import type { Outbox } from "../../src/outbox/types.ts";
 import { wireRelay } from "../../src/wiring.ts";
 import { manualClock, type ManualClock } from "./clock.ts";
@@ -22,6 +23,8 @@ export function createHarness(
   const logger = createLogger({ level: () => "debug", clock, sensitive: () => config.sensitive, write: (line) => logs.push(JSON.parse(line)) });
   const opened = openOutbox(dbPath, { synchronous: "full" });
   const { operator, handle } = opened;
+  // As serve does once it has started (app.ts).
+  setBusyTimeout(handle, QUICK_BUSY_TIMEOUT_MS);
   const outbox = options.wrapOutbox ? options.wrapOutbox(opened.outbox) : opened.outbox;
   const { scheduler, ingress, metrics } = wireRelay({ config: () => config, clock, random: () => 0.5, resolve: options.resolve, fetch: options.fetch, outbox, operator, logger, idleWakeMs: options.realTime?.idleWakeMs });
 
