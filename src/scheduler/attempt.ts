@@ -84,8 +84,9 @@ const BARE_ERROR_CAP = 1024;
 /**
  * Settles the attempt even when its row cannot be written as it is (an answer SQLite will not
  * take): a delivery left in flight would be sent again after its lease without ever spending an
- * attempt, forever. A storage fault (locked, full, read-only) is not the row's doing; it is
- * thrown, and lease rescue retries the delivery once the database is back.
+ * attempt, forever. A storage fault (locked, full, read-only) is not the row's doing: a lock
+ * is waited out by deps.settle (settle-backlog.ts); anything else is thrown, and lease rescue
+ * retries the delivery once the database is back.
  */
 async function store(deps: AttemptDeps, settlement: Settlement): Promise<Settlement> {
   try {
