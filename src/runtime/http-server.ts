@@ -4,6 +4,7 @@
 import { RUNTIME } from "./which.ts";
 import { serveBun } from "./http-server-bun.ts";
 import { serveDeno } from "./http-server-deno.ts";
+import { refuseBadHost } from "./request-target.ts";
 
 export interface HttpServer {
   /** The bound port (useful when the config asks for port 0). */
@@ -30,8 +31,9 @@ const BIND_ERRORS: Record<string, string> = {
 
 /** Throws at once when the address cannot be bound. */
 export function serveHttp(fetch: FetchHandler, options: ListenOptions): HttpServer {
+  const guarded: FetchHandler = (request) => refuseBadHost(request) ?? fetch(request);
   try {
-    return RUNTIME === "deno" ? serveDeno(fetch, options) : serveBun(fetch, options);
+    return RUNTIME === "deno" ? serveDeno(guarded, options) : serveBun(guarded, options);
   } catch (error) {
     const code = (error as { code?: unknown } | undefined)?.code;
     const words = typeof code === "string" ? BIND_ERRORS[code] : undefined;
