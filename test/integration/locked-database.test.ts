@@ -45,7 +45,7 @@ describe("a write lock held by another connection while a delivery settles", () 
       expect([health.status, health.ms < 1_000]).toEqual([200, true]);
       const list = await timed("/v1/deliveries?limit=1");
       expect([list.status, list.ms < 1_000]).toEqual([200, true]);
-      for (const [path, body] of [[`/v1/deliveries/${waiting}/retry`], [`/v1/deliveries/${waiting}/cancel`], ["/v1/deliveries/retry", { status: "failed" }]] as const) {
+      for (const [path, body] of [["/v1/events", { event: "completed", data: {} }], [`/v1/deliveries/${waiting}/retry`], [`/v1/deliveries/${waiting}/cancel`], ["/v1/deliveries/retry", { status: "failed" }]] as const) {
         const answer = await post(path, body);
         expect({ path, status: answer.status, body: answer.body, quick: answer.ms < 1_000 }).toEqual({ path, status: 503, body: unavailable, quick: true });
       }
