@@ -10,6 +10,7 @@ import { buildRequest } from "../delivery/request.ts";
 import type { Send } from "../delivery/sender.ts";
 import { errorMessage } from "../core/errors.ts";
 import { isStorageFault } from "../outbox/sqlite.ts";
+import { SettleNotRecorded } from "./settle-backlog.ts";
 import type { AttemptRecord, ClaimedDelivery, Outbox, Settlement } from "../outbox/types.ts";
 
 export type AttemptReport =
@@ -93,7 +94,7 @@ async function store(deps: AttemptDeps, settlement: Settlement): Promise<Settlem
     await deps.settle(settlement);
     return settlement;
   } catch (error) {
-    if (isStorageFault(error)) throw error;
+    if (isStorageFault(error) || error instanceof SettleNotRecorded) throw error;
   }
   // Attempts settle in groups: alone, a neighbour's unstorable answer does not cost this one its own.
   try {

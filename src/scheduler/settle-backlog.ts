@@ -10,6 +10,9 @@ import { createSettleGroup } from "../outbox/group-commit.ts";
 import { isStorageFault } from "../outbox/sqlite.ts";
 import type { Outbox, Settlement } from "../outbox/types.ts";
 
+/** A kept settle given up at shutdown: its row stays in flight for the next start's lease rescue. */
+export class SettleNotRecorded extends Error {}
+
 interface Held {
   settlement: Settlement;
   resolve: () => void;
@@ -68,7 +71,7 @@ export function createSettleBacklog(outbox: Pick<Outbox, "settleMany">, logger: 
     const lost = held;
     held = [];
     for (const h of lost) {
-      h.reject(new Error(`its attempt could not be recorded (${errorMessage(cause)}); it stays in flight and is sent again after a restart`, { cause }));
+      h.reject(new SettleNotRecorded(`its attempt could not be recorded (${errorMessage(cause)}); it stays in flight and is sent again after a restart`, { cause }));
     }
   };
 

@@ -71,4 +71,29 @@ describe("a write lock held by another connection while a delivery settles", () 
       receiver.stop();
     }
   });
+
+  test("a settle still kept when the daemon stops is logged as not recorded, and the row is left for lease rescue", async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const receiver = startReceiver(async () => (await gate, new Response("ok")));
+    try {
+      const h = createHarness((db) => config(db, receiver.url));
+      const response = await h.post("/v1/events", { event: "completed", data: {} });
+      const id = ((await response.json()) as { deliveries: Array<{ id: string }> }).deliveries[0]!.id;
+      await h.scheduler.tick();
+      await receiver.waitFor(1);
+      const holder = new Database(h.dbPath);
+      holder.exec("BEGIN IMMEDIATE");
+      open();
+      await logged(h.logs, "delivery.settle_held");
+      await h.scheduler.drain(0);
+      holder.exec("ROLLBACK");
+      holder.close();
+      const lost = h.logs.filter((line) => line.msg === "delivery.error");
+      expect(lost).toEqual([expect.objectContaining({ delivery: id, error: expect.stringContaining("its attempt could not be recorded (database is locked); it stays in flight and is sent again after a restart") })]);
+      expect(h.deliveryRow(id).status).toBe("in_flight");
+    } finally {
+      receiver.stop();
+    }
+  });
 });
