@@ -2,6 +2,7 @@
 // number and reports a message that names the bad value; the key path comes from zod.
 
 import { z } from "zod";
+import { DEFAULT_SIGNATURE_HEADER } from "../core/types.ts";
 import { parseDuration, parseRate, parseSize, type Parsed } from "../core/units.ts";
 
 function unitField<T>(parse: (text: string) => Parsed<T>, wanted: string) {
@@ -33,6 +34,28 @@ export const listenField = () =>
 /** An HTTP header name as RFC 9110 allows it: a token, so it cannot smuggle CR/LF. */
 export const headerNameField = () =>
   z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "is not a valid HTTP header name");
+
+// Headers a destination's `headers` keys and `signature_header` (configured or inline) may not
+// name. Framing and hop-by-hop headers belong to the HTTP client: naming one replaced the pinned
+// Host, or made the runtime drop the signature and send the delivery unsigned. The rest are
+// Herald's own, which receivers rely on (event, delivery id, Standard Webhooks signature).
+const FRAMING_HEADERS = new Set(["host", "content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "te", "trailer", "expect", "content-encoding"]);
+const HERALD_HEADERS = new Set(["content-type", "user-agent", "webhook-id", "webhook-timestamp", "webhook-signature"]);
+
+/** Why a destination may not set header `name`, or undefined when it may. */
+export function reservedHeaderReason(name: string): string | undefined {
+  const lower = name.toLowerCase();
+  if (FRAMING_HEADERS.has(lower) || lower.startsWith("proxy-")) return "is a hop-by-hop or framing header, set by the HTTP client; it cannot be set here";
+  if (HERALD_HEADERS.has(lower) || lower.startsWith("x-herald-")) return "is set by Herald and cannot be overridden";
+  return undefined;
+}
+
+/** `signature_header`: a header name that is not reserved, except Herald's own default. */
+export const signatureHeaderField = () =>
+  headerNameField().superRefine((name, ctx) => {
+    const reason = name.toLowerCase() === DEFAULT_SIGNATURE_HEADER.toLowerCase() ? undefined : reservedHeaderReason(name);
+    if (reason) ctx.addIssue({ code: "custom", message: `"${name}" ${reason}` });
+  });
 
 /** A header value: visible ASCII and spaces only, so no header can be injected. */
 export const headerValueField = () =>

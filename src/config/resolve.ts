@@ -8,12 +8,11 @@ import { checkUrl, type SecurityPolicy } from "../core/url-policy.ts";
 import { isLoopbackAddress, parseCidr, parseIp } from "../core/addresses.ts";
 import { destinationCredentials } from "../core/redact.ts";
 import { checkStandardSecrets } from "../core/standard-secret.ts";
+import { reservedHeaderReason } from "./fields.ts";
 import type { ParsedConfig, ParsedDestination } from "./schema.ts";
 import { matchRules, resolveSources } from "./sources.ts";
 import type { ConfigProblem, ConfigResult, RuntimeConfig } from "./runtime.ts";
 
-/** Headers Herald sets itself; a destination's `headers` may not replace them. */
-const RESERVED_HEADERS = /^(content-type|content-length|host|user-agent|transfer-encoding|connection|x-herald-.*|webhook-(id|timestamp|signature))$/i;
 
 export function resolveConfig(parsed: ParsedConfig, sourcePath: string): ConfigResult {
   const problems: ConfigProblem[] = [];
@@ -137,8 +136,12 @@ function resolveDestination(
   if (entry.attach && type !== "discord") problem("attach", "applies to discord destinations only");
   if (entry.body === "original" && type !== "custom") problem("body", `${type} destinations get a formatted message; "original" applies to custom destinations only`);
   Object.keys(entry.headers).forEach((name) => {
-    if (RESERVED_HEADERS.test(name)) problem(`headers."${name}"`, "is set by Herald and cannot be overridden");
+    const reason = reservedHeaderReason(name);
+    if (reason) problem(`headers."${name}"`, reason);
   });
+  // The signature would replace (or be replaced by) that header: one of them would be lost.
+  const clash = signature === "sha256" || signature === "timestamped" ? Object.keys(entry.headers).find((name) => name.toLowerCase() === entry.signature_header.toLowerCase()) : undefined;
+  if (clash) problem("signature_header", `"${entry.signature_header}" is also set in headers."${clash}"; the signature would overwrite it`);
   const policy: DeliveryPolicy = {
     timeoutMs: entry.timeout ?? defaults.timeoutMs,
     maxAttempts: entry.max_attempts ?? defaults.maxAttempts,

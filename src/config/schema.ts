@@ -4,7 +4,7 @@
 import { isIP } from "node:net";
 import { z } from "zod";
 import { DEFAULT_SIGNATURE_HEADER, DESTINATION_TYPES, SIGNATURE_SCHEMES, VERIFY_SCHEMES } from "../core/types.ts";
-import { durationField, headerNameField, headerValueField, listenField, rateField, sizeField } from "./fields.ts";
+import { durationField, headerNameField, headerValueField, listenField, rateField, signatureHeaderField, sizeField } from "./fields.ts";
 
 /** The [delivery] defaults, written as a user would write them. */
 export const DELIVERY_DEFAULTS = {
@@ -54,7 +54,7 @@ const destination = z.strictObject({
   url: z.string().min(1, "must not be empty"),
   secret: secretField.optional(),
   signature: z.enum(SIGNATURE_SCHEMES).optional(),
-  signature_header: headerNameField().default(DEFAULT_SIGNATURE_HEADER),
+  signature_header: signatureHeaderField().default(DEFAULT_SIGNATURE_HEADER),
   headers: z.record(headerNameField(), headerValueField()).default({}),
   rate_limit: rateField().optional(),
   ordered: z.boolean().default(false),

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { OPERATIONAL_PREFIX } from "../core/routing.ts";
 import { STANDARD_SECRET_RULE, standardSecretKey } from "../core/standard-secret.ts";
 import { DESTINATION_TYPES, SIGNATURE_SCHEMES } from "../core/types.ts";
-import { headerNameField } from "../config/fields.ts";
+import { signatureHeaderField } from "../config/fields.ts";
 import { SOURCE_KEY_PREFIX } from "./source-event.ts";
 
 /** Event names travel in the X-Herald-Event header: visible ASCII only, so nothing can be injected. */
@@ -31,7 +31,7 @@ const webhook = z
     secret: z.string().min(1).max(512).optional(),
     // Default: sha256 in X-Herald-Signature when a secret is given, as for configured destinations.
     signature: z.enum(SIGNATURE_SCHEMES).optional(),
-    signature_header: headerNameField().optional(),
+    signature_header: signatureHeaderField().optional(),
     ...Object.fromEntries(SPIDER_FLAGS.map((flag) => [flag, z.boolean().optional()])),
   })
   .superRefine((value, ctx) => {

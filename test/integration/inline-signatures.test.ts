@@ -89,3 +89,36 @@ describe("inline webhook signatures", () => {
     expect(h.handle.client.query("SELECT count(*) AS n FROM events").get()).toEqual({ n: 0 });
   });
 });
+
+describe("inline signature_header may not name a reserved header", () => {
+  // Host replaced the pinned Host; Content-Length and Transfer-Encoding made the runtime drop the
+  // signature, so the delivery went out unsigned and was marked succeeded.
+  test("framing, hop-by-hop and Herald's own headers are a 400 naming the field and the header; nothing is stored", async () => {
+    receiver = startReceiver();
+    const h = harness();
+    const names = ["Host", "content-length", "Transfer-Encoding", "Connection", "Proxy-Authorization", "Content-Type", "X-Herald-Event", "webhook-id"];
+    const response = await h.post("/v1/events", {
+      event: "completed",
+      data: {},
+      webhook: names.map((name, i) => hook(`/${i}`, { secret: SECRET, signature_header: name })),
+    });
+    expect(response.status).toBe(400);
+    const issues = ((await response.json()) as { error: { issues: Array<{ path: string; message: string }> } }).error.issues;
+    expect(issues.map((issue) => issue.path)).toEqual(names.map((_, i) => `webhook[${i}].signature_header`));
+    expect(issues[0]!.message).toBe('"Host" is a hop-by-hop or framing header, set by the HTTP client; it cannot be set here');
+    expect(issues[6]!.message).toBe('"X-Herald-Event" is set by Herald and cannot be overridden');
+    names.forEach((name, i) => expect(issues[i]!.message).toStartWith(`"${name}" `));
+    expect(h.handle.client.query("SELECT count(*) AS n FROM events").get()).toEqual({ n: 0 });
+    expect(receiver.requests).toEqual([]);
+  });
+
+  test("X-Herald-Signature, the default, may still be named", async () => {
+    receiver = startReceiver();
+    const h = harness();
+    const response = await h.post("/v1/events", { event: "completed", data: {}, webhook: hook("/x", { secret: SECRET, signature_header: "x-herald-signature" }) });
+    expect(response.status).toBe(202);
+    await h.tickAndSettle();
+    const [request] = await receiver.waitFor(1);
+    expect(request!.headers["x-herald-signature"]).toMatch(/^sha256=[0-9a-f]{64}$/);
+  });
+});

@@ -108,6 +108,20 @@ to = ["a", "nope"]
     expect(problems(`[[destinations]]\nname = "a"\nurl = "https://a.example.com"\nheaders = { "X-Herald-Delivery" = "x" }\n`)).toEqual([`destinations[0].headers."X-Herald-Delivery": is set by Herald and cannot be overridden`]);
   });
 
+  test("signature_header and headers may not name framing, hop-by-hop or Herald's own headers", () => {
+    const dest = (extra: string) => `[[destinations]]\nname = "a"\nurl = "https://a.example.com"\nsecret = "s"\n${extra}\n`;
+    expect(problems(dest(`signature_header = "Host"`))).toEqual([`destinations[0].signature_header: "Host" is a hop-by-hop or framing header, set by the HTTP client; it cannot be set here`]);
+    expect(problems(dest(`signature_header = "webhook-signature"`))).toEqual([`destinations[0].signature_header: "webhook-signature" is set by Herald and cannot be overridden`]);
+    expect(problems(dest(`headers = { "Transfer-Encoding" = "chunked", "Proxy-Authorization" = "x", "TE" = "trailers" }`))).toEqual([
+      `destinations[0].headers."Transfer-Encoding": is a hop-by-hop or framing header, set by the HTTP client; it cannot be set here`,
+      `destinations[0].headers."Proxy-Authorization": is a hop-by-hop or framing header, set by the HTTP client; it cannot be set here`,
+      `destinations[0].headers."TE": is a hop-by-hop or framing header, set by the HTTP client; it cannot be set here`,
+    ]);
+    expect(problems(dest(`signature_header = "Authorization"\nheaders = { "authorization" = "Bearer x" }`))).toEqual([
+      `destinations[0].signature_header: "Authorization" is also set in headers."authorization"; the signature would overwrite it`,
+    ]);
+  });
+
   test("header injection through config headers is refused", () => {
     expect(problems(`[[destinations]]\nname = "a"\nurl = "https://a.example.com"\nheaders = { "X-A" = "v\\r\\nX-Evil: 1" }\n`)[0]).toContain("no line breaks");
   });
