@@ -67,17 +67,19 @@ export function createOperationalEvents(deps: OperationalEventsDeps) {
 
   const finishedBadly = (delivery: { id: string; destination: string }, status: "failed" | "expired", reason: string | undefined) => {
     const found = operator.getDelivery(delivery.id);
+    const error = reason ?? found?.delivery.lastError;
+    const inline = isInlineDestination(delivery.destination);
     raise("herald.delivery.failed", delivery.destination, {
       delivery_id: delivery.id,
       event_id: found?.delivery.eventId,
       event: found?.delivery.event,
-      destination: delivery.destination,
+      destination: destinationGroup(delivery.destination),
       status,
       attempts: found?.delivery.attempts,
-      error: reason ?? found?.delivery.lastError,
+      error: inline && error !== undefined ? withoutAnswerText(error) : error,
     });
     // Streaks are per configured destination: an inline URL is one producer's, often used once.
-    if (isInlineDestination(delivery.destination)) return;
+    if (inline) return;
     const s = streak(delivery.destination);
     s.failures += 1;
     s.lastError = reason;
@@ -114,4 +116,14 @@ export function createOperationalEvents(deps: OperationalEventsDeps) {
       finishedBadly(delivery, status, found?.delivery.lastError ?? (status === "expired" ? "not delivered within max_age" : undefined));
     },
   };
+}
+
+/**
+ * An inline receiver is chosen by a producer, so its answer must not reach the operator's ops
+ * channel: a reason Herald built as "… HTTP <status>: <answer text>" keeps Herald's words up to
+ * the status code. Reasons without a status (network errors, refusals, expiry) are Herald's own
+ * words already; the full reason stays in the delivery's last_error for operators.
+ */
+export function withoutAnswerText(reason: string): string {
+  return /^.*?HTTP \d{3}/s.exec(reason)?.[0] ?? reason;
 }

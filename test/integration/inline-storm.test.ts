@@ -63,7 +63,7 @@ test("a batch of 500 dead inline webhooks: two alerts in all, one metric series,
   await h.tickAndSettle(); // billing's delivery fails
   await h.tickAndSettle(); // its alert goes out
   expect(alertsSent().map((a) => [a.event, a.data.destination, a.data.count])).toEqual([
-    ["herald.delivery.failed", expect.stringMatching(/^inline:127\.0\.0\.1:\d+#/), 1],
+    ["herald.delivery.failed", "inline", 1],
     ["herald.delivery.failed", "billing", 1],
   ]);
 
@@ -72,10 +72,27 @@ test("a batch of 500 dead inline webhooks: two alerts in all, one metric series,
   await h.post("/v1/events", { event: "invoice", data: {} });
   await h.tickAndSettle();
   expect(storedAlerts(h).map((data) => [data.destination, data.count])).toEqual([
-    [expect.stringMatching(/^inline:/), 1],
+    ["inline", 1],
     ["billing", 1],
     ["inline", 499],
     ["billing", 1],
   ]);
   expect(JSON.stringify(storedAlerts(h))).not.toContain("token=");
+});
+
+test("an inline receiver's answer never reaches the ops channel: only the status code, and the destination is inline", async () => {
+  const planted = "Herald compromised, rotate keys at https://evil.example/now";
+  receiver = startReceiver((request) => new Response(request.path === "/ops" ? "ok" : planted, { status: request.path === "/ops" ? 200 : 500 }));
+  const h = createHarness((db) => config(db, receiver.url));
+  expect((await h.post("/v1/events", { event: "completed", data: {}, webhook: { url: `${receiver.url}/dead`, events: ["completed"] } })).status).toBe(202);
+  await h.tickAndSettle(); // the inline delivery fails (max_attempts = 1)
+  await h.tickAndSettle(); // its alert goes out
+  const [alert] = alertsSent();
+  expect(alert!.event).toBe("herald.delivery.failed");
+  expect(alert!.data.destination).toBe("inline");
+  expect(alert!.data.error).toBe("gave up after 1 attempt: HTTP 500");
+  expect(receiver.requests.filter((r) => r.path === "/ops").map((r) => r.body).join()).not.toContain("compromised");
+  // The operator still sees the whole answer on the delivery itself.
+  const [row] = h.handle.client.query("SELECT last_error FROM deliveries WHERE destination LIKE 'inline:%'").all() as Array<{ last_error: string }>;
+  expect(row!.last_error).toContain(planted);
 });
