@@ -3,7 +3,8 @@
 // different data), and a number whose value a 64-bit float cannot hold (12345678901234567890
 // would reach receivers as 12345678901234567000). Herald stores and sends data re-serialized
 // (JSON.stringify), so a number counts as altered only when its value changes: `1.0` and `1e2`
-// are the values 1 and 100 and pass (they arrive as `1` and `100`), as does `-0` (as `0`).
+// are the values 1 and 100 and pass (they arrive as `1` and `100`). `-0` is refused: it would
+// arrive as `0`, and a receiver can tell the two apart (1 / -0 is -Infinity).
 //
 // A scan of text that JSON.parse has already accepted: no recursion (the depth is counted
 // against a cap), strings skipped with indexOf, one reused key set per nesting level. Short
@@ -97,7 +98,9 @@ function scan(text: string, maxDepth: number, report: { issues: Issue[]; limit: 
         if (d === 101 || d === 69) exponent = true;
         else if (!((d >= 48 && d <= 57) || d === 46 || d === 43 || d === 45)) break;
       }
-      if (j - i > 15 || (exponent && !isNormal(Number(text.slice(i, j))))) {
+      // "-0" prefilters negative zero (-0, -0.0, -0e5), whose sign JSON.stringify drops.
+      const negativeZero = c === 45 && text.charCodeAt(i + 1) === 48 && Object.is(Number(text.slice(i, j)), -0);
+      if (j - i > 15 || negativeZero || (exponent && !isNormal(Number(text.slice(i, j))))) {
         const literal = text.slice(i, j);
         const arrives = relayedAs(literal);
         if (arrives !== undefined) {
@@ -171,7 +174,7 @@ function decimalValue(literal: string): string {
   while (first < digits.length && digits.charCodeAt(first) === 48) first++;
   let end = digits.length;
   while (end > first && digits.charCodeAt(end - 1) === 48) end--;
-  if (first === end) return "0";
+  if (first === end) return start ? "-0" : "0";
   // Number() reads the exponent exactly: one long enough to lose precision would need a
   // mantissa of about 10^15 digits to keep the value finite and non-zero.
   const exponent = (e < literal.length ? Number(literal.slice(e + 1)) : 0) - (dot < 0 ? 0 : mantissa.length - dot - 1) + (digits.length - end);
@@ -180,5 +183,6 @@ function decimalValue(literal: string): string {
 
 function alteredNumber(literal: string, arrives: string): string {
   const shown = literal.length > 40 ? `${literal.slice(0, 40)}…` : literal;
+  if (decimalValue(literal) === "-0") return `the number ${shown} cannot be relayed exactly: negative zero would arrive as 0, without its sign; send 0, or a string`;
   return `the number ${shown} cannot be relayed exactly: as a 64-bit float (15-17 significant digits) it would arrive as ${arrives}; send it as a string`;
 }

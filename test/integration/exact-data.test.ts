@@ -53,11 +53,19 @@ describe("numbers", () => {
     const h = harness();
     const exact = '{"big":"12345678901234567890","ratio":0.30000000000000004,"max":9007199254740991,"tiny":5e-324,"huge":1.7976931348623157e+308,"neg":-12.5,"list":[0,1,2]}';
     expect((await h.post("/v1/events", `{"event":"completed","data":${exact}}`)).status).toBe(202);
-    expect((await h.post("/v1/events", '{"event":"completed","data":{"a":1.0,"b":1e2,"c":-0,"d":2.50}}')).status).toBe(202);
+    expect((await h.post("/v1/events", '{"event":"completed","data":{"a":1.0,"b":1e2,"c":-1.0,"d":2.50}}')).status).toBe(202);
     await h.tickAndSettle();
     const bodies = (await receiver!.waitFor(2)).map((r) => r.body);
     expect(bodies[0]).toContain(`"data":${exact}}`);
-    expect(bodies[1]).toContain('"data":{"a":1,"b":100,"c":0,"d":2.5}}');
+    expect(bodies[1]).toContain('"data":{"a":1,"b":100,"c":-1,"d":2.5}}');
+  });
+
+  test("-0 would arrive as 0, without its sign: refused with 400 naming its path; nothing is stored", async () => {
+    const h = harness();
+    const error = await refusal(await h.post("/v1/events", '{"event":"completed","data":{"ok":0,"delta":-0}}'));
+    const message = "the number -0 cannot be relayed exactly: negative zero would arrive as 0, without its sign; send 0, or a string";
+    expect(error).toEqual({ code: "invalid_body", message: `the body cannot be relayed as sent: data.delta: ${message}`, issues: [{ path: "data.delta", message }] });
+    expect(stored(h)).toEqual({ events: 0, deliveries: 0 });
   });
 });
 

@@ -41,10 +41,19 @@ describe("checkJsonText", () => {
     expect(check(`{"a":${"[".repeat(100)}${"]".repeat(100)}}`).tooDeep).toBe(true);
   });
 
-  test("values kept: -0, 1.0, 1e2, 1E+2, 100.000e-2, 1e21 and the largest double; values changed: one report each, at most 20", () => {
-    expect(check('[-0, 1.0, 1e2, 1E+2, 100.000e-2, 1e21, 1.7976931348623157e308, 2.2250738585072014e-308]').issues).toEqual([]);
+  test("values kept: 0, -1, 1.0, 1e2, 1E+2, 100.000e-2, 1e21 and the largest double; values changed: one report each, at most 20", () => {
+    expect(check('[0, 0.0, 0e5, -1, -0.5, -0.0001e4, 1.0, 1e2, 1E+2, 100.000e-2, 1e21, 1.7976931348623157e308, 2.2250738585072014e-308]').issues).toEqual([]);
     const many = `[${Array.from({ length: 30 }, () => "1e999").join(",")}]`;
     expect(check(many).issues).toHaveLength(20);
     expect(check(many).issues[3]).toEqual({ path: "[3]", message: expect.stringContaining("it would arrive as null") });
+  });
+
+  test("negative zero loses its sign in JSON.stringify: -0, -0.0 and -0e5 are refused at their paths", () => {
+    expect(check('{"a":-0,"b":[1,-0.0],"c":{"d":-0e5},"e":-0E-2}').issues).toEqual([
+      { path: "a", message: "the number -0 cannot be relayed exactly: negative zero would arrive as 0, without its sign; send 0, or a string" },
+      { path: "b[1]", message: expect.stringContaining("the number -0.0 cannot") },
+      { path: "c.d", message: expect.stringContaining("the number -0e5 cannot") },
+      { path: "e", message: expect.stringContaining("the number -0E-2 cannot") },
+    ]);
   });
 });
