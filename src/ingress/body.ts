@@ -11,10 +11,7 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
 
 /** The raw bytes of a JSON request, within max_body: what a signature is computed over. */
 export async function readBody(request: Request, maxBytes: number): Promise<Uint8Array> {
-  const type = request.headers.get("content-type") ?? "";
-  if (!/^application\/json\s*(;.*)?$/i.test(type.trim())) {
-    throw new HttpError(415, "unsupported_media_type", `Content-Type must be application/json${type ? `, not ${type.split(";")[0]}` : ""}`);
-  }
+  checkRepresentation(request.headers);
   const length = request.headers.get("content-length");
   const declared = length === null ? Number.NaN : Number(length);
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
@@ -22,6 +19,30 @@ export async function readBody(request: Request, maxBytes: number): Promise<Uint
   // taken whole; without one (chunked), bytes are counted as they arrive.
   if (Number.isFinite(declared)) return new Uint8Array(await request.arrayBuffer());
   return readCapped(request, maxBytes);
+}
+
+/**
+ * The body must be JSON as Herald reads it: UTF-8 and not compressed. A charset=utf-16 body was
+ * parsed as UTF-8, and a gzip body called "not valid UTF-8"; both now get a 415 that names
+ * the header and the value.
+ */
+function checkRepresentation(headers: Headers): void {
+  const type = headers.get("content-type") ?? "";
+  const [media = "", ...parameters] = type.split(";");
+  if (media.trim().toLowerCase() !== "application/json") {
+    throw new HttpError(415, "unsupported_media_type", `Content-Type must be application/json${type ? `, not ${media.trim()}` : ""}`);
+  }
+  for (const parameter of parameters) {
+    const [name = "", value = ""] = parameter.split("=", 2).map((part) => part.trim());
+    const charset = value.replace(/^"(.*)"$/, "$1");
+    if (name.toLowerCase() === "charset" && charset.toLowerCase() !== "utf-8") {
+      throw new HttpError(415, "unsupported_media_type", `Content-Type charset must be utf-8, not ${charset.slice(0, 40)}`);
+    }
+  }
+  const encoding = headers.get("content-encoding")?.trim() ?? "";
+  if (encoding && encoding.toLowerCase() !== "identity") {
+    throw new HttpError(415, "unsupported_media_type", `Content-Encoding ${encoding.slice(0, 40)} is not accepted: send the body uncompressed`);
+  }
 }
 
 // One decoder for every body: without { stream: true } a decode() keeps no state between calls.

@@ -1,6 +1,7 @@
 // The publish API's answers, through the real Hono app and a real SQLite file.
 import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
+import { gzipSync } from "node:zlib";
 import { configFrom, relayConfig } from "../helpers/config.ts";
 import { createHarness } from "../helpers/harness.ts";
 import { startReceiver, statusSequence } from "../helpers/receiver.ts";
@@ -86,6 +87,25 @@ describe("errors", () => {
     const response = await h.ingress.request("/v1/events", { method: "POST", headers: { ...bearer, "content-type": "text/plain" }, body: "{}" });
     expect(response.status).toBe(415);
     expect(await response.json()).toEqual({ error: { code: "unsupported_media_type", message: "Content-Type must be application/json, not text/plain" } });
+  });
+
+  test("415 naming a charset other than utf-8 or a Content-Encoding, on publish, batch and admin; nothing is stored", async () => {
+    const h = createHarness(authed);
+    const event = { event: "completed", data: { task_type: "scrape" } };
+    const requests: Array<[string, unknown]> = [["/v1/events", event], ["/v1/events/batch", { events: [event] }], ["/v1/deliveries/retry", { status: "failed" }]];
+    for (const [path, body] of requests) {
+      const utf16 = await h.post(path, body, { ...bearer, "content-type": "application/json; charset=UTF-16" });
+      expect(await utf16.json()).toEqual({ error: { code: "unsupported_media_type", message: "Content-Type charset must be utf-8, not UTF-16" } });
+      expect(utf16.status).toBe(415);
+      const gzip = await h.ingress.request(path, { method: "POST", headers: { ...bearer, "content-type": "application/json", "content-encoding": "gzip" }, body: gzipSync(JSON.stringify(body)) });
+      expect(gzip.status).toBe(415);
+      expect(await gzip.json()).toEqual({ error: { code: "unsupported_media_type", message: "Content-Encoding gzip is not accepted: send the body uncompressed" } });
+    }
+    expect(count(h, "events")).toBe(0);
+    // utf-8 in any case, quoted or not, and identity are what Herald reads: accepted.
+    for (const type of ["application/json; charset=utf-8", 'Application/JSON;charset="UTF-8"']) {
+      expect((await h.post("/v1/events", event, { ...bearer, "content-type": type, "content-encoding": "identity" })).status).toBe(202);
+    }
   });
 
   test("413 over max_body, by Content-Length or by the bytes that arrive", async () => {

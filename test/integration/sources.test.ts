@@ -198,6 +198,11 @@ describe("verification", () => {
     expect(await get.json()).toEqual({ error: { code: "not_found", message: "no route for GET /in/evomi" } });
     const notJson = await h.post("/in/evomi", "hello", { "content-type": "text/plain" });
     expect(notJson.status).toBe(415);
+    const utf16 = await h.post("/in/evomi", "{}", { "content-type": "application/json; charset=utf-16le" });
+    expect(await utf16.json()).toEqual({ error: { code: "unsupported_media_type", message: "Content-Type charset must be utf-8, not utf-16le" } });
+    const deflate = await h.post("/in/evomi", "{}", { "content-encoding": "deflate" });
+    expect(await deflate.json()).toEqual({ error: { code: "unsupported_media_type", message: "Content-Encoding deflate is not accepted: send the body uncompressed" } });
+    expect([utf16.status, deflate.status]).toEqual([415, 415]);
     expect(h.handle.client.query("SELECT count(*) AS n FROM events").get()).toEqual({ n: 0 });
   });
 });
