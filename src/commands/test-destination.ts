@@ -12,6 +12,7 @@ import { classify } from "../delivery/classify.ts";
 import { buildRequest } from "../delivery/request.ts";
 import { sampleEvent } from "../delivery/samples.ts";
 import { notConfigured } from "../ops/operations.ts";
+import { printable } from "./columns.ts";
 import { boundedResolver, dnsLookup } from "../delivery/resolver.ts";
 import { createSender, type Send } from "../delivery/sender.ts";
 
@@ -83,9 +84,9 @@ const VERDICT_TEXT: Record<TestResult["outcome"], string> = { delivered: "delive
 function printText(answer: TestResult, print: (line: string) => void): void {
   const verdict = VERDICT_TEXT[answer.outcome];
   if (answer.error !== null) {
-    print(`error: ${answer.error} after ${answer.latency_ms} ms (${verdict})`);
+    print(`error: ${printable(answer.error)} after ${answer.latency_ms} ms (${verdict})`);
     return;
   }
   print(`status: ${answer.status} in ${answer.latency_ms} ms (${verdict})`);
-  print(`response: ${answer.body || "(empty)"}`);
+  print(`response: ${printable(answer.body ?? "") || "(empty)"}`);
 }

@@ -60,6 +60,26 @@ describe("the operator commands", () => {
     for (const output of [list.stdout, one.stdout, JSON.stringify(detail)]) expect(output).not.toContain("operator-secret-value");
   });
 
+  test("a receiver's bidi overrides, zero-width and control characters never reach the terminal raw", async () => {
+    // U+202E would show "gnp.exe" as "exe.png"; U+200B, U+FEFF, U+2066 hide or reorder text.
+    const hostile = "ok\u202Egnp.exe\u200B\u2066x\u2069\uFEFF\u061C\u200E\u2060\u001b[31mred\u0007\u2028end";
+    receiver = startReceiver(() => new Response(hostile, { status: 422 }));
+    const config = writeConfig(relay(receiver.url));
+    daemon = await startDaemon(config.path);
+    const id = (await publish(daemon, { event: "completed", data: {} })).body.deliveries[0]!.id;
+    await eventually(() => daemon!.lines.some((l) => l.msg === "delivery.failed"), 10_000, "the failed delivery");
+
+    const one = await runHerald(["delivery", id, "--config", config.path]);
+    const list = await runHerald(["deliveries", "--config", config.path]);
+    for (const output of [one.stdout, list.stdout]) {
+      expect(output).not.toMatch(/[\p{Cf}\u2028\u001b\u0007]/u);
+      expect(output).toContain("ok gnp.exe x [31mred end");
+    }
+    expect(one.stdout).toContain("  answer #1: ok gnp.exe x [31mred end");
+    // --json keeps the answer as stored, escaped by JSON where it must be.
+    expect(JSON.parse((await runHerald(["delivery", id, "--json", "--config", config.path])).stdout).attempts[0].response).toBe(hostile);
+  });
+
   test("while the daemon is stopped: retry by id, and the next start sends it", async () => {
     receiver = startReceiver(statusSequence(422, 422, 422, 200));
     const config = writeConfig(relay(receiver.url));

@@ -36,6 +36,15 @@ describe("herald test", () => {
     expect((message!.payload.embeds as Array<{ title: string; color: number }>)[0]).toMatchObject({ title: "Scrape failed: test\\_123", color: 0xe74c3c });
   });
 
+  test("the answer is shown with its lines, but without bidi, zero-width or control characters", async () => {
+    const receiver = track(startReceiver(() => new Response("line one\u202Eevil\u200B\u001b]0;title\u0007\nline two\tend")));
+    const { path } = configWith(`[[destinations]]\nname = "api"\nurl = "${receiver.url}/hook"`);
+    const { code, stdout } = await runHerald(["test", "api", "--config", path]);
+    expect(code).toBe(0);
+    expect(stdout).toContain("response: line one evil ]0;title \nline two\tend\n");
+    expect(stdout).not.toMatch(/[\p{Cf}\u001b\u0007]/u);
+  });
+
   test("a Spider event name gets a Spider-shaped sample", async () => {
     const slack = track(startFakeSlack());
     const { path } = configWith(`[[destinations]]\nname = "chat"\ntype = "slack"\nurl = "${slack.hook("T9/B9/token")}"`);
