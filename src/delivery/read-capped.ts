@@ -43,7 +43,13 @@ export async function readCapped(response: Response, cap: number): Promise<strin
     await response.body.cancel().catch(() => {});
     return `[answer in ${encoding.slice(0, 40)} encoding, not decoded]`;
   }
-  return textDecoder.decode(await readDecoded(response.body, decoder(), cap));
+  const { bytes, broken } = await readDecoded(response.body, decoder(), cap);
+  const text = textDecoder.decode(bytes);
+  // Raw compressed bytes shown as text are mojibake: say what happened instead, after any
+  // text that did decode (a body cut short by a wrong Content-Length decodes up to the cut).
+  if (!broken) return text;
+  const marker = `[answer in ${encoding} encoding, could not be decoded${text ? " past this point" : ""}]`;
+  return text ? `${text} ${marker}` : marker;
 }
 
 /** Up to `cap` bytes of the stream; the rest is never read. */
@@ -66,12 +72,12 @@ async function readRaw(body: ReadableStream<Uint8Array>, cap: number): Promise<U
 
 /**
  * Feeds the encoded stream to the decoder until `cap` decoded bytes came out, the stream ends,
- * or MAX_ENCODED_FACTOR × cap encoded bytes went in. A stream that does not decode from its first
- * byte is kept as it is: a runtime whose fetch always decompresses (Deno) hands over plain bytes.
+ * or MAX_ENCODED_FACTOR × cap encoded bytes went in. `broken`: the answer ended (or went on)
+ * in a way its encoding does not allow. Neither runtime's client decompresses (pinned-fetch.ts),
+ * so an encoded answer that does not decode is the receiver's fault, never plain bytes.
  */
-async function readDecoded(body: ReadableStream<Uint8Array>, decoder: Transform, cap: number): Promise<Uint8Array> {
+async function readDecoded(body: ReadableStream<Uint8Array>, decoder: Transform, cap: number): Promise<{ bytes: Uint8Array; broken: boolean }> {
   const decoded = collector(cap);
-  const encoded = collector(cap);
   let failed = false;
   decoder.on("data", (chunk: Buffer) => {
     decoded.add(chunk);
@@ -87,22 +93,30 @@ async function readDecoded(body: ReadableStream<Uint8Array>, decoder: Transform,
   });
   const reader = body.getReader();
   let fed = 0;
+  // Reading stopped by us (the encoded limit, the timeout, a cut connection): the decoder's
+  // complaint that the stream ended early is then expected, not the receiver's fault.
+  let stoppedEarly = false;
   try {
-    while (!decoder.destroyed && !failed && fed < cap * MAX_ENCODED_FACTOR) {
+    while (!decoder.destroyed && !failed) {
+      if (fed >= cap * MAX_ENCODED_FACTOR) {
+        stoppedEarly = true;
+        break;
+      }
       const { done, value } = await reader.read();
       if (done) break;
       fed += value.byteLength;
-      encoded.add(value);
       if (!decoder.write(value)) await Promise.race([new Promise((resolve) => decoder.once("drain", resolve)), finished]);
     }
   } catch {
     // timed out or cut off while reading the body: keep what was decoded
+    stoppedEarly = true;
   } finally {
     reader.cancel().catch(() => {});
   }
+  const failedWhileReading = failed;
   if (!decoder.destroyed) decoder.end();
   await finished;
-  return failed && decoded.size() === 0 ? encoded.bytes() : decoded.bytes();
+  return { bytes: decoded.bytes(), broken: failedWhileReading || (failed && !stoppedEarly) };
 }
 
 /** Chunks kept up to `cap` bytes in all. */

@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { createServer as createTcpServer, type Socket } from "node:net";
 import { join } from "node:path";
+import { deflateRawSync, gzipSync } from "node:zlib";
 import { denoCommand } from "../helpers/daemon.ts";
 import { bomb } from "../helpers/bombs.ts";
 import { startReceiver, type Receiver } from "../helpers/receiver.ts";
@@ -52,6 +53,14 @@ describe("the sender under Deno", () => {
     const hook = receiver(() => new Response(bomb("gzip"), { status: 500, headers: { "content-encoding": "gzip" } }));
     const result = await sendFromDeno(`http://hook.herald.test:${hook.port}/hook`, "127.0.0.1");
     expect(result).toMatchObject({ kind: "response", status: 500, body: "a".repeat(4096) });
+  });
+
+  test("answers reach the decoder as sent: a small gzip one decodes, one that does not decode is a marker", async () => {
+    // node:http never decompresses, so read-capped.ts needs no fallback for pre-decoded bytes.
+    const small = receiver(() => new Response(gzipSync("invalid_payload"), { status: 400, headers: { "content-encoding": "gzip" } }));
+    expect(await sendFromDeno(`http://hook.herald.test:${small.port}/hook`, "127.0.0.1")).toMatchObject({ kind: "response", status: 400, body: "invalid_payload" });
+    const raw = receiver(() => new Response(deflateRawSync("not zlib-wrapped"), { status: 500, headers: { "content-encoding": "deflate" } }));
+    expect(await sendFromDeno(`http://hook.herald.test:${raw.port}/hook`, "127.0.0.1")).toMatchObject({ kind: "response", status: 500, body: "[answer in deflate encoding, could not be decoded]" });
   });
 
   test("a receiver that never answers times out, and a closed port is refused, in Herald's words", async () => {

@@ -2,6 +2,7 @@
 // can make Herald read more than 4 KiB or wait past the destination's timeout.
 import { afterEach, describe, expect, test } from "bun:test";
 import { createServer, type Server, type Socket } from "node:net";
+import { brotliCompressSync, deflateRawSync, gzipSync } from "node:zlib";
 import { configFrom, LOOPBACK_SECURITY, routeEverythingTo } from "../helpers/config.ts";
 import { createHarness } from "../helpers/harness.ts";
 import { bomb, ENCODINGS } from "../helpers/bombs.ts";
@@ -178,6 +179,37 @@ describe("compression bombs", () => {
     stops.push(() => server.stop(true));
     const { attempt } = await oneAttempt(`http://127.0.0.1:${server.port}/hook`);
     expect(attempt).toMatchObject({ outcome: "permanent", status_code: 400, response: "invalid_payload" });
+  });
+});
+
+describe("compressed answers that do not decode", () => {
+  /** A raw HTTP answer: `declared` as Content-Length, whatever the body's real length. */
+  const answering = (encoding: string, body: Buffer, declared = body.byteLength) =>
+    tcp((socket) =>
+      socket.once("data", () => {
+        socket.write(`HTTP/1.1 500 Internal Server Error\r\nContent-Encoding: ${encoding}\r\nContent-Length: ${declared}\r\nConnection: close\r\n\r\n`);
+        socket.end(body.subarray(0, declared));
+      }),
+    );
+  const text = "the receiver's own words ".repeat(40);
+
+  test.each([
+    ["raw deflate sent as deflate", "deflate", deflateRawSync(text), undefined],
+    ["gzip cut to its 10-byte header by a short Content-Length", "gzip", gzipSync(text), 10],
+    ["brotli cut short by a wrong Content-Length", "br", brotliCompressSync(text), 6],
+  ])("%s: a marker naming the encoding is stored, never the compressed bytes", async (_, encoding, body, declared) => {
+    const { attempt } = await oneAttempt(await answering(encoding, body, declared));
+    expect(attempt).toMatchObject({ outcome: "retryable", status_code: 500, response: `[answer in ${encoding} encoding, could not be decoded]` });
+  });
+
+  test("a gzip answer cut in the middle keeps the text decoded before the cut, then says so", async () => {
+    const long = Array.from({ length: 400 }, (_, i) => `line ${i}`).join("\n");
+    const body = gzipSync(long, { level: 0 }); // stored blocks: each byte decodes as it arrives
+    const { attempt } = await oneAttempt(await answering("gzip", body, 1_000));
+    const response = String(attempt.response);
+    expect(response).toStartWith("line 0\nline 1\n");
+    expect(response).toEndWith(" [answer in gzip encoding, could not be decoded past this point]");
+    expect(long.startsWith(response.slice(0, response.lastIndexOf(" [answer")))).toBe(true);
   });
 });
 
