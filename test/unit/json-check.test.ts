@@ -49,11 +49,12 @@ describe("checkJsonText", () => {
   });
 
   test("negative zero loses its sign in JSON.stringify: -0, -0.0 and -0e5 are refused at their paths", () => {
+    const refused = (literal: string) => `the number ${literal} cannot be relayed exactly: negative zero would arrive as 0, without its sign; send 0, or a string`;
     expect(check('{"a":-0,"b":[1,-0.0],"c":{"d":-0e5},"e":-0E-2}').issues).toEqual([
-      { path: "a", message: "the number -0 cannot be relayed exactly: negative zero would arrive as 0, without its sign; send 0, or a string" },
-      { path: "b[1]", message: expect.stringContaining("the number -0.0 cannot") },
-      { path: "c.d", message: expect.stringContaining("the number -0e5 cannot") },
-      { path: "e", message: expect.stringContaining("the number -0E-2 cannot") },
+      { path: "a", message: refused("-0") },
+      { path: "b[1]", message: refused("-0.0") },
+      { path: "c.d", message: refused("-0e5") },
+      { path: "e", message: refused("-0E-2") },
     ]);
   });
 });
