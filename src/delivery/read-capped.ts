@@ -44,12 +44,13 @@ export async function readCapped(response: Response, cap: number): Promise<strin
     return `[answer in ${encoding.slice(0, 40)} encoding, not decoded]`;
   }
   const { bytes, broken } = await readDecoded(response.body, decoder(), cap);
-  const text = textDecoder.decode(bytes);
+  if (!broken) return textDecoder.decode(bytes);
   // Raw compressed bytes shown as text are mojibake: say what happened instead, after any
-  // text that did decode (a body cut short by a wrong Content-Length decodes up to the cut).
-  if (!broken) return text;
-  const marker = `[answer in ${encoding} encoding, could not be decoded${text ? " past this point" : ""}]`;
-  return text ? `${text} ${marker}` : marker;
+  // text that did decode (a body cut short by a wrong Content-Length decodes up to the cut),
+  // both within the cap.
+  if (bytes.byteLength === 0) return `[answer in ${encoding} encoding, could not be decoded]`;
+  const marker = ` [answer in ${encoding} encoding, could not be decoded past this point]`;
+  return textDecoder.decode(bytes.subarray(0, Math.max(0, cap - marker.length))) + marker;
 }
 
 /** Up to `cap` bytes of the stream; the rest is never read. */
