@@ -36,7 +36,7 @@ function checkRepresentation(headers: Headers): void {
     const [name = "", value = ""] = parameter.split("=", 2).map((part) => part.trim());
     const charset = value.replace(/^"(.*)"$/, "$1");
     if (name.toLowerCase() === "charset" && charset.toLowerCase() !== "utf-8") {
-      throw new HttpError(415, "unsupported_media_type", `Content-Type charset must be utf-8, not ${charset.slice(0, 40)}`);
+      throw new HttpError(415, "unsupported_media_type", `Content-Type charset must be utf-8, not ${charset.slice(0, 40) || "an empty value"}`);
     }
   }
   const encoding = headers.get("content-encoding")?.trim() ?? "";
