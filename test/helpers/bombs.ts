@@ -5,9 +5,9 @@ import { brotliCompressSync, constants, deflateSync, gzipSync, zstdCompressSync 
 export const ENCODINGS = ["gzip", "deflate", "br", "zstd"] as const;
 export type Encoding = (typeof ENCODINGS)[number];
 
-const made = new Map<string, Uint8Array>();
+const made = new Map<string, Uint8Array<ArrayBuffer>>();
 
-export function bomb(encoding: Encoding, size = 64 * 1024 * 1024): Uint8Array {
+export function bomb(encoding: Encoding, size = 64 * 1024 * 1024): Uint8Array<ArrayBuffer> {
   const key = `${encoding}:${size}`;
   const cached = made.get(key);
   if (cached) return cached;
@@ -17,6 +17,8 @@ export function bomb(encoding: Encoding, size = 64 * 1024 * 1024): Uint8Array {
     : encoding === "deflate" ? deflateSync(zeros, { level: 9 })
     : encoding === "br" ? brotliCompressSync(zeros, { params: { [constants.BROTLI_PARAM_QUALITY]: 5 } })
     : zstdCompressSync(zeros);
-  made.set(key, body);
-  return body;
+  // Copied into a plain ArrayBuffer: Deno's types take no other kind as a response body.
+  const bytes = new Uint8Array(body);
+  made.set(key, bytes);
+  return bytes;
 }

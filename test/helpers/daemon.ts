@@ -1,32 +1,42 @@
-// Runs the real `herald` program: from source by default, or the compiled binary when
-// HERALD_BIN is set (CI runs the end-to-end suite both ways), or from source under Deno when
-// HERALD_RUNTIME=deno (`deno run -A src/main.ts`; with HERALD_BIN=dist/deno/main.js, the Deno
-// bundle).
-import { Database } from "bun:sqlite";
+// Runs the real `herald` program: from source on the runtime that runs the tests (`bun test`
+// starts `bun src/main.ts`, `deno test` starts `deno run -A src/main.ts`), on the other one when
+// HERALD_RUNTIME names it, or the compiled binary when HERALD_BIN is set (CI runs the
+// end-to-end suite both ways; with HERALD_RUNTIME=deno, HERALD_BIN=dist/deno/main.js is the
+// Deno bundle).
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { openSqliteClient } from "../../src/runtime/sqlite.ts";
+import { RUNTIME } from "../../src/runtime/which.ts";
 import { tempDir } from "./fs.ts";
+import { run, sleep, spawn } from "./process.ts";
 
-const ROOT = join(import.meta.dir, "..", "..");
+export const ROOT = join(import.meta.dirname!, "..", "..");
+
+/** The runtime the daemons run on: HERALD_RUNTIME, or the one running the tests. */
+export const DAEMON_RUNTIME: "bun" | "deno" = process.env.HERALD_RUNTIME === "deno" ? "deno" : process.env.HERALD_RUNTIME === "bun" ? "bun" : RUNTIME;
+
+/** Bun's binary: this process's under `bun test`, the package's own copy otherwise. */
+export const BUN = RUNTIME === "bun" ? process.execPath : join(ROOT, "node_modules/.bin/bun");
 
 /** Runs a TypeScript file under Deno, from the package's own copy (npm install brings it). */
 export function denoCommand(file: string, args: string[]): string[] {
   return [join(ROOT, "node_modules/.bin/deno"), "run", "-A", "--quiet", `--config=${join(ROOT, "deno.json")}`, file, ...args];
 }
 
+/** Runs a TypeScript file on the daemons' runtime (DAEMON_RUNTIME). */
+export function runtimeCommand(file: string, args: string[]): string[] {
+  return DAEMON_RUNTIME === "deno" ? denoCommand(file, args) : [BUN, file, ...args];
+}
+
 export function heraldCommand(args: string[]): string[] {
   const bin = process.env.HERALD_BIN;
-  const deno = process.env.HERALD_RUNTIME === "deno";
-  if (bin) return deno ? denoCommand(join(ROOT, bin), args) : [join(ROOT, bin), ...args];
-  const main = join(ROOT, "src/main.ts");
-  return deno ? denoCommand(main, args) : [process.execPath, main, ...args];
+  if (bin) return DAEMON_RUNTIME === "deno" ? denoCommand(join(ROOT, bin), args) : [join(ROOT, bin), ...args];
+  return runtimeCommand(join(ROOT, "src/main.ts"), args);
 }
 
 /** Runs a command to completion; an `env` value of undefined unsets that variable. */
 export async function runHerald(args: string[], env: Record<string, string | undefined> = {}, options: { cwd?: string } = {}) {
-  const proc = Bun.spawn(heraldCommand(args), { stdout: "pipe", stderr: "pipe", env: { ...process.env, ...env }, cwd: options.cwd });
-  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-  return { stdout, stderr, code };
+  return run(heraldCommand(args), { env: { ...process.env, ...env }, cwd: options.cwd });
 }
 
 export interface Daemon {
@@ -54,7 +64,7 @@ export async function startDaemon(configPath: string, env: Record<string, string
 
 /** Starts `herald serve` from a full command line (e.g. wrapped in setpriv) and waits until it listens. */
 export async function startDaemonWith(command: string[], env: Record<string, string | undefined>, options: { cwd?: string } = {}): Promise<Daemon> {
-  const proc = Bun.spawn(command, { stdout: "pipe", stderr: "pipe", env, cwd: options.cwd });
+  const proc = spawn(command, { env, cwd: options.cwd });
   const lines: Array<Record<string, unknown>> = [];
   let raw = "";
   const watchers: Array<{ predicate: (line: Record<string, unknown>) => boolean; resolve: (line: Record<string, unknown>) => void }> = [];
@@ -106,7 +116,7 @@ export async function startDaemonWith(command: string[], env: Record<string, str
 }
 
 export function readDeliveries(db: string): Array<{ id: string; event_id: string; status: string; attempts: number }> {
-  const conn = new Database(db, { readonly: true });
+  const conn = openSqliteClient(db, { create: false });
   try {
     return conn.query("SELECT id, event_id, status, attempts FROM deliveries ORDER BY id").all() as Array<{ id: string; event_id: string; status: string; attempts: number }>;
   } finally {
@@ -124,7 +134,7 @@ export async function eventually(check: () => boolean, timeoutMs = 10_000, what 
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`${what} not reached in ${timeoutMs}ms`);
-    await Bun.sleep(20);
+    await sleep(20);
   }
 }
 

@@ -1,10 +1,12 @@
 // Temporary folders under the OS temp dir, removed once every test file has run (test/setup.ts,
 // preloaded by bunfig.toml). A hook registered here would belong to whichever test file loaded
 // this module first and miss the folders made after that file ended, and `bun test` does not
-// emit the process's exit event.
+// emit the process's exit event. `deno test` has no preload but runs each file in an isolate of
+// its own, which loads this module afresh and fires "unload" when the file is done.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { RUNTIME } from "../../src/runtime/which.ts";
 
 const made: string[] = [];
 
@@ -23,3 +25,5 @@ export function removeTempDirs(): void {
     }
   }
 }
+
+if (RUNTIME === "deno") globalThis.addEventListener("unload", removeTempDirs);

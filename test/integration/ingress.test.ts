@@ -1,5 +1,5 @@
 // The publish API's answers, through the real Hono app and a real SQLite file.
-import { Database } from "bun:sqlite";
+import { openSqliteClient } from "../../src/runtime/sqlite.ts";
 import { describe, expect, test } from "bun:test";
 import { gzipSync } from "node:zlib";
 import { configFrom, relayConfig } from "../helpers/config.ts";
@@ -150,7 +150,7 @@ describe("errors", () => {
 
   test("503 within a second while another connection holds the write lock; nothing half-stored, and publishing resumes", async () => {
     const h = createHarness(authed);
-    const locker = new Database(h.dbPath);
+    const locker = openSqliteClient(h.dbPath);
     locker.exec("BEGIN IMMEDIATE");
     const event = (id: string) => ({ event: "completed", id, data: { task_type: "scrape" } });
     for (const [path, body] of [["/v1/events", event("a")], ["/v1/events/batch", { events: [event("b"), event("c")] }]] as const) {
@@ -178,7 +178,7 @@ describe("a lock held by another connection", () => {
       expect((await h.post("/v1/events", { event: "completed", data: {} })).status).toBe(202);
       await h.tickAndSettle(); // the first attempt (503), and the minutely maintenance
       h.clock.advance(2_000);
-      const locker = new Database(h.dbPath);
+      const locker = openSqliteClient(h.dbPath);
       locker.exec("BEGIN IMMEDIATE");
       const started = performance.now();
       await expect(h.scheduler.tick()).rejects.toMatchObject({ code: "SQLITE_BUSY" });
@@ -305,7 +305,7 @@ describe("readiness", () => {
     const h = createHarness(authed);
     await h.tickAndSettle();
     h.handle.client.exec("PRAGMA busy_timeout = 50");
-    const locker = new Database(h.dbPath);
+    const locker = openSqliteClient(h.dbPath);
     locker.exec("BEGIN IMMEDIATE");
     const locked = await h.ingress.request("/readyz");
     expect(locked.status).toBe(503);

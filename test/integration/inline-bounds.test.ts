@@ -96,7 +96,7 @@ describe("/readyz and stalled commits", () => {
     });
     await h.scheduler.tick();
     const publishing = h.post("/v1/events", { event: "completed", data: {} });
-    await Bun.sleep(0);
+    await new Promise((resolve) => setTimeout(resolve, 0));
     await new Promise((resolve) => setImmediate(resolve));
     h.clock.advance(4_000);
     await h.scheduler.tick();

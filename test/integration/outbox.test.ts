@@ -1,5 +1,5 @@
 // The outbox on a real SQLite file: the state machine, claims, leases, expiry, idempotency.
-import { Database } from "bun:sqlite";
+import { openSqliteClient } from "../../src/runtime/sqlite.ts";
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -316,7 +316,7 @@ describe("settling, expiry and pruning", () => {
 test("a database held by another writer makes writes fail fast with a storage fault", () => {
   const { path, outbox, event, handle } = setup();
   handle.client.exec("PRAGMA busy_timeout = 50");
-  const locker = new Database(path);
+  const locker = openSqliteClient(path);
   locker.exec("BEGIN IMMEDIATE");
   expect(() => outbox.enqueue([event(["a"])])).toThrow(/locked|busy/i);
   locker.exec("ROLLBACK");

@@ -17,7 +17,7 @@ type Verify = (rawBody: string, header: string, secret: string) => boolean;
 
 /** The README's JavaScript blocks that define the named functions, run as the README prints them. */
 function readmeVerifiers(): { verifySha256: Verify; verifyTimestamped: Verify } {
-  const readme = readFileSync(join(import.meta.dir, "../../README.md"), "utf8");
+  const readme = readFileSync(join(import.meta.dirname!, "../../README.md"), "utf8");
   // Beside the rotation example, the README says that the seeds' verifiers break on a list.
   const rotation = readme.slice(readme.indexOf('secret = ["${BILLING_SECRET_NEW}", "${BILLING_SECRET_OLD}"]'));
   expect(rotation.slice(0, 900)).toContain("the seed documents' own verifiers reject every delivery");

@@ -3,6 +3,8 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { createServer, type Server, type Socket } from "node:net";
 import { brotliCompressSync, deflateRawSync, gzipSync } from "node:zlib";
+import { serveHttp, type FetchHandler } from "../../src/runtime/http-server.ts";
+import { serveTls, tlsPair } from "../helpers/tls-server.ts";
 import { configFrom, LOOPBACK_SECURITY, routeEverythingTo } from "../helpers/config.ts";
 import { createHarness } from "../helpers/harness.ts";
 import { bomb, ENCODINGS } from "../helpers/bombs.ts";
@@ -31,19 +33,18 @@ ${routeEverythingTo("hook")}`),
   );
 }
 
-/** A Bun server whose answer body is produced by `body` (a stream the test controls). */
-function streaming(status: number, body: () => ReadableStream<Uint8Array>) {
-  const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response(body(), { status }) });
-  stops.push(() => server.stop(true));
+/** A receiver on the runtime's own server (Bun.serve or Deno.serve), stopped after the test. */
+function serve(fetch: FetchHandler): string {
+  const server = serveHttp(fetch, { host: "127.0.0.1", port: 0 });
+  stops.push(() => server.close());
   return `http://127.0.0.1:${server.port}/hook`;
 }
 
-/** A receiver whose answer declares its length (Bun sets Content-Length for a string body). */
-function declared(status: number, text: string) {
-  const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response(text, { status }) });
-  stops.push(() => server.stop(true));
-  return `http://127.0.0.1:${server.port}/hook`;
-}
+/** A receiver whose answer body is produced by `body` (a stream the test controls). */
+const streaming = (status: number, body: () => ReadableStream<Uint8Array>) => serve(() => new Response(body(), { status }));
+
+/** A receiver whose answer declares its length (both servers set Content-Length for a string body). */
+const declared = (status: number, text: string) => serve(() => new Response(text, { status }));
 
 /** A raw TCP server that does `onConnection` with each socket (reset it, or never answer). */
 function tcp(onConnection: (socket: Socket) => void): Promise<string> {
@@ -71,7 +72,7 @@ async function oneAttempt(url: string, wrapOutbox?: (outbox: Outbox) => Outbox) 
 }
 
 const trickle = (chunk: string, everyMs: number) => () => {
-  let timer: Timer;
+  let timer: ReturnType<typeof setInterval>;
   return new ReadableStream<Uint8Array>({
     start(controller) {
       timer = setInterval(() => {
@@ -140,11 +141,9 @@ describe("misbehaving receivers", () => {
   });
 
   test("a TLS error (a certificate nobody vouches for) is a network error, retried", async () => {
-    const cert = await Bun.file(`${import.meta.dir}/../fixtures/tls/cert.pem`).text();
-    const key = await Bun.file(`${import.meta.dir}/../fixtures/tls/key.pem`).text();
-    const server = Bun.serve({ hostname: "127.0.0.1", port: 0, tls: { cert, key }, fetch: () => new Response("ok") });
-    stops.push(() => server.stop(true));
-    const { delivery, attempt } = await oneAttempt(`https://127.0.0.1:${server.port}/hook`);
+    const server = await serveTls(tlsPair(), () => new Response("ok"));
+    stops.push(() => server.stop());
+    const { delivery, attempt } = await oneAttempt(`${server.url}/hook`);
     expect(delivery).toMatchObject({ status: "pending", failed_attempts: 1 });
     expect(attempt.outcome).toBe("retryable");
     expect(String(attempt.error)).toMatch(/^network: .*(CERT|certificate|SELF_SIGNED|ALTNAME)/i);
@@ -157,17 +156,14 @@ describe("compression bombs", () => {
     for (const framing of ["declared length", "chunked"] as const) {
       test(`a ${encoding} bomb (${framing}) is decoded only to 4 KiB, stored, and the delivery settles`, async () => {
         const body = bomb(encoding);
-        const server = Bun.serve({
-          hostname: "127.0.0.1",
-          port: 0,
-          fetch: () =>
+        const url = serve(
+          () =>
             new Response(framing === "chunked" ? new ReadableStream({ start: (c) => (c.enqueue(body), c.close()) }) : body, {
               status: 500,
               headers: { "content-encoding": encoding },
             }),
-        });
-        stops.push(() => server.stop(true));
-        const { delivery, attempt, retryAt } = await oneAttempt(`http://127.0.0.1:${server.port}/hook`);
+        );
+        const { delivery, attempt, retryAt } = await oneAttempt(url);
         expect(delivery).toMatchObject({ status: "pending", attempts: 1, failed_attempts: 1, next_attempt_at: retryAt });
         expect(attempt).toMatchObject({ outcome: "retryable", status_code: 500, response_bytes: 4096, response: "a".repeat(4096) });
       });
@@ -175,9 +171,8 @@ describe("compression bombs", () => {
   }
 
   test("a small compressed answer is stored decoded", async () => {
-    const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response(Bun.gzipSync("invalid_payload"), { status: 400, headers: { "content-encoding": "gzip" } }) });
-    stops.push(() => server.stop(true));
-    const { attempt } = await oneAttempt(`http://127.0.0.1:${server.port}/hook`);
+    const url = serve(() => new Response(gzipSync("invalid_payload"), { status: 400, headers: { "content-encoding": "gzip" } }));
+    const { attempt } = await oneAttempt(url);
     expect(attempt).toMatchObject({ outcome: "permanent", status_code: 400, response: "invalid_payload" });
   });
 });

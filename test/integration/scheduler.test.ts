@@ -1,8 +1,10 @@
 // The scheduler against a real receiver on port 0, with time moved by hand (one test lets the
 // loop run on real timers).
 import { afterEach, describe, expect, test } from "bun:test";
+import { createHmac } from "node:crypto";
 import { relayConfig } from "../helpers/config.ts";
 import { eventually } from "../helpers/daemon.ts";
+import { sleep } from "../helpers/process.ts";
 import { createHarness } from "../helpers/harness.ts";
 import type { Outbox } from "../../src/outbox/types.ts";
 import { startReceiver, statusSequence, type Receiver } from "../helpers/receiver.ts";
@@ -111,7 +113,7 @@ describe("what a custom receiver gets", () => {
     expect(request!.headers["content-type"]).toBe("application/json");
     expect(request!.headers["user-agent"]).toMatch(/^herald\/\d+\.\d+\.\d+/);
     expect(request!.headers["x-team"]).toBe("data");
-    const expected = new Bun.CryptoHasher("sha256", "s3cret").update(request!.body).digest("hex");
+    const expected = createHmac("sha256", "s3cret").update(request!.body).digest("hex");
     expect(request!.headers["x-herald-signature"]).toBe(`sha256=${expected}`);
   });
 });
@@ -122,7 +124,7 @@ describe("concurrency and pacing", () => {
     let peak = 0;
     receiver = startReceiver(async () => {
       peak = Math.max(peak, ++open);
-      await Bun.sleep(20);
+      await sleep(20);
       open--;
       return new Response("ok");
     });
@@ -355,7 +357,7 @@ describe("inline webhooks", () => {
     expect(answer.deliveries.map((d) => d.destination)).toEqual(["recv", expect.stringMatching(/^inline:127\.0\.0\.1:\d+#[0-9a-f]{8}$/)]);
     await h.tickAndSettle();
     const inline = receiver.requests.find((r) => r.path === "/inline")!;
-    const expected = new Bun.CryptoHasher("sha256", "your-secret-key").update(inline.body).digest("hex");
+    const expected = createHmac("sha256", "your-secret-key").update(inline.body).digest("hex");
     expect(inline.headers["x-herald-signature"]).toBe(`sha256=${expected}`);
   });
 

@@ -1,6 +1,7 @@
 // The SSRF guard at send time, through the real scheduler and sender: names are resolved,
 // every address is checked, and the connection goes to the checked address only.
 import { afterEach, describe, expect, test } from "bun:test";
+import { serveHttp } from "../../src/runtime/http-server.ts";
 import { configFrom, routeEverythingTo } from "../helpers/config.ts";
 import { createHarness } from "../helpers/harness.ts";
 import { startReceiver, type Receiver } from "../helpers/receiver.ts";
@@ -143,7 +144,7 @@ describe("pinning", () => {
   });
 
   test("an IPv6 answer is dialled in brackets: the request reaches a receiver on ::1 under the name", async () => {
-    const v6 = Bun.serve({ hostname: "::1", port: 0, fetch: (req) => new Response(`host ${req.headers.get("host")}`) });
+    const v6 = serveHttp((req) => new Response(`host ${req.headers.get("host")}`), { host: "::1", port: 0 });
     try {
       const h = harness(`http://six.example.test:${v6.port}/hook`, async () => ["::1"], `allow_http = true\nallowed_hosts = ["::1"]`);
       await h.post("/v1/events", { event: "completed", data: {} });
@@ -151,7 +152,7 @@ describe("pinning", () => {
       const attempt = h.handle.client.query("SELECT status_code, response FROM attempts").get();
       expect(attempt).toEqual({ status_code: 200, response: `host six.example.test:${v6.port}` });
     } finally {
-      v6.stop(true);
+      v6.close();
     }
   });
 

@@ -2,6 +2,8 @@
 // files run under both runners. describe/test become Deno.test registrations (describe names
 // prefix their tests), and expect covers the matchers the suites use, with Bun's meanings:
 // toEqual ignores properties that are undefined, toMatchObject compares a subset.
+// `deno test` runs each test file in an isolate of its own, so this module's state is one
+// file's: beforeAll runs before the file's first test, afterAll after its last.
 // Only used under Deno; Bun resolves bun:test itself.
 
 import { inspect, isDeepStrictEqual } from "node:util";
@@ -11,15 +13,27 @@ type TestFn = () => unknown | Promise<unknown>;
 const names: string[] = [];
 const afterEachHooks: TestFn[][] = [[]];
 
+interface DenoTestOptions {
+  name: string;
+  fn: () => Promise<void>;
+  ignore: boolean;
+  sanitizeOps: boolean;
+  sanitizeResources: boolean;
+}
+
 /** Deno.test, reached through globalThis so this file also type-checks for tsc. */
-const denoTest = (name: string, fn: () => Promise<void>) =>
-  (globalThis as unknown as { Deno: { test(options: { name: string; fn: () => Promise<void>; sanitizeOps: boolean; sanitizeResources: boolean }): void } }).Deno.test({
+const denoTest = (name: string, fn: () => Promise<void>, ignore: boolean) =>
+  (globalThis as unknown as { Deno: { test(options: DenoTestOptions): void } }).Deno.test({
     name,
     fn,
+    ignore,
     // Bun does not check for timers or sockets left open; the suites rely on that.
     sanitizeOps: false,
     sanitizeResources: false,
   });
+
+/** Depth of describe.skipIf blocks whose condition held: their tests are registered as ignored. */
+let skipping = 0;
 
 export function describe(name: string, body: () => void): void {
   names.push(name);
@@ -31,21 +45,71 @@ export function describe(name: string, body: () => void): void {
     afterEachHooks.pop();
   }
 }
+describe.skipIf = (condition: boolean) => (name: string, body: () => void) => {
+  if (condition) skipping++;
+  try {
+    describe(name, body);
+  } finally {
+    if (condition) skipping--;
+  }
+};
 
 export function afterEach(hook: TestFn): void {
   afterEachHooks.at(-1)!.push(hook);
 }
 
+// File-level hooks. Bun scopes a hook inside describe to that block; no suite needs that, so
+// rather than run it at the wrong time, the shim refuses it.
+const beforeAllHooks: TestFn[] = [];
+const afterAllHooks: TestFn[] = [];
+const fileLevel = (kind: string) => {
+  if (names.length > 0) throw new Error(`${kind} inside describe is not supported by the deno test shim; register it at the top of the file`);
+};
+export function beforeAll(hook: TestFn): void {
+  fileLevel("beforeAll");
+  beforeAllHooks.push(hook);
+}
+export function afterAll(hook: TestFn): void {
+  fileLevel("afterAll");
+  afterAllHooks.push(hook);
+}
+
+/** Whether each registered test runs: afterAll follows the last one that does. */
+const running: boolean[] = [];
+let beforeAllDone: Promise<void> | undefined;
+const runAll = async (hooks: TestFn[]) => {
+  for (const hook of hooks) await hook();
+};
+
 export function test(name: string, fn: TestFn, _timeoutMs?: number): void {
   const hooks = afterEachHooks.flat();
-  denoTest([...names, name].join(" > "), async () => {
-    try {
-      await fn();
-    } finally {
-      for (const hook of hooks.reverse()) await hook();
-    }
-  });
+  const ignore = skipping > 0;
+  const index = running.push(!ignore) - 1;
+  denoTest(
+    [...names, name].join(" > "),
+    async () => {
+      try {
+        await (beforeAllDone ??= runAll(beforeAllHooks));
+        await fn();
+      } finally {
+        try {
+          for (const hook of hooks.reverse()) await hook();
+        } finally {
+          if (running.lastIndexOf(true) === index) await runAll(afterAllHooks);
+        }
+      }
+    },
+    ignore,
+  );
 }
+test.skipIf = (condition: boolean) => (name: string, fn: TestFn, timeoutMs?: number) => {
+  skipping += condition ? 1 : 0;
+  try {
+    test(name, fn, timeoutMs);
+  } finally {
+    skipping -= condition ? 1 : 0;
+  }
+};
 /** test.each(rows)(name, fn): name's %s, %p, %d and %j take the row's values in turn. */
 test.each = (rows: unknown[]) => (name: string, fn: (...args: never[]) => unknown) =>
   rows.forEach((row, index) => {
@@ -138,15 +202,40 @@ function matchers(actual: unknown, negated: boolean) {
 }
 
 type Matchers = ReturnType<typeof matchers>;
+type Settled = { [K in keyof Matchers]: (...args: Parameters<Matchers[K]>) => Promise<void> };
 
-export function expect(actual: unknown): Matchers & { not: Matchers } {
-  return Object.assign(matchers(actual, false), { not: matchers(actual, true) });
+/** The matchers applied, once the promise settles, to its value (resolves) or its error (rejects). */
+function settled(promise: unknown, wanted: "resolves" | "rejects"): Settled {
+  const outcome = Promise.resolve(promise).then(
+    (value) => ({ ok: true, value }),
+    (error: unknown) => ({ ok: false, value: error }),
+  );
+  const apply = (name: keyof Matchers) => async (...args: unknown[]) => {
+    const { ok, value } = await outcome;
+    if (ok !== (wanted === "resolves")) throw new Error(`expected the promise to ${wanted === "resolves" ? "resolve" : "reject"}, but it ${ok ? "resolved with" : "rejected with"} ${show(value)}`);
+    (matchers(value, false)[name] as (...a: unknown[]) => void)(...args);
+  };
+  return Object.fromEntries(Object.keys(matchers(undefined, false)).map((name) => [name, apply(name as keyof Matchers)])) as Settled;
+}
+
+export function expect(actual: unknown): Matchers & { not: Matchers; resolves: Settled; rejects: Settled } {
+  return Object.assign(matchers(actual, false), {
+    not: matchers(actual, true),
+    get resolves() {
+      return settled(actual, "resolves");
+    },
+    get rejects() {
+      return settled(actual, "rejects");
+    },
+  });
 }
 
 expect.stringMatching = (pattern: RegExp | string): Asymmetric => ({
   asymmetric: true,
   matches: (actual) => typeof actual === "string" && (typeof pattern === "string" ? actual.includes(pattern) : pattern.test(actual)),
 });
+expect.stringContaining = (part: string): Asymmetric => ({ asymmetric: true, matches: (actual) => typeof actual === "string" && actual.includes(part) });
+expect.objectContaining = (subset: Record<string, unknown>): Asymmetric => ({ asymmetric: true, matches: (actual) => matchesObject(actual, subset) });
 expect.any = (type: abstract new (...args: never[]) => unknown): Asymmetric => ({
   asymmetric: true,
   matches: (actual) => actual instanceof type || (type === (String as unknown) && typeof actual === "string") || (type === (Number as unknown) && typeof actual === "number"),

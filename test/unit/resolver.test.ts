@@ -5,6 +5,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { boundedResolver, hostsFile, parseHostsFile, type Resolver } from "../../src/delivery/resolver.ts";
 import { tempDir } from "../helpers/fs.ts";
+import { sleep } from "../helpers/process.ts";
 
 /** A lookup whose queries end only when the test says so. */
 function controlled() {
@@ -21,9 +22,9 @@ test("a lookup that gave up keeps its slot until its query ends; then the next o
   expect(await codeOf(resolve("b.example"))).toBe("EBUSY"); // a's query still holds the only slot
   expect(queries.map((q) => q.host)).toEqual(["a.example"]);
   queries[0]!.answer(["93.184.216.34"]);
-  await Bun.sleep(0);
+  await sleep(0);
   const c = resolve("c.example");
-  await Bun.sleep(0);
+  await sleep(0);
   queries[1]!.answer(["93.184.216.35"]);
   expect(await c).toEqual(["93.184.216.35"]);
 });
@@ -33,7 +34,7 @@ test("overlapping lookups of one host share a query; the caller's timeout can on
   const resolve = boundedResolver(lookup, () => ({ timeoutMs: 10_000, inFlight: 4 }));
   const first = resolve("same.example");
   const second = resolve("SAME.example");
-  await Bun.sleep(0);
+  await sleep(0);
   expect(queries).toHaveLength(1);
   queries[0]!.answer(["93.184.216.34"]);
   expect(await Promise.all([first, second])).toEqual([["93.184.216.34"], ["93.184.216.34"]]);
