@@ -1,7 +1,7 @@
 // `--help` and `-h` on every command print that command's usage and do nothing else: no config
 // is read, no daemon starts, no delivery is retried, no file is written, no request is sent.
-import { Database } from "bun:sqlite";
 import { afterAll, describe, expect, test } from "bun:test";
+import { openSqliteClient } from "../../src/runtime/sqlite.ts";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { createIdGenerator } from "../../src/core/ids.ts";
@@ -28,7 +28,7 @@ function seedFailedDelivery(): void {
 }
 
 function snapshot(): string {
-  const db = new Database(config.db, { readonly: true });
+  const db = openSqliteClient(config.db, { create: false });
   try {
     return JSON.stringify(["events", "deliveries", "attempts", "owner"].map((table) => db.query(`SELECT * FROM ${table}`).all()));
   } finally {

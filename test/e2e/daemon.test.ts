@@ -1,7 +1,7 @@
 // The real daemon process with a real receiver: what an operator would see.
-import { Database } from "bun:sqlite";
-import { statSync } from "node:fs";
+import { statSync, writeFileSync } from "node:fs";
 import { afterEach, describe, expect, test } from "bun:test";
+import { openSqliteClient } from "../../src/runtime/sqlite.ts";
 import { relayToml } from "../helpers/config.ts";
 import { cleanUp, eventually, publish, readDeliveries, runHerald, startDaemon, writeConfig, type Daemon } from "../helpers/daemon.ts";
 import { startReceiver, statusSequence, type Receiver } from "../helpers/receiver.ts";
@@ -149,13 +149,13 @@ describe("configuration at run time", () => {
     receiver = startReceiver();
     const config = writeConfig(relay(receiver.url));
     daemon = await startDaemon(config.path);
-    await Bun.write(config.path, relay(receiver.url).replace("[[routes]]", "[[routes]]\nbogus_key = 1").replaceAll("{{db}}", config.db));
+    writeFileSync(config.path, relay(receiver.url).replace("[[routes]]", "[[routes]]\nbogus_key = 1").replaceAll("{{db}}", config.db));
     daemon.signal("SIGHUP");
     const failed = await daemon.waitForLog((l) => l.msg === "config.reload_failed");
     expect(JSON.stringify(failed.problems)).toContain("routes[0].bogus_key");
     expect((await publish(daemon, { event: "completed", data: {} })).body.deliveries).toHaveLength(1);
 
-    await Bun.write(config.path, relay(receiver.url).replace('events = ["*"]', 'events = ["failed"]').replaceAll("{{db}}", config.db));
+    writeFileSync(config.path, relay(receiver.url).replace('events = ["*"]', 'events = ["failed"]').replaceAll("{{db}}", config.db));
     daemon.signal("SIGHUP");
     await daemon.waitForLog((l) => l.msg === "config.reloaded");
     expect((await publish(daemon, { event: "completed", data: {} })).body.deliveries).toHaveLength(0);
@@ -218,7 +218,7 @@ describe("commands", () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toStartWith(`herald: cannot listen on 127.0.0.1:${port} (server.listen): `);
     blocker.stop();
-    const db = new Database(config.db, { readonly: true });
+    const db = openSqliteClient(config.db, { create: false });
     expect(db.query("SELECT * FROM owner").all()).toEqual([]);
     db.close();
   });

@@ -8,18 +8,19 @@ import { createServer as createTcpServer, type Socket } from "node:net";
 import { join } from "node:path";
 import { deflateRawSync, gzipSync } from "node:zlib";
 import { denoCommand } from "../helpers/daemon.ts";
+import { run, sleep } from "../helpers/process.ts";
+import { serveTls, tlsPair } from "../helpers/tls-server.ts";
 import { bomb } from "../helpers/bombs.ts";
 import { startReceiver, type Receiver } from "../helpers/receiver.ts";
 
-const FIXTURES = join(import.meta.dir, "..", "fixtures");
+const FIXTURES = join(import.meta.dirname!, "..", "fixtures");
 const stops: Array<() => void> = [];
 afterEach(() => stops.splice(0).forEach((stop) => stop()));
 
 /** Sends one request from a Deno process; ADDRESS is what every name "resolves" to. */
 async function sendFromDeno(url: string, address: string, timeoutMs = 2_000, env: Record<string, string> = {}, abortMs?: number) {
   const args = [url, address, String(timeoutMs), ...(abortMs ? [String(abortMs)] : [])];
-  const proc = Bun.spawn(denoCommand(join(FIXTURES, "send-once.ts"), args), { stdout: "pipe", stderr: "pipe", env: { ...process.env, ...env } });
-  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  const { stdout, stderr, code } = await run(denoCommand(join(FIXTURES, "send-once.ts"), args), { env: { ...process.env, ...env } });
   if (code !== 0) throw new Error(`send-once exited ${code}: ${stderr}`);
   return JSON.parse(stdout) as { kind: string; status?: number; body?: string; error?: string; message?: string; durationMs: number };
 }
@@ -83,7 +84,7 @@ describe("the sender under Deno", () => {
   });
 
   test("a shutdown's abort ends a request waiting for its answer at once (the delivery is released)", async () => {
-    const slow = receiver(async (_, index) => (index === 0 ? new Response("first") : (await Bun.sleep(2_000), new Response("too late"))));
+    const slow = receiver(async (_, index) => (index === 0 ? new Response("first") : (await sleep(2_000), new Response("too late"))));
     const result = await sendFromDeno(`http://hook.herald.test:${slow.port}/hook`, "127.0.0.1", 5_000, {}, 150);
     expect(result).toMatchObject({ kind: "error", error: "aborted", message: "stopped by shutdown" });
     expect(result.durationMs).toBeLessThan(1_000);
@@ -92,10 +93,9 @@ describe("the sender under Deno", () => {
 
   describe("https", () => {
     const tlsReceiver = async (name = "") => {
-      const [cert, key] = await Promise.all([Bun.file(join(FIXTURES, `tls/${name || "cert"}.pem`)).text(), Bun.file(join(FIXTURES, `tls/${name ? `${name}-` : ""}key.pem`)).text()]);
       const hosts: string[] = [];
-      const server = Bun.serve({ hostname: "127.0.0.1", port: 0, tls: { cert, key }, fetch: (req) => (hosts.push(req.headers.get("host") ?? ""), new Response("tls ok")) });
-      stops.push(() => server.stop(true));
+      const server = await serveTls(tlsPair(name), (req) => (hosts.push(req.headers.get("host") ?? ""), new Response("tls ok")));
+      stops.push(() => server.stop());
       return { port: server.port, hosts };
     };
 

@@ -2,8 +2,8 @@
 // under the usual umask 022 (where SQLite alone makes 0644 files): the data folders it creates
 // are 0700, the database, its -wal and -shm and every backup 0600. `herald backup` writes only
 // to a new file: never through a symbolic link, never over a file.
-import { Database } from "bun:sqlite";
 import { afterEach, describe, expect, test } from "bun:test";
+import { openSqliteClient } from "../../src/runtime/sqlite.ts";
 import { chmodSync, existsSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { openOutbox } from "../../src/outbox/outbox.ts";
@@ -11,6 +11,7 @@ import { relayToml } from "../helpers/config.ts";
 import { cleanUp, heraldCommand, publish, startDaemonWith, type Daemon } from "../helpers/daemon.ts";
 import { tempDir } from "../helpers/fs.ts";
 import { startReceiver, type Receiver } from "../helpers/receiver.ts";
+import { run } from "../helpers/process.ts";
 
 let receiver: Receiver | undefined;
 let daemon: Daemon | undefined;
@@ -23,11 +24,7 @@ afterEach(async () => {
 /** `herald ARGS` as an operator's shell runs it, with the common umask 022. */
 const underUmask022 = (args: string[]) => ["sh", "-c", 'umask 022 && exec "$@"', "sh", ...heraldCommand(args)];
 
-async function runUnderUmask022(args: string[]) {
-  const proc = Bun.spawn(underUmask022(args), { stdout: "pipe", stderr: "pipe" });
-  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-  return { stdout, stderr, code };
-}
+const runUnderUmask022 = (args: string[]) => run(underUmask022(args));
 
 const mode = (path: string) => (statSync(path).mode & 0o777).toString(8);
 
@@ -53,7 +50,7 @@ describe("file modes under umask 022", () => {
     const backup = await runUnderUmask022(["backup", copy, "--config", config]);
     expect(backup).toMatchObject({ code: 0, stderr: "" });
     expect(mode(copy)).toBe("600");
-    const opened = new Database(copy, { readonly: true });
+    const opened = openSqliteClient(copy, { create: false });
     expect(opened.query("SELECT count(*) AS n FROM events").get()).toEqual({ n: 1 });
     opened.close();
   });
@@ -61,7 +58,7 @@ describe("file modes under umask 022", () => {
   test("a world-readable database left by an older Herald loses its access for others when opened", async () => {
     const dir = tempDir();
     const db = join(dir, "herald.db");
-    const old = new Database(db, { create: true });
+    const old = openSqliteClient(db);
     old.exec("PRAGMA journal_mode = WAL; CREATE TABLE leftover (x)");
     old.close();
     chmodSync(db, 0o644);

@@ -2,10 +2,10 @@
 // the browser send its requests to Herald with the page's name in Host. Sent over a raw socket,
 // so the Host header is exactly the one written here.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { Database } from "bun:sqlite";
 import { connect } from "node:net";
+import { openSqliteClient } from "../../src/runtime/sqlite.ts";
 import { relayToml } from "../helpers/config.ts";
-import { cleanUp, startDaemon, writeConfig, type Daemon } from "../helpers/daemon.ts";
+import { cleanUp, DAEMON_RUNTIME, startDaemon, writeConfig, type Daemon } from "../helpers/daemon.ts";
 
 let daemon: Daemon;
 let db: string;
@@ -69,7 +69,7 @@ describe("without tokens, only loopback Hosts are served", () => {
           },
         });
       }
-      const conn = new Database(db, { readonly: true });
+      const conn = openSqliteClient(db, { create: false });
       expect(conn.query("SELECT count(*) AS n FROM events").get()).toEqual({ n: 0 });
       conn.close();
     },

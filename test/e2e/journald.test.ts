@@ -12,7 +12,7 @@ let proc: ChildProcess | undefined;
 afterEach(async () => {
   if (proc && proc.exitCode === null) {
     const exited = new Promise((resolve) => proc!.once("exit", resolve));
-    proc.kill("SIGKILL");
+    process.kill(proc.pid!, "SIGKILL");
     await exited;
   }
   proc = undefined;
@@ -41,9 +41,9 @@ describe("log priorities under journald", () => {
     const daemon = serveToFile("stdout");
     await daemon.seen(/^<6>\{[^\n]*"msg":"server\.listening"/m);
     writeFileSync(daemon.config.path, "[server]\nlisten = 5\n");
-    proc!.kill("SIGHUP");
+    process.kill(proc!.pid!, "SIGHUP"); // ChildProcess.kill would end it on Deno (docs/runtimes.md)
     await daemon.seen(/^<3>\{[^\n]*"msg":"config\.reload_failed"/m);
-    proc!.kill("SIGTERM");
+    process.kill(proc!.pid!, "SIGTERM");
     expect(await daemon.exited).toBe(0);
     for (const line of daemon.text().trimEnd().split("\n")) {
       expect(line).toMatch(/^<[3467]>\{/);
@@ -55,7 +55,7 @@ describe("log priorities under journald", () => {
     test(`JOURNAL_STREAM ${journal === "unset" ? "unset" : "naming another file (stdout was redirected)"}: plain JSON`, async () => {
       const daemon = serveToFile(journal);
       await daemon.seen(/^\{[^\n]*"msg":"server\.listening"/m);
-      proc!.kill("SIGTERM");
+      process.kill(proc!.pid!, "SIGTERM");
       expect(await daemon.exited).toBe(0);
       for (const line of daemon.text().trimEnd().split("\n")) expect(() => JSON.parse(line)).not.toThrow();
     });

@@ -1,8 +1,8 @@
 // `herald deliveries`, `delivery` and `retry` as an operator runs them: next to a running
 // daemon, and on the database of a stopped one.
-import { Database } from "bun:sqlite";
 import { existsSync } from "node:fs";
 import { afterEach, describe, expect, test } from "bun:test";
+import { openSqliteClient } from "../../src/runtime/sqlite.ts";
 import { relayToml } from "../helpers/config.ts";
 import { cleanUp, eventually, publish, readDeliveries, runHerald, startDaemon, writeConfig, type Daemon } from "../helpers/daemon.ts";
 import { startReceiver, statusSequence, type Receiver } from "../helpers/receiver.ts";
@@ -132,7 +132,7 @@ describe("herald backup", () => {
     const result = await runHerald(["backup", copy, "--config", config.path]);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^backed up .*herald\.db to .*backup\.db \(\d+ bytes\)\n$/);
-    const backup = new Database(copy, { readonly: true });
+    const backup = openSqliteClient(copy, { create: false });
     expect(backup.query("SELECT count(*) AS n FROM events").get()).toEqual({ n: 20 });
     expect(backup.query("PRAGMA integrity_check").get()).toEqual({ integrity_check: "ok" });
     backup.close();

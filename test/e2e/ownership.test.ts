@@ -2,11 +2,12 @@
 // its own host name. The second is refused while the first one's heartbeat is fresh (a second
 // scheduler would rescue the first one's lease and send its delivery again), and takes over
 // only once the heartbeat is stale.
-import { Database } from "bun:sqlite";
 import { afterEach, describe, expect, test } from "bun:test";
+import { openSqliteClient } from "../../src/runtime/sqlite.ts";
 import { relayToml } from "../helpers/config.ts";
 import { cleanUp, heraldCommand, publish, startDaemonWith, writeConfig, type Daemon } from "../helpers/daemon.ts";
 import { startReceiver, type Receiver } from "../helpers/receiver.ts";
+import { run, runSync } from "../helpers/process.ts";
 import { OWNER_STALE_MS } from "../../src/outbox/ownership.ts";
 
 let receiver: Receiver | undefined;
@@ -21,7 +22,7 @@ afterEach(async () => {
 // does (so the host names differ for os.hostname() too); $HOSTNAME is set as a container sets it.
 const canUnshare = (() => {
   try {
-    return process.getuid?.() === 0 && Bun.spawnSync(["unshare", "--uts", "true"]).exitCode === 0;
+    return process.getuid?.() === 0 && runSync(["unshare", "--uts", "true"]).code === 0;
   } catch {
     return false; // no unshare(1) here
   }
@@ -44,13 +45,12 @@ async function serveOn(host: string, config: string): Promise<Daemon> {
 /** A serve that should be refused; killed after 10 s if it starts instead, so a failure cannot hang. */
 async function refusedServe(host: string, config: string) {
   const { command, env } = onHost(host, ["serve", "--config", config]);
-  const proc = Bun.spawn(command, { env, stdout: "pipe", stderr: "pipe", timeout: 10_000 });
-  const [stderr, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
+  const { stderr, code } = await run(command, { env, timeoutMs: 10_000 });
   return { stderr, code };
 }
 
 function query<T>(db: string, sql: string): T[] {
-  const conn = new Database(db);
+  const conn = openSqliteClient(db, { create: false });
   try {
     return conn.query(sql).all() as T[];
   } finally {

@@ -15,8 +15,9 @@ import { LOOPBACK_SECURITY } from "../helpers/config.ts";
 import { writeConfig } from "../helpers/daemon.ts";
 import { tempDir } from "../helpers/fs.ts";
 import { startFakeDiscord } from "../helpers/fake-platforms.ts";
+import { run } from "../helpers/process.ts";
 
-const ROOT = join(import.meta.dir, "..", "..");
+const ROOT = join(import.meta.dirname!, "..", "..");
 
 /** Every line of the README's ```sh blocks. */
 function shellLines(markdown: string): string[] {
@@ -43,9 +44,7 @@ function subcommand(line: string): string {
 }
 
 async function runAsPrinted(line: string) {
-  const proc = Bun.spawn(["sh", "-c", line], { cwd: ROOT, env, stdout: "pipe", stderr: "pipe" });
-  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-  return { stdout, stderr, code };
+  return run(["sh", "-c", line], { cwd: ROOT, env });
 }
 
 describe("the README's commands", () => {

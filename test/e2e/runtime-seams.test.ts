@@ -2,17 +2,18 @@
 // under each, as a real process, and what the layers above would see must not differ.
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { denoCommand } from "../helpers/daemon.ts";
+import { BUN, denoCommand } from "../helpers/daemon.ts";
+import { spawn } from "../helpers/process.ts";
 import { tempDir } from "../helpers/fs.ts";
 
-const FIXTURES = join(import.meta.dir, "..", "fixtures");
+const FIXTURES = join(import.meta.dirname!, "..", "fixtures");
 const RUNTIMES = {
-  bun: (file: string, args: string[]) => [process.execPath, file, ...args],
+  bun: (file: string, args: string[]) => [BUN, file, ...args],
   deno: denoCommand,
 };
 
 async function run(runtime: keyof typeof RUNTIMES, fixture: string, args: string[] = []) {
-  const proc = Bun.spawn(RUNTIMES[runtime](join(FIXTURES, fixture), args), { stdout: "pipe", stderr: "pipe" });
+  const proc = spawn(RUNTIMES[runtime](join(FIXTURES, fixture), args));
   const [stdout, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
   return { code, lines: stdout.trim().split("\n") };
 }

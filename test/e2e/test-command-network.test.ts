@@ -2,20 +2,22 @@
 // words (never the runtime's "Unable to connect. Is the computer able to access the url?"),
 // one pair of parentheses for the verdict, and never the URL's path.
 import { afterAll, describe, expect, test } from "bun:test";
-import { join } from "node:path";
+import { createServer } from "node:net";
+import { serveHttp } from "../../src/runtime/http-server.ts";
 import { LOOPBACK_SECURITY } from "../helpers/config.ts";
 import { runHerald, writeConfig } from "../helpers/daemon.ts";
+import { serveTls, tlsPair } from "../helpers/tls-server.ts";
 
-const TLS = join(import.meta.dir, "../fixtures/tls");
-const selfSigned = Bun.serve({ port: 0, hostname: "127.0.0.1", tls: { cert: Bun.file(join(TLS, "cert.pem")), key: Bun.file(join(TLS, "key.pem")) }, fetch: () => new Response("ok") });
-const silent = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Promise<Response>(() => {}) });
+const selfSigned = await serveTls(tlsPair(), () => new Response("ok"));
+const silent = serveHttp(() => new Promise<Response>(() => {}), { host: "127.0.0.1", port: 0 });
 // A port that was just free: nothing listens there.
-const closed = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("ok") });
-const closedPort = closed.port;
-closed.stop(true);
+const closed = createServer();
+await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+const closedPort = (closed.address() as { port: number }).port;
+await new Promise((resolve) => closed.close(resolve));
 afterAll(() => {
-  selfSigned.stop(true);
-  silent.stop(true);
+  selfSigned.stop();
+  silent.close();
 });
 
 const { path } = writeConfig(`

@@ -81,7 +81,21 @@ const runAll = async (hooks: TestFn[]) => {
   for (const hook of hooks) await hook();
 };
 
-export function test(name: string, fn: TestFn, _timeoutMs?: number): void {
+/** As `npm test` gives bun test (--timeout 30000); a test's own timeout wins, as in Bun. */
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** Deno.test has no timeout: a test that hangs would hang the whole run, so it fails instead. */
+async function withTimeout(fn: TestFn, timeoutMs: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs}ms`)), timeoutMs)));
+  try {
+    await Promise.race([fn(), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function test(name: string, fn: TestFn, timeoutMs = DEFAULT_TIMEOUT_MS): void {
   const hooks = afterEachHooks.flat();
   const ignore = skipping > 0;
   const index = running.push(!ignore) - 1;
@@ -90,7 +104,7 @@ export function test(name: string, fn: TestFn, _timeoutMs?: number): void {
     async () => {
       try {
         await (beforeAllDone ??= runAll(beforeAllHooks));
-        await fn();
+        await withTimeout(fn, timeoutMs);
       } finally {
         try {
           for (const hook of hooks.reverse()) await hook();
