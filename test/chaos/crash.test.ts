@@ -7,6 +7,7 @@ import { afterEach, expect, test } from "bun:test";
 import { relayToml } from "../helpers/config.ts";
 import { cleanUp, eventually, startDaemon, writeConfig, type Daemon } from "../helpers/daemon.ts";
 import { startReceiver, type Receiver } from "../helpers/receiver.ts";
+import { sleep } from "../helpers/process.ts";
 
 const EVENTS = Number(process.env.CHAOS_EVENTS ?? 2_000);
 const KILLS = Number(process.env.CHAOS_KILLS ?? 6);
@@ -42,7 +43,7 @@ test(`SIGKILL at random moments while ${EVENTS} events are published: every acce
   console.log(`crash test seed ${SEED} (replay with CHAOS_SEED=${SEED})`);
   // A receiver that takes a few ms, so requests are in flight when the kill comes.
   receiver = startReceiver(async () => {
-    await Bun.sleep(Math.floor(rand() * 5));
+    await sleep(Math.floor(rand() * 5));
     return new Response("ok");
   });
   const config = writeConfig(relayToml("{{db}}", receiver.url, { extra: `[delivery]\nbackoff = ["200ms"]\njitter = 0\nconcurrency = 32` }));
@@ -67,7 +68,7 @@ test(`SIGKILL at random moments while ${EVENTS} events are published: every acce
       } catch {
         // the daemon died under us: retry with the same id once it is back
       }
-      await Bun.sleep(20);
+      await sleep(20);
     }
   };
   // Paced to about 500 events/s, so the kills land while publishing is under way however
@@ -75,14 +76,14 @@ test(`SIGKILL at random moments while ${EVENTS} events are published: every acce
   const producers = Array.from({ length: 8 }, async () => {
     while (next < EVENTS) {
       await publishOne(`ev-${next++}`);
-      await Bun.sleep(15);
+      await sleep(15);
     }
   });
 
   let kills = 0;
   const killer = (async () => {
     while (kills < KILLS && next < EVENTS) {
-      await Bun.sleep(150 + rand() * 600);
+      await sleep(150 + rand() * 600);
       let done!: () => void;
       restarting = new Promise((resolve) => (done = resolve));
       daemon!.signal("SIGKILL");
@@ -106,7 +107,7 @@ test("SIGTERM in the middle of a burst: after a graceful stop, duplicates come o
   const CONCURRENCY = 4;
   // Each answer takes longer than shutdown_grace, so whatever is in flight at SIGTERM is cut off.
   receiver = startReceiver(async () => {
-    await Bun.sleep(400);
+    await sleep(400);
     return new Response("ok");
   });
   const config = writeConfig(
@@ -125,7 +126,7 @@ test("SIGTERM in the middle of a burst: after a graceful stop, duplicates come o
 
   daemon = await startDaemon(config.path);
   await eventually(() => tally(receiver!.requests).keys.size === 40, 30_000, "the whole burst delivered after the restart");
-  await Bun.sleep(600); // let any stray request land before counting
+  await sleep(600); // let any stray request land before counting
   const { duplicates } = tally(receiver.requests);
   console.log(`graceful stop: ${released} requests in flight were released, ${duplicates} duplicates`);
   expect(duplicates).toBeLessThanOrEqual(released);

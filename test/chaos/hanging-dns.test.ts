@@ -9,6 +9,7 @@ import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cleanUp, heraldCommand, startDaemonWith, writeConfig, type Daemon } from "../helpers/daemon.ts";
+import { sleep } from "../helpers/process.ts";
 
 const canUnshare = process.getuid?.() === 0 && spawnSync("unshare", ["-m", "--propagation", "private", "true"]).status === 0;
 if (!canUnshare) console.warn("hanging-dns: skipped, a private /etc/resolv.conf needs root (unshare -m)");
@@ -64,7 +65,7 @@ test.skipIf(!canUnshare)("8 inline hosts with dead DNS: plain publishes stay fas
   daemon = await startWithDeadDns();
   const d = daemon;
   const inline = Array.from({ length: 8 }, (_, i) => hanging(d, i));
-  await Bun.sleep(100); // the lookups are in flight
+  await sleep(100); // the lookups are in flight
 
   expect(Math.max(...(await plainPublishLatencies(d)))).toBeLessThan(500);
   expect((await fetch(`${d.url}/readyz`)).status).toBe(200);
@@ -76,7 +77,7 @@ test.skipIf(!canUnshare)("8 inline hosts with dead DNS: plain publishes stay fas
 
   // New hanging lookups in flight, then SIGTERM: out within shutdown_grace (2 s), plus start-up slack.
   const more = Array.from({ length: 8 }, (_, i) => hanging(d, 100 + i).catch(() => undefined));
-  await Bun.sleep(100);
+  await sleep(100);
   const stopping = performance.now();
   d.signal("SIGTERM");
   expect(await d.exited).toBe(0);
@@ -94,7 +95,7 @@ test.skipIf(!canUnshare)("allow_private_networks: destinations with dead DNS are
   daemon = await startWithDeadDns(`[security]\nallow_private_networks = true\ndns_timeout = "5s"\n${destinations}${routes}`);
   const d = daemon;
   expect((await post(d, { event: "completed", data: {} })).status).toBe(202);
-  await Bun.sleep(300); // the scheduler has claimed the eight deliveries and their lookups hang
+  await sleep(300); // the scheduler has claimed the eight deliveries and their lookups hang
 
   expect(Math.max(...(await plainPublishLatencies(d)))).toBeLessThan(500);
   const retried = await d.waitForLog((l) => l.msg === "delivery.attempt" && String(l.error).includes("did not resolve in time"), 15_000);

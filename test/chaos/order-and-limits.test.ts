@@ -4,6 +4,7 @@ import { afterEach, expect, test } from "bun:test";
 import { relayToml } from "../helpers/config.ts";
 import { cleanUp, eventually, startDaemon, writeConfig, type Daemon } from "../helpers/daemon.ts";
 import { startReceiver, type Receiver } from "../helpers/receiver.ts";
+import { sleep } from "../helpers/process.ts";
 
 let daemon: Daemon | undefined;
 let receiver: Receiver | undefined;
@@ -18,7 +19,7 @@ test("ordered = true keeps strict arrival order through failures, retries, a SIG
   let calls = 0;
   // Every third request fails with a 500, so the head is retried again and again.
   receiver = startReceiver(async () => {
-    await Bun.sleep(5);
+    await sleep(5);
     return new Response("", { status: ++calls % 3 === 0 ? 500 : 200 });
   });
   const config = writeConfig(relayToml("{{db}}", receiver.url, { extra: `[delivery]\nbackoff = ["20ms"]\njitter = 0\nmax_attempts = 50`, destination: "ordered = true" }));
@@ -47,7 +48,7 @@ test("rate_limit and concurrency hold under a burst, measured at the receiver", 
   let peak = 0;
   receiver = startReceiver(async () => {
     peak = Math.max(peak, ++open);
-    await Bun.sleep(30 + Math.random() * 40);
+    await sleep(30 + Math.random() * 40);
     open--;
     return new Response("ok");
   });

@@ -3,14 +3,15 @@
 // halfway, /readyz says so, and when the fault clears Herald recovers by itself.
 // Needs root (mount); without it the tests are skipped and say why.
 import { afterEach, describe, expect, test } from "bun:test";
-import { Database } from "bun:sqlite";
 import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, readdirSync, rmSync, statfsSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { openSqliteClient } from "../../src/runtime/sqlite.ts";
 import { LOOPBACK_SECURITY, routeEverythingTo } from "../helpers/config.ts";
-import { cleanUp, eventually, heraldCommand, startDaemon, startDaemonWith, writeConfig, type Daemon } from "../helpers/daemon.ts";
+import { cleanUp, eventually, heraldCommand, ROOT, runtimeCommand, startDaemon, startDaemonWith, writeConfig, type Daemon } from "../helpers/daemon.ts";
 import { tempDir } from "../helpers/fs.ts";
+import { runSync, spawn } from "../helpers/process.ts";
 import { startReceiver, type Receiver } from "../helpers/receiver.ts";
 
 const canMount = (() => {
@@ -68,7 +69,7 @@ const ready = async () => (await fetch(`${daemon!.url}/readyz`)).status;
 
 /** Every accepted event is whole: its data parses, and it has its one delivery. */
 function checkNothingHalfway(db: string, accepted: number[]) {
-  const conn = new Database(db, { readonly: true });
+  const conn = openSqliteClient(db, { create: false });
   try {
     const rows = conn.query("SELECT e.idempotency_key AS key, e.data, count(d.id) AS deliveries FROM events e LEFT JOIN deliveries d ON d.event_id = e.id GROUP BY e.id").all() as Array<{ key: string; data: string; deliveries: number }>;
     expect(rows.map((r) => r.key).sort()).toEqual(accepted.map((n) => `e-${n}`).sort());
@@ -138,9 +139,9 @@ describe.skipIf(process.getuid?.() !== 0)("a read-only database file", () => {
 
     chmodSync(join(dir, "herald.db"), 0o444);
     chmodSync(dir, 0o555);
-    const refused = Bun.spawnSync(asNobody(["serve", "--config", config.path]), { env });
-    expect(refused.exitCode).toBe(1);
-    expect(refused.stderr.toString()).toBe(`herald: cannot open database ${join(dir, "herald.db")}: attempt to write a readonly database\n`);
+    const refused = runSync(asNobody(["serve", "--config", config.path]), { env });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(`herald: cannot open database ${join(dir, "herald.db")}: attempt to write a readonly database\n`);
 
     chmodSync(dir, 0o777);
     chmodSync(join(dir, "herald.db"), 0o644);
@@ -158,7 +159,7 @@ describe("a database locked by another process", () => {
     const dir = tempDir("herald-lock-");
     const { db } = await daemonOn(dir);
     // Another process (not just another connection) takes the write lock and holds it.
-    const holder = Bun.spawn([process.execPath, "-e", `const {Database}=require("bun:sqlite");const d=new Database(${JSON.stringify(db)});d.exec("PRAGMA busy_timeout=5000");d.exec("BEGIN IMMEDIATE");console.log("locked");setTimeout(()=>{d.exec("ROLLBACK");process.exit(0)},12000);`], { stdout: "pipe" });
+    const holder = spawn(runtimeCommand(join(ROOT, "test/fixtures/hold-write-lock.ts"), [db, "12000"]));
     const reader = holder.stdout.getReader();
     await reader.read(); // "locked"
     const started = Date.now();

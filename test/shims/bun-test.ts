@@ -125,12 +125,12 @@ test.skipIf = (condition: boolean) => (name: string, fn: TestFn, timeoutMs?: num
   }
 };
 /** test.each(rows)(name, fn): name's %s, %p, %d and %j take the row's values in turn. */
-test.each = (rows: unknown[]) => (name: string, fn: (...args: never[]) => unknown) =>
+test.each = (rows: unknown[]) => (name: string, fn: (...args: never[]) => unknown, timeoutMs?: number) =>
   rows.forEach((row, index) => {
     const args = Array.isArray(row) ? row : [row];
     let next = 0;
     const title = name.replace(/%[spdj#%]/g, (token) => (token === "%%" ? "%" : token === "%#" ? String(index) : show(args[next++])));
-    test(title, () => (fn as (...args: unknown[]) => unknown)(...args));
+    test(title, () => (fn as (...args: unknown[]) => unknown)(...args), timeoutMs);
   });
 export const it = test;
 
