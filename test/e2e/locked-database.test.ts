@@ -1,7 +1,7 @@
 // The real daemon while another process's connection holds the SQLite write lock and a
 // delivery's attempt ends: its thread is never held for the 5 s busy timeout, so health, reads
 // and admin writes answer within a second, and the attempt is recorded once the lock goes.
-import { Database } from "bun:sqlite";
+import { openSqliteClient, type SqliteClient } from "../../src/runtime/sqlite.ts";
 import { expect, test } from "bun:test";
 import { relayToml } from "../helpers/config.ts";
 import { cleanUp, publish, readDeliveries, startDaemon, writeConfig, type Daemon } from "../helpers/daemon.ts";
@@ -12,13 +12,13 @@ test("serve waits at most a moment for another process's lock; the settle is kep
   const gate = new Promise<void>((resolve) => (open = resolve));
   const receiver = startReceiver(async () => (await gate, new Response("ok")));
   let daemon: Daemon | undefined;
-  const holder: { db?: Database } = {};
+  const holder: { db?: SqliteClient } = {};
   try {
     const config = writeConfig(relayToml("{{db}}", receiver.url));
     daemon = await startDaemon(config.path);
     const { body } = await publish(daemon, { event: "completed", data: {} });
     await receiver.waitFor(1);
-    holder.db = new Database(config.db);
+    holder.db = openSqliteClient(config.db, { create: false });
     holder.db.exec("BEGIN IMMEDIATE");
     open();
     await daemon.waitForLog((line) => line.msg === "delivery.settle_held");

@@ -94,19 +94,16 @@ describe("one serve per database, across hosts", () => {
 
   // Two containers sharing a host name (compose's hostname:, --uts host) but not their
   // processes: from the second, the owner's pid does not exist, though the owner is alive.
-  const canUnsharePid = process.getuid?.() === 0 && Bun.spawnSync(["unshare", "-p", "-f", "--mount-proc", "true"]).exitCode === 0;
+  const canUnsharePid = process.getuid?.() === 0 && runSync(["unshare", "-p", "-f", "--mount-proc", "true"]).code === 0;
   test.skipIf(!canUnsharePid)("the same host name in another pid namespace is refused while the owner's heartbeat is fresh", async () => {
     receiver = startReceiver();
     const config = writeConfig(relayToml("{{db}}", receiver.url));
     const first = await serveOn("herald-a", config.path);
     const [owner] = query<{ pid: number }>(config.db, "SELECT pid FROM owner");
-    const proc = Bun.spawn(["unshare", "-p", "-f", "--mount-proc", ...heraldCommand(["serve", "--config", config.path])], {
+    const { stderr, code } = await run(["unshare", "-p", "-f", "--mount-proc", ...heraldCommand(["serve", "--config", config.path])], {
       env: { ...process.env, HOSTNAME: "herald-a" },
-      stdout: "pipe",
-      stderr: "pipe",
-      timeout: 10_000,
+      timeoutMs: 10_000,
     });
-    const [stderr, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
     expect({ code, stderr }).toEqual({ code: 1, stderr: expect.stringContaining(`(pid ${owner!.pid} on host herald-a, heartbeat `) });
     expect((await fetch(`${first.url}/healthz`)).status).toBe(200);
     expect(first.lines.some((line) => line.msg === "server.ownership_lost")).toBe(false);

@@ -1,6 +1,6 @@
 // Another process holds the SQLite write lock while a delivery settles: the daemon's one thread
 // must not wait the 5 s busy timeout anywhere, and the settle must be kept, not lost or resent.
-import { Database } from "bun:sqlite";
+import { openSqliteClient, type SqliteClient } from "../../src/runtime/sqlite.ts";
 import { describe, expect, test } from "bun:test";
 import { relayConfig } from "../helpers/config.ts";
 import { createHarness } from "../helpers/harness.ts";
@@ -27,7 +27,7 @@ describe("a write lock held by another connection while a delivery settles", () 
       await receiver.waitFor(1);
       const waiting = await publish(); // concurrency 1: it stays pending behind the one in flight
 
-      const holder = new Database(h.dbPath);
+      const holder = openSqliteClient(h.dbPath, { create: false });
       holder.exec("BEGIN IMMEDIATE");
       const started = performance.now();
       open(); // the receiver answers 200; the settle meets the lock
@@ -82,7 +82,7 @@ describe("a write lock held by another connection while a delivery settles", () 
       const id = ((await response.json()) as { deliveries: Array<{ id: string }> }).deliveries[0]!.id;
       await h.scheduler.tick();
       await receiver.waitFor(1);
-      const holder = new Database(h.dbPath);
+      const holder = openSqliteClient(h.dbPath, { create: false });
       holder.exec("BEGIN IMMEDIATE");
       open();
       await logged(h.logs, "delivery.settle_held");
