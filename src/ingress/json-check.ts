@@ -6,6 +6,10 @@
 // are the values 1 and 100 and pass (they arrive as `1` and `100`). `-0` is refused: it would
 // arrive as `0`, and a receiver can tell the two apart (1 / -0 is -Infinity).
 //
+// Keys written with escapes are also checked against what JSON.parse made of them: Deno's V8
+// (2.9.6) was seen to read the key "\"" as "\\" after many parses (docs/runtimes.md), which
+// would relay the data altered. Such a body is refused rather than relayed wrong.
+//
 // A scan of text that JSON.parse has already accepted: no recursion (the depth is counted
 // against a cap), strings skipped with indexOf, one reused key set per nesting level. Short
 // numbers (at most 15 characters, of normal size) always survive and are not looked at twice.
@@ -33,9 +37,9 @@ const BACKSLASH = 92;
 export function checkJsonText(text: string, value: unknown, maxDepth: number, limit = 20): JsonCheck {
   const quick = scan(text, maxDepth, undefined);
   if (quick.tooDeep) return { tooDeep: true, issues: [] };
-  if (!quick.altered && quick.keys === countKeys(value)) return { tooDeep: false, issues: [] };
+  if (!quick.altered && !quick.escapedKeys && quick.keys === countKeys(value)) return { tooDeep: false, issues: [] };
   const issues: Issue[] = [];
-  scan(text, maxDepth, { issues, limit });
+  scan(text, maxDepth, { issues, limit, parsed: value });
   return { tooDeep: false, issues };
 }
 
@@ -45,11 +49,18 @@ interface Scan {
   keys: number;
   /** A number whose value a float would change was seen (the quick pass stops there). */
   altered: boolean;
+  /** A key is written with an escape: what JSON.parse made of it is checked too. */
+  escapedKeys: boolean;
 }
 
 /** Without `report`, counts keys and stops at the first altered number; with it, names every problem. */
-function scan(text: string, maxDepth: number, report: { issues: Issue[]; limit: number } | undefined): Scan {
+function scan(text: string, maxDepth: number, report: { issues: Issue[]; limit: number; parsed: unknown } | undefined): Scan {
   const kinds: number[] = [];
+  // Per level, with `report`: the parsed object or array the text there became, if known.
+  const containers: unknown[] = [];
+  const mayEscape = text.includes("\\");
+  let escapedKeys = false;
+  let duplicates = false;
   // Per level: the current key (objects) or index (arrays), for the path of what is inside.
   const at: Array<string | number> = [];
   const keySets: Array<Set<string>> = [];
@@ -65,18 +76,30 @@ function scan(text: string, maxDepth: number, report: { issues: Issue[]; limit: 
       if (expectKey) {
         keys++;
         expectKey = false;
+        const escaped = mayEscape && hasBackslash(text, i + 1, end);
+        if (escaped) escapedKeys = true;
         if (report) {
           const raw = text.slice(i + 1, end);
-          const key = raw.includes("\\") ? (JSON.parse(`"${raw}"`) as string) : raw;
+          const key = escaped ? unescapeJson(raw) : raw;
           const seen = keySets[depth - 1]!;
           at[depth - 1] = key;
-          if (seen.has(key)) report.issues.push({ path: path(depth), message: `duplicate key ${JSON.stringify(key)}` });
-          else seen.add(key);
+          if (seen.has(key)) {
+            duplicates = true;
+            report.issues.push({ path: path(depth), message: `duplicate key ${JSON.stringify(key)}` });
+          } else {
+            seen.add(key);
+            const parsed = containers[depth - 1];
+            // Under a duplicate the parsed value is the last one's, so nothing below it is compared.
+            if (escaped && !duplicates && isRecord(parsed) && !Object.hasOwn(parsed, key)) {
+              report.issues.push({ path: path(depth), message: `the key ${JSON.stringify(key)} was not read as sent by this runtime's JSON parser; nothing was stored, send it again` });
+            }
+          }
         }
       }
       i = end + 1;
     } else if (c === 123 /* { */ || c === 91 /* [ */) {
-      if (++depth > maxDepth) return { tooDeep: true, keys, altered: false };
+      if (++depth > maxDepth) return { tooDeep: true, keys, altered: false, escapedKeys };
+      if (report) containers[depth - 1] = depth === 1 ? report.parsed : childOf(containers[depth - 2], at[depth - 2]);
       kinds[depth - 1] = c === 123 ? OBJECT : ARRAY;
       if (report && c === 123) (keySets[depth - 1] ??= new Set()).clear();
       at[depth - 1] = 0;
@@ -104,7 +127,7 @@ function scan(text: string, maxDepth: number, report: { issues: Issue[]; limit: 
         const literal = text.slice(i, j);
         const arrives = relayedAs(literal);
         if (arrives !== undefined) {
-          if (!report) return { tooDeep: false, keys, altered: true };
+          if (!report) return { tooDeep: false, keys, altered: true, escapedKeys };
           report.issues.push({ path: path(depth), message: alteredNumber(literal, arrives) });
         }
       }
@@ -113,7 +136,7 @@ function scan(text: string, maxDepth: number, report: { issues: Issue[]; limit: 
       i++;
     }
   }
-  return { tooDeep: false, keys, altered: false };
+  return { tooDeep: false, keys, altered: false, escapedKeys };
 }
 
 /** Keys of every object in a parsed value (iterative: the depth is already known to be bounded, but cheaply so). */
@@ -134,6 +157,41 @@ function countKeys(root: unknown): number {
     }
   }
   return count;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value);
+
+/** The value at `key` (an object's) or `index` (an array's) of a parsed container, if there is one. */
+function childOf(container: unknown, step: string | number | undefined): unknown {
+  if (step === undefined || container === null || typeof container !== "object") return undefined;
+  return Array.isArray(container) ? (typeof step === "number" ? container[step] : undefined) : typeof step === "string" ? (container as Record<string, unknown>)[step] : undefined;
+}
+
+function hasBackslash(text: string, from: number, to: number): boolean {
+  for (let j = from; j < to; j++) if (text.charCodeAt(j) === BACKSLASH) return true;
+  return false;
+}
+
+const ESCAPES: Record<string, string> = { '"': '"', "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" };
+
+/** A JSON string's content (already known valid) with its escapes read, without JSON.parse. */
+export function unescapeJson(raw: string): string {
+  let out = "";
+  for (let j = 0; j < raw.length; j++) {
+    const ch = raw[j]!;
+    if (ch !== "\\") {
+      out += ch;
+      continue;
+    }
+    const next = raw[++j]!;
+    if (next === "u") {
+      out += String.fromCharCode(parseInt(raw.slice(j + 1, j + 5), 16));
+      j += 4;
+    } else {
+      out += ESCAPES[next] ?? next;
+    }
+  }
+  return out;
 }
 
 /** The index of the quote that closes the string opening at `start`. */

@@ -4,7 +4,7 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { formatKeyPath } from "../../src/core/key-path.ts";
-import { checkJsonText } from "../../src/ingress/json-check.ts";
+import { checkJsonText, unescapeJson } from "../../src/ingress/json-check.ts";
 
 const check = (text: string) => checkJsonText(text, JSON.parse(text), 100);
 
@@ -26,10 +26,33 @@ describe("checkJsonText", () => {
         const names = Object.keys(data);
         const key = names[pick % names.length]!;
         const text = `{"event":"x","data":${JSON.stringify(data).slice(0, -1)},${JSON.stringify(key)}:0}}`;
-        expect(check(text).issues).toEqual([{ path: formatKeyPath(["data", key], "(body)"), message: `duplicate key ${JSON.stringify(key)}` }]);
+        // Refused at its path as a duplicate. Where the runtime's JSON.parse misread an escaped
+        // key (Deno's V8, docs/runtimes.md), that key is refused too, as not read as sent; if it
+        // is the duplicate itself, that refusal names its path instead.
+        const issues = check(text).issues;
+        const at = formatKeyPath(["data", key], "(body)");
+        const misread = (issue: { message: string }) => issue.message.endsWith("was not read as sent by this runtime's JSON parser; nothing was stored, send it again");
+        const others = issues.filter((issue) => !misread(issue));
+        if (others.length > 0) expect(others).toEqual([{ path: at, message: `duplicate key ${JSON.stringify(key)}` }]);
+        else expect(issues.map((issue) => issue.path)).toContain(at);
       }),
       { numRuns: 300 },
     );
+  });
+
+  test("an escaped key that JSON.parse misread is refused at its path, never relayed altered", () => {
+    // What Deno's V8 was seen to make of {"\\"":1} after warm-up: the key as a backslash.
+    const misread = checkJsonText('{"a":[{"\\"":1}]}', { a: [{ "\\": 1 }] }, 100).issues;
+    expect(misread).toEqual([{ path: formatKeyPath(["a", 0, '"'], "(body)"), message: `the key "\\"" was not read as sent by this runtime's JSON parser; nothing was stored, send it again` }]);
+    expect(check('{"a":[{"\\"":1,"\\u00e9\\n":2}]}').issues).toEqual([]);
+  });
+
+  test("JSON string escapes are read as JSON reads them", () => {
+    for (const value of ['"', "\\", "/", "\b\f\n\r\t", "é", "\u2028", "😀", "a\u0000b"]) {
+      expect(unescapeJson(JSON.stringify(value).slice(1, -1))).toBe(value);
+      const everyUnitEscaped = Array.from({ length: value.length }, (_, k) => `\\u${value.charCodeAt(k).toString(16).padStart(4, "0")}`).join("");
+      expect(unescapeJson(everyUnitEscaped)).toBe(value);
+    }
   });
 
   test("an empty object inside an array does not make the next string a key", () => {
