@@ -124,14 +124,30 @@ test.skipIf = (condition: boolean) => (name: string, fn: TestFn, timeoutMs?: num
     skipping -= condition ? 1 : 0;
   }
 };
-/** test.each(rows)(name, fn): name's %s, %p, %d and %j take the row's values in turn. */
+/** A row's arguments, and the title with %s, %p, %d and %j taking its values in turn (%# its index). */
+function eachRow(name: string, row: unknown, index: number): { args: unknown[]; title: string } {
+  const args = Array.isArray(row) ? row : [row];
+  let next = 0;
+  const title = name.replace(/%[spdj#%]/g, (token) => (token === "%%" ? "%" : token === "%#" ? String(index) : show(args[next++])));
+  return { args, title };
+}
+
+/** test.each(rows)(name, fn): one test per row. */
 test.each = (rows: unknown[]) => (name: string, fn: (...args: never[]) => unknown, timeoutMs?: number) =>
   rows.forEach((row, index) => {
-    const args = Array.isArray(row) ? row : [row];
-    let next = 0;
-    const title = name.replace(/%[spdj#%]/g, (token) => (token === "%%" ? "%" : token === "%#" ? String(index) : show(args[next++])));
+    const { args, title } = eachRow(name, row, index);
     test(title, () => (fn as (...args: unknown[]) => unknown)(...args), timeoutMs);
   });
+
+type RowArgs<T> = T extends readonly unknown[] ? [...T] : [T];
+/** describe.each(rows)(name, body): one block per row. */
+describe.each =
+  <T>(rows: readonly T[]) =>
+  (name: string, body: (...args: RowArgs<T>) => void): void =>
+    rows.forEach((row, index) => {
+      const { args, title } = eachRow(name, row, index);
+      describe(title, () => (body as (...args: unknown[]) => void)(...args));
+    });
 export const it = test;
 
 /** Bun's equality: NaN equals NaN, and a property that is undefined counts as absent. */
