@@ -2,7 +2,7 @@
 // distinct hosts per event and per batch, one lookup per host, lookups bounded in time and in
 // number, no DNS answers in the producer's error, and /readyz honest about stalled commits.
 import { describe, expect, test } from "bun:test";
-import { configFrom } from "../helpers/config.ts";
+import { configFrom, routeEverythingTo } from "../helpers/config.ts";
 import { createHarness } from "../helpers/harness.ts";
 
 const toml = (db: string, security = "") =>
@@ -120,11 +120,7 @@ dns_timeout = "30ms"
 [[destinations]]
 name = "slow-dns"
 url = "https://hang.example.com/hook"
-[[routes]]
-name = "all"
-events = ["*"]
-to = ["slow-dns"]
-`),
+${routeEverythingTo("slow-dns")}`),
       { resolve: never },
     );
     const { deliveries } = (await (await h.post("/v1/events", { event: "completed", data: {} })).json()) as { deliveries: Array<{ id: string }> };
