@@ -56,13 +56,7 @@ export function resolveConfig(parsed: ParsedConfig, sourcePath: string): ConfigR
         problem(`${path}.to[${j}]`, `unknown destination "${name}"`);
       }
     });
-    return {
-      name: entry.name,
-      events: entry.events,
-      match: matchRules(entry.match),
-      sources: entry.sources,
-      to: entry.to,
-    };
+    return toRoute(entry);
   });
 
   const sources = resolveSources(parsed.sources, { loopback: isLoopback(parsed.server.listen.host), listen: parsed.server.listen.host }, problem);
@@ -199,4 +193,9 @@ export function isLoopback(host: string): boolean {
   const address = parseIp(host);
   if (!address) return host === "localhost";
   return isLoopbackAddress(address);
+}
+
+/** A parsed [[routes]] entry as routing uses it. */
+export function toRoute(entry: ParsedConfig["routes"][number]): Route {
+  return { name: entry.name, events: entry.events, match: matchRules(entry.match), sources: entry.sources, to: entry.to };
 }

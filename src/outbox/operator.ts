@@ -4,6 +4,7 @@
 // scheduler has in flight is never touched.
 
 import { and, asc, desc, eq, lt, type SQL } from "drizzle-orm";
+import { createEventsQuery } from "./events-query.ts";
 import type { SqliteHandle } from "./sqlite.ts";
 import { attempts, deliveries, events } from "./schema.ts";
 import type { AttemptView, CancelManyResult, CancelResult, CancelSelection, DeliveryQuery, DeliveryRecord, EventRecord, OperatorStore, RetryResult, RetrySelection } from "./types.ts";
@@ -148,10 +149,14 @@ export function createOperatorStore(handle: SqliteHandle): OperatorStore {
     return result;
   });
 
+  const eventsQuery = createEventsQuery(handle);
+
   return {
     listDeliveries,
     getDelivery,
     getEvent,
+    listEvents: eventsQuery.listEvents,
+    replayEvent: eventsQuery.replayEvent,
     retry: (selection, now, expiresAt) => retry.immediate(selection, now, expiresAt),
     cancel: (id, now) => cancel.immediate(id, now),
     cancelMany: (selection, now) => cancelMany.immediate(selection, now),
