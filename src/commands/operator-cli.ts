@@ -30,41 +30,50 @@ export interface OperatorFlags {
   status?: string;
   destination?: string;
   event?: string;
+  name?: string;
+  source?: string;
+  until?: string;
   limit?: string;
   cursor?: string;
   since?: string;
   json?: boolean;
 }
 
-interface Io {
+export interface Io {
   print: (text: string) => void;
   warn: (text: string) => void;
   clock: Clock;
 }
 
-const defaultIo: Io = { print: (text) => console.log(text), warn: (text) => console.error(text), clock: systemClock };
+export const defaultIo: Io = { print: (text) => console.log(text), warn: (text) => console.error(text), clock: systemClock };
 
 /**
  * Runs `use` on the configured database. Before the first `serve` there is no file yet: then
  * there is nothing to show or retry, which `empty` answers (after a note on stderr), so an
  * operator is never told something exists that does not.
  */
-function withStore<T>(config: OutboxConfig, io: Io, use: (store: OperatorStore) => T, empty: () => T): T {
+export function withStore<T>(config: OutboxConfig, io: Io, use: (store: OperatorStore) => T, empty: () => T): T {
   const path = config.storage.path;
   if (!existsSync(path)) {
     io.warn(`herald: no database at ${path} yet (it is created by the first "herald serve")`);
     return empty();
   }
   const { operator, outbox } = openOutbox(path, { synchronous: config.storage.synchronous });
+  let result: T;
   try {
-    return use(operator);
-  } finally {
+    result = use(operator);
+  } catch (error) {
     outbox.close();
+    throw error;
   }
+  // An async use (the events commands) keeps the database open until it has finished.
+  if (result instanceof Promise) return result.finally(() => outbox.close()) as T;
+  outbox.close();
+  return result;
 }
 
 /** Flags through the admin API's own schema, so the CLI and the API refuse the same things. */
-function parseFlags<T extends z.ZodType>(schema: T, flags: Record<string, unknown>): z.output<T> {
+export function parseFlags<T extends z.ZodType>(schema: T, flags: Record<string, unknown>): z.output<T> {
   const defined = Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== undefined));
   const parsed = schema.safeParse(defined);
   if (parsed.success) return parsed.data;
@@ -170,7 +179,7 @@ export function cancelCommand(config: OutboxConfig, ids: string[], flags: Operat
   return report(io, flags, "cancelled", result.cancelled.map((c) => c.id), result.skipped);
 }
 
-function refuseUnknownDestination(config: OutboxConfig, destination: string | undefined): void {
+export function refuseUnknownDestination(config: OutboxConfig, destination: string | undefined): void {
   const problem = unknownDestination(config, destination);
   if (problem) throw new CommandError(problem);
 }
@@ -190,7 +199,7 @@ function pairs(entries: Array<[string, string | null]>): string[] {
 }
 
 /** Timestamps to the second, for tables. */
-const short = (iso: string | null) => (iso ? iso.replace("T", " ").replace(/\.\d{3}Z$/, "Z") : "");
+export const short = (iso: string | null) => (iso ? iso.replace("T", " ").replace(/\.\d{3}Z$/, "Z") : "");
 
 export function backupCommand(config: OutboxConfig, path: string, flags: OperatorFlags = {}, io: Io = defaultIo): number {
   // Absolute from here on, so every message names the copy plainly.
