@@ -77,7 +77,7 @@ export const publishBody = z.strictObject({
   // prototype and silently drop it (found by the fuzz tests). JSON.parse made it a plain object.
   data: z.custom<Record<string, unknown>>((value) => value !== null && typeof value === "object" && !Array.isArray(value), {
     error: (issue) => (issue.input === undefined ? "is required" : "must be a JSON object"),
-  }),
+  }).meta({ override: { type: "object", description: "any JSON object; relayed as published" } }),
   webhook: z.union([webhook, z.array(webhook).min(1, "must hold at least one webhook").max(MAX_INLINE_WEBHOOKS, `at most ${MAX_INLINE_WEBHOOKS} webhooks`)]).optional(),
 });
 

@@ -184,4 +184,15 @@ to = ["d"]
     ]);
     expect(found.join("\n")).not.toContain("provider-secret-value");
   });
+
+  test("/openapi.json is one of Herald's own paths", () => {
+    const found = problems(`
+[[sources]]
+name = "a"
+path = "/openapi.json"
+verify = "none"
+event = "x"
+`);
+    expect(found).toEqual(['sources[0].path: "/openapi.json" is one of Herald\'s own paths']);
+  });
 });
