@@ -11,7 +11,7 @@ afterEach(() => receiver?.stop());
 const ADMIN = { authorization: "Bearer admin-token-0123456789" };
 const PUBLISH = { authorization: "Bearer publish-token-0123456789" };
 
-/** "recv" takes completed events; `late` adds a destination "late" that no route names. */
+/** "recv" takes completed events and those of source "gh"; `late` adds a destination "late" that no route names. */
 function toml(db: string, { late = false } = {}) {
   return `
 [server]
@@ -30,6 +30,16 @@ ${late ? `[[destinations]]\nname = "late"\nurl = "${receiver.url}/late"\nmax_age
 name = "done"
 events = ["completed"]
 to = ["recv"]
+[[routes]]
+name = "from-gh"
+events = ["*"]
+sources = ["gh"]
+to = ["recv"]
+[[sources]]
+name = "gh"
+path = "/in/gh"
+verify = "none"
+event = "push"
 `;
 }
 
@@ -135,6 +145,21 @@ describe("replaying events", () => {
     expect((await get(h, `/v1/events/${id}`)).body.deliveries).toHaveLength(2);
     // A fresh expiry from the replay's time, and the fresh attempt budget of a new delivery.
     expect((await get(h, `/v1/deliveries/${replayed.body.deliveries[0].id}`)).body).toMatchObject({ status: "succeeded", attempt_count: 1, created_at: "2026-03-09T12:01:00.000Z", expires_at: "2026-03-10T12:01:00.000Z" });
+  });
+
+  test("an event from a source replays like a published one: the same bytes again", async () => {
+    receiver = startReceiver();
+    const h = harness();
+    const raw = '{"ref":"main",  "n": 1}';
+    expect((await h.post("/in/gh", raw)).status).toBe(202);
+    await h.tickAndSettle();
+    const listed = await get(h, "/v1/events?source=gh");
+    expect(listed.body.events).toEqual([expect.objectContaining({ event: "push", source: "gh", data: { ref: "main", n: 1 } })]);
+    const replayed = await post(h, `/v1/events/${listed.body.events[0].id}/replay`);
+    expect(replayed.body.deliveries).toEqual([{ id: expect.any(String), destination: "recv" }]);
+    await h.tickAndSettle();
+    expect(receiver.requests).toHaveLength(2);
+    expect(receiver.requests[1]!.body).toBe(receiver.requests[0]!.body);
   });
 
   test("to a destination added after the event arrived, named after a restart with the new config", async () => {
