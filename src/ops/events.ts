@@ -17,9 +17,10 @@ export const MAX_BULK_REPLAY = 1000;
 /** An instant as an operator writes it: RFC 3339, or a duration meaning that long ago. */
 export type Instant = { at: number } | { ago: number };
 
+const INSTANT_FORMAT = 'an RFC 3339 time ("2026-03-09T12:00:00Z") or a duration meaning that long ago ("2h")';
+
 const instant = z
   .string()
-  .meta({ description: 'RFC 3339 (e.g. "2026-03-09T12:00:00Z"), or a duration meaning that long ago (e.g. "2h")' })
   .transform((text, ctx): Instant => {
     if (/^\d+(\.\d+)?(ms|s|m|h|d)$/.test(text)) {
       const parsed = parseDuration(text);
@@ -36,8 +37,8 @@ const cursor = z.string().regex(/^evt_[0-9A-Z]{26}$/, "is not a cursor from a pr
 const filters = {
   name: name.optional().meta({ description: "exact event name" }),
   source: name.optional().meta({ description: "the [[sources]] entry the events came through" }),
-  since: instant.optional().meta({ description: "received at or after" }),
-  until: instant.optional().meta({ description: "received before" }),
+  since: instant.optional().meta({ description: `received at or after: ${INSTANT_FORMAT}` }),
+  until: instant.optional().meta({ description: `received before: ${INSTANT_FORMAT}` }),
   cursor: cursor.optional().meta({ description: "next_cursor of the previous page" }),
 };
 

@@ -26,30 +26,36 @@ interface EventRow {
  */
 const ID_CLOCK_SLACK_MS = 1_000;
 
+/** The listing's statement: exported so a test can check its query plan uses the indexes. */
+export function eventListSql(query: EventQuery): { sql: string; params: SqliteValue[] } {
+  const where: string[] = [];
+  const params: SqliteValue[] = [];
+  const add = (clause: string, value: SqliteValue) => {
+    where.push(clause);
+    params.push(value);
+  };
+  if (query.name !== undefined) add("name = ?", query.name);
+  if (query.source !== undefined) add("source = ?", query.source);
+  if (query.since !== undefined) {
+    add("id >= ?", firstEventIdAt(query.since));
+    add("received_at >= ?", query.since);
+  }
+  if (query.until !== undefined) {
+    add("id < ?", firstEventIdAt(query.until + ID_CLOCK_SLACK_MS));
+    add("received_at < ?", query.until);
+  }
+  if (query.before !== undefined) add("id < ?", query.before);
+  const sql = `SELECT id, name, timestamp, received_at, idempotency_key, source, data FROM events
+    ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?`;
+  return { sql, params: [...params, query.limit] };
+}
+
 export function createEventsQuery(handle: SqliteHandle) {
   const { client } = handle;
 
   const listEvents = async (query: EventQuery): Promise<EventRecord[]> => {
-    const where: string[] = [];
-    const params: SqliteValue[] = [];
-    const add = (clause: string, value: SqliteValue) => {
-      where.push(clause);
-      params.push(value);
-    };
-    if (query.name !== undefined) add("name = ?", query.name);
-    if (query.source !== undefined) add("source = ?", query.source);
-    if (query.since !== undefined) {
-      add("id >= ?", firstEventIdAt(query.since));
-      add("received_at >= ?", query.since);
-    }
-    if (query.until !== undefined) {
-      add("id < ?", firstEventIdAt(query.until + ID_CLOCK_SLACK_MS));
-      add("received_at < ?", query.until);
-    }
-    if (query.before !== undefined) add("id < ?", query.before);
-    const sql = `SELECT id, name, timestamp, received_at, idempotency_key, source, data FROM events
-      ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?`;
-    const rows = client.query(sql).all(...params, query.limit) as EventRow[];
+    const { sql, params } = eventListSql(query);
+    const rows = client.query(sql).all(...params) as EventRow[];
     const deliveryIds = deliveriesOf(rows.map((row) => row.id));
     return rows.map((row) => ({
       id: row.id,
