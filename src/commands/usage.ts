@@ -38,7 +38,7 @@ const COMMANDS: Record<string, { synopsis: string; summary: string; details?: st
     details: 'T is an RFC 3339 time (2026-03-09T12:00:00Z) or a duration ago ("2h"): --since is inclusive, --until not.',
   },
   replay: {
-    synopsis: "replay ID... | replay --name N [--source S] [--since T] [--until T] [--limit N] [--cursor C] [--destination D]... [--json]",
+    synopsis: "replay ID... [--destination D]... | replay --name N|--source S|--since T|--until T [--limit N] [--cursor C] [--destination D]... [--json]",
     summary: "send stored events again, as new deliveries",
     details:
       "To each --destination given (one configured later too), else to every destination the current routes match.\nBy filter: at most --limit events a call (default 100, at most 1000), newest first; --cursor continues.\nInline webhooks are not replayed: retry their deliveries. Ids not replayed are named on stderr.",
