@@ -3,7 +3,7 @@
 // only counted, so the view is safe to paste into a ticket.
 
 import { redactUrl } from "../core/redact.ts";
-import type { DeliveryPolicy, Destination, Route, Source } from "../core/types.ts";
+import type { DeliveryPolicy, Destination, MatchOperators, MatchValue, Route, Source } from "../core/types.ts";
 import { formatDuration } from "../core/units.ts";
 import type { RuntimeConfig } from "../config/runtime.ts";
 import { effectiveRates } from "../scheduler/pacer.ts";
@@ -38,7 +38,8 @@ export interface RouteView {
   name: string;
   events: string[];
   sources: string[] | null;
-  match: Array<{ path: string; values: Array<string | number | boolean> }>;
+  /** The plain form as `values` (any of), the operator form as `operators`, as configured. */
+  match: Array<{ path: string; values: MatchValue[] } | { path: string; operators: MatchOperators }>;
   to: string[];
 }
 
@@ -118,7 +119,7 @@ function destinationView(d: Destination, defaults: DeliveryPolicy): DestinationV
 }
 
 function routeView(r: Route): RouteView {
-  return { name: r.name, events: r.events, sources: r.sources ?? null, match: r.match, to: r.to };
+  return { name: r.name, events: r.events, sources: r.sources ?? null, match: r.match.map((m) => ("values" in m ? { path: m.path, values: m.values } : { path: m.path, operators: m.operators })), to: r.to };
 }
 
 function sourceView(source: Source): SourceView {

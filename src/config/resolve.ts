@@ -10,7 +10,8 @@ import { destinationCredentials } from "../core/redact.ts";
 import { checkStandardSecrets } from "../core/standard-secret.ts";
 import { reservedHeaderReason } from "./fields.ts";
 import type { ParsedConfig, ParsedDestination } from "./schema.ts";
-import { matchRules, resolveSources } from "./sources.ts";
+import { matchRules } from "./match-rules.ts";
+import { resolveSources } from "./sources.ts";
 import type { ConfigProblem, ConfigResult, RuntimeConfig } from "./runtime.ts";
 
 
@@ -59,7 +60,7 @@ export function resolveConfig(parsed: ParsedConfig, sourcePath: string): ConfigR
     return {
       name: entry.name,
       events: entry.events,
-      match: matchRules(entry.match),
+      match: matchRules(entry.match, ["routes", i, "match"], problem),
       sources: entry.sources,
       to: entry.to,
     };
