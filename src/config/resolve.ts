@@ -8,6 +8,7 @@ import { checkUrl, type SecurityPolicy } from "../core/url-policy.ts";
 import { isLoopbackAddress, parseCidr, parseIp } from "../core/addresses.ts";
 import { destinationCredentials } from "../core/redact.ts";
 import { checkStandardSecrets } from "../core/standard-secret.ts";
+import { compileBodyTemplate, type BodyTemplate } from "../core/body-template.ts";
 import { reservedHeaderReason } from "./fields.ts";
 import type { ParsedConfig, ParsedDestination } from "./schema.ts";
 import { matchRules } from "./match-rules.ts";
@@ -136,6 +137,7 @@ function resolveDestination(
   }
   if (entry.attach && type !== "discord") problem("attach", "applies to discord destinations only");
   if (entry.body === "original" && type !== "custom") problem("body", `${type} destinations get a formatted message; "original" applies to custom destinations only`);
+  const bodyTemplate = resolveBodyTemplate(entry, type, problem);
   Object.keys(entry.headers).forEach((name) => {
     const reason = reservedHeaderReason(name);
     if (reason) problem(`headers."${name}"`, reason);
@@ -164,6 +166,7 @@ function resolveDestination(
     ordered: entry.ordered,
     policy,
     bodyMode: entry.body,
+    bodyTemplate,
     presentation: {
       username: entry.username,
       avatarUrl: entry.avatar_url,
@@ -173,6 +176,15 @@ function resolveDestination(
       attach: entry.attach,
     },
   };
+}
+
+function resolveBodyTemplate(entry: ParsedDestination, type: Destination["type"], problem: (key: string, message: string) => void): BodyTemplate | undefined {
+  if (entry.body_template === undefined) return undefined;
+  if (type !== "custom") return void problem("body_template", `${type} destinations get a formatted message; body_template applies to custom destinations only`);
+  if (entry.body === "original") return void problem("body_template", 'replaces the envelope; it cannot be combined with body = "original"');
+  const compiled = compileBodyTemplate(entry.body_template);
+  if (!compiled.ok) return void problem("body_template", compiled.message);
+  return compiled.template;
 }
 
 /**

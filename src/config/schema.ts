@@ -66,6 +66,8 @@ const destination = z.strictObject({
   description: z.string().min(1, "must not be empty").max(4096).optional(),
   attach: z.boolean().default(false),
   body: z.enum(["envelope", "original"]).default("envelope"),
+  // Parsed and checked in resolve.ts, where the destination's type is known.
+  body_template: z.string().min(1, "must not be empty").optional(),
   timeout: deliveryKeys.timeout.optional(),
   max_attempts: deliveryKeys.max_attempts.optional(),
   backoff: deliveryKeys.backoff.optional(),

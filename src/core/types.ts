@@ -1,5 +1,6 @@
 // The plain values that flow between Herald's stages. No behaviour lives here.
 
+import type { BodyTemplate } from "./body-template.ts";
 import type { Rate } from "./units.ts";
 
 export const DESTINATION_TYPES = ["discord", "slack", "custom"] as const;
@@ -52,6 +53,8 @@ export interface Destination {
   presentation: Presentation;
   /** What a custom destination receives: Herald's envelope, or a source event's original body. */
   bodyMode: "envelope" | "original";
+  /** Custom only: replaces the envelope with the user's JSON shape (`body_template`). */
+  bodyTemplate?: BodyTemplate;
 }
 
 /** A producer-supplied destination, stored with its delivery so retries can rebuild it. */
