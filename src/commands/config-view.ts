@@ -30,6 +30,8 @@ export interface DestinationView {
   /** True when the rates are the platform's defaults rather than `rate_limit`. */
   rate_limit_default: boolean;
   ordered: boolean;
+  /** What a custom destination's body is (`body`, or `body_template`); null for chat types. */
+  body: "envelope" | "original" | "template" | null;
   /** The [delivery] keys this destination overrides. */
   overrides: Partial<PolicyView>;
 }
@@ -114,6 +116,7 @@ function destinationView(d: Destination, defaults: DeliveryPolicy): DestinationV
     rate_limits: effectiveRates(d).map((rate) => `${rate.count}/${formatDuration(rate.perMs)}`),
     rate_limit_default: !d.rateLimit && effectiveRates(d).length > 0,
     ordered: d.ordered,
+    body: custom ? (d.bodyTemplate ? "template" : d.bodyMode) : null,
     overrides,
   };
 }

@@ -6,9 +6,12 @@ import { runHerald, writeConfig } from "../helpers/daemon.ts";
 const withDestination = (keys: string) => writeConfig(`[storage]\npath = "{{db}}"\n[[destinations]]\nname = "x"\nurl = "https://x.example.com/h"\n${keys}\n`);
 
 describe("herald check: body_template", () => {
-  test("a valid template passes", async () => {
+  test("a valid template passes and is shown", async () => {
     const ok = withDestination(`body_template = '''{"text": "{event}: {data.url}", "count": {data.pages}}'''`);
-    expect(await runHerald(["check", "--config", ok.path])).toMatchObject({ code: 0, stderr: "" });
+    const text = await runHerald(["check", "--config", ok.path]);
+    expect(text).toMatchObject({ code: 0, stderr: "" });
+    expect(text.stdout).toMatch(/\n {2}x +custom +https:\/\/x\.example\.com\/\*\*\* +none \(unsigned\) +- +body_template\n/);
+    expect(JSON.parse((await runHerald(["check", "--json", "--config", ok.path])).stdout).destinations[0].body).toBe("template");
   });
 
   test("mistakes are named by key and position; no URL is repeated", async () => {
