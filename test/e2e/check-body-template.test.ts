@@ -1,7 +1,10 @@
 // `herald check` on body_template: a template that is not JSON for every value, a bad
 // placeholder, or one on a chat destination is exit 1 with the key and the position on stderr.
+// `herald test` sends its sample in the template's shape.
 import { describe, expect, test } from "bun:test";
+import { LOOPBACK_SECURITY } from "../helpers/config.ts";
 import { runHerald, writeConfig } from "../helpers/daemon.ts";
+import { startReceiver } from "../helpers/receiver.ts";
 
 const withDestination = (keys: string) => writeConfig(`[storage]\npath = "{{db}}"\n[[destinations]]\nname = "x"\nurl = "https://x.example.com/h"\n${keys}\n`);
 
@@ -49,5 +52,18 @@ body_template = '{"a": {data}}'
       ].join("\n"),
     });
     expect(result.stderr).not.toContain("secret-path");
+  });
+});
+
+describe("herald test: body_template", () => {
+  test("the sample event is sent in the template's shape", async () => {
+    const receiver = startReceiver();
+    try {
+      const { path } = writeConfig(`[storage]\npath = "{{db}}"\n${LOOPBACK_SECURITY}\n[[destinations]]\nname = "api"\nurl = "${receiver.url}/hook"\nbody_template = '{"text": "{event} {data.task_id}", "credits": {data.credits_used}}'\n`);
+      expect((await runHerald(["test", "api", "--config", path, "--event", "completed"])).code).toBe(0);
+      expect(receiver.requests.map((r) => r.body)).toEqual(['{"text": "completed test_123", "credits": 5}']);
+    } finally {
+      receiver.stop();
+    }
   });
 });
