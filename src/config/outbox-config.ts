@@ -55,7 +55,10 @@ export function loadOutboxConfig(path: string, env: Record<string, string | unde
   const parsed = outboxSchema.safeParse(expanded, { error: configIssueMessage });
   if (!parsed.success) return { ok: false, problems: issueProblems(parsed.error.issues) };
 
-  const { storage, delivery, destinations, routes } = parsed.data;
+  const { storage, delivery, destinations } = parsed.data;
+  const problems: ConfigProblem[] = [];
+  const routes = parsed.data.routes.map((entry, i) => toRoute(entry, i, (path, message) => problems.push({ path, message })));
+  if (problems.length > 0) return { ok: false, problems };
   return {
     ok: true,
     config: {
@@ -63,7 +66,7 @@ export function loadOutboxConfig(path: string, env: Record<string, string | unde
       storage: { path: storagePath(storage.path, path), synchronous: storage.synchronous },
       defaults: { maxAgeMs: delivery.max_age },
       destinations: new Map(destinations.map((d) => [d.name, { policy: { maxAgeMs: d.max_age ?? delivery.max_age } }])),
-      routes: routes.map(toRoute),
+      routes,
     },
   };
 }

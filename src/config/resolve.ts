@@ -8,9 +8,11 @@ import { checkUrl, type SecurityPolicy } from "../core/url-policy.ts";
 import { isLoopbackAddress, parseCidr, parseIp } from "../core/addresses.ts";
 import { destinationCredentials } from "../core/redact.ts";
 import { checkStandardSecrets } from "../core/standard-secret.ts";
+import { compileBodyTemplate, type BodyTemplate } from "../core/body-template.ts";
 import { reservedHeaderReason } from "./fields.ts";
 import type { ParsedConfig, ParsedDestination } from "./schema.ts";
-import { matchRules, resolveSources } from "./sources.ts";
+import { matchRules } from "./match-rules.ts";
+import { resolveSources } from "./sources.ts";
 import type { ConfigProblem, ConfigResult, RuntimeConfig } from "./runtime.ts";
 
 
@@ -56,7 +58,7 @@ export function resolveConfig(parsed: ParsedConfig, sourcePath: string): ConfigR
         problem(`${path}.to[${j}]`, `unknown destination "${name}"`);
       }
     });
-    return toRoute(entry);
+    return toRoute(entry, i, problem);
   });
 
   const sources = resolveSources(parsed.sources, { loopback: isLoopback(parsed.server.listen.host), listen: parsed.server.listen.host }, problem);
@@ -129,6 +131,7 @@ function resolveDestination(
   }
   if (entry.attach && type !== "discord") problem("attach", "applies to discord destinations only");
   if (entry.body === "original" && type !== "custom") problem("body", `${type} destinations get a formatted message; "original" applies to custom destinations only`);
+  const bodyTemplate = resolveBodyTemplate(entry, type, problem);
   Object.keys(entry.headers).forEach((name) => {
     const reason = reservedHeaderReason(name);
     if (reason) problem(`headers."${name}"`, reason);
@@ -157,6 +160,7 @@ function resolveDestination(
     ordered: entry.ordered,
     policy,
     bodyMode: entry.body,
+    bodyTemplate,
     presentation: {
       username: entry.username,
       avatarUrl: entry.avatar_url,
@@ -166,6 +170,15 @@ function resolveDestination(
       attach: entry.attach,
     },
   };
+}
+
+function resolveBodyTemplate(entry: ParsedDestination, type: Destination["type"], problem: (key: string, message: string) => void): BodyTemplate | undefined {
+  if (entry.body_template === undefined) return undefined;
+  if (type !== "custom") return void problem("body_template", `${type} destinations get a formatted message; body_template applies to custom destinations only`);
+  if (entry.body === "original") return void problem("body_template", 'replaces the envelope; it cannot be combined with body = "original"');
+  const compiled = compileBodyTemplate(entry.body_template);
+  if (!compiled.ok) return void problem("body_template", compiled.message);
+  return compiled.template;
 }
 
 /**
@@ -195,7 +208,7 @@ export function isLoopback(host: string): boolean {
   return isLoopbackAddress(address);
 }
 
-/** A parsed [[routes]] entry as routing uses it. */
-export function toRoute(entry: ParsedConfig["routes"][number]): Route {
-  return { name: entry.name, events: entry.events, match: matchRules(entry.match), sources: entry.sources, to: entry.to };
+/** The `i`th parsed [[routes]] entry as routing uses it; a bad match operator is a problem at its key. */
+export function toRoute(entry: ParsedConfig["routes"][number], i: number, problem: (path: string, message: string) => void): Route {
+  return { name: entry.name, events: entry.events, match: matchRules(entry.match, ["routes", i, "match"], problem), sources: entry.sources, to: entry.to };
 }

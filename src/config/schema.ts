@@ -66,6 +66,8 @@ const destination = z.strictObject({
   description: z.string().min(1, "must not be empty").max(4096).optional(),
   attach: z.boolean().default(false),
   body: z.enum(["envelope", "original"]).default("envelope"),
+  // Parsed and checked in resolve.ts, where the destination's type is known.
+  body_template: z.string().min(1, "must not be empty").optional(),
   timeout: deliveryKeys.timeout.optional(),
   max_attempts: deliveryKeys.max_attempts.optional(),
   backoff: deliveryKeys.backoff.optional(),
@@ -84,7 +86,8 @@ const dnsServerField = z.string().refine((text) => {
 
 const matchValue = z.union([z.string(), z.number(), z.boolean()]);
 
-const matchTable = z.record(z.string().min(1, "must not be empty"), z.union([matchValue, z.array(matchValue).min(1)]));
+// A value, any of a list, or a table of operators (checked in match-rules.ts, which names them).
+const matchTable = z.record(z.string().min(1, "must not be empty"), z.union([matchValue, z.array(matchValue).min(1), z.record(z.string(), z.unknown())]));
 
 const route = z.strictObject({
   name: nameField,

@@ -28,7 +28,7 @@ export function buildRequest(destination: Destination, delivery: ClaimedDelivery
     if (typeof formatted.body === "string") headers["Content-Type"] = "application/json";
     return { url: formatted.url, headers, body: formatted.body };
   }
-  const body = customPayload(destination, delivery.event, delivery.rawBody);
+  const body = customPayload(destination, delivery.event, delivery.rawBody, delivery.eventId);
   const signatures = signatureHeaders({
     scheme: destination.signature,
     secrets: destination.secrets,

@@ -59,6 +59,9 @@ describe("the events commands", () => {
     expect((await runHerald(["deliveries", "--destination", "a", "--destination", "b", "--config", config.path])).stderr).toStartWith("herald: --destination may be given once here");
     const unknown = await runHerald(["replay", "evt_x", "--destination", "nope", "--config", config.path]);
     expect(unknown).toMatchObject({ code: 1, stderr: 'herald: --destination: unknown destination "nope"; the config has "recv"\n' });
+    // replay reads the routes: a bad match operator there is the config error check reports.
+    const badRoute = writeConfig(`[storage]\npath = "{{db}}"\n[[destinations]]\nname = "x"\nurl = "https://x.example.com/h"\n[[routes]]\nname = "r"\nevents = ["*"]\nmatch = { "data.n" = { gte_ = 1 } }\nto = ["x"]\n`);
+    expect(await runHerald(["replay", "evt_x", "--config", badRoute.path])).toMatchObject({ code: 1, stderr: 'routes[0].match."data.n": unknown operator "gte_"; did you mean "gte"?\n' });
     const help = await runHerald(["events", "--help"]);
     expect(help.code).toBe(0);
     expect(help.stdout).toStartWith("usage: herald events [--name N]");

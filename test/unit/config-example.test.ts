@@ -32,7 +32,7 @@ test("every commented example in it is valid, all together", () => {
   const result = parseConfigText(uncomment(text), "config.example.toml", env);
   expect(result.ok ? "" : formatProblems(result.problems)).toBe("");
   if (!result.ok) return;
-  expect([...result.config.destinations.keys()]).toEqual(["ops-discord", "ops-slack", "billing", "warehouse"]);
+  expect([...result.config.destinations.keys()]).toEqual(["ops-discord", "ops-slack", "billing", "chat-bridge", "warehouse"]);
   expect(result.config.sources.map((s) => s.name)).toEqual(["evomi", "spider"]);
-  expect(result.config.routes.map((r) => r.name)).toEqual(["task-results", "alerts", "crawl-progress"]);
+  expect(result.config.routes.map((r) => r.name)).toEqual(["task-results", "expensive", "alerts", "crawl-progress"]);
 });
