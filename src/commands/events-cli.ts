@@ -3,11 +3,10 @@
 // at its next tick (within a second), a stopped one when it starts.
 
 import type { OutboxConfig } from "../config/outbox-config.ts";
-import { UsageError } from "../core/errors.ts";
+import { CommandError, UsageError } from "../core/errors.ts";
 import { bulkReplayRequest, eventListRequest, listEvents, MAX_BULK_REPLAY, replayMatching, replayOne, replayProblems } from "../ops/events.ts";
 import { table } from "./columns.ts";
 import { defaultIo, parseFlags, short, withStore, type Io, type OperatorFlags } from "./operator-cli.ts";
-import { CommandError } from "../core/errors.ts";
 
 type Replayed = Array<{ id: string; deliveries: Array<{ id: string; destination: string }> }>;
 
