@@ -4,7 +4,8 @@
 import { z } from "zod";
 import { OPERATIONAL_PREFIX } from "../core/routing.ts";
 import { STANDARD_SECRET_RULE, standardSecretKey } from "../core/standard-secret.ts";
-import { DESTINATION_TYPES, SIGNATURE_SCHEMES } from "../core/types.ts";
+import { SIGNATURE_SCHEMES } from "../core/types.ts";
+import { INLINE_TYPES } from "../platforms/registry.ts";
 import { signatureHeaderField } from "../config/fields.ts";
 import { SOURCE_KEY_PREFIX } from "./source-event.ts";
 
@@ -26,7 +27,7 @@ export const MAX_INLINE_URL = 2048;
 const webhook = z
   .strictObject({
     url: z.string().min(1).max(MAX_INLINE_URL),
-    type: z.enum(DESTINATION_TYPES).optional(),
+    type: z.enum(INLINE_TYPES).optional(),
     events: z.array(eventName).max(100).optional(),
     secret: z.string().min(1).max(512).optional(),
     // Default: sha256 in X-Herald-Signature when a secret is given, as for configured destinations.

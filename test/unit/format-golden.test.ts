@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Destination, EventEnvelope } from "../../src/core/types.ts";
-import { platformFormatters } from "../../src/delivery/platforms.ts";
+import { platformOf } from "../../src/platforms/registry.ts";
 import { configFrom } from "../helpers/config.ts";
 import { SAMPLE_EVENTS } from "../fixtures/events.ts";
 
@@ -44,7 +44,7 @@ const destination = (name: string): Destination => config.destinations.get(name)
 /** The request as JSON a person can review: the URL, and the body (multipart parts listed). */
 async function rendered(name: string, envelope: EventEnvelope): Promise<unknown> {
   const dest = destination(name);
-  const { url, body } = platformFormatters[dest.type as "discord" | "slack"](dest, envelope);
+  const { url, body } = platformOf(dest.type).format({ destination: dest, envelope, eventId: "evt_golden", now: Date.parse(envelope.timestamp) });
   if (typeof body === "string") return { url, body: JSON.parse(body) };
   const parts: unknown[] = [];
   for (const [field, value] of body.entries()) {
