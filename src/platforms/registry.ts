@@ -5,11 +5,15 @@
 import type { z } from "zod";
 import { custom } from "./custom.ts";
 import { discord } from "./discord.ts";
+import { googleChat } from "./google-chat.ts";
+import { ntfy } from "./ntfy.ts";
 import type { Platform } from "./platform.ts";
 import { slack } from "./slack.ts";
+import { teams } from "./teams.ts";
+import { telegram } from "./telegram.ts";
 
 /** In detection order; custom last, as the fallback. */
-export const PLATFORMS: readonly Platform[] = [discord, slack, custom];
+export const PLATFORMS: readonly Platform[] = [discord, slack, telegram, teams, googleChat, ntfy, custom];
 
 /** The `type` values, for the config and inline-webhook schemas. */
 export const PLATFORM_TYPES = PLATFORMS.map((platform) => platform.type) as [string, ...string[]];
