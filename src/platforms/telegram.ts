@@ -1,6 +1,6 @@
 // Telegram Bot API (`sendMessage` to a `chat_id`): one HTML message per event, with the
 // outcome's emoji, the task's fields, a link and the event time, escaped for parse_mode HTML
-// and within 4,096 characters. A 429 names its wait in `parameters.retry_after`; errors carry
+// and within 4,096 characters; "@name" in event text notifies nobody. A 429 names its wait in `parameters.retry_after`; errors carry
 // a `description`. The bot token sits in the URL path: it is a credential everywhere.
 
 import { z } from "zod";
@@ -11,6 +11,14 @@ import { escapeHtml, fitMessage, messageParts } from "./message.ts";
 import type { Platform } from "./platform.ts";
 import type { Destination, EventEnvelope } from "../core/types.ts";
 
+/**
+ * Event text as Telegram shows it literally: HTML-escaped, and "@name" broken by a word joiner
+ * (invisible) so that it is not a mention that notifies someone in a group.
+ */
+export function telegramText(text: string): string {
+  return escapeHtml(text).replace(/@(?=\w)/g, "@\u2060");
+}
+
 export const TELEGRAM_LIMITS = { text: 4096, title: 256, fieldName: 256, fieldValue: 1024, description: 2048, fields: 25 } as const;
 
 const SEND_MESSAGE_PATH = /^\/bot([^/]+)\/sendMessage$/;
@@ -19,17 +27,17 @@ const SEND_MESSAGE_PATH = /^\/bot([^/]+)\/sendMessage$/;
 export function telegramMessage(destination: Destination, envelope: EventEnvelope): Record<string, unknown> {
   const parts = messageParts(destination, envelope);
   const { summary } = parts;
-  const head = `${OUTCOME_EMOJI[summary.outcome]} <b>${escapeHtml(cut(parts.heading, TELEGRAM_LIMITS.title))}</b>`;
+  const head = `${OUTCOME_EMOJI[summary.outcome]} <b>${telegramText(cut(parts.heading, TELEGRAM_LIMITS.title))}</b>`;
   const link = parts.link ? `<a href="${escapeHtml(parts.link)}">${parts.linkLabel}</a>` : undefined;
   const footer = `<i>${escapeHtml(parts.footer)}</i>`;
   const fields = summary.fields.slice(0, TELEGRAM_LIMITS.fields).map((field) => ({
-    line: `<b>${escapeHtml(cut(field.name, TELEGRAM_LIMITS.fieldName))}:</b> ${escapeHtml(cut(field.value, TELEGRAM_LIMITS.fieldValue))}`,
+    line: `<b>${telegramText(cut(field.name, TELEGRAM_LIMITS.fieldName))}:</b> ${telegramText(cut(field.value, TELEGRAM_LIMITS.fieldValue))}`,
   }));
   const description = parts.description === undefined ? undefined : cut(parts.description, TELEGRAM_LIMITS.description);
   const text = fitMessage(
     fields,
     description,
-    (kept, desc) => [head, desc === undefined ? undefined : escapeHtml(desc), kept.map((field) => field.line).join("\n") || undefined, link, footer].filter(Boolean).join("\n\n"),
+    (kept, desc) => [head, desc === undefined ? undefined : telegramText(desc), kept.map((field) => field.line).join("\n") || undefined, link, footer].filter(Boolean).join("\n\n"),
     (rendered) => rendered.length,
     TELEGRAM_LIMITS.text,
   );

@@ -14,6 +14,11 @@ export interface FakeTelegram extends FakePlatform {
 /** Telegram's HTML tags (core.telegram.org/bots/api#html-style). */
 const TELEGRAM_TAGS = new Set(["b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a", "tg-emoji", "code", "pre", "blockquote"]);
 
+/** The "@username" mentions Telegram would make of the visible text (usernames are 5+ characters). */
+export function telegramMentions(visible: string): string[] {
+  return visible.match(/(?<![\w@])@[A-Za-z]\w{4,}/g) ?? [];
+}
+
 /** Every way this sendMessage body breaks Telegram's rules, in Telegram's words. */
 export function telegramPayloadProblems(payload: Record<string, unknown>): string[] {
   if (payload.chat_id === undefined) return ["Bad Request: chat_id is empty"];
@@ -59,6 +64,7 @@ export function startFakeTelegram({ now = Date.now, rates = [{ count: 1, perMs: 
       const seconds = Math.ceil(slot.retryAfterMs / 1000);
       return answer(429, `Too Many Requests: retry after ${seconds}`, { parameters: { retry_after: seconds } }, { "x-fake-retry-after-ms": String(seconds * 1000) });
     }
+    state.pings.push(...telegramMentions(visibleText(String(payload.text))));
     state.accepted.push({ path: url.pathname, search: url.search, payload, files: [], at });
     return json(200, { ok: true, result: { message_id: state.accepted.length, chat: { id: chat }, date: Math.floor(at / 1000), text: visibleText(String(payload.text)) } });
   });

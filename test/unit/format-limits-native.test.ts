@@ -8,7 +8,8 @@ import { configFrom } from "../helpers/config.ts";
 import { googleChatPayloadProblems } from "../helpers/fake-google-chat.ts";
 import { ntfyPayloadProblems } from "../helpers/fake-ntfy.ts";
 import { teamsPayloadProblems } from "../helpers/fake-teams.ts";
-import { telegramPayloadProblems } from "../helpers/fake-telegram.ts";
+import { visibleText } from "../helpers/fake-html.ts";
+import { telegramMentions, telegramPayloadProblems } from "../helpers/fake-telegram.ts";
 
 const styled = `results_url = "https://app.example.com/r/{data.task_id}"\ntitle = "{data.title}"\ndescription = "{data.description}"`;
 const config = configFrom(`
@@ -81,6 +82,9 @@ test("Telegram: event text is escaped, so tags in data stay text", () => {
   const text = JSON.parse(String(body)).text as string;
   expect(text).toContain("&lt;script&gt;x&lt;/script&gt; &amp;amp; &amp;nbsp; a &lt; b &gt; c &quot;q&quot;");
   expect(text).not.toContain("<script>");
+  // "@everyone" is shown, but Telegram sees no mention in it.
+  expect(visibleText(text)).toContain("@\u2060everyone");
+  expect(telegramMentions(visibleText(text))).toEqual([]);
 });
 
 test("ntfy: a message over 4,096 bytes drops fields, then cuts the description, counting UTF-8 bytes", () => {
