@@ -5,7 +5,7 @@ import { z } from "zod";
 import { OPERATIONAL_PREFIX } from "../core/routing.ts";
 import { STANDARD_SECRET_RULE, standardSecretKey } from "../core/standard-secret.ts";
 import { SIGNATURE_SCHEMES } from "../core/types.ts";
-import { INLINE_TYPES } from "../platforms/registry.ts";
+import { detectDestinationType, INLINE_TYPES } from "../platforms/registry.ts";
 import { signatureHeaderField } from "../config/fields.ts";
 import { SOURCE_KEY_PREFIX } from "./source-event.ts";
 
@@ -36,6 +36,11 @@ const webhook = z
     ...Object.fromEntries(SPIDER_FLAGS.map((flag) => [flag, z.boolean().optional()])),
   })
   .superRefine((value, ctx) => {
+    // A Telegram URL given inline would be detected as a type that needs config keys.
+    const detected = value.type === undefined ? detectDestinationType(value.url) : undefined;
+    if (detected && !INLINE_TYPES.includes(detected)) {
+      ctx.addIssue({ code: "custom", path: ["url"], message: `is a ${detected} URL; ${detected} needs a configured destination (docs/platforms.md), not an inline webhook` });
+    }
     const signature = value.signature ?? (value.secret ? "sha256" : "none");
     if (signature !== "none" && !value.secret) ctx.addIssue({ code: "custom", path: ["signature"], message: `"${signature}" needs a secret` });
     if (signature === "standard" && value.secret && !standardSecretKey(value.secret)) ctx.addIssue({ code: "custom", path: ["secret"], message: STANDARD_SECRET_RULE });

@@ -16,6 +16,13 @@ async function issues(h: ReturnType<typeof harness>, body: unknown, path = "/v1/
 }
 
 describe("inline webhook errors name the field and what it takes", () => {
+  test("a Telegram URL given inline is refused: it needs a configured destination with chat_id", async () => {
+    const webhook = { url: "https://api.telegram.org/bot1:T/sendMessage", events: ["completed"] };
+    expect((await issues(harness(), { event: "completed", data: {}, webhook })).issues).toEqual([
+      { path: "webhook.url", message: "is a telegram URL; telegram needs a configured destination (docs/platforms.md), not an inline webhook" },
+    ]);
+  });
+
   // telegram (it needs chat_id) and ntfy (its topic URL is checked with the config) are config-only.
   for (const type of ["irc", "telegram", "ntfy"]) {
     test(`"type": "${type}" lists the types inline webhooks accept`, async () => {
