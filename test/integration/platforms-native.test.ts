@@ -16,12 +16,14 @@ afterEach(() => stopPlatform());
 interface Case {
   type: string;
   /** A working destination: the fake (at `rates`, when given) and the TOML lines after `type`. */
-  working: (rates?: Array<{ count: number; perMs: number }>) => { h: Harness; fake: FakePlatform };
+  working: (rates?: Array<{ count: number; perMs: number }>, limit?: string) => { h: Harness; fake: FakePlatform };
   /** What the first accepted message must hold. */
   formatted: (payload: Record<string, any>) => void;
   /** A destination the platform refuses for good, and the reason Herald records. */
   broken: () => { h: Harness; fake: FakePlatform };
   reason: string;
+  /** A rate_limit above the fake's 2 per second, as a user who got it wrong would set. */
+  overLimit: string;
   /** Does the platform's 429 name its wait (so Herald can honour exactly that)? */
   namesWait: boolean;
 }
@@ -29,7 +31,8 @@ interface Case {
 const cases: Case[] = [
   {
     type: "telegram",
-    working: (rates) => setUp((now) => startFakeTelegram({ now, rates }), "telegram", (fake) => fake.bot("123:AAbbCC", ["-1001"]), `chat_id = "-1001"\nrate_limit = "5/1s"\nmax_attempts = 2`),
+    overLimit: "5/1s",
+    working: (rates, limit = "") => setUp((now) => startFakeTelegram({ now, rates }), "telegram", (fake) => fake.bot("123:AAbbCC", ["-1001"]), `chat_id = "-1001"\n${limit}`),
     formatted: (payload) => {
       expect(payload).toMatchObject({ chat_id: "-1001", parse_mode: "HTML", link_preview_options: { is_disabled: true } });
       expect(payload.text).toStartWith("✅ <b>Scrape completed: t0</b>\n\n<b>Task ID:</b> t0\n");
@@ -40,7 +43,8 @@ const cases: Case[] = [
   },
   {
     type: "teams",
-    working: (rates) => setUp((now) => startFakeTeams({ now, rates }), "teams", (fake) => fake.workflow("w1", "sig-AbC123xyz"), `rate_limit = "10/1s"\nmax_attempts = 2`),
+    overLimit: "10/1s",
+    working: (rates, limit = "") => setUp((now) => startFakeTeams({ now, rates }), "teams", (fake) => fake.workflow("w1", "sig-AbC123xyz"), limit),
     formatted: (payload) => {
       const card = payload.attachments[0].content;
       expect(card.body[0]).toMatchObject({ type: "TextBlock", text: "✅ Scrape completed: t0", color: "Good" });
@@ -52,7 +56,8 @@ const cases: Case[] = [
   },
   {
     type: "googlechat",
-    working: (rates) => setUp((now) => startFakeGoogleChat({ now, rates }), "googlechat", (fake) => fake.space("AAAA", "key-123456", "tok-123456"), `rate_limit = "5/1s"\nmax_attempts = 2`),
+    overLimit: "5/1s",
+    working: (rates, limit = "") => setUp((now) => startFakeGoogleChat({ now, rates }), "googlechat", (fake) => fake.space("AAAA", "key-123456", "tok-123456"), limit),
     formatted: (payload) => {
       expect(payload.cardsV2[0].card.header.title).toBe("✅ Scrape completed: t0");
       expect(payload.cardsV2[0].card.sections[0].widgets[1]).toEqual({ decoratedText: { topLabel: "Task ID", text: "t0", wrapText: true } });
@@ -63,7 +68,8 @@ const cases: Case[] = [
   },
   {
     type: "ntfy",
-    working: (rates) => setUp((now) => startFakeNtfy({ now, rates }), "ntfy", (fake) => fake.topic("alerts", "tk_fake0123456789"), `token = "tk_fake0123456789"\nrate_limit = "10/1s"\nmax_attempts = 2`),
+    overLimit: "10/1s",
+    working: (rates, limit = "") => setUp((now) => startFakeNtfy({ now, rates }), "ntfy", (fake) => fake.topic("alerts", "tk_fake0123456789"), `token = "tk_fake0123456789"\n${limit}`),
     formatted: (payload) => {
       expect(payload).toMatchObject({ topic: "alerts", title: "Scrape completed: t0", priority: 3, tags: ["white_check_mark"] });
       expect(payload.message).toStartWith("Task ID: t0\nType: scrape\n");
@@ -85,9 +91,17 @@ for (const c of cases) {
       expect(deliveryRows(h)[0]).toMatchObject({ status: "succeeded", attempts: 1 });
     });
 
+    test("default pacing keeps a burst of 30 under the platform's limits: zero 429s", async () => {
+      const { h, fake } = c.working();
+      await publishBurst(h, 30);
+      await runUntil(h, () => fake.accepted.length === 30);
+      expect(fake.rateLimited).toBe(0);
+      expect(fake.rejected).toEqual([]);
+    });
+
     test("429s are waited out and spend no attempt", async () => {
       // rate_limit above what the fake allows, as a user who got it wrong would set it.
-      const { h, fake } = c.working([{ count: 2, perMs: 1_000 }]);
+      const { h, fake } = c.working([{ count: 2, perMs: 1_000 }], `rate_limit = "${c.overLimit}"\nmax_attempts = 2`);
       await publishBurst(h, 8);
       await runUntil(h, () => fake.accepted.length === 8);
       expect(fake.rateLimited).toBeGreaterThan(0);
