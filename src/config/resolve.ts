@@ -8,9 +8,11 @@ import { checkUrl, type SecurityPolicy } from "../core/url-policy.ts";
 import { isLoopbackAddress, parseCidr, parseIp } from "../core/addresses.ts";
 import { destinationCredentials } from "../core/redact.ts";
 import { checkStandardSecrets } from "../core/standard-secret.ts";
+import { compileBodyTemplate, type BodyTemplate } from "../core/body-template.ts";
 import { reservedHeaderReason } from "./fields.ts";
 import type { ParsedConfig, ParsedDestination } from "./schema.ts";
-import { matchRules, resolveSources } from "./sources.ts";
+import { matchRules } from "./match-rules.ts";
+import { resolveSources } from "./sources.ts";
 import type { ConfigProblem, ConfigResult, RuntimeConfig } from "./runtime.ts";
 
 
@@ -59,7 +61,7 @@ export function resolveConfig(parsed: ParsedConfig, sourcePath: string): ConfigR
     return {
       name: entry.name,
       events: entry.events,
-      match: matchRules(entry.match),
+      match: matchRules(entry.match, ["routes", i, "match"], problem),
       sources: entry.sources,
       to: entry.to,
     };
@@ -131,6 +133,7 @@ function resolveDestination(
   if (signature === "standard" && entry.secret !== undefined) checkStandardSecrets(entry.secret, problem);
   const options = platformOptions(entry, type, problem);
   platform.check?.({ url, options }, problem);
+  const bodyTemplate = resolveBodyTemplate(options, problem);
   Object.keys(entry.headers).forEach((name) => {
     const reason = reservedHeaderReason(name);
     if (reason) problem(`headers."${name}"`, reason);
@@ -159,6 +162,7 @@ function resolveDestination(
     ordered: entry.ordered,
     policy,
     bodyMode: options.body === "original" ? "original" : "envelope",
+    bodyTemplate,
     presentation: {
       username: text(options.username),
       avatarUrl: text(options.avatar_url),
@@ -188,6 +192,15 @@ function platformOptions(entry: ParsedDestination, type: string, problem: (key: 
 const listOf = (names: string[]) => (names.length <= 1 ? names.join("") : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`);
 
 const text = (value: unknown) => (typeof value === "string" ? value : undefined);
+
+/** Custom only (its platform takes the key): the template, compiled once here so a bad one is a config error. */
+function resolveBodyTemplate(options: Record<string, unknown>, problem: (key: string, message: string) => void): BodyTemplate | undefined {
+  if (typeof options.body_template !== "string") return undefined;
+  if (options.body === "original") return void problem("body_template", 'replaces the envelope; it cannot be combined with body = "original"');
+  const compiled = compileBodyTemplate(options.body_template);
+  if (!compiled.ok) return void problem("body_template", compiled.message);
+  return compiled.template;
+}
 
 /**
  * A relative storage.path is relative to the config file's folder (contract §2), not to the

@@ -79,7 +79,8 @@ const dnsServerField = z.string().refine((text) => {
 
 const matchValue = z.union([z.string(), z.number(), z.boolean()]);
 
-const matchTable = z.record(z.string().min(1, "must not be empty"), z.union([matchValue, z.array(matchValue).min(1)]));
+// A value, any of a list, or a table of operators (checked in match-rules.ts, which names them).
+const matchTable = z.record(z.string().min(1, "must not be empty"), z.union([matchValue, z.array(matchValue).min(1), z.record(z.string(), z.unknown())]));
 
 const route = z.strictObject({
   name: nameField,

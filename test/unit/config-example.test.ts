@@ -37,8 +37,8 @@ test("every commented example in it is valid, all together", () => {
   const result = parseConfigText(uncomment(text), "config.example.toml", env);
   expect(result.ok ? "" : formatProblems(result.problems)).toBe("");
   if (!result.ok) return;
-  expect([...result.config.destinations.keys()]).toEqual(["ops-discord", "ops-slack", "ops-mattermost", "ops-telegram", "ops-teams", "ops-googlechat", "ops-phone", "billing", "warehouse"]);
-  expect([...result.config.destinations.values()].map((d) => d.type)).toEqual(["discord", "slack", "slack", "telegram", "teams", "googlechat", "ntfy", "custom", "custom"]);
+  expect([...result.config.destinations.keys()]).toEqual(["ops-discord", "ops-slack", "ops-mattermost", "ops-telegram", "ops-teams", "ops-googlechat", "ops-phone", "billing", "chat-bridge", "warehouse"]);
+  expect([...result.config.destinations.values()].map((d) => d.type)).toEqual(["discord", "slack", "slack", "telegram", "teams", "googlechat", "ntfy", "custom", "custom", "custom"]);
   expect(result.config.sources.map((s) => s.name)).toEqual(["evomi", "spider"]);
-  expect(result.config.routes.map((r) => r.name)).toEqual(["task-results", "alerts", "crawl-progress"]);
+  expect(result.config.routes.map((r) => r.name)).toEqual(["task-results", "expensive", "alerts", "crawl-progress"]);
 });
