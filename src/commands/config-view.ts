@@ -6,6 +6,7 @@ import { redactUrl } from "../core/redact.ts";
 import type { DeliveryPolicy, Destination, MatchOperators, MatchValue, Route, Source } from "../core/types.ts";
 import { formatDuration } from "../core/units.ts";
 import type { RuntimeConfig } from "../config/runtime.ts";
+import { platformOf } from "../platforms/registry.ts";
 import { effectiveRates } from "../scheduler/pacer.ts";
 
 export interface PolicyView {
@@ -102,7 +103,7 @@ export function policyView(p: DeliveryPolicy): PolicyView {
 }
 
 function destinationView(d: Destination, defaults: DeliveryPolicy): DestinationView {
-  const custom = d.type === "custom";
+  const custom = platformOf(d.type).signed;
   const own = policyView(d.policy);
   const inherited = policyView(defaults);
   const overrides = Object.fromEntries(Object.entries(own).filter(([key, value]) => JSON.stringify(value) !== JSON.stringify(inherited[key as keyof PolicyView])));

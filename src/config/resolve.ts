@@ -2,7 +2,7 @@
 // key path; no message repeats a URL or a secret, since those are credentials.
 
 import { dirname, resolve } from "node:path";
-import { canonicalWebhookUrl, detectDestinationType } from "../core/destination-type.ts";
+import { canonicalWebhookUrl, detectDestinationType, PLATFORM_KEYS, platformOf, typesTaking } from "../platforms/registry.ts";
 import type { DeliveryPolicy, Destination, Route } from "../core/types.ts";
 import { checkUrl, type SecurityPolicy } from "../core/url-policy.ts";
 import { isLoopbackAddress, parseCidr, parseIp } from "../core/addresses.ts";
@@ -115,8 +115,9 @@ function resolveDestination(
   }
   const url = canonicalWebhookUrl(entry.url);
   const type = entry.type ?? detectDestinationType(url);
+  const platform = platformOf(type);
   const secrets = entry.secret === undefined ? [] : Array.isArray(entry.secret) ? entry.secret : [entry.secret];
-  if (type !== "custom" && secrets.length > 0) {
+  if (!platform.signed && secrets.length > 0) {
     problem("secret", `${type} destinations are not signed; a secret applies to custom destinations only`);
   }
   const signature = entry.signature ?? (secrets.length > 0 ? "sha256" : "none");
@@ -124,14 +125,9 @@ function resolveDestination(
     problem("signature", `"${signature}" needs a secret`);
   }
   if (signature === "standard" && entry.secret !== undefined) checkStandardSecrets(entry.secret, problem);
-  if (type === "custom") {
-    for (const key of ["username", "avatar_url", "results_url", "title", "description"] as const) {
-      if (entry[key] !== undefined) problem(key, "applies to discord and slack destinations only");
-    }
-  }
-  if (entry.attach && type !== "discord") problem("attach", "applies to discord destinations only");
-  if (entry.body === "original" && type !== "custom") problem("body", `${type} destinations get a formatted message; "original" applies to custom destinations only`);
-  const bodyTemplate = resolveBodyTemplate(entry, type, problem);
+  const options = platformOptions(entry, type, problem);
+  platform.check?.({ url, options }, problem);
+  const bodyTemplate = resolveBodyTemplate(options, problem);
   Object.keys(entry.headers).forEach((name) => {
     const reason = reservedHeaderReason(name);
     if (reason) problem(`headers."${name}"`, reason);
@@ -159,24 +155,43 @@ function resolveDestination(
     rateLimit: entry.rate_limit,
     ordered: entry.ordered,
     policy,
-    bodyMode: entry.body,
+    bodyMode: options.body === "original" ? "original" : "envelope",
     bodyTemplate,
     presentation: {
-      username: entry.username,
-      avatarUrl: entry.avatar_url,
-      resultsUrl: entry.results_url,
-      title: entry.title,
-      description: entry.description,
-      attach: entry.attach,
+      username: text(options.username),
+      avatarUrl: text(options.avatar_url),
+      resultsUrl: text(options.results_url),
+      title: text(options.title),
+      description: text(options.description),
+      attach: options.attach === true,
     },
+    options,
+    credentials: platform.credentials?.({ url, options }) ?? [],
   };
 }
 
-function resolveBodyTemplate(entry: ParsedDestination, type: Destination["type"], problem: (key: string, message: string) => void): BodyTemplate | undefined {
-  if (entry.body_template === undefined) return undefined;
-  if (type !== "custom") return void problem("body_template", `${type} destinations get a formatted message; body_template applies to custom destinations only`);
-  if (entry.body === "original") return void problem("body_template", 'replaces the envelope; it cannot be combined with body = "original"');
-  const compiled = compileBodyTemplate(entry.body_template);
+/** The platform keys set on this destination; one its type does not take is a problem naming the types that do. */
+function platformOptions(entry: ParsedDestination, type: string, problem: (key: string, message: string) => void): Record<string, unknown> {
+  const options: Record<string, unknown> = {};
+  for (const key of Object.keys(PLATFORM_KEYS)) {
+    const value = (entry as Record<string, unknown>)[key];
+    if (value === undefined) continue;
+    const takers = typesTaking(key);
+    if (!takers.includes(type)) problem(key, `applies to ${listOf(takers)} destinations only`);
+    else options[key] = value;
+  }
+  return options;
+}
+
+const listOf = (names: string[]) => (names.length <= 1 ? names.join("") : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`);
+
+const text = (value: unknown) => (typeof value === "string" ? value : undefined);
+
+/** Custom only (its platform takes the key): the template, compiled once here so a bad one is a config error. */
+function resolveBodyTemplate(options: Record<string, unknown>, problem: (key: string, message: string) => void): BodyTemplate | undefined {
+  if (typeof options.body_template !== "string") return undefined;
+  if (options.body === "original") return void problem("body_template", 'replaces the envelope; it cannot be combined with body = "original"');
+  const compiled = compileBodyTemplate(options.body_template);
   if (!compiled.ok) return void problem("body_template", compiled.message);
   return compiled.template;
 }

@@ -3,8 +3,8 @@
 import type { BodyTemplate } from "./body-template.ts";
 import type { Rate } from "./units.ts";
 
-export const DESTINATION_TYPES = ["discord", "slack", "custom"] as const;
-export type DestinationType = (typeof DESTINATION_TYPES)[number];
+/** A platform's `type` ("discord", "telegram", "custom", ...): src/platforms/registry.ts lists them. */
+export type DestinationType = string;
 
 export const SIGNATURE_SCHEMES = ["sha256", "timestamped", "standard", "none"] as const;
 export type SignatureScheme = (typeof SIGNATURE_SCHEMES)[number];
@@ -25,7 +25,7 @@ export interface DeliveryPolicy {
   retentionMs: number;
 }
 
-/** How a Discord or Slack message looks, beyond the defaults. Templates use {data.field}. */
+/** How a chat message looks, beyond the defaults. Templates use {data.field}. */
 export interface Presentation {
   username?: string;
   avatarUrl?: string;
@@ -53,6 +53,10 @@ export interface Destination {
   presentation: Presentation;
   /** What a custom destination receives: Herald's envelope, or a source event's original body. */
   bodyMode: "envelope" | "original";
+  /** The platform's own keys as configured (`chat_id`, `token`, ...); its module reads them. */
+  options: Readonly<Record<string, unknown>>;
+  /** Strings the platform says must never be shown (a bot token inside the URL, an access token). */
+  credentials: readonly string[];
   /** Custom only: replaces the envelope with the user's JSON shape (`body_template`). */
   bodyTemplate?: BodyTemplate;
 }

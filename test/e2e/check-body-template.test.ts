@@ -46,7 +46,7 @@ body_template = '{"a": {data}}'
       stderr: [
         "destinations[0].body_template: is not valid JSON at line 2, column 2: a comma is expected",
         "destinations[1].body_template: unknown placeholder {tiemstamp} at line 1, column 9; did you mean {timestamp}?",
-        "destinations[2].body_template: discord destinations get a formatted message; body_template applies to custom destinations only",
+        "destinations[2].body_template: applies to custom destinations only",
         'destinations[3].body_template: replaces the envelope; it cannot be combined with body = "original"',
         "",
       ].join("\n"),
