@@ -58,12 +58,12 @@ export function createOperatorStore(handle: SqliteHandle): OperatorStore {
     const row = db.select(recordColumns).from(deliveries).innerJoin(events, eq(events.id, deliveries.eventId)).where(eq(deliveries.id, id)).get();
     if (!row) return undefined;
     const tries = db
-      .select({ n: attempts.n, at: attempts.at, durationMs: attempts.durationMs, outcome: attempts.outcome, statusCode: attempts.statusCode, error: attempts.error, response: attempts.response })
+      .select({ n: attempts.n, at: attempts.at, durationMs: attempts.durationMs, outcome: attempts.outcome, statusCode: attempts.statusCode, error: attempts.error, response: attempts.response, digestId: attempts.digestId })
       .from(attempts)
       .where(eq(attempts.deliveryId, id))
       .orderBy(asc(attempts.n), asc(attempts.id))
       .all();
-    const views: AttemptView[] = tries.map((t) => ({ ...t, statusCode: t.statusCode ?? undefined, error: t.error ?? undefined, response: t.response ?? undefined }));
+    const views: AttemptView[] = tries.map((t) => ({ ...t, statusCode: t.statusCode ?? undefined, error: t.error ?? undefined, response: t.response ?? undefined, digestId: t.digestId ?? undefined }));
     return { delivery: toRecord(row), attempts: views };
   };
 

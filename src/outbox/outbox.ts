@@ -1,6 +1,7 @@
 // The SQLite outbox: composes the query modules into the Outbox interface.
 
 import { createClaims } from "./claim.ts";
+import { createDigestQueries } from "./digest-queries.ts";
 import { createEnqueue } from "./enqueue.ts";
 import { createMaintenance } from "./maintenance.ts";
 import { createSettle } from "./settle.ts";
@@ -18,6 +19,7 @@ export function createSqliteOutbox(handle: SqliteHandle): Outbox {
     syncCommitted: () => wal?.sync() ?? Promise.resolve(),
     ...createSettle(handle),
     ...claims,
+    ...createDigestQueries(handle),
     ...maintenance,
     close: () => {
       wal?.close();

@@ -8,7 +8,7 @@ export function createSettle(handle: SqliteHandle) {
   const { client } = handle;
   // Raw prepared statements: this runs once per attempt.
   const insertAttempt = client.prepare(
-    "INSERT INTO attempts (delivery_id, n, at, duration_ms, status_code, error, response, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    "INSERT INTO attempts (delivery_id, n, at, duration_ms, status_code, error, response, outcome, digest_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
   );
   // Only a delivery still in flight is settled: one cancelled meanwhile keeps its state.
   const toPending = client.prepare(
@@ -23,7 +23,7 @@ export function createSettle(handle: SqliteHandle) {
   );
 
   const settleOne = ({ record, next, now }: Settlement) => {
-    insertAttempt.run(record.deliveryId, record.n, record.at, record.durationMs, record.statusCode ?? null, record.error ?? null, record.response ?? null, record.outcome);
+    insertAttempt.run(record.deliveryId, record.n, record.at, record.durationMs, record.statusCode ?? null, record.error ?? null, record.response ?? null, record.outcome, record.digestId ?? null);
     // Every failed attempt counts against max_attempts; a platform asking us to wait (429) does not.
     const spends = record.outcome === "retryable" || record.outcome === "permanent" ? 1 : 0;
     const lastError = next.status === "failed" ? next.reason : (record.error ?? null);

@@ -89,6 +89,8 @@ export interface AttemptRecord {
   error?: string;
   response?: string;
   outcome: "succeeded" | "retryable" | "permanent" | "rate_limited";
+  /** Set when the attempt travelled in a digest: the message's id, shared by every delivery in it. */
+  digestId?: string;
 }
 
 export interface ClaimRequest {
@@ -133,6 +135,13 @@ export interface Outbox {
   settleMany(items: Settlement[]): void;
   /** Back to pending without spending an attempt (shutdown, lost lease). */
   release(ids: string[], now: number): void;
+  /** How many of a destination's pending deliveries are due at `now`, counting at most `limit`. */
+  countDue(destination: string, now: number, limit: number): Promise<number>;
+  /**
+   * Claimed deliveries that were not sent (a digest had no room for them) go back to pending
+   * keeping their due time, so they keep their place in the lane's arrival order.
+   */
+  unclaim(ids: string[], now: number): Promise<void>;
   /** Leases left by a dead process go back to pending; returns how many. */
   rescueLeases(now: number, options: { all: boolean }): number;
   /**
@@ -174,6 +183,7 @@ export interface AttemptView {
   statusCode?: number;
   error?: string;
   response?: string;
+  digestId?: string;
 }
 
 export interface EventRecord {
