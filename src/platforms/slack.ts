@@ -7,10 +7,16 @@ import type { Destination, EventEnvelope } from "../core/types.ts";
 import { cut, OUTCOME_COLORS, OUTCOME_EMOJI, summarize } from "../delivery/summary.ts";
 import { renderLink, renderTemplate } from "../delivery/template.ts";
 import { jsonRequest } from "./answers.ts";
-import { MESSAGE_KEYS, SENDER_KEYS } from "./keys.ts";
-import type { Platform } from "./platform.ts";
+import { digestHeading, digestItem, takeFitting } from "./digest-lines.ts";
+import { DIGEST_KEYS, MESSAGE_KEYS, SENDER_KEYS } from "./keys.ts";
+import type { DigestFormatter, Platform } from "./platform.ts";
 
 export const SLACK_LIMITS = { text: 3000, title: 256, fields: 25, fieldTitle: 256, fieldValue: 2000 } as const;
+/**
+ * A digest's text: Slack truncates text past 40,000 characters and Mattermost refuses posts
+ * past 16,383; a list this long is already more than anyone reads in one message.
+ */
+export const SLACK_DIGEST_TEXT = 12_000;
 
 export function formatSlack(destination: Destination, envelope: EventEnvelope): { url: string; body: string } {
   return { url: destination.url, body: JSON.stringify(slackMessage(destination, envelope)) };
@@ -46,6 +52,28 @@ export function slackMessage(destination: Destination, envelope: EventEnvelope) 
   return message;
 }
 
+/** A backed-up lane's message: a bold heading and one line per event (its emoji, title and link). */
+const slackDigest: DigestFormatter = {
+  maxEvents: 100,
+  format({ destination, envelopes }) {
+    const lines: string[] = [];
+    let size = `*${digestHeading(envelopes)}*`.length;
+    const count = takeFitting(envelopes, (envelope) => {
+      const item = digestItem(envelope);
+      const line = `${OUTCOME_EMOJI[item.outcome]} ${escapeSlack(item.label)}${item.url ? ` ${escapeSlack(item.url)}` : ""}`;
+      if (size + 1 + line.length > SLACK_DIGEST_TEXT) return false;
+      size += 1 + line.length;
+      lines.push(line);
+      return true;
+    });
+    const message: Record<string, unknown> = { text: [`*${digestHeading(envelopes.slice(0, count))}*`, ...lines].join("\n") };
+    const { username, avatarUrl } = destination.presentation;
+    if (username) message.username = username;
+    if (avatarUrl) message.icon_url = avatarUrl;
+    return { request: jsonRequest(destination.url, JSON.stringify(message)), count };
+  },
+};
+
 /** Slack's control characters: escaping them makes <!channel> and <@U123> plain text. */
 export function escapeSlack(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
@@ -55,13 +83,14 @@ export const slack: Platform = {
   type: "slack",
   detect: (url) => url.hostname === "hooks.slack.com",
   ownsHost: (hostname) => hostname === "hooks.slack.com",
-  keys: { ...SENDER_KEYS, ...MESSAGE_KEYS },
+  keys: { ...SENDER_KEYS, ...MESSAGE_KEYS, ...DIGEST_KEYS },
   signed: false,
   inline: true,
   format: ({ destination, envelope }) => {
     const { url, body } = formatSlack(destination, envelope);
     return jsonRequest(url, body);
   },
+  digest: slackDigest,
   // Errors are plain-text bodies (403 action_prohibited, 404 channel_not_found, 410
   // channel_is_archived): the default reading keeps them as the reason.
   answer: { waitsOn429: true },

@@ -16,6 +16,7 @@ import { isStorageFault } from "../outbox/sqlite.ts";
 import { createSettleBacklog } from "./settle-backlog.ts";
 import { createPacer, type LaneProfile } from "./pacer.ts";
 import { createMaintenance } from "./maintenance.ts";
+import { createDigests, type DigestBatch } from "./digest.ts";
 
 /** Requests in flight at most, across destinations (Bun's fetch allows 256). */
 export const MAX_IN_FLIGHT = 256;
@@ -58,6 +59,7 @@ export function createScheduler(deps: SchedulerDeps) {
   const pacer = createPacer();
   const settles = createSettleBacklog(outbox, logger);
   const attemptDeps = { ...deps, settle: settles.settle };
+  const digests = createDigests({ ...attemptDeps, pacer });
   const inFlight = new Map<string, { controller: AbortController; done: Promise<void> }>();
   const maintenance = createMaintenance({ outbox, config, logger, onOrphaned: deps.onOrphaned });
   let wake: (() => void) | undefined;
@@ -165,31 +167,46 @@ export function createScheduler(deps: SchedulerDeps) {
     return { ...inlineDestination(delivery.target, cfg.defaults), name: delivery.destination };
   };
 
-  const start = (delivery: ClaimedDelivery, cfg: RuntimeConfig, claimedAt: number): Promise<void> => {
+  const reported = (delivery: ClaimedDelivery, report: AttemptReport) => {
+    if (report.kind === "released") {
+      logger.info("delivery.released", { delivery: delivery.id, destination: delivery.destination });
+      return;
+    }
+    if (report.pauseUntil) pacer.pause(delivery.destination, report.pauseUntil);
+    if (report.record.outcome === "rate_limited") digests.rateLimited(delivery.destination);
+    logAttempt(logger, delivery, report);
+    deps.onAttempt?.(delivery, report);
+  };
+
+  /** One request of `lane` (a delivery, or a digest of several), from its claim until its slot is given back. */
+  const track = (key: string, lane: string, claimedAt: number, run: (signal: AbortSignal) => Promise<void>): Promise<void> => {
     const controller = new AbortController();
-    const done = runAttempt(attemptDeps, delivery, destinationFor(delivery, cfg), controller.signal)
-      .then((report) => {
-        if (report.kind === "released") {
-          logger.info("delivery.released", { delivery: delivery.id, destination: delivery.destination });
-          return;
-        }
-        if (report.pauseUntil) pacer.pause(delivery.destination, report.pauseUntil);
-        logAttempt(logger, delivery, report);
-        deps.onAttempt?.(delivery, report);
-      })
+    const done = run(controller.signal)
       .catch((error) => {
-        // The row stays in flight; its lease runs out and maintenance puts it back.
-        logger.error("delivery.error", { delivery: delivery.id, destination: delivery.destination, error: errorMessage(error) });
+        // The rows stay in flight; their lease runs out and maintenance puts them back.
+        logger.error("delivery.error", { [key.startsWith("dgs_") ? "digest" : "delivery"]: key, destination: lane, error: errorMessage(error) });
         if (isStorageFault(error)) deps.onStorageFault?.(errorMessage(error));
       })
       .finally(() => {
-        pacer.finish(delivery.destination, claimedAt, clock.now());
-        inFlight.delete(delivery.id);
+        pacer.finish(lane, claimedAt, clock.now());
+        inFlight.delete(key);
         nudge();
       });
-    inFlight.set(delivery.id, { controller, done });
+    inFlight.set(key, { controller, done });
     return done;
   };
+
+  const start = (delivery: ClaimedDelivery, cfg: RuntimeConfig, claimedAt: number): Promise<void> =>
+    track(delivery.id, delivery.destination, claimedAt, async (signal) => reported(delivery, await runAttempt(attemptDeps, delivery, destinationFor(delivery, cfg), signal)));
+
+  const startDigest = (batch: DigestBatch, claimedAt: number): Promise<void> =>
+    track(batch.id, batch.destination.name, claimedAt, async (signal) => {
+      try {
+        for (const [delivery, report] of await digests.send(batch, signal)) reported(delivery, report);
+      } finally {
+        digests.done(batch.destination.name);
+      }
+    });
 
   const claim = (cfg: RuntimeConfig, now: number, headWaits: number[]): ClaimedDelivery[] => {
     const leaseUntil = leaseFrom(cfg, now);
@@ -217,7 +234,8 @@ export function createScheduler(deps: SchedulerDeps) {
     if (capacity <= 0) return claimed;
     // Only destinations that can start a request now are asked for rows, and for no more than
     // they could take; the starting point rotates so no destination is always served last.
-    const open = [...cfg.destinations.values()].filter((d) => !d.ordered && pacer.availableAt(d, now) <= now);
+    // A lane with a digest in flight waits for it: its next message is the next digest.
+    const open = [...cfg.destinations.values()].filter((d) => !d.ordered && !digests.holds(d.name) && pacer.availableAt(d, now) <= now);
     const start = open.length > 0 ? ticks % open.length : 0;
     const lanes = [...open.slice(start), ...open.slice(0, start)].map((d) => ({ destination: d.name, limit: Math.min(capacity, d.policy.concurrency) }));
     const inlineExclude = pacer.lanes().filter((name) => name.startsWith("inline:") && pacer.availableAt(profileOf(name, cfg), now) > now);
@@ -276,9 +294,12 @@ export function createScheduler(deps: SchedulerDeps) {
     maintenance.runIfDue(now);
 
     const headWaits: number[] = [];
-    const claimed = claim(cfg, now, headWaits);
-    const settled = Promise.all(claimed.map((delivery) => start(delivery, cfg, now))).then(() => undefined);
-    return { expired: expired.length, claimed: claimed.length, nextWakeAt: nextWake(now, headWaits, cfg), settled };
+    // Backed-up chat lanes first, so the ordinary claim does not take their rows one by one.
+    const digested = await digests.plan(cfg, now, leaseFrom(cfg, now));
+    const claimed = [...digested.singles, ...claim(cfg, now, headWaits)];
+    const settled = Promise.all([...claimed.map((delivery) => start(delivery, cfg, now)), ...digested.batches.map((batch) => startDigest(batch, now))]).then(() => undefined);
+    const count = claimed.length + digested.batches.reduce((sum, batch) => sum + batch.rows.length, 0);
+    return { expired: expired.length, claimed: count, nextWakeAt: nextWake(now, headWaits, cfg), settled };
   };
 
   /** The earliest of: the next due row, a paced lane reopening, an ordered head's retry time, the idle wake. */
