@@ -2,7 +2,7 @@
 // how many events the message carries, and taking lines in order while the message has room.
 
 import type { EventEnvelope } from "../core/types.ts";
-import { cut, summarize, type Outcome } from "../delivery/summary.ts";
+import { cut, OUTCOME_EMOJI, summarize, type Outcome } from "../delivery/summary.ts";
 
 /** A line's text is cut to this, so one event never crowds a message's others out. */
 const LABEL_MAX = 200;
@@ -39,4 +39,32 @@ export function takeFitting<T>(items: T[], take: (item: T) => boolean): number {
     count++;
   }
   return Math.max(1, count);
+}
+
+/** "✅ Page found: https://..." with the label and link each passed through `escape`. */
+export function emojiLine(item: DigestItem, escape: (text: string) => string): string {
+  return `${OUTCOME_EMOJI[item.outcome]} ${escape(item.label)}${item.url ? ` ${escape(item.url)}` : ""}`;
+}
+
+/** The one outcome all items share, else "info" (a list of mixed results gets a neutral colour). */
+export function commonOutcome(items: DigestItem[]): Outcome {
+  const outcomes = new Set(items.map((item) => item.outcome));
+  return outcomes.size === 1 ? [...outcomes][0]! : "info";
+}
+
+/**
+ * The message for the longest prefix of `envelopes` whose rendering `size` keeps within `max`
+ * (at least one event). Rendering is pure and a prefix's size grows with its length, so a
+ * binary search finds it in a handful of renders.
+ */
+export function fitDigest<R>(envelopes: EventEnvelope[], render: (carried: EventEnvelope[], items: DigestItem[]) => R, size: (rendered: R) => number, max: number): { rendered: R; count: number } {
+  const items = envelopes.map(digestItem);
+  const at = (count: number) => render(envelopes.slice(0, count), items.slice(0, count));
+  let [low, high] = [1, envelopes.length];
+  while (low < high) {
+    const middle = Math.ceil((low + high) / 2);
+    if (size(at(middle)) <= max) low = middle;
+    else high = middle - 1;
+  }
+  return { rendered: at(low), count: low };
 }

@@ -7,7 +7,7 @@ import type { Destination, EventEnvelope } from "../core/types.ts";
 import { cut, OUTCOME_COLORS, OUTCOME_EMOJI, summarize } from "../delivery/summary.ts";
 import { renderLink, renderTemplate } from "../delivery/template.ts";
 import { jsonRequest } from "./answers.ts";
-import { digestHeading, digestItem, takeFitting } from "./digest-lines.ts";
+import { digestHeading, emojiLine, fitDigest, type DigestItem } from "./digest-lines.ts";
 import { DIGEST_KEYS, MESSAGE_KEYS, SENDER_KEYS } from "./keys.ts";
 import type { DigestFormatter, Platform } from "./platform.ts";
 
@@ -24,7 +24,7 @@ export function formatSlack(destination: Destination, envelope: EventEnvelope): 
 
 export function slackMessage(destination: Destination, envelope: EventEnvelope) {
   const summary = summarize(envelope);
-  const { title, description, resultsUrl, username, avatarUrl } = destination.presentation;
+  const { title, description, resultsUrl } = destination.presentation;
   const heading = title ? renderTemplate(title, envelope) : summary.title;
   const link = resultsUrl ? renderLink(resultsUrl, envelope) : undefined;
   const attachment: Record<string, unknown> = {
@@ -43,10 +43,15 @@ export function slackMessage(destination: Destination, envelope: EventEnvelope) 
     attachment.title_link = link;
   }
   if (description) attachment.text = cut(escapeSlack(renderTemplate(description, envelope)), SLACK_LIMITS.text);
-  const message: Record<string, unknown> = {
+  return withSender(destination, {
     text: cut(`${OUTCOME_EMOJI[summary.outcome]} ${escapeSlack(heading)}`, SLACK_LIMITS.text),
     attachments: [attachment],
-  };
+  });
+}
+
+/** The destination's sender name and picture, when set, on a message. */
+function withSender(destination: Destination, message: Record<string, unknown>): Record<string, unknown> {
+  const { username, avatarUrl } = destination.presentation;
   if (username) message.username = username;
   if (avatarUrl) message.icon_url = avatarUrl;
   return message;
@@ -56,21 +61,11 @@ export function slackMessage(destination: Destination, envelope: EventEnvelope) 
 const slackDigest: DigestFormatter = {
   maxEvents: 100,
   format({ destination, envelopes }) {
-    const lines: string[] = [];
-    let size = `*${digestHeading(envelopes)}*`.length;
-    const count = takeFitting(envelopes, (envelope) => {
-      const item = digestItem(envelope);
-      const line = `${OUTCOME_EMOJI[item.outcome]} ${escapeSlack(item.label)}${item.url ? ` ${escapeSlack(item.url)}` : ""}`;
-      if (size + 1 + line.length > SLACK_DIGEST_TEXT) return false;
-      size += 1 + line.length;
-      lines.push(line);
-      return true;
-    });
-    const message: Record<string, unknown> = { text: [`*${digestHeading(envelopes.slice(0, count))}*`, ...lines].join("\n") };
-    const { username, avatarUrl } = destination.presentation;
-    if (username) message.username = username;
-    if (avatarUrl) message.icon_url = avatarUrl;
-    return { request: jsonRequest(destination.url, JSON.stringify(message)), count };
+    const render = (carried: EventEnvelope[], items: DigestItem[]) => {
+      return withSender(destination, { text: [`*${digestHeading(carried)}*`, ...items.map((item) => emojiLine(item, escapeSlack))].join("\n") });
+    };
+    const { rendered, count } = fitDigest(envelopes, render, (message) => String(message.text).length, SLACK_DIGEST_TEXT);
+    return { request: jsonRequest(destination.url, JSON.stringify(rendered)), count };
   },
 };
 
