@@ -2,6 +2,7 @@
 // platforms that enforce the platforms' real limits, on the harness's manual clock. The
 // 10,000-page proof is test/chaos/digest-crawl.test.ts.
 import { afterEach, describe, expect, test } from "bun:test";
+import { deliveryCommand } from "../../src/commands/operator-cli.ts";
 import { formatDiscord } from "../../src/platforms/discord.ts";
 import { configFrom, LOOPBACK_SECURITY } from "../helpers/config.ts";
 import { attemptRows, page, pagesIn, publishCrawl } from "../helpers/crawl.ts";
@@ -58,6 +59,29 @@ describe("Discord", () => {
     const detail = (await response.json()) as { status: string; attempts: Array<{ digest_id: string | null; status_code: number }> };
     expect(detail.status).toBe("succeeded");
     expect(detail.attempts).toEqual([expect.objectContaining({ digest_id: attempts[0]!.digestId, status_code: 200 })]);
+  });
+
+  test("herald delivery ID says which digest carried the attempt", async () => {
+    const { h } = setUp((now) => startFakeDiscord({ now }), "discord", (f) => f.webhook("2006", "tok"));
+    await publishCrawl(h, 20);
+    await runUntil(h, allSucceeded(h));
+    const { deliveryId, digestId } = attemptRows(h)[5]!;
+    const printed: string[] = [];
+    const io = { print: (text: string) => printed.push(text), warn: () => {}, clock: h.clock };
+    const config = { sourcePath: "test.toml", storage: { path: h.dbPath, synchronous: "full" as const }, defaults: { maxAgeMs: 86_400_000 }, destinations: new Map(), routes: [] };
+    expect(deliveryCommand(config, deliveryId, {}, io)).toBe(0);
+    expect(printed.join("\n")).toContain(`attempt #1 was sent in digest ${digestId}`);
+  });
+
+  test("after a 429, a lane within its pace coalesces what waits", async () => {
+    // rate_limit above what the fake allows, as a user who got it wrong would set it: 8 events
+    // are well within 10 a second, yet the webhook refuses the third.
+    const { h, fake } = setUp((now) => startFakeDiscord({ now, rates: [{ count: 2, perMs: 1_000 }] }), "discord", (f) => f.webhook("2007", "tok"), `rate_limit = "10/1s"`);
+    await publishCrawl(h, 8);
+    await runUntil(h, allSucceeded(h));
+    expect(fake.rateLimited).toBeGreaterThan(0);
+    expect(fake.accepted.length).toBeLessThan(8);
+    expect(fake.accepted.flatMap((message) => pagesIn(message.payload))).toEqual(Array.from({ length: 8 }, (_, i) => page(i)));
   });
 
   test("a failing digest retries each delivery by its own policy, and they are digested again", async () => {
