@@ -179,28 +179,29 @@ export function createScheduler(deps: SchedulerDeps) {
   };
 
   /** One request of `lane` (a delivery, or a digest of several), from its claim until its slot is given back. */
-  const track = (key: string, lane: string, claimedAt: number, run: (signal: AbortSignal) => Promise<void>): Promise<void> => {
+  const track = (key: { delivery: string } | { digest: string }, lane: string, claimedAt: number, run: (signal: AbortSignal) => Promise<void>): Promise<void> => {
+    const id = "delivery" in key ? key.delivery : key.digest;
     const controller = new AbortController();
     const done = run(controller.signal)
       .catch((error) => {
         // The rows stay in flight; their lease runs out and maintenance puts them back.
-        logger.error("delivery.error", { [key.startsWith("dgs_") ? "digest" : "delivery"]: key, destination: lane, error: errorMessage(error) });
+        logger.error("delivery.error", { ...key, destination: lane, error: errorMessage(error) });
         if (isStorageFault(error)) deps.onStorageFault?.(errorMessage(error));
       })
       .finally(() => {
         pacer.finish(lane, claimedAt, clock.now());
-        inFlight.delete(key);
+        inFlight.delete(id);
         nudge();
       });
-    inFlight.set(key, { controller, done });
+    inFlight.set(id, { controller, done });
     return done;
   };
 
   const start = (delivery: ClaimedDelivery, cfg: RuntimeConfig, claimedAt: number): Promise<void> =>
-    track(delivery.id, delivery.destination, claimedAt, async (signal) => reported(delivery, await runAttempt(attemptDeps, delivery, destinationFor(delivery, cfg), signal)));
+    track({ delivery: delivery.id }, delivery.destination, claimedAt, async (signal) => reported(delivery, await runAttempt(attemptDeps, delivery, destinationFor(delivery, cfg), signal)));
 
   const startDigest = (batch: DigestBatch, claimedAt: number): Promise<void> =>
-    track(batch.id, batch.destination.name, claimedAt, async (signal) => {
+    track({ digest: batch.id }, batch.destination.name, claimedAt, async (signal) => {
       try {
         for (const [delivery, report] of await digests.send(batch, signal)) reported(delivery, report);
       } finally {
