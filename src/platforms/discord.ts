@@ -8,7 +8,7 @@ import { discordAttachments } from "../delivery/attachments.ts";
 import { cut, OUTCOME_COLORS, summarize } from "../delivery/summary.ts";
 import { renderLink, renderTemplate } from "../delivery/template.ts";
 import { DIGEST_KEYS, MESSAGE_KEYS, SENDER_KEYS } from "./keys.ts";
-import { digestHeading, digestItem, takeFitting } from "./digest-lines.ts";
+import { commonOutcome, digestHeading, digestItem, takeFitting } from "./digest-lines.ts";
 import { jsonRequest, parseJson, secondsToMs } from "./answers.ts";
 import type { DigestFormatter, Platform } from "./platform.ts";
 
@@ -131,31 +131,28 @@ const discordDigest: DigestFormatter = {
 const LIST_FOOTER = "herald · digest";
 
 function listEmbeds(envelopes: EventEnvelope[]): { embeds: Array<Partial<DiscordEmbed>>; count: number } {
-  const lines = envelopes.map((envelope) => {
-    const item = digestItem(envelope);
-    return `• ${escapeMarkdown(item.label)}${item.url ? ` ${item.url}` : ""}`;
-  });
+  const items = envelopes.map(digestItem);
+  const lines = items.map((item) => `• ${escapeMarkdown(item.label)}${item.url ? ` ${item.url}` : ""}`);
   // The heading's length for the most events it could name bounds it for fewer.
   const budget = DISCORD_LIMITS.total - cut(digestHeading(envelopes), DISCORD_LIMITS.title).length - LIST_FOOTER.length;
-  const groups: string[][] = [[]];
+  const groups: Array<{ lines: string[]; length: number }> = [{ lines: [], length: 0 }];
   let used = 0;
   const count = takeFitting(lines, (line) => {
     let group = groups[groups.length - 1]!;
-    const joined = group.length === 0 ? line.length : group.join("\n").length + 1 + line.length;
-    if (joined > DISCORD_LIMITS.description) {
+    if (group.length + (group.lines.length > 0 ? 1 : 0) + line.length > DISCORD_LIMITS.description) {
       if (groups.length === 10) return false;
-      groups.push((group = []));
+      groups.push((group = { lines: [], length: 0 }));
     }
-    const cost = group.length === 0 ? line.length : line.length + 1;
+    const cost = line.length + (group.lines.length > 0 ? 1 : 0);
     if (used + cost > budget) return false;
     used += cost;
-    group.push(line);
+    group.length += cost;
+    group.lines.push(line);
     return true;
   });
   const carried = envelopes.slice(0, count);
-  const outcomes = new Set(carried.map((envelope) => summarize(envelope).outcome));
-  const color = OUTCOME_COLORS[outcomes.size === 1 ? [...outcomes][0]! : "info"];
-  const embeds: Array<Partial<DiscordEmbed>> = groups.map((group) => ({ description: group.join("\n"), color }));
+  const color = OUTCOME_COLORS[commonOutcome(items.slice(0, count))];
+  const embeds: Array<Partial<DiscordEmbed>> = groups.map((group) => ({ description: group.lines.join("\n"), color }));
   Object.assign(embeds[0]!, { title: cut(digestHeading(carried), DISCORD_LIMITS.title) });
   Object.assign(embeds[embeds.length - 1]!, { footer: { text: LIST_FOOTER }, timestamp: carried[count - 1]!.timestamp });
   return { embeds, count };

@@ -94,6 +94,8 @@ export function createDigests(deps: DigestDeps) {
         batches.push({ id: `${first.id.replace(/^dlv_/, "dgs_")}.${first.attempt}`, destination, rows: rows.slice(0, count), request });
         sending.add(name);
       } catch (error) {
+        // No request went out. Rows already claimed stay in flight until their lease runs
+        // out and maintenance puts them back, as after a crash.
         pacer.abandon(name, now);
         throw error;
       }
