@@ -11,7 +11,7 @@
 import { startWorker, type WorkerSource } from "../runtime/worker.ts";
 import type { SqliteHandle } from "./sqlite.ts";
 import type { CheckpointWorkerReport, CheckpointWorkerStart, StatsRequest } from "./checkpoint-worker.ts";
-import type { OutboxStats } from "./types.ts";
+import type { OutboxStats, OverviewCounts } from "./types.ts";
 
 /** How often the worker copies the WAL into the database. */
 export const BACKGROUND_CHECKPOINT_MS = 200;
@@ -28,6 +28,8 @@ export interface BackgroundCheckpoints {
    * running (starting, stopped, or unavailable), when the caller reads them itself.
    */
   stats(): Promise<OutboxStats> | undefined;
+  /** The dashboard overview's counts (failed and expired from `since`), likewise. */
+  overview(since: number): Promise<OverviewCounts> | undefined;
   /** Lets a checkpoint under way finish, then closes the worker's connection. */
   stop(): Promise<void>;
   /** At once, for a start-up that failed: the process is about to exit. */
@@ -43,7 +45,7 @@ export function startBackgroundCheckpoints(
   let unavailable = false;
   let running = false;
   let nextRequest = 0;
-  const answers = new Map<number, { resolve: (stats: OutboxStats) => void; reject: (error: Error) => void }>();
+  const answers = new Map<number, { resolve: (stats: never) => void; reject: (error: Error) => void }>();
   const failWaiting = (message: string) => {
     for (const waiting of answers.values()) waiting.reject(new Error(message));
     answers.clear();
@@ -65,7 +67,7 @@ export function startBackgroundCheckpoints(
     } else if (data.kind === "stats") {
       const waiting = answers.get(data.id);
       answers.delete(data.id);
-      if (data.stats) waiting?.resolve(data.stats);
+      if (data.stats) waiting?.resolve(data.stats as never);
       else waiting?.reject(new Error(data.error ?? "no figures"));
     } else if (data.kind === "unavailable") fallBack(data.message);
     else if (data.kind === "failed") options.onProblem({ message: data.message, fellBack: false });
@@ -79,15 +81,17 @@ export function startBackgroundCheckpoints(
     worker.terminate();
     setAutomatic(SQLITE_DEFAULT_CHECKPOINT_PAGES);
   };
+  const ask = <T>(request: (id: number) => StatsRequest): Promise<T> | undefined => {
+    if (!running) return undefined;
+    const id = nextRequest++;
+    return new Promise<T>((resolve, reject) => {
+      answers.set(id, { resolve: resolve as (stats: never) => void, reject });
+      worker.postMessage(request(id));
+    });
+  };
   return {
-    stats() {
-      if (!running) return undefined;
-      const id = nextRequest++;
-      return new Promise<OutboxStats>((resolve, reject) => {
-        answers.set(id, { resolve, reject });
-        worker.postMessage({ kind: "stats", id } satisfies StatsRequest);
-      });
-    },
+    stats: () => ask<OutboxStats>((id) => ({ kind: "stats", id })),
+    overview: (since) => ask<OverviewCounts>((id) => ({ kind: "overview", id, since })),
     async stop() {
       running = false;
       await new Promise<void>((resolve) => {

@@ -7,7 +7,8 @@
 
 import { openSqliteClient, type SqliteClient } from "../runtime/sqlite.ts";
 import { createStatsReader } from "./stats-reader.ts";
-import type { OutboxStats } from "./types.ts";
+import { createOverviewCounter } from "./overview-counts.ts";
+import type { OutboxStats, OverviewCounts } from "./types.ts";
 
 declare const self: Worker;
 
@@ -16,11 +17,8 @@ export interface CheckpointWorkerStart {
   intervalMs: number;
 }
 
-/** Asks for the gauges' figures; answered by a "stats" report with the same id. */
-export interface StatsRequest {
-  kind: "stats";
-  id: number;
-}
+/** Asks for the gauges' figures (or the dashboard's, counting from `since`); answered by a "stats" report with the same id. */
+export type StatsRequest = { kind: "stats"; id: number } | { kind: "overview"; id: number; since: number };
 
 export type CheckpointWorkerReport =
   | { kind: "ready" }
@@ -28,7 +26,7 @@ export type CheckpointWorkerReport =
   | { kind: "unavailable"; message: string }
   /** A checkpoint failed (a full disk, say); the next one tries again. */
   | { kind: "failed"; message: string }
-  | { kind: "stats"; id: number; stats?: OutboxStats; error?: string }
+  | { kind: "stats"; id: number; stats?: OutboxStats | OverviewCounts; error?: string }
   | { kind: "stopped" };
 
 /** A failure that goes on is reported again at most this often. */
@@ -37,16 +35,18 @@ const REPEAT_REPORT_MS = 60_000;
 const report = (message: CheckpointWorkerReport) => self.postMessage(message);
 let stop: (() => void) | undefined;
 let readStats: (() => OutboxStats) | undefined;
+let readOverview: ((since: number) => OverviewCounts) | undefined;
 
 self.onmessage = (message: MessageEvent<CheckpointWorkerStart | StatsRequest | "stop">) => {
   const request = message.data;
   if (request === "stop") return stop ? stop() : report({ kind: "stopped" });
-  if ("kind" in request) return answerStats(request.id);
+  if ("kind" in request) return answerStats(request);
   const { path, intervalMs } = request;
   let db: SqliteClient;
   try {
     db = openSqliteClient(path, { create: false });
     readStats = createStatsReader(db);
+    readOverview = createOverviewCounter(db);
   } catch (error) {
     return report({ kind: "unavailable", message: `cannot open the database: ${(error as Error).message}` });
   }
@@ -67,6 +67,7 @@ self.onmessage = (message: MessageEvent<CheckpointWorkerStart | StatsRequest | "
   stop = () => {
     clearInterval(timer);
     readStats = undefined;
+    readOverview = undefined;
     try {
       db.close();
     } finally {
@@ -76,10 +77,11 @@ self.onmessage = (message: MessageEvent<CheckpointWorkerStart | StatsRequest | "
   report({ kind: "ready" });
 };
 
-function answerStats(id: number) {
-  if (!readStats) return report({ kind: "stats", id, error: "the background thread has no open database" });
+function answerStats(request: StatsRequest) {
+  const { id } = request;
+  if (!readStats || !readOverview) return report({ kind: "stats", id, error: "the background thread has no open database" });
   try {
-    report({ kind: "stats", id, stats: readStats() });
+    report({ kind: "stats", id, stats: request.kind === "overview" ? readOverview(request.since) : readStats() });
   } catch (error) {
     report({ kind: "stats", id, error: (error as Error).message });
   }

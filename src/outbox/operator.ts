@@ -5,6 +5,8 @@
 
 import { and, asc, desc, eq, lt, type SQL } from "drizzle-orm";
 import type { SqliteHandle } from "./sqlite.ts";
+import { createDeliveryBrowser } from "./browse-deliveries.ts";
+import { createOverviewStore } from "./overview-counts.ts";
 import { attempts, deliveries, events } from "./schema.ts";
 import type { AttemptView, CancelManyResult, CancelResult, CancelSelection, DeliveryQuery, DeliveryRecord, EventRecord, OperatorStore, RetryResult, RetrySelection } from "./types.ts";
 
@@ -158,5 +160,7 @@ export function createOperatorStore(handle: SqliteHandle): OperatorStore {
     // VACUUM INTO reads one snapshot of the database (WAL included) and writes a compact copy;
     // the daemon keeps writing meanwhile.
     backupTo: (path) => void client.prepare("VACUUM INTO ?").run(path),
+    ...createDeliveryBrowser(handle),
+    ...createOverviewStore(handle),
   };
 }

@@ -198,6 +198,23 @@ export interface DeliveryQuery {
   limit: number;
 }
 
+/** The dashboard's list: the admin filters plus an inbound source and a range of delivery ids (creation times). */
+export interface BrowseQuery extends DeliveryQuery {
+  source?: string;
+  /** Only deliveries with this id or a later one (firstDeliveryIdAt of the range's start). */
+  from?: string;
+}
+
+/** The dashboard overview's figures, counted on the background thread. */
+export interface OverviewCounts {
+  pending: number;
+  inFlight: number;
+  /** Deliveries that ended failed / expired at or after the `since` asked for. */
+  failedSince: number;
+  expiredSince: number;
+  oldestPendingCreatedAt?: number;
+}
+
 /** Which deliveries an operator wants sent again: named ones, or finished ones by filter. */
 export type RetrySelection =
   | { ids: string[] }
@@ -235,4 +252,8 @@ export interface OperatorStore {
   cancelMany(selection: CancelSelection, now: number): CancelManyResult;
   /** A consistent copy of the whole database at `path` (absent, or an empty file the caller made with the mode it wants), taken online. */
   backupTo(path: string): void;
+  /** The dashboard's delivery list, newest first. */
+  browseDeliveries(query: BrowseQuery): Promise<DeliveryRecord[]>;
+  /** The overview's counts on this connection (failed and expired from `since`); the daemon reads them on its background thread instead. */
+  overviewCounts(since: number): Promise<OverviewCounts>;
 }
