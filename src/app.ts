@@ -66,7 +66,8 @@ export function startHerald(initial: RuntimeConfig, options: HeraldOptions): Run
   // Counting the open deliveries visits every one of them: the background thread does it, and
   // this thread only when that one is not running.
   const stats = () => checkpoints.stats()?.catch(() => outbox.stats()) ?? Promise.resolve(outbox.stats());
-  const { scheduler, ingress } = wireRelay({ config, clock, random: options.random ?? systemRandom, resolve: options.resolve, outbox, operator, logger, stats });
+  const overview = (since: number) => checkpoints.overview(since)?.catch(() => operator.overviewCounts(since)) ?? operator.overviewCounts(since);
+  const { scheduler, ingress } = wireRelay({ config, clock, random: options.random ?? systemRandom, resolve: options.resolve, outbox, operator, logger, stats, overview });
 
   const heartbeat = setInterval(() => {
     try {

@@ -12,9 +12,11 @@ import { createIngress } from "./ingress/app.ts";
 import { createCommitWatch, createReadiness, createStorageHealth } from "./ingress/readiness.ts";
 import type { Logger } from "./log.ts";
 import { createMetrics } from "./ops/metrics.ts";
+import { createDestinationHealth } from "./ops/destination-health.ts";
+import { createRefusedLog } from "./ops/refused-log.ts";
 import { createOperationalEvents } from "./ops/operational-events.ts";
 import { createGroupCommit } from "./outbox/group-commit.ts";
-import type { OperatorStore, Outbox, OutboxStats } from "./outbox/types.ts";
+import type { OperatorStore, Outbox, OutboxStats, OverviewCounts } from "./outbox/types.ts";
 import { createScheduler } from "./scheduler/scheduler.ts";
 
 export interface WiringDeps {
@@ -30,6 +32,8 @@ export interface WiringDeps {
   logger: Logger;
   /** The /metrics outbox gauges' figures, when read off this thread; else the outbox's own. */
   stats?: () => Promise<OutboxStats>;
+  /** The dashboard overview's counts, when read off this thread; else the operator store's own. */
+  overview?: (since: number) => Promise<OverviewCounts>;
   /** Passed to the scheduler (tests only). */
   idleWakeMs?: number;
 }
@@ -45,6 +49,7 @@ export function wireRelay(deps: WiringDeps) {
   const ids = createIdGenerator(clock);
   const metrics = createMetrics({ clock, stats: deps.stats ?? outbox.stats });
   const storage = createStorageHealth();
+  const health = createDestinationHealth();
   let nudge = () => {};
   const operational = createOperationalEvents({ config, clock, ids, outbox, operator, logger, nudge: () => nudge() });
   const lookup = deps.resolve ?? dnsLookup(() => config().lookups.servers, () => config().lookups.timeoutMs);
@@ -59,6 +64,7 @@ export function wireRelay(deps: WiringDeps) {
     idleWakeMs: deps.idleWakeMs,
     onAttempt: (delivery, report) => {
       metrics.attempt(delivery.destination, report.record, report.next);
+      health.attempted(delivery.destination, report.record, report.next);
       operational.attempted(delivery, report.next);
     },
     onStorageFault: (message) => storage.failed(clock.now(), message),
@@ -85,6 +91,10 @@ export function wireRelay(deps: WiringDeps) {
     metrics,
     storage,
     nudge: scheduler.nudge,
+    health,
+    refused: createRefusedLog(),
+    overview: deps.overview ?? ((since) => operator.overviewCounts(since)),
+    send,
     notReadyReason: createReadiness({ clock, probeWritable: outbox.probeWritable, lastTickAt: scheduler.lastTickAt, storage, commits }),
   });
   return { scheduler, ingress, metrics };

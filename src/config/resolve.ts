@@ -98,6 +98,7 @@ export function resolveConfig(parsed: ParsedConfig, sourcePath: string): ConfigR
     log: { level: parsed.log.level },
     operationalEvents: { enabled: parsed.operational_events.enabled, failingAfter: parsed.operational_events.failing_after },
     metrics: { token: parsed.metrics.token },
+    dashboard: { enabled: parsed.dashboard.enabled },
     destinations,
     routes,
     sources,

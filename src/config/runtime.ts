@@ -23,6 +23,8 @@ export interface RuntimeConfig {
   operationalEvents: { enabled: boolean; failingAfter: number };
   /** The bearer token /metrics asks for; undefined when it is open. */
   metrics: { token?: string };
+  /** The pages at /ui (docs/dashboard.md); behind the admin tokens like the admin API. */
+  dashboard: { enabled: boolean };
   destinations: Map<string, Destination>;
   routes: Route[];
   /** Inbound endpoints for providers' webhooks, in config order. */

@@ -173,6 +173,12 @@ export const configSchema = z.strictObject({
       token: z.string().min(16, "tokens must be at least 16 characters").optional(),
     })
     .prefault({}),
+  dashboard: z
+    .strictObject({
+      // Off by default: a daemon serves no pages unless asked to (docs/dashboard.md).
+      enabled: z.boolean().default(false),
+    })
+    .prefault({}),
   destinations: z.array(destination).default([]),
   routes: z.array(route).default([]),
   sources: z.array(source).default([]),

@@ -8,7 +8,7 @@ import type { MatchRule, Source } from "../core/types.ts";
 import type { ParsedSource } from "./schema.ts";
 
 /** Paths Herald serves itself; a source may not take them. */
-const RESERVED_PATH = /^\/(v1(\/|$)|healthz$|readyz$|metrics$)/;
+const RESERVED_PATH = /^\/(v1(\/|$)|ui(\/|$)|healthz$|readyz$|metrics$)/;
 
 const DEFAULT_HEADERS: Partial<Record<Source["verify"], string>> = { github: "X-Hub-Signature-256" };
 

@@ -11,6 +11,7 @@ import type { Commit } from "../outbox/group-commit.ts";
 import type { EnqueueResult, OperatorStore, Outbox } from "../outbox/types.ts";
 import type { Metrics } from "../ops/metrics.ts";
 import { mountAdmin } from "./admin.ts";
+import { mountDashboard, type DashboardDeps } from "../dashboard/mount.tsx";
 import type { StorageHealth } from "./readiness.ts";
 import { mountSources } from "./sources.ts";
 import { answer, storeEvents } from "./store.ts";
@@ -23,7 +24,7 @@ import { toNewEvent, type PublishDeps } from "./publish.ts";
 import { jsonIssueMessage } from "../config/issue-messages.ts";
 import { batchBody, publishBody, type PublishBody } from "./schemas.ts";
 
-export interface IngressDeps extends PublishDeps, InlineCheckDeps {
+export interface IngressDeps extends PublishDeps, InlineCheckDeps, DashboardDeps {
   outbox: Outbox;
   /** Stores events durably; requests arriving together share a transaction (group commit). */
   commit: Commit;
@@ -93,6 +94,8 @@ export function createIngress(deps: IngressDeps): Hono {
   });
 
   mountAdmin(app, deps);
+  // Before the sources: their catch-all POST would otherwise answer the dashboard's forms.
+  mountDashboard(app, deps);
   mountSources(app, deps);
 
   return app;

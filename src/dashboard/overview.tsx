@@ -1,0 +1,81 @@
+/** @jsxImportSource hono/jsx */
+// The overview page: the outbox's counts (from the background thread, cached a few seconds) and
+// per destination its type, success rate, p95 duration, last error and state, from the attempts
+// this process made (ops/destination-health.ts). Inline webhooks are one "inline (N)" row.
+
+import type { RuntimeConfig } from "../config/runtime.ts";
+import type { DestinationHealth } from "../ops/destination-health.ts";
+import type { OverviewCounts } from "../outbox/types.ts";
+import { age, Live, time } from "./layout.tsx";
+
+export interface OverviewData {
+  counts: OverviewCounts;
+  /** When the counts were read (they are cached a few seconds). */
+  countedAt: number;
+  health: Map<string, DestinationHealth>;
+  now: number;
+}
+
+export function Overview({ data, config }: { data: OverviewData; config: RuntimeConfig }) {
+  const { counts, health, now } = data;
+  const cards: Array<[string, string, string]> = [
+    ["Pending", String(counts.pending), "/ui/deliveries?status=pending"],
+    ["In flight", String(counts.inFlight), "/ui/deliveries?status=in_flight"],
+    ["Failed (24 h)", String(counts.failedSince), "/ui/deliveries?status=failed&since=24h"],
+    ["Expired (24 h)", String(counts.expiredSince), "/ui/deliveries?status=expired&since=24h"],
+    ["Oldest pending", counts.oldestPendingCreatedAt === undefined ? "-" : age(now - counts.oldestPendingCreatedAt), "/ui/deliveries?status=pending"],
+  ];
+  const rows: Array<{ name: string; type: string; health?: DestinationHealth; link: boolean }> = [...config.destinations.values()].map((d) => ({ name: d.name, type: d.type, health: health.get(d.name), link: true }));
+  const inline = health.get("inline");
+  if (inline) rows.push({ name: `inline (${inline.names})`, type: "inline", health: inline, link: false });
+  return (
+    <Live id="overview" url="/ui">
+      <h1>Overview</h1>
+      <div class="cards">
+        {cards.map(([label, value, href]) => (
+          <a class="card" href={href}>
+            <div class="label">{label}</div>
+            <div class="value" data-card={label}>
+              {value}
+            </div>
+          </a>
+        ))}
+      </div>
+      <p class="muted">Counts as of {time(data.countedAt)}; rates and durations over each destination's last attempts since this process started.</p>
+      <h2>Destinations</h2>
+      <table>
+        <thead>
+          <tr>
+            <th>Destination</th>
+            <th>Type</th>
+            <th class="num">Success</th>
+            <th class="num">p95</th>
+            <th>Last error</th>
+            <th>State</th>
+            <th></th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map(({ name, type, health: h, link }) => (
+            <tr data-destination={name}>
+              <td>{link ? <a href={`/ui/deliveries?destination=${encodeURIComponent(name)}`}>{name}</a> : name}</td>
+              <td>{type}</td>
+              <td class="num">{h ? `${(h.successRate * 100).toFixed(1)}% of ${h.attempts}` : "-"}</td>
+              <td class="num">{h ? age(h.p95Ms) : "-"}</td>
+              <td class="error">{h?.lastError ?? ""}</td>
+              <td>{state(h)}</td>
+              <td>{link && <a href={`/ui/deliveries?status=failed&destination=${encodeURIComponent(name)}`}>failures</a>}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {rows.length === 0 && <p class="muted">No destinations are configured and no inline webhook has been tried yet.</p>}
+    </Live>
+  );
+}
+
+function state(h: DestinationHealth | undefined) {
+  if (!h) return <span class="status">no attempts yet</span>;
+  if (h.failuresInARow > 0) return <span class="status failing">{`failing (${h.failuresInARow} in a row)`}</span>;
+  return <span class="status ok">ok</span>;
+}
