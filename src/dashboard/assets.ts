@@ -19,7 +19,11 @@ const asset = (name: string, ext: string, body: string, type: string): Asset => 
   type,
 });
 
+// Linked from every page: without it a browser asks for /favicon.ico, a 404 in its console.
+const ICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#175cd3"/><path d="M4 3h2v4h4V3h2v10h-2V9H6v4H4z" fill="#fff"/></svg>`;
+
 export const ASSETS = {
+  icon: asset("icon", "svg", ICON, "image/svg+xml"),
   htmx: asset("htmx", "js", htmx, "text/javascript; charset=utf-8"),
   css: asset("dashboard", "css", css, "text/css; charset=utf-8"),
 };

@@ -34,6 +34,7 @@ export function Page({ title, section, session, loggedIn, children }: PageProps)
         {/* htmx would otherwise add an inline <style>, which the CSP refuses. */}
         <meta name="htmx-config" content='{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false}' />
         <title>{`${title} · Herald`}</title>
+        <link rel="icon" href={ASSETS.icon.path} type="image/svg+xml" />
         <link rel="stylesheet" href={ASSETS.css.path} />
         <script src={ASSETS.htmx.path} defer></script>
       </head>
