@@ -4,7 +4,7 @@
 
 import type { RuntimeConfig } from "../config/runtime.ts";
 import { DELIVERY_STATUSES } from "../core/types.ts";
-import type { DeliveryRecord } from "../outbox/types.ts";
+import type { BrowseResult, DeliveryRecord } from "../outbox/types.ts";
 import { Csrf, Live, Status, time } from "./layout.tsx";
 import { filtersUrl, type DeliveryFilters } from "./deliveries-query.ts";
 import type { Session } from "./session.ts";
@@ -16,9 +16,11 @@ export interface DeliveriesProps {
   rows: DeliveryRecord[];
   /** The cursor of the next (older) page, when there is one. */
   next?: string;
+  /** Where an event or source filter stopped searching, if it did. */
+  stoppedAt?: BrowseResult["stoppedAt"];
 }
 
-export function Deliveries({ config, session, filters, rows, next }: DeliveriesProps) {
+export function Deliveries({ config, session, filters, rows, next, stoppedAt }: DeliveriesProps) {
   const here = filtersUrl(filters);
   return (
     <>
@@ -56,7 +58,8 @@ export function Deliveries({ config, session, filters, rows, next }: DeliveriesP
             ))}
           </tbody>
         </table>
-        {rows.length === 0 && <p class="muted">No delivery matches these filters.</p>}
+        {rows.length === 0 && !stoppedAt && <p class="muted">No delivery matches these filters.</p>}
+        {stoppedAt && <p class="muted">{`The event and source filters searched the newest ${stoppedAt.examined.toLocaleString("en-US")} deliveries the other filters leave, down to ${stoppedAt.id}; "Older" searches on, and a time range narrows it.`}</p>}
         <p class="pager">
           {filters.cursor && <a href={filtersUrl(filters, { cursor: undefined })}>Newest</a>} {next && <a href={filtersUrl(filters, { cursor: next })}>Older</a>}
         </p>

@@ -107,10 +107,10 @@ export function mountDashboard(app: Hono, deps: DashboardDeps): void {
   ui.get("/deliveries", async (c) => {
     const parsed = parseFilters(c.req.query(), clock.now());
     if (!parsed.ok) return page(c, "Deliveries", "deliveries", <><Problem text={parsed.problem} /><Deliveries config={config()} session={c.get("session")} filters={parsed.filters} rows={[]} /></>, 400);
-    const rows = await operator.browseDeliveries(parsed.query);
+    const { deliveries: rows, stoppedAt } = await operator.browseDeliveries(parsed.query);
     const shown = rows.slice(0, PAGE_SIZE);
-    const next = rows.length > PAGE_SIZE ? shown.at(-1)!.id : undefined;
-    return page(c, "Deliveries", "deliveries", <Deliveries config={config()} session={c.get("session")} filters={parsed.filters} rows={shown} next={next} />);
+    const next = rows.length > PAGE_SIZE ? shown.at(-1)!.id : stoppedAt?.id;
+    return page(c, "Deliveries", "deliveries", <Deliveries config={config()} session={c.get("session")} filters={parsed.filters} rows={shown} next={next} stoppedAt={stoppedAt} />);
   });
 
   ui.get("/deliveries/:id", async (c) => {

@@ -205,6 +205,15 @@ export interface BrowseQuery extends DeliveryQuery {
   from?: string;
 }
 
+export interface BrowseResult {
+  deliveries: DeliveryRecord[];
+  /**
+   * Set when an event-name or source filter stopped before the end (a bounded search): the
+   * oldest delivery it examined, where the next page continues, and how many it examined.
+   */
+  stoppedAt?: { id: string; examined: number };
+}
+
 /** The dashboard overview's figures, counted on the background thread. */
 export interface OverviewCounts {
   pending: number;
@@ -253,7 +262,7 @@ export interface OperatorStore {
   /** A consistent copy of the whole database at `path` (absent, or an empty file the caller made with the mode it wants), taken online. */
   backupTo(path: string): void;
   /** The dashboard's delivery list, newest first. */
-  browseDeliveries(query: BrowseQuery): Promise<DeliveryRecord[]>;
+  browseDeliveries(query: BrowseQuery): Promise<BrowseResult>;
   /** The overview's counts on this connection (failed and expired from `since`); the daemon reads them on its background thread instead. */
   overviewCounts(since: number): Promise<OverviewCounts>;
 }
