@@ -55,7 +55,7 @@ export async function dashboardPages(options: { rows: number }) {
         status = t.status;
       }
       times.sort((a, b) => a - b);
-      results.push({ path, status, medianMs: times[Math.floor(times.length / 2)]!, slowestMs: times.at(-1)! });
+      results.push({ path, status, loads: LOADS, medianMs: times[Math.floor(times.length / 2)]!, slowestMs: times.at(-1)! });
     }
     return { rows: options.rows, overviewFirstMs: overviewFirst.ms, healthzDuringCountMs: healthz.ms, pages: results };
   } finally {

@@ -26,7 +26,10 @@ export function Delivery({ session, delivery: d, attempts, event, headers }: Del
       <dl class="facts">
         <dt>Event</dt>
         <dd>
-          {d.event} <span class="mono muted">{d.eventId}</span>
+          {d.event}{" "}
+          <a class="mono" href={`/ui/events/${d.eventId}`}>
+            {d.eventId}
+          </a>
         </dd>
         <dt>Destination</dt>
         <dd>{d.destination}</dd>

@@ -21,6 +21,7 @@ import { Deliveries } from "./deliveries.tsx";
 import { parseFilters, PAGE_SIZE } from "./deliveries-query.ts";
 import { Delivery } from "./delivery.tsx";
 import { Destinations } from "./destinations.tsx";
+import { EVENT_DELIVERIES_SHOWN, EventPage } from "./event.tsx";
 import { enabledOnly, formLimit, originCheck, PageError, requireCsrf, requireLogin, securityHeaders, type DashboardEnv } from "./guard.ts";
 import { Notice, Page, Problem, type Section } from "./layout.tsx";
 import { Login } from "./login.tsx";
@@ -119,6 +120,14 @@ export function mountDashboard(app: Hono, deps: DashboardDeps): void {
     const event = await operator.getEvent(found.delivery.eventId);
     const headers = shownHeaders(config(), found.delivery, event, clock.now());
     return page(c, `Delivery ${found.delivery.id}`, "deliveries", <Delivery session={c.get("session")} delivery={found.delivery} attempts={found.attempts} event={event} headers={headers} />);
+  });
+
+  ui.get("/events/:id", async (c) => {
+    const event = await operator.getEvent(c.req.param("id"));
+    if (!event) throw new PageError(404, `no event ${JSON.stringify(c.req.param("id").slice(0, 64))}`);
+    const found = await Promise.all(event.deliveryIds.slice(0, EVENT_DELIVERIES_SHOWN).map((id) => operator.getDelivery(id)));
+    const deliveries = found.flatMap((f) => (f ? [f.delivery] : []));
+    return page(c, `Event ${event.id}`, "deliveries", <EventPage event={event} deliveries={deliveries} />);
   });
 
   const act = (run: (deps: ActionDeps, ids: string[]) => Promise<ActionResult>) => async (c: Context<DashboardEnv>) => {

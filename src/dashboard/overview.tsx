@@ -5,25 +5,24 @@
 
 import type { RuntimeConfig } from "../config/runtime.ts";
 import type { DestinationHealth } from "../ops/destination-health.ts";
-import type { OverviewCounts } from "../outbox/types.ts";
+import type { CountsReading } from "./counts-cache.ts";
 import { age, Live, time } from "./layout.tsx";
 
-export interface OverviewData {
-  counts: OverviewCounts;
-  /** When the counts were read (they are cached a few seconds). */
-  countedAt: number;
+export interface OverviewData extends CountsReading {
   health: Map<string, DestinationHealth>;
   now: number;
 }
 
 export function Overview({ data, config }: { data: OverviewData; config: RuntimeConfig }) {
   const { counts, health, now } = data;
+  const shown = (n: number | undefined) => (n === undefined ? "…" : String(n));
+  const oldest = counts?.oldestPendingCreatedAt;
   const cards: Array<[string, string, string]> = [
-    ["Pending", String(counts.pending), "/ui/deliveries?status=pending"],
-    ["In flight", String(counts.inFlight), "/ui/deliveries?status=in_flight"],
-    ["Failed (24 h)", String(counts.failedSince), "/ui/deliveries?status=failed&since=24h"],
-    ["Expired (24 h)", String(counts.expiredSince), "/ui/deliveries?status=expired&since=24h"],
-    ["Oldest pending", counts.oldestPendingCreatedAt === undefined ? "-" : age(now - counts.oldestPendingCreatedAt), "/ui/deliveries?status=pending"],
+    ["Pending", shown(counts?.pending), "/ui/deliveries?status=pending"],
+    ["In flight", shown(counts?.inFlight), "/ui/deliveries?status=in_flight"],
+    ["Failed (24 h)", shown(counts?.failedSince), "/ui/deliveries?status=failed&since=24h"],
+    ["Expired (24 h)", shown(counts?.expiredSince), "/ui/deliveries?status=expired&since=24h"],
+    ["Oldest pending", !counts ? "…" : oldest === undefined ? "-" : age(now - oldest), "/ui/deliveries?status=pending"],
   ];
   const rows: Array<{ name: string; type: string; health?: DestinationHealth; link: boolean }> = [...config.destinations.values()].map((d) => ({ name: d.name, type: d.type, health: health.get(d.name), link: true }));
   const inline = health.get("inline");
@@ -41,7 +40,9 @@ export function Overview({ data, config }: { data: OverviewData; config: Runtime
           </a>
         ))}
       </div>
-      <p class="muted">Counts as of {time(data.countedAt)}; rates and durations over each destination's last attempts since this process started.</p>
+      <p class="muted">
+        {data.countedAt === undefined ? "Counting; the page refreshes itself in a few seconds." : `Counts as of ${time(data.countedAt)}.`} Rates and durations over each destination's last attempts since this process started.
+      </p>
       <h2>Destinations</h2>
       <table>
         <thead>

@@ -155,6 +155,19 @@ describe("pages", () => {
     expect((await page(h, "/ui", cookie)).text).toContain("inline (1)");
   });
 
+  test("an event's page shows its data and its deliveries, linked from each delivery's page", async () => {
+    receiver = startReceiver(statusSequence(500));
+    const h = harness();
+    const id = await failedDelivery(h);
+    const eventId = h.handle.client.query("SELECT event_id AS e FROM deliveries WHERE id = ?").get(id) as { e: string };
+    const { cookie } = await login(h);
+    expect((await page(h, `/ui/deliveries/${id}`, cookie)).text).toContain(`href="/ui/events/${eventId.e}"`);
+    const shown = await page(h, `/ui/events/${eventId.e}`, cookie);
+    expect(shown.text).toContain(`<tr data-delivery="${id}">`);
+    expect(shown.text).toContain("&quot;task_id&quot;: &quot;t1&quot;");
+    expect((await page(h, "/ui/events/evt_nope", cookie)).status).toBe(404);
+  });
+
   test("retry from the page puts the delivery back to pending and says so once", async () => {
     receiver = startReceiver(statusSequence(500));
     const h = harness();
