@@ -18,6 +18,7 @@ import { createOperationalEvents } from "./ops/operational-events.ts";
 import { createGroupCommit } from "./outbox/group-commit.ts";
 import type { OperatorStore, Outbox, OutboxStats, OverviewCounts } from "./outbox/types.ts";
 import { createScheduler } from "./scheduler/scheduler.ts";
+import type { EventsAdapter } from "./dashboard/events-adapter.ts";
 
 export interface WiringDeps {
   config: () => RuntimeConfig;
@@ -34,6 +35,8 @@ export interface WiringDeps {
   stats?: () => Promise<OutboxStats>;
   /** The dashboard overview's counts, when read off this thread; else the operator store's own. */
   overview?: (since: number) => Promise<OverviewCounts>;
+  /** The dashboard's events list and replay; the integrator wires the events API's store methods here. */
+  events?: EventsAdapter;
   /** Passed to the scheduler (tests only). */
   idleWakeMs?: number;
 }
@@ -95,6 +98,7 @@ export function wireRelay(deps: WiringDeps) {
     refused: createRefusedLog(),
     overview: deps.overview ?? ((since) => operator.overviewCounts(since)),
     send,
+    events: deps.events,
     notReadyReason: createReadiness({ clock, probeWritable: outbox.probeWritable, lastTickAt: scheduler.lastTickAt, storage, commits }),
   });
   return { scheduler, ingress, metrics };

@@ -6,7 +6,8 @@ import type { RuntimeConfig } from "../config/runtime.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../ops/metrics.ts";
-import { cancelByIds, retryByIds } from "../ops/operations.ts";
+import { cancelByIds, freshExpiry, retryByIds } from "../ops/operations.ts";
+import type { EventsAdapter } from "./events-adapter.ts";
 import type { OperatorStore } from "../outbox/types.ts";
 
 export interface ActionDeps {
@@ -39,4 +40,30 @@ export async function cancel(deps: ActionDeps, ids: string[]): Promise<ActionRes
   for (const delivery of cancelled) deps.metrics.finished(delivery.destination, "cancelled");
   if (ids.length === 1) return skipped[0] ? { ok: false, message: `not cancelled: ${skipped[0].reason}` } : { ok: true, message: "cancelled" };
   return { ok: cancelled.length > 0, message: `cancelled ${cancelled.length} of ${ids.length}${skippedText(skipped)}` };
+}
+
+/**
+ * New deliveries of a stored event: to one configured destination (one added after the event
+ * came, too), or to the configured destinations it went to. Each gets a whole max_age from now.
+ */
+export async function replay(deps: ActionDeps & { events: EventsAdapter }, eventId: string, destination: string | undefined): Promise<ActionResult> {
+  const config = deps.config();
+  const now = deps.clock.now();
+  let names: string[];
+  if (destination) {
+    if (!config.destinations.has(destination)) return { ok: false, message: `not replayed: "${destination}" is not a configured destination` };
+    names = [destination];
+  } else {
+    const event = await deps.operator.getEvent(eventId);
+    if (!event) return { ok: false, message: "not replayed: the event is no longer stored" };
+    const found = await Promise.all(event.deliveryIds.map((id) => deps.operator.getDelivery(id)));
+    names = [...new Set(found.flatMap((f) => (f && config.destinations.has(f.delivery.destination) ? [f.delivery.destination] : [])))];
+    if (names.length === 0) return { ok: false, message: "not replayed: it went to no configured destination; pick one" };
+  }
+  const expiry = freshExpiry(config, now);
+  const result = await deps.events.replay(eventId, names.map((name) => ({ destination: name, expiresAt: expiry(name) })), now);
+  if (!result) return { ok: false, message: "not replayed: the event is no longer stored" };
+  deps.logger.info("operator.replay", { event: eventId, count: result.deliveries.length, via: "dashboard" });
+  if (result.deliveries.length > 0) deps.nudge();
+  return { ok: true, message: `replayed: ${result.deliveries.length} new ${result.deliveries.length === 1 ? "delivery" : "deliveries"} (${result.deliveries.map((d) => d.destination).join(", ")})` };
 }

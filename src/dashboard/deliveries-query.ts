@@ -32,7 +32,7 @@ export type DeliveryFilters = z.output<typeof filters>;
 export type ParsedFilters = { ok: true; filters: DeliveryFilters; query: BrowseQuery } | { ok: false; filters: DeliveryFilters; problem: string };
 
 /** A time bound: "2h" (that long before now) or an ISO 8601 time; a message naming the field when neither. */
-function bound(field: string, value: string | undefined, now: number): { ms?: number; problem?: string } {
+export function timeBound(field: string, value: string | undefined, now: number): { ms?: number; problem?: string } {
   if (value === undefined) return {};
   const span = parseDuration(value);
   if (span.ok) return { ms: now - span.value };
@@ -47,8 +47,8 @@ export function parseFilters(input: Record<string, string>, now: number): Parsed
     return { ok: false, filters: {}, problem: `${issue?.path}: ${issue?.message}` };
   }
   const f = parsed.data;
-  const since = bound("since", f.since, now);
-  const until = bound("until", f.until, now);
+  const since = timeBound("since", f.since, now);
+  const until = timeBound("until", f.until, now);
   const problem = since.problem ?? until.problem;
   if (problem) return { ok: false, filters: f, problem };
   const untilId = until.ms === undefined ? undefined : firstDeliveryIdAt(until.ms);
@@ -61,10 +61,12 @@ export function parseFilters(input: Record<string, string>, now: number): Parsed
   };
 }
 
-/** The URL of this view with some filters changed (a page's cursor, say). */
-export function filtersUrl(f: DeliveryFilters, change: Partial<DeliveryFilters> = {}): string {
+/** The URL of a list view with some filters changed (a page's cursor, say). */
+export function viewUrl<F extends object>(base: string, f: F, change: Partial<F> = {}): string {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries({ ...f, ...change })) if (value !== undefined && value !== "") params.set(key, String(value));
   const query = params.toString();
-  return `/ui/deliveries${query ? `?${query}` : ""}`;
+  return `${base}${query ? `?${query}` : ""}`;
 }
+
+export const filtersUrl = (f: DeliveryFilters, change: Partial<DeliveryFilters> = {}) => viewUrl("/ui/deliveries", f, change);

@@ -7,11 +7,12 @@ import type { Child } from "hono/jsx";
 import { ASSETS } from "./assets.ts";
 import type { Session } from "./session.ts";
 
-export type Section = "overview" | "deliveries" | "destinations" | "sources";
+export type Section = "overview" | "deliveries" | "events" | "destinations" | "sources";
 
 const NAV: Array<[Section, string, string]> = [
   ["overview", "/ui", "Overview"],
   ["deliveries", "/ui/deliveries", "Deliveries"],
+  ["events", "/ui/events", "Events"],
   ["destinations", "/ui/destinations", "Destinations"],
   ["sources", "/ui/sources", "Sources"],
 ];
@@ -22,10 +23,12 @@ export interface PageProps {
   session?: Session;
   /** False when no login is needed (loopback without admin tokens): no logout button. */
   loggedIn?: boolean;
+  /** Sections this daemon has (Events only once the events API is wired). */
+  hidden?: Section[];
   children?: Child;
 }
 
-export function Page({ title, section, session, loggedIn, children }: PageProps) {
+export function Page({ title, section, session, loggedIn, hidden = [], children }: PageProps) {
   return (
     <html lang="en">
       <head>
@@ -42,7 +45,7 @@ export function Page({ title, section, session, loggedIn, children }: PageProps)
         <header>
           <a class="brand" href="/ui">Herald</a>
           {section &&
-            NAV.map(([key, href, label]) => (
+            NAV.filter(([key]) => !hidden.includes(key)).map(([key, href, label]) => (
               <a href={href} aria-current={key === section ? "page" : undefined}>
                 {label}
               </a>

@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { configFrom, relayToml } from "../helpers/config.ts";
 import { createHarness } from "../helpers/harness.ts";
+import type { EventQuery, EventsAdapter } from "../../src/dashboard/events-adapter.ts";
 import { startReceiver, statusSequence, type Receiver } from "../helpers/receiver.ts";
 
 let receiver: Receiver;
@@ -13,11 +14,12 @@ const SECRET = "dest-secret-0123456789";
 const ORIGIN = "http://localhost";
 type Harness = ReturnType<typeof createHarness>;
 
-function harness({ tokens = true, enabled = true, extra = "", destination = "" } = {}) {
+function harness({ tokens = true, enabled = true, extra = "", destination = "", events }: { tokens?: boolean; enabled?: boolean; extra?: string; destination?: string; events?: EventsAdapter } = {}) {
   const auth = tokens ? `[auth]\nadmin_tokens = ["${ADMIN_TOKEN}"]\n` : "";
   const dashboard = enabled ? "[dashboard]\nenabled = true\n" : "";
   return createHarness((db) =>
     configFrom(relayToml(db, receiver.url, { extra: auth + dashboard + extra, destination: `max_attempts = 1\nsecret = "${SECRET}"\nheaders = { "Authorization" = "Bearer hdr-credential-42", "X-Team" = "data" }\n${destination}` })),
+    { events },
   );
 }
 
@@ -269,5 +271,47 @@ describe("pages", () => {
     const second = (await page(h, older, cookie)).text;
     expect(second).toContain("No delivery matches these filters.");
     expect(second).not.toContain("searched the newest");
+  });
+
+  test("without the events API there is no Events page; with it, the page passes the filters on and replay sends fresh targets", async () => {
+    receiver = startReceiver(statusSequence(500));
+    const plain = harness();
+    const { cookie: plainCookie } = await login(plain);
+    expect((await page(plain, "/ui", plainCookie)).text).not.toContain('href="/ui/events"');
+    expect((await page(plain, "/ui/events", plainCookie)).status).toBe(404);
+
+    // A stand-in for the events API (built beside the dashboard): it records what it is asked.
+    const asked: EventQuery[] = [];
+    const replays: Array<{ id: string; targets: Array<{ destination: string; expiresAt: number }>; now: number }> = [];
+    let h: Harness | undefined;
+    const events: EventsAdapter = {
+      list: async (query) => {
+        asked.push(query);
+        const ids = h!.handle.client.query("SELECT id FROM events ORDER BY id DESC").all() as Array<{ id: string }>;
+        return ids.map(({ id }) => h!.operator.getEvent(id)!);
+      },
+      replay: async (id, targets, now) => {
+        replays.push({ id, targets, now });
+        return { deliveries: targets.map((t, i) => ({ id: `dlv_${String(i).padStart(26, "0")}`, destination: t.destination })) };
+      },
+    };
+    h = harness({ events });
+    const id = await failedDelivery(h);
+    const eventId = (h.handle.client.query("SELECT event_id AS e FROM deliveries WHERE id = ?").get(id) as { e: string }).e;
+    const { cookie, csrf } = await login(h);
+    const list = await page(h, "/ui/events?name=completed&since=1h", cookie);
+    expect(list.text).toContain('href="/ui/events"');
+    expect(list.text).toContain(`<tr data-event="${eventId}">`);
+    expect(asked).toEqual([{ name: "completed", source: undefined, since: h.clock.now() - 3_600_000, until: undefined, before: undefined, limit: 51 }]);
+    expect((await page(h, `/ui/events/find?id=${eventId}`, cookie)).headers.get("location")).toBe(`/ui/events/${eventId}`);
+
+    const replayed = await form(h, `/ui/events/${eventId}/replay`, { _csrf: csrf, destination: "" }, cookie);
+    expect([replayed.status, replayed.headers.get("location")]).toEqual([303, `/ui/events/${eventId}`]);
+    expect(replays).toEqual([{ id: eventId, targets: [{ destination: "recv", expiresAt: h.clock.now() + 86_400_000 }], now: h.clock.now() }]);
+    const flash = replayed.headers.get("set-cookie")!.split(";")[0]!;
+    expect((await page(h, `/ui/events/${eventId}`, `${cookie}; ${flash}`)).text).toContain("replayed: 1 new delivery (recv)");
+    const unknown = await form(h, `/ui/events/${eventId}/replay`, { _csrf: csrf, destination: "nope" }, cookie);
+    expect(decodeURIComponent(unknown.headers.get("set-cookie")!)).toContain('"nope" is not a configured destination');
+    expect(replays).toHaveLength(1);
   });
 });
