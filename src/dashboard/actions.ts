@@ -2,22 +2,12 @@
 // ops/operations.ts as the admin API does (same guards, logs and metrics). Each answers with a
 // line for the next page to show.
 
-import type { RuntimeConfig } from "../config/runtime.ts";
-import type { Clock } from "../core/clock.ts";
-import type { Logger } from "../log.ts";
-import type { Metrics } from "../ops/metrics.ts";
+import type { AdminDeps } from "../ingress/admin.ts";
 import { cancelByIds, freshExpiry, retryByIds } from "../ops/operations.ts";
 import type { EventsAdapter } from "./events-adapter.ts";
-import type { OperatorStore } from "../outbox/types.ts";
 
-export interface ActionDeps {
-  config: () => RuntimeConfig;
-  clock: Clock;
-  operator: OperatorStore;
-  logger: Logger;
-  nudge: () => void;
-  metrics: Metrics;
-}
+/** What the admin API's handlers have: the dashboard acts with the same parts. */
+export type ActionDeps = AdminDeps;
 
 export interface ActionResult {
   ok: boolean;

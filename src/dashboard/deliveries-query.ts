@@ -32,7 +32,7 @@ export type DeliveryFilters = z.output<typeof filters>;
 export type ParsedFilters = { ok: true; filters: DeliveryFilters; query: BrowseQuery } | { ok: false; filters: DeliveryFilters; problem: string };
 
 /** A time bound: "2h" (that long before now) or an ISO 8601 time; a message naming the field when neither. */
-export function timeBound(field: string, value: string | undefined, now: number): { ms?: number; problem?: string } {
+function timeBound(field: string, value: string | undefined, now: number): { ms?: number; problem?: string } {
   if (value === undefined) return {};
   const span = parseDuration(value);
   if (span.ok) return { ms: now - span.value };
@@ -40,8 +40,11 @@ export function timeBound(field: string, value: string | undefined, now: number)
   return Number.isNaN(ms) ? { problem: `${field}: must be a duration back from now ("2h") or an ISO 8601 time ("2026-03-09T12:00Z"), not ${JSON.stringify(value)}` } : { ms };
 }
 
-export function parseFilters(input: Record<string, string>, now: number): ParsedFilters {
-  const parsed = filters.safeParse(input, { error: jsonIssueMessage });
+export type ParsedView<F> = { ok: true; filters: F; since?: number; until?: number } | { ok: false; filters: Partial<F>; problem: string };
+
+/** A list view's query: its schema, then `since` and `until` as instants; a message naming the field when one is bad. */
+export function parseView<F extends { since?: string; until?: string }>(schema: z.ZodType<F>, input: Record<string, string>, now: number): ParsedView<F> {
+  const parsed = schema.safeParse(input, { error: jsonIssueMessage });
   if (!parsed.success) {
     const issue = issuesOf(parsed.error, "query")[0];
     return { ok: false, filters: {}, problem: `${issue?.path}: ${issue?.message}` };
@@ -50,14 +53,20 @@ export function parseFilters(input: Record<string, string>, now: number): Parsed
   const since = timeBound("since", f.since, now);
   const until = timeBound("until", f.until, now);
   const problem = since.problem ?? until.problem;
-  if (problem) return { ok: false, filters: f, problem };
-  const untilId = until.ms === undefined ? undefined : firstDeliveryIdAt(until.ms);
+  return problem ? { ok: false, filters: f, problem } : { ok: true, filters: f, since: since.ms, until: until.ms };
+}
+
+export function parseFilters(input: Record<string, string>, now: number): ParsedFilters {
+  const view = parseView(filters, input, now);
+  if (!view.ok) return view;
+  const { filters: f, since, until } = view;
+  const untilId = until === undefined ? undefined : firstDeliveryIdAt(until);
   // The page's cursor and `until` are both upper bounds: the lower of the two applies.
   const before = f.cursor === undefined ? untilId : untilId === undefined || f.cursor < untilId ? f.cursor : untilId;
   return {
     ok: true,
     filters: f,
-    query: { status: f.status, destination: f.destination, event: f.event, source: f.source, from: since.ms === undefined ? undefined : firstDeliveryIdAt(since.ms), before, limit: PAGE_SIZE + 1 },
+    query: { status: f.status, destination: f.destination, event: f.event, source: f.source, from: since === undefined ? undefined : firstDeliveryIdAt(since), before, limit: PAGE_SIZE + 1 },
   };
 }
 

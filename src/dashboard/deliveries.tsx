@@ -5,7 +5,8 @@
 import type { RuntimeConfig } from "../config/runtime.ts";
 import { DELIVERY_STATUSES } from "../core/types.ts";
 import type { BrowseResult, DeliveryRecord } from "../outbox/types.ts";
-import { Csrf, Live, Status, time } from "./layout.tsx";
+import { Csrf, Live } from "./layout.tsx";
+import { DeliveryTable, SearchFields } from "./parts.tsx";
 import { filtersUrl, type DeliveryFilters } from "./deliveries-query.ts";
 import type { Session } from "./session.ts";
 
@@ -28,36 +29,7 @@ export function Deliveries({ config, session, filters, rows, next, stoppedAt }: 
       <Filters config={config} filters={filters} />
       <Live id="deliveries" url={here}>
         <BulkActions session={session} rows={rows} back={here} />
-        <table>
-          <thead>
-            <tr>
-              <th>Delivery</th>
-              <th>Created</th>
-              <th>Event</th>
-              <th>Destination</th>
-              <th>Status</th>
-              <th class="num">Attempts</th>
-              <th>Last error</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((d) => (
-              <tr data-delivery={d.id}>
-                <td class="mono">
-                  <a href={`/ui/deliveries/${d.id}`}>{d.id}</a>
-                </td>
-                <td>{time(d.createdAt)}</td>
-                <td>{d.event}</td>
-                <td>{d.destination}</td>
-                <td>
-                  <Status status={d.status} />
-                </td>
-                <td class="num">{d.attempts}</td>
-                <td class="error">{d.lastError ?? ""}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DeliveryTable rows={rows} full />
         {rows.length === 0 && !stoppedAt && <p class="muted">No delivery matches these filters.</p>}
         {stoppedAt && <p class="muted">{`The event and source filters searched the newest ${stoppedAt.examined.toLocaleString("en-US")} deliveries the other filters leave, down to ${stoppedAt.id}; "Older" searches on, and a time range narrows it.`}</p>}
         <p class="pager">
@@ -95,25 +67,7 @@ function Filters({ config, filters }: { config: RuntimeConfig; filters: Delivery
         Event
         <input name="event" value={filters.event ?? ""} placeholder="completed" />
       </label>
-      <label>
-        Source
-        <select name="source">
-          {option("", filters.source, "any")}
-          {config.sources.map((s) => option(s.name, filters.source))}
-        </select>
-      </label>
-      <label>
-        Since
-        <input name="since" value={filters.since ?? ""} placeholder="2h or 2026-03-09T12:00Z" />
-      </label>
-      <label>
-        Until
-        <input name="until" value={filters.until ?? ""} placeholder="30m or an ISO time" />
-      </label>
-      <button type="submit" class="primary">
-        Filter
-      </button>
-      <a href="/ui/deliveries">Clear</a>
+      <SearchFields config={config} source={filters.source} since={filters.since} until={filters.until} submit="Filter" clear="/ui/deliveries" />
     </form>
   );
 }

@@ -4,6 +4,7 @@
 
 import type { AttemptView, DeliveryRecord, EventRecord } from "../outbox/types.ts";
 import { age, Csrf, Live, Status, time } from "./layout.tsx";
+import { Table } from "./parts.tsx";
 import type { Session } from "./session.ts";
 
 export interface DeliveryProps {
@@ -82,19 +83,7 @@ export function Delivery({ session, delivery: d, attempts, event, headers }: Del
       {attempts.length === 0 ? (
         <p class="muted">No attempt yet.</p>
       ) : (
-        <table>
-          <thead>
-            <tr>
-              <th class="num">#</th>
-              <th>At</th>
-              <th class="num">Duration</th>
-              <th>Status</th>
-              <th>Outcome</th>
-              <th>Error</th>
-              <th>Answer (first 4 KiB)</th>
-            </tr>
-          </thead>
-          <tbody>
+        <Table head={["#", "At", "Duration", "Status", "Outcome", "Error", "Answer (first 4 KiB)"]} num={["#", "Duration"]}>
             {attempts.map((a) => (
               <tr>
                 <td class="num">{a.n}</td>
@@ -106,8 +95,7 @@ export function Delivery({ session, delivery: d, attempts, event, headers }: Del
                 <td>{a.response ? <pre>{a.response}</pre> : <span class="muted">-</span>}</td>
               </tr>
             ))}
-          </tbody>
-        </table>
+        </Table>
       )}
       <h2>Event data</h2>
       {event ? <pre>{JSON.stringify(event.data, null, 2)}</pre> : <p class="muted">The event has been pruned.</p>}

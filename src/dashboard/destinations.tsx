@@ -8,6 +8,7 @@ import { configView } from "../commands/config-view.ts";
 import { describeConfig } from "../commands/describe-config.ts";
 import type { RuntimeConfig } from "../config/runtime.ts";
 import { Csrf, Problem } from "./layout.tsx";
+import { Table } from "./parts.tsx";
 import type { Session } from "./session.ts";
 
 const SAMPLE_EVENTS = ["completed", "failed", "started"];
@@ -19,17 +20,7 @@ export function Destinations({ config, session, tested, problem }: { config: Run
       <h1>Destinations</h1>
       <Problem text={problem} />
       {tested && <TestOutcome result={tested} />}
-      <table>
-        <thead>
-          <tr>
-            <th>Name</th>
-            <th>Type</th>
-            <th>URL</th>
-            <th>Signature</th>
-            <th>Send a test</th>
-          </tr>
-        </thead>
-        <tbody>
+      <Table head={["Name", "Type", "URL", "Signature", "Send a test"]}>
           {destinations.map((d) => (
             <tr data-destination={d.name}>
               <td>
@@ -51,8 +42,7 @@ export function Destinations({ config, session, tested, problem }: { config: Run
               </td>
             </tr>
           ))}
-        </tbody>
-      </table>
+      </Table>
       {destinations.length === 0 && <p class="muted">No destination is configured; producers may still name inline webhooks.</p>}
       <h2>Effective config (as herald check prints it)</h2>
       <pre>{describeConfig(config)}</pre>

@@ -3,7 +3,8 @@
 // linked to its page. Listing, searching and replaying events wait for the events API.
 
 import type { DeliveryRecord, EventRecord } from "../outbox/types.ts";
-import { Live, Status, time } from "./layout.tsx";
+import { Live, time } from "./layout.tsx";
+import { DeliveryTable } from "./parts.tsx";
 
 /** Deliveries shown on an event's page; a fan-out is at most routes x destinations plus 10 inline. */
 export const EVENT_DELIVERIES_SHOWN = 100;
@@ -31,32 +32,7 @@ export function EventPage({ event, deliveries }: { event: EventRecord; deliverie
       {deliveries.length === 0 ? (
         <p class="muted">No route or inline webhook took this event.</p>
       ) : (
-        <table>
-          <thead>
-            <tr>
-              <th>Delivery</th>
-              <th>Destination</th>
-              <th>Status</th>
-              <th class="num">Attempts</th>
-              <th>Last error</th>
-            </tr>
-          </thead>
-          <tbody>
-            {deliveries.map((d) => (
-              <tr data-delivery={d.id}>
-                <td class="mono">
-                  <a href={`/ui/deliveries/${d.id}`}>{d.id}</a>
-                </td>
-                <td>{d.destination}</td>
-                <td>
-                  <Status status={d.status} />
-                </td>
-                <td class="num">{d.attempts}</td>
-                <td class="error">{d.lastError ?? ""}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DeliveryTable rows={deliveries} />
       )}
       {more > 0 && <p class="muted">{`and ${more} more`}</p>}
       <h2>Data</h2>

@@ -2,9 +2,7 @@
 // time range (a duration back from now or an ISO 8601 time) and the cursor.
 
 import { z } from "zod";
-import { jsonIssueMessage } from "../config/issue-messages.ts";
-import { issuesOf } from "../ingress/errors.ts";
-import { timeBound, viewUrl } from "./deliveries-query.ts";
+import { parseView, viewUrl } from "./deliveries-query.ts";
 import type { EventQuery } from "./events-adapter.ts";
 
 export const EVENTS_PAGE_SIZE = 50;
@@ -23,18 +21,11 @@ const filters = z
   .strip();
 export type EventFilters = z.output<typeof filters>;
 
-export function parseEventFilters(input: Record<string, string>, now: number): { ok: true; filters: EventFilters; query: EventQuery } | { ok: false; filters: EventFilters; problem: string } {
-  const parsed = filters.safeParse(input, { error: jsonIssueMessage });
-  if (!parsed.success) {
-    const issue = issuesOf(parsed.error, "query")[0];
-    return { ok: false, filters: {}, problem: `${issue?.path}: ${issue?.message}` };
-  }
-  const f = parsed.data;
-  const since = timeBound("since", f.since, now);
-  const until = timeBound("until", f.until, now);
-  const problem = since.problem ?? until.problem;
-  if (problem) return { ok: false, filters: f, problem };
-  return { ok: true, filters: f, query: { name: f.name, source: f.source, since: since.ms, until: until.ms, before: f.cursor, limit: EVENTS_PAGE_SIZE + 1 } };
+export function parseEventFilters(input: Record<string, string>, now: number): { ok: true; filters: EventFilters; query: EventQuery } | { ok: false; filters: Partial<EventFilters>; problem: string } {
+  const view = parseView(filters, input, now);
+  if (!view.ok) return view;
+  const { filters: f, since, until } = view;
+  return { ok: true, filters: f, query: { name: f.name, source: f.source, since, until, before: f.cursor, limit: EVENTS_PAGE_SIZE + 1 } };
 }
 
 export const eventsUrl = (f: EventFilters, change: Partial<EventFilters> = {}) => viewUrl("/ui/events", f, change);

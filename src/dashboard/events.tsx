@@ -6,6 +6,7 @@
 import type { RuntimeConfig } from "../config/runtime.ts";
 import type { EventRecord } from "../outbox/types.ts";
 import { Csrf, Live, time } from "./layout.tsx";
+import { SearchFields, Table } from "./parts.tsx";
 import { eventsUrl, type EventFilters } from "./events-query.ts";
 import type { Session } from "./session.ts";
 
@@ -26,42 +27,10 @@ export function Events({ config, filters, rows, next }: { config: RuntimeConfig;
           Name
           <input name="name" value={filters.name ?? ""} placeholder="completed" />
         </label>
-        <label>
-          Source
-          <select name="source">
-            <option value="">any</option>
-            {config.sources.map((s) => (
-              <option value={s.name} selected={s.name === filters.source}>
-                {s.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Since
-          <input name="since" value={filters.since ?? ""} placeholder="2h or 2026-03-09T12:00Z" />
-        </label>
-        <label>
-          Until
-          <input name="until" value={filters.until ?? ""} placeholder="30m or an ISO time" />
-        </label>
-        <button type="submit" class="primary">
-          Search
-        </button>
-        <a href="/ui/events">Clear</a>
+        <SearchFields config={config} source={filters.source} since={filters.since} until={filters.until} submit="Search" clear="/ui/events" />
       </form>
       <Live id="events" url={here}>
-        <table>
-          <thead>
-            <tr>
-              <th>Event</th>
-              <th>Received</th>
-              <th>Name</th>
-              <th>Source</th>
-              <th class="num">Deliveries</th>
-            </tr>
-          </thead>
-          <tbody>
+        <Table head={["Event", "Received", "Name", "Source", "Deliveries"]} num={["Deliveries"]}>
             {rows.map((e) => (
               <tr data-event={e.id}>
                 <td class="mono">
@@ -73,8 +42,7 @@ export function Events({ config, filters, rows, next }: { config: RuntimeConfig;
                 <td class="num">{e.deliveryIds.length}</td>
               </tr>
             ))}
-          </tbody>
-        </table>
+        </Table>
         {rows.length === 0 && <p class="muted">No event matches these filters.</p>}
         <p class="pager">
           {filters.cursor && <a href={eventsUrl(filters, { cursor: undefined })}>Newest</a>} {next && <a href={eventsUrl(filters, { cursor: next })}>Older</a>}

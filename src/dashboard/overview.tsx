@@ -7,6 +7,7 @@ import type { RuntimeConfig } from "../config/runtime.ts";
 import type { DestinationHealth } from "../ops/destination-health.ts";
 import type { CountsReading } from "./counts-cache.ts";
 import { age, Live, time } from "./layout.tsx";
+import { Table } from "./parts.tsx";
 
 export interface OverviewData extends CountsReading {
   health: Map<string, DestinationHealth>;
@@ -44,19 +45,7 @@ export function Overview({ data, config }: { data: OverviewData; config: Runtime
         {data.countedAt === undefined ? "Counting; the page refreshes itself in a few seconds." : `Counts as of ${time(data.countedAt)}.`} Rates and durations over each destination's last attempts since this process started.
       </p>
       <h2>Destinations</h2>
-      <table>
-        <thead>
-          <tr>
-            <th>Destination</th>
-            <th>Type</th>
-            <th class="num">Success</th>
-            <th class="num">p95</th>
-            <th>Last error</th>
-            <th>State</th>
-            <th></th>
-          </tr>
-        </thead>
-        <tbody>
+      <Table head={["Destination", "Type", "Success", "p95", "Last error", "State", ""]} num={["Success", "p95"]}>
           {rows.map(({ name, type, health: h, link }) => (
             <tr data-destination={name}>
               <td>{link ? <a href={`/ui/deliveries?destination=${encodeURIComponent(name)}`}>{name}</a> : name}</td>
@@ -68,8 +57,7 @@ export function Overview({ data, config }: { data: OverviewData; config: Runtime
               <td>{link && <a href={`/ui/deliveries?status=failed&destination=${encodeURIComponent(name)}`}>failures</a>}</td>
             </tr>
           ))}
-        </tbody>
-      </table>
+      </Table>
       {rows.length === 0 && <p class="muted">No destinations are configured and no inline webhook has been tried yet.</p>}
     </Live>
   );

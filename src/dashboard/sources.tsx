@@ -6,6 +6,7 @@ import { configView } from "../commands/config-view.ts";
 import type { RuntimeConfig } from "../config/runtime.ts";
 import { REFUSED_KEPT, type RefusedRequest } from "../ops/refused-log.ts";
 import { Live, time } from "./layout.tsx";
+import { Table } from "./parts.tsx";
 
 export function Sources({ config, refused }: { config: RuntimeConfig; refused: RefusedRequest[] }) {
   const { sources } = configView(config);
@@ -15,15 +16,7 @@ export function Sources({ config, refused }: { config: RuntimeConfig; refused: R
       {sources.length === 0 ? (
         <p class="muted">No [[sources]] are configured.</p>
       ) : (
-        <table>
-          <thead>
-            <tr>
-              <th>Name</th>
-              <th>Path</th>
-              <th>Verify</th>
-            </tr>
-          </thead>
-          <tbody>
+        <Table head={["Name", "Path", "Verify"]}>
             {sources.map((s) => (
               <tr>
                 <td>
@@ -33,23 +26,13 @@ export function Sources({ config, refused }: { config: RuntimeConfig; refused: R
                 <td>{s.verify}</td>
               </tr>
             ))}
-          </tbody>
-        </table>
+        </Table>
       )}
       <h2>{`Refused requests (the last ${REFUSED_KEPT} since this process started)`}</h2>
       {refused.length === 0 ? (
         <p class="muted">None.</p>
       ) : (
-        <table>
-          <thead>
-            <tr>
-              <th>At</th>
-              <th>Source</th>
-              <th>Status</th>
-              <th>Why</th>
-            </tr>
-          </thead>
-          <tbody>
+        <Table head={["At", "Source", "Status", "Why"]}>
             {refused.map((r) => (
               <tr>
                 <td>{time(r.at)}</td>
@@ -58,8 +41,7 @@ export function Sources({ config, refused }: { config: RuntimeConfig; refused: R
                 <td class="error">{r.reason}</td>
               </tr>
             ))}
-          </tbody>
-        </table>
+        </Table>
       )}
     </Live>
   );
