@@ -6,12 +6,12 @@ import { canonicalWebhookUrl, detectDestinationType } from "../core/destination-
 import type { DeliveryPolicy, Destination, Route } from "../core/types.ts";
 import { checkUrl, type SecurityPolicy } from "../core/url-policy.ts";
 import { isLoopbackAddress, parseCidr, parseIp } from "../core/addresses.ts";
-import { destinationCredentials } from "../core/redact.ts";
+import { destinationCredentials, storageUrlCredentials } from "../core/redact.ts";
 import { checkStandardSecrets } from "../core/standard-secret.ts";
 import { reservedHeaderReason } from "./fields.ts";
 import type { ParsedConfig, ParsedDestination } from "./schema.ts";
 import { matchRules, resolveSources } from "./sources.ts";
-import type { ConfigProblem, ConfigResult, RuntimeConfig } from "./runtime.ts";
+import type { ConfigProblem, ConfigResult, RuntimeConfig, StorageConfig } from "./runtime.ts";
 
 
 export function resolveConfig(parsed: ParsedConfig, sourcePath: string): ConfigResult {
@@ -80,6 +80,7 @@ export function resolveConfig(parsed: ParsedConfig, sourcePath: string): ConfigR
     ...(parsed.metrics.token === undefined ? [] : [parsed.metrics.token]),
     ...[...destinations.values()].flatMap(destinationCredentials),
     ...sources.flatMap((source) => source.secrets),
+    ...(parsed.storage.url === undefined ? [] : storageUrlCredentials(parsed.storage.url)),
   ];
   const config: RuntimeConfig = {
     sourcePath,
@@ -89,7 +90,7 @@ export function resolveConfig(parsed: ParsedConfig, sourcePath: string): ConfigR
       maxBodyBytes: parsed.server.max_body,
       shutdownGraceMs: parsed.server.shutdown_grace,
     },
-    storage: { path: storagePath(parsed.storage.path, sourcePath), synchronous: parsed.storage.synchronous },
+    storage: storageConfig(parsed.storage, sourcePath),
     auth: { publishTokens: parsed.auth.publish_tokens, adminTokens: parsed.auth.admin_tokens },
     defaults,
     security,
@@ -172,6 +173,15 @@ function resolveDestination(
       attach: entry.attach,
     },
   };
+}
+
+/** The SQLite file when `[storage]` names neither a path nor a url. */
+export const DEFAULT_STORAGE_PATH = "./data/herald.db";
+
+/** `[storage]` resolved: PostgreSQL when a url is set, else the SQLite file (by default DEFAULT_STORAGE_PATH). */
+export function storageConfig(storage: ParsedConfig["storage"], sourcePath: string): StorageConfig {
+  if (storage.url !== undefined) return { url: storage.url, synchronous: storage.synchronous };
+  return { path: storagePath(storage.path ?? DEFAULT_STORAGE_PATH, sourcePath), synchronous: storage.synchronous };
 }
 
 /**

@@ -42,7 +42,8 @@ export interface EnqueueOptions {
 
 export interface EnqueueResult {
   eventId: string;
-  deliveries: Array<{ id: string; destination: string }>;
+  /** `lease`: the claim's token (ClaimedDelivery.lease) of a delivery stored in flight (NewDelivery.leaseUntil). */
+  deliveries: Array<{ id: string; destination: string; lease?: string }>;
   duplicate: boolean;
 }
 

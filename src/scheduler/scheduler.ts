@@ -10,9 +10,9 @@ import type { RuntimeConfig } from "../config/runtime.ts";
 import type { Send } from "../delivery/sender.ts";
 import { inlineDestination, inlineHost } from "../delivery/inline.ts";
 import type { Logger } from "../log.ts";
-import type { ClaimedDelivery, EnqueueResult, NewDelivery, NewEvent, Outbox } from "../outbox/types.ts";
+import type { ClaimedDelivery, EnqueueResult, HeadClaim, NewDelivery, NewEvent, Outbox, Release } from "../outbox/types.ts";
 import { runAttempt, type AttemptReport } from "./attempt.ts";
-import { isStorageFault } from "../outbox/sqlite.ts";
+import { isStorageFault } from "../outbox/errors.ts";
 import { createSettleBacklog } from "./settle-backlog.ts";
 import { createPacer, type LaneProfile } from "./pacer.ts";
 import { createMaintenance } from "./maintenance.ts";
@@ -124,9 +124,9 @@ export function createScheduler(deps: SchedulerDeps) {
       stored(results: EnqueueResult[]) {
         const pendingFor: string[] = [];
         events.forEach((event, i) => {
-          const duplicate = results[i]!.duplicate;
+          const { duplicate, deliveries: stored } = results[i]!;
           let data: Record<string, unknown> | undefined;
-          for (const delivery of event.deliveries) {
+          for (const [j, delivery] of event.deliveries.entries()) {
             if (delivery.leaseUntil === undefined) {
               if (duplicate) continue;
               caughtUp.delete(delivery.destination);
@@ -140,6 +140,7 @@ export function createScheduler(deps: SchedulerDeps) {
                 eventId: event.id,
                 destination: delivery.destination,
                 attempt: 1,
+                lease: stored[j]!.lease!,
                 failedAttempts: 0,
                 expiresAt: delivery.expiresAt,
                 event: { event: event.name, timestamp: event.timestamp, data },
@@ -191,7 +192,7 @@ export function createScheduler(deps: SchedulerDeps) {
     return done;
   };
 
-  const claim = (cfg: RuntimeConfig, now: number, headWaits: number[]): ClaimedDelivery[] => {
+  const claim = async (cfg: RuntimeConfig, now: number, headWaits: number[]): Promise<ClaimedDelivery[]> => {
     const leaseUntil = leaseFrom(cfg, now);
     const claimed: ClaimedDelivery[] = [];
 
@@ -199,9 +200,9 @@ export function createScheduler(deps: SchedulerDeps) {
     for (const destination of cfg.destinations.values()) {
       if (!destination.ordered || pacer.availableAt(destination, now) > now) continue;
       if (!pacer.tryStart(destination, now)) continue;
-      let head: ReturnType<typeof outbox.claimHead>;
+      let head: HeadClaim;
       try {
-        head = outbox.claimHead(destination.name, now, leaseUntil);
+        head = await outbox.claimHead(destination.name, now, leaseUntil);
       } catch (error) {
         // The one slot of an ordered lane must come back, or the lane stalls until a restart.
         pacer.abandon(destination.name, now);
@@ -215,47 +216,58 @@ export function createScheduler(deps: SchedulerDeps) {
 
     const capacity = MAX_IN_FLIGHT - pacer.totalInFlight();
     if (capacity <= 0) return claimed;
-    // Only destinations that can start a request now are asked for rows, and for no more than
-    // they could take; the starting point rotates so no destination is always served last.
+    // Each destination that can start a request now gets a quota: the pacer's room for it, out
+    // of what is left of the capacity, so the claim takes no more rows than can start. The
+    // starting point rotates so no destination is always served last.
     const open = [...cfg.destinations.values()].filter((d) => !d.ordered && pacer.availableAt(d, now) <= now);
-    const start = open.length > 0 ? ticks % open.length : 0;
-    const lanes = [...open.slice(start), ...open.slice(0, start)].map((d) => ({ destination: d.name, limit: Math.min(capacity, d.policy.concurrency) }));
+    const first = open.length > 0 ? ticks % open.length : 0;
+    let left = capacity;
+    const lanes = [...open.slice(first), ...open.slice(0, first)].map((d) => {
+      const limit = Math.min(left, pacer.room(d, now));
+      left -= limit;
+      return { destination: d.name, limit };
+    });
     const inlineExclude = pacer.lanes().filter((name) => name.startsWith("inline:") && pacer.availableAt(profileOf(name, cfg), now) > now);
-    const admitted: string[] = [];
-    const refused = new Set<string>();
-    let rows: ClaimedDelivery[] = [];
-    try {
-      rows = outbox.claimDue({
-        now,
-        leaseUntil,
-        lanes,
-        inline: { limit: Math.min(1_000, capacity * 2 + 32), exclude: inlineExclude },
-        admit: (name) => {
-          if (admitted.length >= capacity || !pacer.tryStart(profileOf(name, cfg), now)) {
-            refused.add(name);
-            return false;
-          }
-          admitted.push(name);
-          return true;
-        },
-      });
-      // A lane that was offered fewer due rows than it could take, and took them all, has
-      // nothing waiting: what is published for it next may start at once.
-      for (const lane of lanes) {
-        const taken = admitted.filter((name) => name === lane.destination).length;
-        if (!refused.has(lane.destination) && taken < lane.limit) caughtUp.add(lane.destination);
-        else caughtUp.delete(lane.destination);
+    // Inline lanes are known only once read: up to this many rows are taken, then admitted.
+    const inlineLimit = left > 0 ? Math.min(1_000, left * 2 + 32) : 0;
+    const rows = await outbox.claimDue({ now, leaseUntil, lanes, inline: { limit: inlineLimit, exclude: inlineExclude } });
+    const started: ClaimedDelivery[] = [];
+    const refused: Release[] = [];
+    const taken = new Map<string, number>();
+    for (const row of rows) {
+      // A configured lane's rows are within its quota; an inline row may meet a lane the
+      // pacer has no room for (several rows of one webhook), or the capacity may run out.
+      if (row.target && (left <= 0 || !pacer.tryStart(profileOf(row.destination, cfg), now))) {
+        refused.push({ id: row.id, lease: row.lease });
+        continue;
       }
-    } finally {
-      // Give back slots taken for rows the claim did not return (or all of them, if it threw).
-      const returned = rows.map((row) => row.destination);
-      for (const name of admitted) {
-        const index = returned.indexOf(name);
-        if (index >= 0) returned.splice(index, 1);
-        else pacer.abandon(name, now);
-      }
+      if (row.target) left -= 1;
+      else pacer.tryStart(profileOf(row.destination, cfg), now);
+      taken.set(row.destination, (taken.get(row.destination) ?? 0) + 1);
+      started.push(row);
     }
-    return [...claimed, ...rows];
+    // A lane that was offered fewer due rows than it could take, and took them all, has
+    // nothing waiting: what is published for it next may start at once.
+    for (const lane of lanes) {
+      if ((taken.get(lane.destination) ?? 0) < lane.limit) caughtUp.add(lane.destination);
+      else caughtUp.delete(lane.destination);
+    }
+    // Given back without spending an attempt; they keep their place for the next claim.
+    if (refused.length > 0) await releaseRefused(refused, now);
+    return [...claimed, ...started];
+  };
+
+  /**
+   * A failed release must not stop the rows just admitted from starting (their slots are
+   * taken): the refused ones stay in flight until their lease runs out and maintenance puts
+   * them back.
+   */
+  const releaseRefused = async (refused: Release[], now: number) => {
+    try {
+      await outbox.release(refused, now);
+    } catch (error) {
+      logger.warn("scheduler.release_failed", { count: refused.length, error: errorMessage(error) });
+    }
   };
 
   const tick = async (): Promise<TickResult> => {
@@ -267,25 +279,25 @@ export function createScheduler(deps: SchedulerDeps) {
 
     // Attempts that finished while another process held the lock are recorded first; if the
     // lock is still there this throws, and the tick stops after one short wait, not several.
-    settles.retry();
-    const expired = outbox.expireDue(now);
+    await settles.retry();
+    const expired = await outbox.expireDue(now);
     for (const row of expired) {
       logger.warn("delivery.expired", { delivery: row.id, event: row.eventId, destination: row.destination, error: row.lastError });
       deps.onExpired?.(row);
     }
-    maintenance.runIfDue(now);
+    await maintenance.runIfDue(now);
 
     const headWaits: number[] = [];
-    const claimed = claim(cfg, now, headWaits);
+    const claimed = await claim(cfg, now, headWaits);
     const settled = Promise.all(claimed.map((delivery) => start(delivery, cfg, now))).then(() => undefined);
-    return { expired: expired.length, claimed: claimed.length, nextWakeAt: nextWake(now, headWaits, cfg), settled };
+    return { expired: expired.length, claimed: claimed.length, nextWakeAt: await nextWake(now, headWaits, cfg), settled };
   };
 
   /** The earliest of: the next due row, a paced lane reopening, an ordered head's retry time, the idle wake. */
-  const nextWake = (now: number, headWaits: number[], cfg: RuntimeConfig): number => {
+  const nextWake = async (now: number, headWaits: number[], cfg: RuntimeConfig): Promise<number> => {
     const candidates = [now + idleWakeMs, ...headWaits];
     // A due row not claimed is waiting for a slot (a finishing request nudges) or a lane to reopen.
-    const due = outbox.nextDueAfter([...cfg.destinations.keys()], now);
+    const due = await outbox.nextDueAfter([...cfg.destinations.keys()], now);
     if (due !== undefined) candidates.push(due);
     const reopening = pacer.earliestReopening(now);
     if (reopening !== undefined) candidates.push(reopening);
@@ -333,7 +345,7 @@ export function createScheduler(deps: SchedulerDeps) {
     if (timedOut) {
       for (const entry of inFlight.values()) entry.controller.abort();
       // Settles kept through a lock get one last try; the rest are logged as lost, not awaited forever.
-      settles.abandon();
+      await settles.abandon();
     }
     await idle();
   };

@@ -2,8 +2,8 @@
 // connection (without Drizzle) and the daemon's thread can run the same ones when that thread
 // is not available.
 
-import type { SqliteClient } from "../runtime/sqlite.ts";
-import type { OutboxStats } from "./types.ts";
+import type { SqliteClient } from "../../runtime/sqlite.ts";
+import type { OutboxStats } from "../types.ts";
 
 export function createStatsReader(client: SqliteClient): () => OutboxStats {
   // Open means pending or in flight: worded as deliveries_open_by_destination's condition, so the

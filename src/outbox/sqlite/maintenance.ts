@@ -1,10 +1,10 @@
 // Housekeeping queries: pruning finished rows and the figures /metrics and /readyz need. The
 // owner row that keeps two daemons off one database file is ownership.ts.
 
-import { firstEventIdAt } from "../core/ids.ts";
-import { checkpoint, QUICK_BUSY_TIMEOUT_MS, withBusyTimeout, type SqliteHandle } from "./sqlite.ts";
+import { firstEventIdAt } from "../../core/ids.ts";
+import { checkpoint, QUICK_BUSY_TIMEOUT_MS, withBusyTimeout, type SqliteHandle } from "./handle.ts";
 import { createStatsReader } from "./stats-reader.ts";
-import type { PruneCutoffs } from "./types.ts";
+import type { PruneCutoffs } from "../types.ts";
 
 export function createMaintenance(handle: SqliteHandle) {
   const { client } = handle;
@@ -34,12 +34,17 @@ export function createMaintenance(handle: SqliteHandle) {
   const probe = client.prepare("INSERT OR REPLACE INTO probe (id, filler) VALUES (1, zeroblob(65536))");
   // A probe answers /readyz: it waits for a lock at most QUICK_BUSY_TIMEOUT_MS, whatever the
   // connection's own wait, so a locked database shows as not ready at once.
-  const probeWritable = () => withBusyTimeout(handle, QUICK_BUSY_TIMEOUT_MS, () => probe.run());
+  const probeWritable = (): void => void withBusyTimeout(handle, QUICK_BUSY_TIMEOUT_MS, () => probe.run());
 
   return {
-    prune: (cutoffs: PruneCutoffs) => prune.immediate(cutoffs),
+    // The WAL is checkpointed after each prune (the scheduler's periodic housekeeping), so it
+    // stays small even where background checkpoints are not running (the CLI, tests).
+    prune: (cutoffs: PruneCutoffs) => {
+      const pruned = prune.immediate(cutoffs);
+      checkpoint(client);
+      return pruned;
+    },
     stats,
     probeWritable,
-    checkpoint: () => checkpoint(client),
   };
 }

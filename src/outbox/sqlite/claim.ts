@@ -1,13 +1,21 @@
-// Taking due deliveries for sending, and giving them back. A claim reads each admissible
-// destination's due rows in time order, keeps those the scheduler admits, and marks them
+// Taking due deliveries for sending, and giving them back. A claim reads each lane's due rows
+// in time order, up to the quota the scheduler's pacer gave it beforehand, and marks them
 // in_flight with a lease in one IMMEDIATE transaction that takes only rows still pending, so
 // no row is ever taken twice.
+//
+// The lease token is the lease_until value the claim wrote, as a string. Settle and release
+// check it (a row re-claimed since carries a later one). With SQLite there is only one claimer
+// per file (the owner row, ownership.ts), so the check only guards this process against itself,
+// e.g. a release arriving after lease rescue handed the row to a newer claim.
 
-import { and, asc, eq, inArray, isNull, lte } from "drizzle-orm";
-import type { InlineTarget } from "../core/types.ts";
-import { QUICK_BUSY_TIMEOUT_MS, withBusyTimeout, withoutOwnFsync, type SqliteHandle } from "./sqlite.ts";
+import { and, asc, eq, isNull, lte } from "drizzle-orm";
+import type { InlineTarget } from "../../core/types.ts";
+import { BUSY_TIMEOUT_MS, QUICK_BUSY_TIMEOUT_MS, withBusyTimeout, withoutOwnFsync, type SqliteHandle } from "./handle.ts";
 import { deliveries } from "./schema.ts";
-import type { ClaimedDelivery, ClaimRequest, ExpiredDelivery, HeadClaim } from "./types.ts";
+import type { ClaimedDelivery, ClaimRequest, ExpiredDelivery, HeadClaim, Release } from "../types.ts";
+
+/** The lease token of a claim that wrote `leaseUntil` (see the header). */
+export const leaseToken = (leaseUntil: number): string => String(leaseUntil);
 
 const EXPIRED_MESSAGE = "expired: not delivered within max_age of the event's arrival";
 
@@ -45,7 +53,7 @@ export function createClaims(handle: SqliteHandle) {
   const markTaken = (ids: string[], now: number, leaseUntil: number) =>
     (markInFlight.all(JSON.stringify(ids), leaseUntil, now) as Array<{ id: string }>).map((row) => row.id);
   const markTx = client.transaction(markTaken);
-  const claimedRows = (taken: string[]): ClaimedDelivery[] => {
+  const claimedRows = (taken: string[], leaseUntil: number): ClaimedDelivery[] => {
     if (taken.length === 0) return [];
     const rows = readClaimed.all(JSON.stringify(taken)) as ClaimedRow[];
     return rows.map((row) => ({
@@ -54,6 +62,7 @@ export function createClaims(handle: SqliteHandle) {
       destination: row.destination,
       target: row.target ? (JSON.parse(row.target) as InlineTarget) : undefined,
       attempt: row.attempts + 1,
+      lease: leaseToken(leaseUntil),
       failedAttempts: row.failedAttempts,
       expiresAt: row.expiresAt,
       event: { event: row.name, timestamp: row.timestamp, data: JSON.parse(row.data) as Record<string, unknown> },
@@ -86,17 +95,18 @@ export function createClaims(handle: SqliteHandle) {
   const claimDue = (request: ClaimRequest): ClaimedDelivery[] => {
     const chosen: string[] = [];
     for (const lane of request.lanes) {
-      const rows = dueForLane.all(lane.destination, request.now, lane.limit) as Array<{ id: string; destination: string }>;
-      for (const row of rows) if (request.admit(row.destination)) chosen.push(row.id);
+      if (lane.limit <= 0) continue;
+      for (const row of dueForLane.all(lane.destination, request.now, lane.limit) as Array<{ id: string }>) chosen.push(row.id);
     }
     if (request.inline.limit > 0) {
-      const rows = inlineStatement(request.inline.exclude.length).all(request.now, ...request.inline.exclude, request.inline.limit) as Array<{ id: string; destination: string }>;
-      for (const row of rows) if (request.admit(row.destination)) chosen.push(row.id);
+      const rows = inlineStatement(request.inline.exclude.length).all(request.now, ...request.inline.exclude, request.inline.limit) as Array<{ id: string }>;
+      for (const row of rows) chosen.push(row.id);
     }
     if (chosen.length === 0) return [];
     // A lock held elsewhere fails the claim quickly (its rows stay pending for the next tick)
     // rather than holding the daemon's thread, and every request with it, for the busy timeout.
-    return claimedRows(withBusyTimeout(handle, QUICK_BUSY_TIMEOUT_MS, () => withoutFsync(() => markTx.immediate(chosen, request.now, request.leaseUntil))));
+    const taken = withBusyTimeout(handle, QUICK_BUSY_TIMEOUT_MS, () => withoutFsync(() => markTx.immediate(chosen, request.now, request.leaseUntil)));
+    return claimedRows(taken, request.leaseUntil);
   };
 
   const claimHead = client.transaction((destination: string, now: number, leaseUntil: number): HeadClaim => {
@@ -110,7 +120,7 @@ export function createClaims(handle: SqliteHandle) {
       .get();
     if (!head || head.status !== "pending") return {};
     if (head.nextAttemptAt > now) return { waitUntil: head.nextAttemptAt };
-    return { claimed: claimedRows(markTaken([head.id], now, leaseUntil))[0] };
+    return { claimed: claimedRows(markTaken([head.id], now, leaseUntil), leaseUntil)[0] };
   });
 
   // Whatever has passed its expiry goes, even while waiting for a retry set later than that.
@@ -146,21 +156,28 @@ export function createClaims(handle: SqliteHandle) {
     }
   };
 
-  const release = (ids: string[], now: number) => {
-    if (ids.length === 0) return;
-    db.update(deliveries)
-      .set({ status: "pending", leaseUntil: null, nextAttemptAt: now, updatedAt: now })
-      .where(and(inArray(deliveries.id, ids), eq(deliveries.status, "in_flight")))
-      .run();
+  // Its due time is kept (a claimed row was due already): a row given back, such as an inline
+  // row the pacer refused, keeps its place in its lane's order.
+  const releaseOne = client.prepare(
+    "UPDATE deliveries SET status = 'pending', lease_until = NULL, next_attempt_at = MIN(next_attempt_at, ?3), updated_at = ?3 WHERE id = ?1 AND status = 'in_flight' AND lease_until = ?2",
+  );
+  const releaseTx = client.transaction((items: Release[], now: number) => {
+    for (const item of items) releaseOne.run(item.id, Number(item.lease), now);
+  });
+  const release = (items: Release[], now: number) => {
+    if (items.length > 0) withoutFsync(() => releaseTx.immediate(items, now));
   };
 
-  const rescueLeases = (now: number, { all }: { all: boolean }) =>
+  const rescue = (now: number, all: boolean) =>
     db
       .update(deliveries)
       .set({ status: "pending", leaseUntil: null, nextAttemptAt: now, updatedAt: now })
       .where(and(eq(deliveries.status, "in_flight"), all ? undefined : lte(deliveries.leaseUntil, now)))
       .returning({ id: deliveries.id })
       .all().length;
+  // The start-up rescue (all) runs once serve has lowered the lock wait (storage.ts); like the
+  // rest of a start, it may still wait BUSY_TIMEOUT_MS for a CLI command's commit.
+  const rescueLeases = (now: number, { all }: { all: boolean }) => (all ? withBusyTimeout(handle, BUSY_TIMEOUT_MS, () => rescue(now, true)) : rescue(now, false));
 
   // The next due time per lane, through the claim indexes (one seek each): a general
   // (status, next_attempt_at) index would cost every insert, claim and settle one more write.

@@ -4,13 +4,14 @@
 // scheduler has in flight is never touched.
 
 import { and, asc, desc, eq, lt, type SQL } from "drizzle-orm";
-import type { SqliteHandle } from "./sqlite.ts";
+import type { SqliteHandle } from "./handle.ts";
 import { attempts, deliveries, events } from "./schema.ts";
-import type { AttemptView, CancelManyResult, CancelResult, CancelSelection, DeliveryQuery, DeliveryRecord, EventRecord, OperatorStore, RetryResult, RetrySelection } from "./types.ts";
+import type { AttemptView, CancelManyResult, CancelResult, CancelSelection, DeliveryQuery, DeliveryRecord, EventRecord, RetryResult, RetrySelection } from "../types.ts";
 
 const RETRYABLE_BY_ID = ["pending", "succeeded", "failed", "expired", "cancelled"];
 
-export function createOperatorStore(handle: SqliteHandle): OperatorStore {
+/** The operator's queries, synchronous; outbox.ts puts them behind the seam. */
+export function createOperatorStore(handle: SqliteHandle) {
   const { db, client } = handle;
 
   const recordColumns = {
@@ -152,11 +153,11 @@ export function createOperatorStore(handle: SqliteHandle): OperatorStore {
     listDeliveries,
     getDelivery,
     getEvent,
-    retry: (selection, now, expiresAt) => retry.immediate(selection, now, expiresAt),
-    cancel: (id, now) => cancel.immediate(id, now),
-    cancelMany: (selection, now) => cancelMany.immediate(selection, now),
+    retry: (selection: RetrySelection, now: number, expiresAt: (destination: string) => number) => retry.immediate(selection, now, expiresAt),
+    cancel: (id: string, now: number) => cancel.immediate(id, now),
+    cancelMany: (selection: CancelSelection, now: number) => cancelMany.immediate(selection, now),
     // VACUUM INTO reads one snapshot of the database (WAL included) and writes a compact copy;
     // the daemon keeps writing meanwhile.
-    backupTo: (path) => void client.prepare("VACUUM INTO ?").run(path),
+    backupTo: (path: string) => void client.prepare("VACUUM INTO ?").run(path),
   };
 }

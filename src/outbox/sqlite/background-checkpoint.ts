@@ -8,10 +8,10 @@
 // The same thread counts the open deliveries for /metrics, so a scrape never holds the daemon's
 // thread for the count (about 200 ms with 1,000,000 waiting, measured).
 
-import { startWorker, type WorkerSource } from "../runtime/worker.ts";
-import type { SqliteHandle } from "./sqlite.ts";
+import { startWorker, type WorkerSource } from "../../runtime/worker.ts";
+import type { SqliteHandle } from "./handle.ts";
 import type { CheckpointWorkerReport, CheckpointWorkerStart, StatsRequest } from "./checkpoint-worker.ts";
-import type { OutboxStats } from "./types.ts";
+import type { OutboxStats } from "../types.ts";
 
 /** How often the worker copies the WAL into the database. */
 export const BACKGROUND_CHECKPOINT_MS = 200;
@@ -20,7 +20,7 @@ export const BACKSTOP_CHECKPOINT_PAGES = 4_096;
 const SQLITE_DEFAULT_CHECKPOINT_PAGES = 1_000;
 
 /** From source, the worker is this module's neighbour; the compiled binary embeds it under its path below src/. */
-const WORKER: WorkerSource = { url: new URL("./checkpoint-worker.ts", import.meta.url), embedded: "./outbox/checkpoint-worker.ts" };
+const WORKER: WorkerSource = { url: new URL("./checkpoint-worker.ts", import.meta.url), embedded: "./outbox/sqlite/checkpoint-worker.ts" };
 
 export interface BackgroundCheckpoints {
   /**

@@ -1,16 +1,16 @@
-// Opening the SQLite outbox over the runtime's SQLite client (src/runtime/sqlite.ts: bun:sqlite
-// or node:sqlite). A PostgreSQL backend replaces this file and the query modules behind the
-// Outbox interface.
+// Opening the SQLite outbox file over the runtime's SQLite client (src/runtime/sqlite.ts:
+// bun:sqlite or node:sqlite): PRAGMAs, migrations, and the lock-wait and fsync settings the
+// backend's modules switch per statement.
 
-import { StorageError, errorMessage } from "../core/errors.ts";
-import { openSqliteClient, type SqliteClient } from "../runtime/sqlite.ts";
-import { drizzleOver, type SqliteDrizzle } from "../runtime/sqlite-drizzle.ts";
+import { StorageError, errorMessage } from "../../core/errors.ts";
+import { openSqliteClient, type SqliteClient } from "../../runtime/sqlite.ts";
+import { drizzleOver, type SqliteDrizzle } from "../../runtime/sqlite-drizzle.ts";
+import { PUBLISH_LOCK_WAIT_MS } from "../group-commit.ts";
 import { MIGRATIONS } from "./migrations.ts";
-import { prepareDatabaseFile } from "./private-files.ts";
+import { prepareDatabaseFile } from "../private-files.ts";
 import * as schema from "./schema.ts";
 
 export type OutboxDb = SqliteDrizzle<typeof schema>;
-export { isStorageFault } from "../runtime/sqlite-errors.ts";
 
 export interface SqliteHandle {
   /** The database file (":memory:" for tests that need no file). */
@@ -42,8 +42,9 @@ export const BUSY_TIMEOUT_MS = 5_000;
  * 5 s wait in a settle or an admin write held /healthz, reads and publishes for 5 s too. What
  * gives up retries cheaply: a publish or an admin call answers 503 (providers give a webhook
  * about 5 s), a claim leaves its rows pending, a settle is kept and written at the next tick.
+ * It is the wait a publish allows (group-commit.ts), so the daemon's statements all share it.
  */
-export const QUICK_BUSY_TIMEOUT_MS = 250;
+export const QUICK_BUSY_TIMEOUT_MS = PUBLISH_LOCK_WAIT_MS;
 
 /**
  * Sets how long every statement on this connection waits for another process's lock. A

@@ -5,9 +5,9 @@
 // background-checkpoint.ts; it is an entrypoint of the compiled binary of its own (see the
 // build script in package.json), as Bun requires for workers.
 
-import { openSqliteClient, type SqliteClient } from "../runtime/sqlite.ts";
+import { openSqliteClient, type SqliteClient } from "../../runtime/sqlite.ts";
 import { createStatsReader } from "./stats-reader.ts";
-import type { OutboxStats } from "./types.ts";
+import type { OutboxStats } from "../types.ts";
 
 declare const self: Worker;
 

@@ -1,8 +1,9 @@
 // Writing events and their deliveries. This is the ingress hot path, so it uses raw prepared
 // statements with positional parameters (Drizzle's mapping cost more than the inserts).
 
-import { withBusyTimeout, withoutOwnFsync, type SqliteHandle } from "./sqlite.ts";
-import type { EnqueueOptions, EnqueueResult, NewEvent } from "./types.ts";
+import { withBusyTimeout, withoutOwnFsync, type SqliteHandle } from "./handle.ts";
+import type { EnqueueOptions, EnqueueResult, NewEvent } from "../types.ts";
+import { leaseToken } from "./claim.ts";
 
 export function createEnqueue(handle: SqliteHandle): (batch: NewEvent[], options?: EnqueueOptions) => EnqueueResult[] {
   const { client } = handle;
@@ -36,7 +37,7 @@ export function createEnqueue(handle: SqliteHandle): (batch: NewEvent[], options
     }
     return {
       eventId: event.id,
-      deliveries: event.deliveries.map(({ id, destination }) => ({ id, destination })),
+      deliveries: event.deliveries.map(({ id, destination, leaseUntil }) => (leaseUntil === undefined ? { id, destination } : { id, destination, lease: leaseToken(leaseUntil) })),
       duplicate: false,
     };
   };

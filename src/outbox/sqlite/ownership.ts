@@ -5,9 +5,9 @@
 // a serve on any host takes over only once that heartbeat is stale.
 
 import { and, eq } from "drizzle-orm";
-import { OwnershipError } from "../core/errors.ts";
+import { OwnershipError } from "../../core/errors.ts";
 import { owner } from "./schema.ts";
-import { withoutOwnFsync, type SqliteHandle } from "./sqlite.ts";
+import { withoutOwnFsync, type SqliteHandle } from "./handle.ts";
 
 /** How often the owner rewrites its heartbeat. */
 export const OWNER_HEARTBEAT_MS = 5_000;
