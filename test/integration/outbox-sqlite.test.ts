@@ -3,10 +3,12 @@
 // backend-neutral contract is outbox.test.ts.
 import { openSqliteClient } from "../../src/runtime/sqlite.ts";
 import { describe, expect, test } from "bun:test";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { createIdGenerator } from "../../src/core/ids.ts";
 import { isStorageFault } from "../../src/outbox/errors.ts";
+import { toStorageFault } from "../../src/outbox/sqlite/faults.ts";
+import { DatabaseError, type DatabaseErrorKind } from "../../src/runtime/sqlite-errors.ts";
 import { openOutbox } from "../../src/outbox/sqlite/outbox.ts";
 import { MIGRATIONS } from "../../src/outbox/sqlite/migrations.ts";
 import * as schema from "../../src/outbox/sqlite/schema.ts";
@@ -140,4 +142,36 @@ test("a database held by another writer makes writes fail fast with a storage fa
   locker.exec("ROLLBACK");
   locker.close();
   expect((await outbox.enqueue([event(["a"])]))[0]!.duplicate).toBe(false);
+});
+
+describe("faults at the seam", () => {
+  test("SQLite's faults leave the backend as StorageFault of the matching kind; other errors as they were", () => {
+    const kinds: Array<[DatabaseErrorKind, number, string]> = [
+      ["busy", 5, "busy"],
+      ["locked", 6, "busy"],
+      ["full", 13, "full"],
+      ["readonly", 8, "read_only"],
+      ["io", 10, "io"],
+      ["corrupt", 11, "corrupt"],
+      ["cantopen", 14, "unavailable"],
+      ["denied", 3, "denied"],
+    ];
+    for (const [kind, errno, seam] of kinds) {
+      const fault = toStorageFault(new DatabaseError("database says no", kind, errno, undefined));
+      expect([kind, isStorageFault(fault) && fault.kind, (fault as Error).message]).toEqual([kind, seam, "database says no"]);
+    }
+    const constraint = new DatabaseError("UNIQUE constraint failed: events.id", "constraint", 19, undefined);
+    expect(toStorageFault(constraint)).toBe(constraint);
+  });
+
+  test("a failed fsync of the WAL is an I/O fault", async () => {
+    const path = join(tempDir(), "herald.db");
+    const { outbox } = openOutbox(path, { synchronous: "full" });
+    // Nothing committed yet: there is no WAL file to open, which fails like the fsync would.
+    rmSync(`${path}-wal`, { force: true });
+    const refused = await outbox.syncCommitted().then(() => undefined, (error: unknown) => error);
+    expect(isStorageFault(refused) && refused.kind).toBe("io");
+    expect(String(refused)).toContain("cannot open the WAL to sync it");
+    await outbox.close();
+  });
 });
