@@ -1,6 +1,6 @@
 // The relay's parts wired together over an open outbox: sender, scheduler, ingress (with the
-// admin API), metrics and operational events. app.ts adds the process around it (ownership,
-// listening, signals); the test harness uses it as is with a manual clock, so tests run the
+// admin API), metrics and operational events. app.ts adds the process around it (storage and
+// its duties, listening, signals); the test harness uses it as is with a manual clock, so tests run the
 // same wiring as production.
 
 import type { Clock, Random } from "./core/clock.ts";
@@ -14,7 +14,7 @@ import type { Logger } from "./log.ts";
 import { createMetrics } from "./ops/metrics.ts";
 import { createOperationalEvents } from "./ops/operational-events.ts";
 import { createGroupCommit } from "./outbox/group-commit.ts";
-import type { OperatorStore, Outbox, OutboxStats } from "./outbox/types.ts";
+import type { OperatorStore, Outbox } from "./outbox/types.ts";
 import { createScheduler } from "./scheduler/scheduler.ts";
 
 export interface WiringDeps {
@@ -28,8 +28,6 @@ export interface WiringDeps {
   outbox: Outbox;
   operator: OperatorStore;
   logger: Logger;
-  /** The /metrics outbox gauges' figures, when read off this thread; else the outbox's own. */
-  stats?: () => Promise<OutboxStats>;
   /** Passed to the scheduler (tests only). */
   idleWakeMs?: number;
 }
@@ -43,7 +41,7 @@ const SEND_LOOKUPS_IN_FLIGHT = 64;
 export function wireRelay(deps: WiringDeps) {
   const { config, clock, outbox, operator, logger } = deps;
   const ids = createIdGenerator(clock);
-  const metrics = createMetrics({ clock, stats: deps.stats ?? outbox.stats });
+  const metrics = createMetrics({ clock, stats: outbox.stats });
   const storage = createStorageHealth();
   let nudge = () => {};
   const operational = createOperationalEvents({ config, clock, ids, outbox, operator, logger, nudge: () => nudge() });

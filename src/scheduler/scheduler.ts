@@ -10,12 +10,13 @@ import type { RuntimeConfig } from "../config/runtime.ts";
 import type { Send } from "../delivery/sender.ts";
 import { inlineDestination, inlineHost } from "../delivery/inline.ts";
 import type { Logger } from "../log.ts";
-import type { ClaimedDelivery, EnqueueResult, HeadClaim, NewDelivery, NewEvent, Outbox, Release } from "../outbox/types.ts";
+import type { ClaimedDelivery, EnqueueResult, NewDelivery, NewEvent, Outbox } from "../outbox/types.ts";
 import { runAttempt, type AttemptReport } from "./attempt.ts";
 import { isStorageFault } from "../outbox/errors.ts";
 import { createSettleBacklog } from "./settle-backlog.ts";
 import { createPacer, type LaneProfile } from "./pacer.ts";
 import { createMaintenance } from "./maintenance.ts";
+import { createClaim } from "./claim.ts";
 
 /** Requests in flight at most, across destinations (Bun's fetch allows 256). */
 export const MAX_IN_FLIGHT = 256;
@@ -192,83 +193,7 @@ export function createScheduler(deps: SchedulerDeps) {
     return done;
   };
 
-  const claim = async (cfg: RuntimeConfig, now: number, headWaits: number[]): Promise<ClaimedDelivery[]> => {
-    const leaseUntil = leaseFrom(cfg, now);
-    const claimed: ClaimedDelivery[] = [];
-
-    // Ordered destinations: only their oldest unfinished delivery, and only when none is in flight.
-    for (const destination of cfg.destinations.values()) {
-      if (!destination.ordered || pacer.availableAt(destination, now) > now) continue;
-      if (!pacer.tryStart(destination, now)) continue;
-      let head: HeadClaim;
-      try {
-        head = await outbox.claimHead(destination.name, now, leaseUntil);
-      } catch (error) {
-        // The one slot of an ordered lane must come back, or the lane stalls until a restart.
-        pacer.abandon(destination.name, now);
-        throw error;
-      }
-      if (head.claimed) claimed.push(head.claimed);
-      else pacer.abandon(destination.name, now);
-      // A head waiting out its backoff blocks the rows behind it, which look due: wake for it.
-      if (head.waitUntil !== undefined) headWaits.push(head.waitUntil);
-    }
-
-    const capacity = MAX_IN_FLIGHT - pacer.totalInFlight();
-    if (capacity <= 0) return claimed;
-    // Each destination that can start a request now gets a quota: the pacer's room for it, out
-    // of what is left of the capacity, so the claim takes no more rows than can start. The
-    // starting point rotates so no destination is always served last.
-    const open = [...cfg.destinations.values()].filter((d) => !d.ordered && pacer.availableAt(d, now) <= now);
-    const first = open.length > 0 ? ticks % open.length : 0;
-    let left = capacity;
-    const lanes = [...open.slice(first), ...open.slice(0, first)].map((d) => {
-      const limit = Math.min(left, pacer.room(d, now));
-      left -= limit;
-      return { destination: d.name, limit };
-    });
-    const inlineExclude = pacer.lanes().filter((name) => name.startsWith("inline:") && pacer.availableAt(profileOf(name, cfg), now) > now);
-    // Inline lanes are known only once read: up to this many rows are taken, then admitted.
-    const inlineLimit = left > 0 ? Math.min(1_000, left * 2 + 32) : 0;
-    const rows = await outbox.claimDue({ now, leaseUntil, lanes, inline: { limit: inlineLimit, exclude: inlineExclude } });
-    const started: ClaimedDelivery[] = [];
-    const refused: Release[] = [];
-    const taken = new Map<string, number>();
-    for (const row of rows) {
-      // A configured lane's rows are within its quota; an inline row may meet a lane the
-      // pacer has no room for (several rows of one webhook), or the capacity may run out.
-      if (row.target && (left <= 0 || !pacer.tryStart(profileOf(row.destination, cfg), now))) {
-        refused.push({ id: row.id, lease: row.lease });
-        continue;
-      }
-      if (row.target) left -= 1;
-      else pacer.tryStart(profileOf(row.destination, cfg), now);
-      taken.set(row.destination, (taken.get(row.destination) ?? 0) + 1);
-      started.push(row);
-    }
-    // A lane that was offered fewer due rows than it could take, and took them all, has
-    // nothing waiting: what is published for it next may start at once.
-    for (const lane of lanes) {
-      if ((taken.get(lane.destination) ?? 0) < lane.limit) caughtUp.add(lane.destination);
-      else caughtUp.delete(lane.destination);
-    }
-    // Given back without spending an attempt; they keep their place for the next claim.
-    if (refused.length > 0) await releaseRefused(refused, now);
-    return [...claimed, ...started];
-  };
-
-  /**
-   * A failed release must not stop the rows just admitted from starting (their slots are
-   * taken): the refused ones stay in flight until their lease runs out and maintenance puts
-   * them back.
-   */
-  const releaseRefused = async (refused: Release[], now: number) => {
-    try {
-      await outbox.release(refused, now);
-    } catch (error) {
-      logger.warn("scheduler.release_failed", { count: refused.length, error: errorMessage(error) });
-    }
-  };
+  const claim = createClaim({ outbox, pacer, logger, profileOf, caughtUp, maxInFlight: MAX_IN_FLIGHT });
 
   const tick = async (): Promise<TickResult> => {
     ticks++;
@@ -288,7 +213,7 @@ export function createScheduler(deps: SchedulerDeps) {
     await maintenance.runIfDue(now);
 
     const headWaits: number[] = [];
-    const claimed = await claim(cfg, now, headWaits);
+    const claimed = await claim(cfg, now, leaseFrom(cfg, now), headWaits, ticks);
     const settled = Promise.all(claimed.map((delivery) => start(delivery, cfg, now))).then(() => undefined);
     return { expired: expired.length, claimed: claimed.length, nextWakeAt: await nextWake(now, headWaits, cfg), settled };
   };
