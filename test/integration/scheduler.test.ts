@@ -265,6 +265,8 @@ describe("hand-off at commit", () => {
     await h.tickAndSettle(); // nothing due: the lane is caught up
     const { deliveries } = await publish(h, { data: { n: 1 } });
     expect(leaseOf(h, deliveries[0]!.id)).toEqual({ status: "in_flight", leaseUntil: expect.any(Number) });
+    // The producer's answer names the delivery; the lease token stays inside Herald.
+    expect(deliveries).toEqual([{ id: expect.any(String), destination: "recv" }]);
     await receiver.waitFor(1);
     held.release();
     await h.scheduler.idle();
