@@ -64,7 +64,7 @@ describe("enqueue", () => {
     const { outbox, event, operator } = await setup();
     const good = event(["a"]);
     const clash = { ...event(["a"]), id: good.id };
-    await expect(outbox.enqueue([good, clash])).rejects.toThrow();
+    await expect(outbox.enqueue([good, clash])).rejects.toMatchObject({ message: expect.any(String) });
     expect(await operator.getEvent(good.id)).toBeUndefined();
   });
 
