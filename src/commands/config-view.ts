@@ -3,9 +3,10 @@
 // only counted, so the view is safe to paste into a ticket.
 
 import { redactStorageUrl, redactUrl } from "../core/redact.ts";
-import type { DeliveryPolicy, Destination, Route, Source } from "../core/types.ts";
+import type { DeliveryPolicy, Destination, MatchOperators, MatchValue, Route, Source } from "../core/types.ts";
 import { formatDuration } from "../core/units.ts";
 import type { RuntimeConfig } from "../config/runtime.ts";
+import { platformOf } from "../platforms/registry.ts";
 import { effectiveRates } from "../scheduler/pacer.ts";
 
 export interface PolicyView {
@@ -30,6 +31,8 @@ export interface DestinationView {
   /** True when the rates are the platform's defaults rather than `rate_limit`. */
   rate_limit_default: boolean;
   ordered: boolean;
+  /** What a custom destination's body is (`body`, or `body_template`); null for chat types. */
+  body: "envelope" | "original" | "template" | null;
   /** The [delivery] keys this destination overrides. */
   overrides: Partial<PolicyView>;
 }
@@ -38,7 +41,8 @@ export interface RouteView {
   name: string;
   events: string[];
   sources: string[] | null;
-  match: Array<{ path: string; values: Array<string | number | boolean> }>;
+  /** The plain form as `values` (any of), the operator form as `operators`, as configured. */
+  match: Array<{ path: string; values: MatchValue[] } | { path: string; operators: MatchOperators }>;
   to: string[];
 }
 
@@ -100,7 +104,7 @@ export function policyView(p: DeliveryPolicy): PolicyView {
 }
 
 function destinationView(d: Destination, defaults: DeliveryPolicy): DestinationView {
-  const custom = d.type === "custom";
+  const custom = platformOf(d.type).signed;
   const own = policyView(d.policy);
   const inherited = policyView(defaults);
   const overrides = Object.fromEntries(Object.entries(own).filter(([key, value]) => JSON.stringify(value) !== JSON.stringify(inherited[key as keyof PolicyView])));
@@ -114,12 +118,13 @@ function destinationView(d: Destination, defaults: DeliveryPolicy): DestinationV
     rate_limits: effectiveRates(d).map((rate) => `${rate.count}/${formatDuration(rate.perMs)}`),
     rate_limit_default: !d.rateLimit && effectiveRates(d).length > 0,
     ordered: d.ordered,
+    body: custom ? (d.bodyTemplate ? "template" : d.bodyMode) : null,
     overrides,
   };
 }
 
 function routeView(r: Route): RouteView {
-  return { name: r.name, events: r.events, sources: r.sources ?? null, match: r.match, to: r.to };
+  return { name: r.name, events: r.events, sources: r.sources ?? null, match: r.match.map((m) => ("values" in m ? { path: m.path, values: m.values } : { path: m.path, operators: m.operators })), to: r.to };
 }
 
 function sourceView(source: Source): SourceView {

@@ -30,26 +30,29 @@ export interface OperatorFlags {
   status?: string;
   destination?: string;
   event?: string;
+  name?: string;
+  source?: string;
+  until?: string;
   limit?: string;
   cursor?: string;
   since?: string;
   json?: boolean;
 }
 
-interface Io {
+export interface Io {
   print: (text: string) => void;
   warn: (text: string) => void;
   clock: Clock;
 }
 
-const defaultIo: Io = { print: (text) => console.log(text), warn: (text) => console.error(text), clock: systemClock };
+export const defaultIo: Io = { print: (text) => console.log(text), warn: (text) => console.error(text), clock: systemClock };
 
 /**
  * Runs `use` on the configured database. Before the first `serve` there is no file yet: then
  * there is nothing to show or retry, which `empty` answers (after a note on stderr), so an
  * operator is never told something exists that does not.
  */
-async function withStore<T>(config: OutboxConfig, io: Io, use: (store: OperatorStore) => Promise<T>, empty: () => T): Promise<T> {
+export async function withStore<T>(config: OutboxConfig, io: Io, use: (store: OperatorStore) => Promise<T>, empty: () => T | Promise<T>): Promise<T> {
   const path = config.storage.path;
   if (path !== undefined && !existsSync(path)) {
     io.warn(`herald: no database at ${path} yet (it is created by the first "herald serve")`);
@@ -64,7 +67,7 @@ async function withStore<T>(config: OutboxConfig, io: Io, use: (store: OperatorS
 }
 
 /** Flags through the admin API's own schema, so the CLI and the API refuse the same things. */
-function parseFlags<T extends z.ZodType>(schema: T, flags: Record<string, unknown>): z.output<T> {
+export function parseFlags<T extends z.ZodType>(schema: T, flags: Record<string, unknown>): z.output<T> {
   const defined = Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== undefined));
   const parsed = schema.safeParse(defined);
   if (parsed.success) return parsed.data;
@@ -170,7 +173,7 @@ export async function cancelCommand(config: OutboxConfig, ids: string[], flags: 
   return report(io, flags, "cancelled", result.cancelled.map((c) => c.id), result.skipped);
 }
 
-function refuseUnknownDestination(config: OutboxConfig, destination: string | undefined): void {
+export function refuseUnknownDestination(config: OutboxConfig, destination: string | undefined): void {
   const problem = unknownDestination(config, destination);
   if (problem) throw new CommandError(problem);
 }
@@ -190,7 +193,7 @@ function pairs(entries: Array<[string, string | null]>): string[] {
 }
 
 /** Timestamps to the second, for tables. */
-const short = (iso: string | null) => (iso ? iso.replace("T", " ").replace(/\.\d{3}Z$/, "Z") : "");
+export const short = (iso: string | null) => (iso ? iso.replace("T", " ").replace(/\.\d{3}Z$/, "Z") : "");
 
 /**
  * `herald backup PATH`: a consistent copy taken online, where the backend can make one

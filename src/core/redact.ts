@@ -81,9 +81,9 @@ function looksLikeToken(segment: string): boolean {
  * Everything about a destination that must never be shown: its URL's credentials, its signing
  * secrets, and header values that carry credentials (Authorization, X-Api-Key, ...).
  */
-export function destinationCredentials(destination: { url: string; secrets: readonly string[]; headers: Record<string, string> }): string[] {
+export function destinationCredentials(destination: { url: string; secrets: readonly string[]; headers: Record<string, string>; credentials?: readonly string[] }): string[] {
   const headerValues = Object.entries(destination.headers)
     .filter(([name]) => /authorization|token|key|secret|password|cookie|signature/i.test(name))
     .flatMap(([, value]) => [value, ...value.split(/\s+/).filter((part) => part.length >= 8)]);
-  return [...urlCredentials(destination.url), ...destination.secrets, ...headerValues];
+  return [...urlCredentials(destination.url), ...destination.secrets, ...headerValues, ...(destination.credentials ?? [])];
 }

@@ -1,4 +1,4 @@
-// The admin API (contract §3): list and inspect deliveries, resend, cancel, read an event. A
+// The admin API (contract §3): list and inspect deliveries, resend, cancel; events in admin-events.ts. A
 // destination filter must name a configured destination (or an inline one), else 400.
 // Behind admin tokens; with none configured it is open on a loopback listener only, like
 // publishing, and refused elsewhere.
@@ -11,9 +11,10 @@ import type { RuntimeConfig } from "../config/runtime.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../log.ts";
 import { bulkCancelRequest, bulkRetryRequest, cancelMatching, listDeliveries, listRequest, retryByIds, retryMatching, unknownDestination } from "../ops/operations.ts";
-import { deliveryDetailJson, eventJson } from "../ops/views.ts";
+import { deliveryDetailJson } from "../ops/views.ts";
 import type { Metrics } from "../ops/metrics.ts";
 import type { OperatorStore } from "../outbox/types.ts";
+import { mountAdminEvents } from "./admin-events.ts";
 import { requireToken } from "./auth.ts";
 import { readJsonBody } from "./body.ts";
 import { badRequest, describeIssues, HttpError, issuesOf, type Issue } from "./errors.ts";
@@ -80,15 +81,10 @@ export function mountAdmin(app: Hono, deps: AdminDeps): void {
     return c.json(cancelled);
   });
 
-  app.get("/v1/events/:id", guard, async (c) => {
-    const id = c.req.param("id") ?? "";
-    const event = await operator.getEvent(id);
-    if (!event) throw notFound("event", id);
-    return c.json(eventJson(event));
-  });
+  mountAdminEvents(app, deps, guard);
 }
 
-function requireAdmin(deps: AdminDeps) {
+export function requireAdmin(deps: AdminDeps) {
   return async (c: Context, next: () => Promise<void>) => {
     const config = deps.config();
     const accepted = config.auth.adminTokens;
@@ -112,12 +108,12 @@ function refuseUnknownDestination(config: RuntimeConfig, destination: string | u
   if (problem) throw invalid(root, [{ path: "destination", message: problem }]);
 }
 
-function parse<T extends z.ZodType>(schema: T, input: unknown, root: string): z.output<T> {
+export function parse<T extends z.ZodType>(schema: T, input: unknown, root: string): z.output<T> {
   const parsed = schema.safeParse(input, { error: jsonIssueMessage });
   if (parsed.success) return parsed.data;
   throw invalid(root, issuesOf(parsed.error, root));
 }
 
-const invalid = (root: string, issues: Issue[]) => badRequest(`invalid ${root === "query" ? "query" : "request"}: ${describeIssues(issues)}`, issues);
+export const invalid = (root: string, issues: Issue[]) => badRequest(`invalid ${root === "query" ? "query" : "request"}: ${describeIssues(issues)}`, issues);
 
-const notFound = (what: string, id: string) => new HttpError(404, "not_found", `no ${what} ${JSON.stringify(id.slice(0, 64))}`);
+export const notFound = (what: string, id: string) => new HttpError(404, "not_found", `no ${what} ${JSON.stringify(id.slice(0, 64))}`);

@@ -10,6 +10,7 @@ import { UnconfirmedCommit, type Commit } from "../outbox/group-commit.ts";
 import type { EnqueueResult, OperatorStore, Outbox } from "../outbox/types.ts";
 import type { Metrics } from "../ops/metrics.ts";
 import { mountAdmin } from "./admin.ts";
+import { openApiText } from "./openapi.ts";
 import type { StorageHealth } from "./readiness.ts";
 import { mountSources } from "./sources.ts";
 import { answer, storeEvents } from "./store.ts";
@@ -71,6 +72,10 @@ export function createIngress(deps: IngressDeps): Hono {
     const reason = await deps.notReadyReason();
     return reason ? c.json({ status: "not_ready", reason }, 503) : c.json({ status: "ready" });
   });
+
+  // Public like /healthz: the document is the same for every Herald of this version and holds
+  // nothing of the config (no destinations, sources or tokens), and API tools fetch it unaided.
+  app.get("/openapi.json", (c) => c.body(openApiText(), 200, { "content-type": "application/json" }));
 
   app.get("/metrics", async (c) => {
     const { token } = deps.config().metrics;

@@ -23,17 +23,20 @@ const duration = z.string().transform((text, ctx) => {
 
 const name = z.string().min(1, "must not be empty").max(256);
 
+/** The `limit` query parameter of the listings: a page of 1 to MAX_PAGE rows, 50 by default. */
+export const pageLimit = z
+  .string()
+  .regex(/^\d+$/, "must be a whole number")
+  .transform(Number)
+  .pipe(z.number().min(1, "must be at least 1").max(MAX_PAGE, `must be at most ${MAX_PAGE}`))
+  .default(50);
+
 export const listRequest = z
   .object({
     status: z.enum(DELIVERY_STATUSES, { error: `must be one of ${DELIVERY_STATUSES.join(", ")}` }).optional(),
     destination: name.optional(),
     event: name.optional(),
-    limit: z
-      .string()
-      .regex(/^\d+$/, "must be a whole number")
-      .transform(Number)
-      .pipe(z.number().min(1, "must be at least 1").max(MAX_PAGE, `must be at most ${MAX_PAGE}`))
-      .default(50),
+    limit: pageLimit,
     cursor: z.string().regex(/^dlv_[0-9A-Z]{26}$/, "is not a cursor from a previous page").optional(),
   })
   .strict();

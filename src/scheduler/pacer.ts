@@ -9,19 +9,7 @@
 
 import type { DeliveryPolicy, DestinationType } from "../core/types.ts";
 import type { Rate } from "../core/units.ts";
-
-/**
- * Default pacing under the platforms' documented limits (platform-notes.md). Discord limits a
- * webhook to about 5 requests per 2 s and a channel to about 30 messages a minute; Herald keeps
- * each webhook under both.
- */
-export const PLATFORM_RATES: Partial<Record<DestinationType, Rate[]>> = {
-  discord: [
-    { count: 5, perMs: 2_000 },
-    { count: 30, perMs: 60_000 },
-  ],
-  slack: [{ count: 1, perMs: 1_000 }],
-};
+import { platformOf } from "../platforms/registry.ts";
 
 /** What the pacer needs to know of a destination. */
 export interface LaneProfile {
@@ -44,9 +32,9 @@ interface Lane {
   sent: Sent[];
 }
 
-/** The windows a destination is paced by: its own rate_limit, else its platform's defaults. */
+/** The windows a destination is paced by: its own rate_limit, else its platform's defaults (src/platforms/). */
 export function effectiveRates(profile: LaneProfile): Rate[] {
-  return profile.rateLimit ? [profile.rateLimit] : (PLATFORM_RATES[profile.type] ?? []);
+  return profile.rateLimit ? [profile.rateLimit] : platformOf(profile.type).pacing;
 }
 
 export function createPacer() {

@@ -5,7 +5,7 @@
 import type { Clock, Random } from "../core/clock.ts";
 import { errorMessage } from "../core/errors.ts";
 import type { Destination } from "../core/types.ts";
-import { platformOfHost } from "../core/destination-type.ts";
+import { platformOfHost } from "../platforms/registry.ts";
 import type { RuntimeConfig } from "../config/runtime.ts";
 import type { Send } from "../delivery/sender.ts";
 import { inlineDestination, inlineHost } from "../delivery/inline.ts";

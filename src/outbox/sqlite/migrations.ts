@@ -175,4 +175,14 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE owner ADD COLUMN pid_namespace TEXT;
     `,
   },
+  {
+    version: 11,
+    description: "the events API: events by name and by source, newest first",
+    sql: `
+      -- GET /v1/events?name= and ?source= walk these newest first and stop at the page's end;
+      -- time filters need no index: event ids begin with their arrival time (core/ids.ts).
+      CREATE INDEX events_name ON events (name, id);
+      CREATE INDEX events_source ON events (source, id) WHERE source IS NOT NULL;
+    `,
+  },
 ];

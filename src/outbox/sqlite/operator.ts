@@ -4,6 +4,7 @@
 // scheduler has in flight is never touched.
 
 import { and, asc, desc, eq, lt, type SQL } from "drizzle-orm";
+import { createEventsQuery } from "./events-query.ts";
 import type { SqliteHandle } from "./handle.ts";
 import { attempts, deliveries, events } from "./schema.ts";
 import type { AttemptView, CancelManyResult, CancelResult, CancelSelection, DeliveryQuery, DeliveryRecord, EventRecord, RetryResult, RetrySelection } from "../types.ts";
@@ -149,10 +150,14 @@ export function createOperatorStore(handle: SqliteHandle) {
     return result;
   });
 
+  const eventsQuery = createEventsQuery(handle);
+
   return {
     listDeliveries,
     getDelivery,
     getEvent,
+    listEvents: eventsQuery.listEvents,
+    replayEvent: eventsQuery.replayEvent,
     retry: (selection: RetrySelection, now: number, expiresAt: (destination: string) => number) => retry.immediate(selection, now, expiresAt),
     cancel: (id: string, now: number) => cancel.immediate(id, now),
     cancelMany: (selection: CancelSelection, now: number) => cancelMany.immediate(selection, now),

@@ -1,14 +1,18 @@
-// Slack incoming-webhook messages: a text line with the outcome's emoji and a coloured
-// attachment with the same fields. Event text is escaped so it cannot mention anyone.
+// Slack incoming webhooks: a text line with the outcome's emoji and a coloured attachment
+// with the same fields. Event text is escaped so it cannot mention anyone. Slack answers in
+// plain text (`channel_not_found`) and allows about one message a second per webhook.
+// Mattermost and Rocket.Chat take the same messages (docs/platforms.md).
 
 import type { Destination, EventEnvelope } from "../core/types.ts";
-import type { FormattedPlatformRequest } from "./format-discord.ts";
-import { cut, OUTCOME_COLORS, OUTCOME_EMOJI, summarize } from "./summary.ts";
-import { renderLink, renderTemplate } from "./template.ts";
+import { cut, OUTCOME_COLORS, OUTCOME_EMOJI, summarize } from "../delivery/summary.ts";
+import { renderLink, renderTemplate } from "../delivery/template.ts";
+import { jsonRequest } from "./answers.ts";
+import { MESSAGE_KEYS, SENDER_KEYS } from "./keys.ts";
+import type { Platform } from "./platform.ts";
 
 export const SLACK_LIMITS = { text: 3000, title: 256, fields: 25, fieldTitle: 256, fieldValue: 2000 } as const;
 
-export function formatSlack(destination: Destination, envelope: EventEnvelope): FormattedPlatformRequest {
+export function formatSlack(destination: Destination, envelope: EventEnvelope): { url: string; body: string } {
   return { url: destination.url, body: JSON.stringify(slackMessage(destination, envelope)) };
 }
 
@@ -46,3 +50,20 @@ export function slackMessage(destination: Destination, envelope: EventEnvelope) 
 export function escapeSlack(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
+
+export const slack: Platform = {
+  type: "slack",
+  detect: (url) => url.hostname === "hooks.slack.com",
+  ownsHost: (hostname) => hostname === "hooks.slack.com",
+  keys: { ...SENDER_KEYS, ...MESSAGE_KEYS },
+  signed: false,
+  inline: true,
+  format: ({ destination, envelope }) => {
+    const { url, body } = formatSlack(destination, envelope);
+    return jsonRequest(url, body);
+  },
+  // Errors are plain-text bodies (403 action_prohibited, 404 channel_not_found, 410
+  // channel_is_archived): the default reading keeps them as the reason.
+  answer: { waitsOn429: true },
+  pacing: [{ count: 1, perMs: 1_000 }],
+};

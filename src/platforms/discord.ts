@@ -1,10 +1,17 @@
-// Discord Execute Webhook payloads: one embed per event, cut to every documented limit,
-// mentions disabled, `?wait=true` so Discord reports a message it did not save.
+// Discord (Execute Webhook): one embed per event, cut to every documented limit, mentions
+// disabled, `?wait=true` so Discord reports a message it did not save; its 429 body, its
+// bucket headers and its error codes; 5 requests per 2 s and 30 a minute per webhook.
 
+import { z } from "zod";
 import type { Destination, EventEnvelope } from "../core/types.ts";
-import { discordAttachments } from "./attachments.ts";
-import { cut, OUTCOME_COLORS, summarize } from "./summary.ts";
-import { renderLink, renderTemplate } from "./template.ts";
+import { discordAttachments } from "../delivery/attachments.ts";
+import { cut, OUTCOME_COLORS, summarize } from "../delivery/summary.ts";
+import { renderLink, renderTemplate } from "../delivery/template.ts";
+import { MESSAGE_KEYS, SENDER_KEYS } from "./keys.ts";
+import { jsonRequest, parseJson, secondsToMs } from "./answers.ts";
+import type { Platform } from "./platform.ts";
+
+const HOSTS = new Set(["discord.com", "ptb.discord.com", "canary.discord.com", "discordapp.com", "ptb.discordapp.com", "canary.discordapp.com"]);
 
 export const DISCORD_LIMITS = {
   title: 256,
@@ -27,12 +34,7 @@ export interface DiscordEmbed {
   timestamp: string;
 }
 
-export interface FormattedPlatformRequest {
-  url: string;
-  body: string | FormData;
-}
-
-export function formatDiscord(destination: Destination, envelope: EventEnvelope): FormattedPlatformRequest {
+export function formatDiscord(destination: Destination, envelope: EventEnvelope): { url: string; body: string | FormData } {
   const embed = discordEmbed(destination, envelope);
   const payload: Record<string, unknown> = { embeds: [embed], allowed_mentions: { parse: [] } };
   const { username, avatarUrl } = destination.presentation;
@@ -95,3 +97,43 @@ function withWait(url: string): string {
   parsed.searchParams.set("wait", "true");
   return parsed.toString();
 }
+
+export const discord: Platform = {
+  type: "discord",
+  detect: (url) => HOSTS.has(url.hostname) && /^\/api\/(v\d+\/)?webhooks\//.test(url.pathname),
+  ownsHost: (hostname) => HOSTS.has(hostname),
+  // The legacy discordapp.com host still works but is deprecated: send to discord.com.
+  canonicalUrl(url) {
+    if (!HOSTS.has(url.hostname) || !url.hostname.endsWith("discordapp.com")) return url;
+    const moved = new URL(url);
+    moved.hostname = url.hostname.replace(/discordapp\.com$/, "discord.com");
+    return moved;
+  },
+  keys: { ...SENDER_KEYS, ...MESSAGE_KEYS, attach: z.boolean().optional() },
+  signed: false,
+  inline: true,
+  format: ({ destination, envelope }) => {
+    const { url, body } = formatDiscord(destination, envelope);
+    return typeof body === "string" ? jsonRequest(url, body) : { url, headers: {}, body };
+  },
+  answer: {
+    waitsOn429: true,
+    // {"retry_after": <seconds, float>, "global": bool}; preferred over the header.
+    retryAfterMs: (body) => secondsToMs((parseJson(body) as { retry_after?: unknown } | undefined)?.retry_after),
+    pauseMs(headers) {
+      if (headers.get("x-ratelimit-remaining") !== "0") return undefined;
+      const resetAfter = Number(headers.get("x-ratelimit-reset-after"));
+      return Number.isFinite(resetAfter) && resetAfter > 0 ? Math.ceil(resetAfter * 1000) : undefined;
+    },
+    reason(body) {
+      const parsed = parseJson(body) as { code?: unknown; message?: unknown } | undefined;
+      return parsed?.code !== undefined ? `Discord error ${String(parsed.code)} (${String(parsed.message ?? "")})` : undefined;
+    },
+  },
+  // Discord limits a webhook to about 5 requests per 2 s and a channel to about 30 messages a
+  // minute (platform-notes.md); Herald keeps each webhook under both.
+  pacing: [
+    { count: 5, perMs: 2_000 },
+    { count: 30, perMs: 60_000 },
+  ],
+};
