@@ -8,6 +8,7 @@ import { fmt, mb, type Row } from "./lib/format.ts";
 import { ROOT, stopAll } from "./lib/procs.ts";
 import { runtimeNotes, runtimeRows } from "./lib/runtime-rows.ts";
 import { cpuTicks, stolenShare } from "./lib/steal.ts";
+import { apiPages } from "./scenarios/api-pages.ts";
 import { backlog } from "./scenarios/backlog.ts";
 import { batch } from "./scenarios/batch.ts";
 import { dashboardPages } from "./scenarios/dashboard.ts";
@@ -146,6 +147,17 @@ async function main() {
     target: "<= 200 ms, /healthz not held by a count",
     holds: slowestPage.slowestMs <= 200 && dash.overviewFirstMs <= 200 && dash.healthzDuringCountMs < 50,
   });
+  const api = await scenario("API pages on a 1,000,000-row outbox", () => apiPages({ rows: QUICK ? 200_000 : 1_000_000 }));
+  const slowest = api.pages.reduce((worst, page) => (page.slowestMs > worst.slowestMs ? page : worst));
+  rows.push({
+    what: `slowest API page (events, deliveries, filtered), ${backlogRows} rows`,
+    herald: `${fmt(slowest.slowestMs, 1)} ms (${slowest.path.replace(/cursor=evt_\w+/, "cursor=...")})`,
+    baseline: "-",
+    ratio: "-",
+    target: "<= 200 ms",
+    holds: slowest.slowestMs <= 200,
+  });
+  rows.push({ what: "publish p99 while API pages are read", herald: `${fmt(api.publishDuringPages.p99Ms, 1)} ms`, baseline: `${fmt(api.publishQuiet.p99Ms, 1)} ms (no page read)`, ratio: fmt(api.publishDuringPages.p99Ms / api.publishQuiet.p99Ms, 2), target: "-", holds: undefined });
 
   const pr = await scenario("peer: BullMQ + Redis, the same job", () => peer({ concurrency: CONCURRENCY, durationMs: seconds(5), rate: 1_000, latencyMs: seconds(5) }));
   for (const [label, bull] of [["BullMQ + Redis, Debian defaults", pr.bullmq], ["BullMQ + Redis, appendfsync always", pr.durable]] as const) {

@@ -4,13 +4,16 @@
 import type { DeliveryPolicy, Destination, Route, Source } from "../core/types.ts";
 import type { SecurityPolicy } from "../core/url-policy.ts";
 
+/** `[storage]`: a SQLite file (path, absolute) or a PostgreSQL server (url); exactly one is set. */
+export type StorageConfig = { path: string; url?: undefined; synchronous: "full" | "normal" } | { url: string; path?: undefined; synchronous: "full" | "normal" };
+
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
 export interface RuntimeConfig {
   /** The file it was read from, for SIGHUP reloads and messages. */
   sourcePath: string;
   server: { host: string; port: number; maxBodyBytes: number; shutdownGraceMs: number };
-  storage: { path: string; synchronous: "full" | "normal" };
+  storage: StorageConfig;
   auth: { publishTokens: string[]; adminTokens: string[] };
   defaults: DeliveryPolicy;
   security: SecurityPolicy;

@@ -1,6 +1,6 @@
-// What the dashboard's events list and replay need from the events API, which is built beside
-// the dashboard (OperatorStore.listEvents and replayEvent). Until the daemon passes one in
-// (wiring.ts), the Events page and the replay form are not shown: nothing pretends to list.
+// What the dashboard's events list and replay need of storage: OperatorStore.listEvents and
+// replayEvent, passed in by wiring.ts. Without one (some tests), the Events page and the replay
+// form are not shown: nothing pretends to list.
 
 import type { EventRecord } from "../outbox/types.ts";
 
