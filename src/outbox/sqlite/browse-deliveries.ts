@@ -5,7 +5,7 @@
 import type { SqliteHandle } from "./handle.ts";
 import type { BrowseQuery, BrowseResult, DeliveryRecord } from "../types.ts";
 
-interface Row {
+export interface Row {
   id: string;
   eventId: string;
   event: string;
@@ -21,9 +21,16 @@ interface Row {
   lastError: string | null;
 }
 
-const COLUMNS = `d.id AS id, d.event_id AS eventId, e.name AS event, d.destination AS destination, d.status AS status,
+export const COLUMNS = `d.id AS id, d.event_id AS eventId, e.name AS event, d.destination AS destination, d.status AS status,
   d.attempts AS attempts, d.failed_attempts AS failedAttempts, d.created_at AS createdAt, d.next_attempt_at AS nextAttemptAt,
   d.expires_at AS expiresAt, d.finished_at AS finishedAt, d.last_status_code AS lastStatusCode, d.last_error AS lastError`;
+
+export const toRecord = (row: Row): DeliveryRecord => ({
+  ...row,
+  finishedAt: row.finishedAt ?? undefined,
+  lastStatusCode: row.lastStatusCode ?? undefined,
+  lastError: row.lastError ?? undefined,
+});
 
 /**
  * Deliveries an event-name or source filter examines at most per page. Neither has an index
@@ -61,12 +68,7 @@ export function createDeliveryBrowser(handle: Pick<SqliteHandle, "client">) {
       const rows = client
         .query(`SELECT ${COLUMNS} FROM ${scanned} d JOIN events e ON e.id = d.event_id ${where(conditions)} ORDER BY d.id DESC LIMIT ?`)
         .all(...(bounded ? [...ownParams, ...joinedParams] : ownParams), query.limit) as Row[];
-      const deliveries = rows.map((row) => ({
-        ...row,
-        finishedAt: row.finishedAt ?? undefined,
-        lastStatusCode: row.lastStatusCode ?? undefined,
-        lastError: row.lastError ?? undefined,
-      }));
+      const deliveries = rows.map(toRecord);
       if (!bounded || rows.length === query.limit) return { deliveries };
       const last = client.query(`SELECT id FROM deliveries ${where(own)} ORDER BY id DESC LIMIT 1 OFFSET ${SCAN_LIMIT - 1}`).get(...ownParams) as { id: string } | null;
       return last ? { deliveries, stoppedAt: { id: last.id, examined: SCAN_LIMIT } } : { deliveries };

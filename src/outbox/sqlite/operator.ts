@@ -7,6 +7,7 @@ import { and, asc, desc, eq, lt, type SQL } from "drizzle-orm";
 import { createEventsQuery } from "./events-query.ts";
 import type { SqliteHandle } from "./handle.ts";
 import { createDeliveryBrowser } from "./browse-deliveries.ts";
+import { createDeliveriesByEvent } from "./deliveries-by-event.ts";
 import { createOverviewStore } from "./overview-counts.ts";
 import { attempts, deliveries, events } from "./schema.ts";
 import type { AttemptView, CancelManyResult, CancelResult, CancelSelection, DeliveryQuery, DeliveryRecord, EventRecord, RetryResult, RetrySelection } from "../types.ts";
@@ -40,11 +41,12 @@ export function createOperatorStore(handle: SqliteHandle) {
     lastError: row.lastError ?? undefined,
   });
 
+  const byEvent = createDeliveriesByEvent(handle);
   const listDeliveries = (query: DeliveryQuery): DeliveryRecord[] => {
+    if (query.event) return byEvent({ ...query, event: query.event });
     const where: SQL[] = [];
     if (query.status) where.push(eq(deliveries.status, query.status));
     if (query.destination) where.push(eq(deliveries.destination, query.destination));
-    if (query.event) where.push(eq(events.name, query.event));
     if (query.before) where.push(lt(deliveries.id, query.before));
     const rows = db
       .select(recordColumns)
