@@ -1,6 +1,6 @@
 // The dashboard's Events page and replay over the real store (the SQLite operator store that
 // serve wires in): search by name, source, time and id, each event's deliveries linked, replay
-// to the destinations it went to or to a named one (one added by a reload, too), the errors a
+// to what the routes match now or to a named one (one added by a reload, too), the errors a
 // page shows, CSRF and login on the replay POST, and never a URL or secret on these pages.
 import { createHmac } from "node:crypto";
 import { afterEach, describe, expect, test } from "bun:test";
@@ -75,7 +75,7 @@ describe("the Events page", () => {
 });
 
 describe("replay from an event's page", () => {
-  test("to the destinations it went to: a new delivery, shown on the page, that the receiver gets", async () => {
+  test("to what the routes match: a new delivery, shown on the page, that the receiver gets", async () => {
     receiver = startReceiver();
     const h = harness();
     const { id, deliveries } = await published(h, "completed", { task_id: "t1" });
@@ -110,11 +110,33 @@ describe("replay from an event's page", () => {
 
     const unknown = await form(h, `/ui/events/${id}/replay`, { _csrf: csrf, destination: "nope" }, cookie);
     expect(unknown.status).toBe(303);
-    expect((await follow(h, unknown, cookie)).text).toContain("not replayed: &quot;nope&quot; is not a configured destination");
+    expect((await follow(h, unknown, cookie)).text).toContain("not replayed: unknown destination &quot;nope&quot;; the config has &quot;later&quot;, &quot;recv&quot;");
     expect(rowsOf(h, id)).toHaveLength(2);
     // An event no longer stored (pruned) is said so too.
     const gone = await form(h, `/ui/events/evt_${"0".repeat(26)}/replay`, { _csrf: csrf, destination: "later" }, cookie);
     expect((await page(h, "/ui/events", `${cookie}; ${gone.headers.get("set-cookie")!.split(";")[0]}`)).text).toContain("not replayed: the event is no longer stored");
+  });
+
+  test("without a destination, to what the routes match now, as the API does; none is said so", async () => {
+    receiver = startReceiver();
+    const h = harness();
+    const { id } = await published(h, "completed", { task_id: "t1" });
+    const inline = (await (await h.post("/v1/events", { event: "inline-only", data: {}, webhook: { url: `${receiver.url}/inline`, events: ["inline-only"] } })).json()) as { id: string };
+    await h.tickAndSettle();
+    h.clock.advance(1_000);
+    // The reload routes "completed" to "later" as well, and "inline-only" (it went to recv and an inline webhook) nowhere.
+    const routes = `[[routes]]\nname = "more"\nevents = ["completed"]\nto = ["later"]\n`;
+    h.setConfig(configFrom(dashboardToml(h.dbPath, receiver.url, { extra: LATER.replace("{{url}}", receiver.url) + routes }).replace('events = ["*"]', 'events = ["completed"]')));
+    const { cookie, csrf } = await login(h);
+    const answer = await form(h, `/ui/events/${id}/replay`, { _csrf: csrf, destination: "" }, cookie);
+    expect((await follow(h, answer, cookie)).text).toContain("replayed: 2 new deliveries (");
+    expect(rowsOf(h, id).map((r) => r.destination).sort()).toEqual(["later", "recv", "recv"]);
+    const none = await form(h, `/ui/events/${inline.id}/replay`, { _csrf: csrf, destination: "" }, cookie);
+    expect((await follow(h, none, cookie)).text).toContain("not replayed: no route takes this event now; pick a destination");
+    const inlineName = rowsOf(h, inline.id).find((r) => r.destination.startsWith("inline:"))!.destination;
+    const named = await form(h, `/ui/events/${inline.id}/replay`, { _csrf: csrf, destination: inlineName }, cookie);
+    expect((await follow(h, named, cookie)).text).toContain("is a producer&#39;s inline webhook; retry its delivery instead");
+    expect(rowsOf(h, inline.id)).toHaveLength(2);
   });
 
   test("needs the session and its CSRF token, from the dashboard's origin; a refused POST adds nothing", async () => {
