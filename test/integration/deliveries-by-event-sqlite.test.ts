@@ -28,6 +28,15 @@ describe("the admin deliveries list filtered by event name", () => {
     expect(found).not.toContain("SCAN d");
   });
 
+  test.each([
+    ["a name alone", { event: "completed", limit: 51 }, /^SCAN d USING INDEX sqlite_autoindex_deliveries_1; SEARCH e USING COVERING INDEX events_name \(name=\? AND id=\?\)$/],
+    ["with status and a cursor", { event: "completed", status: "pending", before: "dlv_01JD0000000000000000000000", limit: 51 }, /^SEARCH d USING INDEX deliveries_status \(status=\? AND id<\?\); SEARCH e USING COVERING INDEX events_name \(name=\? AND id=\?\)$/],
+  ] as const)("a common name walks the deliveries newest first and stops at the page's end: %s", (_, query, expected) => {
+    const found = plan(query, false);
+    expect(found).toMatch(expected);
+    expect(found).not.toContain("TEMP B-TREE");
+  });
+
   test("a name no event has is answered from the index alone, and the same as the walk would", async () => {
     // Rows written straight into the file, as a busy daemon would have left them (ids sort like Herald's).
     const rows = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000)";

@@ -3,7 +3,7 @@
 // the whole table when the name matches little or nothing (about 3 s on 1,000,000 rows, on the
 // daemon's thread). So when the name is rare, the search starts from the events instead:
 // events_name (migration 11) finds them, deliveries_event their deliveries, and only those are
-// sorted. A common name keeps the walk, which then meets matches early.
+// sorted. A common name walks the deliveries newest first, which then meets matches early.
 
 import type { SqliteValue } from "../../runtime/sqlite.ts";
 import type { DeliveryQuery, DeliveryRecord } from "../types.ts";
@@ -20,10 +20,11 @@ export function deliveriesByEventSql(query: DeliveryQuery & { event: string }, r
   if (query.status) where.push("d.status = ?"), params.push(query.status);
   if (query.destination) where.push("d.destination = ?"), params.push(query.destination);
   if (query.before) where.push("d.id < ?"), params.push(query.before);
-  // CROSS JOIN fixes SQLite's join order (events outside): without it the planner prefers
-  // walking deliveries in id order to save the sort, which is the scan this module avoids.
-  // INDEXED BY: with a status filter it would otherwise range over deliveries_status per event.
-  const from = rare ? "events e CROSS JOIN deliveries d INDEXED BY deliveries_event ON d.event_id = e.id" : "deliveries d JOIN events e ON e.id = d.event_id";
+  // CROSS JOIN fixes SQLite's join order, the left table outside. Left to itself the planner
+  // starts from events_name for any name, which for a common one joins and sorts every match
+  // (2.4 s for 1,000,000 "completed"); a rare name must start there. INDEXED BY: with a status
+  // filter it would otherwise range over deliveries_status once per event.
+  const from = rare ? "events e CROSS JOIN deliveries d INDEXED BY deliveries_event ON d.event_id = e.id" : "deliveries d CROSS JOIN events e ON e.id = d.event_id";
   return { sql: `SELECT ${COLUMNS} FROM ${from} WHERE ${where.join(" AND ")} ORDER BY d.id DESC LIMIT ?`, params: [...params, query.limit] };
 }
 
