@@ -221,22 +221,29 @@ describe("pages", () => {
     expect(text).not.toContain("source-secret-0123");
   });
 
-  test("an event or source filter searches a bounded number of deliveries a page, and says where it stopped", async () => {
+  test("a source filter searches a bounded number of deliveries a page, and says where it stopped; an event name is found through its events", async () => {
     receiver = startReceiver();
     const h = harness();
     // Rows written straight into the file, as a busy daemon would have left them (ids sort like Herald's).
     const rows = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20010)";
-    h.handle.client.run(`${rows} INSERT INTO events (id, name, timestamp, data, received_at) SELECT printf('evt_%026d', i), 'completed', '2026-03-09T12:00:00.000Z', '{}', 0 FROM n`);
+    h.handle.client.run(`${rows} INSERT INTO events (id, name, timestamp, data, received_at) SELECT printf('evt_%026d', i), CASE i WHEN 3 THEN 'failed' ELSE 'completed' END, '2026-03-09T12:00:00.000Z', '{}', 0 FROM n`);
     h.handle.client.run(
       `${rows} INSERT INTO deliveries (id, event_id, destination, status, attempts, failed_attempts, next_attempt_at, expires_at, created_at, updated_at, finished_at)
        SELECT printf('dlv_%026d', i), printf('evt_%026d', i), 'recv', 'succeeded', 1, 0, 0, 0, 0, 0, 0 FROM n`,
     );
     const { cookie } = await login(h);
-    const first = (await page(h, "/ui/deliveries?event=no-such-event", cookie)).text;
+    const first = (await page(h, "/ui/deliveries?source=evomi", cookie)).text;
     expect(first).toContain("searched the newest 20,000 deliveries");
-    const older = /href="(\/ui\/deliveries\?event=no-such-event&amp;cursor=dlv_[0-9A-Z]{26})"/.exec(first)![1]!.replace("&amp;", "&");
+    const older = /href="(\/ui\/deliveries\?source=evomi&amp;cursor=dlv_[0-9A-Z]{26})"/.exec(first)![1]!.replace("&amp;", "&");
     const second = (await page(h, older, cookie)).text;
     expect(second).toContain("No delivery matches these filters.");
     expect(second).not.toContain("searched the newest");
+    // The one "failed" event lies behind 20,000 newer deliveries: its name finds it at once.
+    const named = (await page(h, "/ui/deliveries?event=failed", cookie)).text;
+    expect(named).toContain(`<tr data-delivery="dlv_${"3".padStart(26, "0")}">`);
+    expect(named).not.toContain("searched the newest");
+    const nothing = (await page(h, "/ui/deliveries?event=no-such-event", cookie)).text;
+    expect(nothing).toContain("No delivery matches these filters.");
+    expect(nothing).not.toContain("searched the newest");
   });
 });

@@ -43,7 +43,7 @@ export function createOperatorStore(handle: SqliteHandle) {
 
   const byEvent = createDeliveriesByEvent(handle);
   const listDeliveries = (query: DeliveryQuery): DeliveryRecord[] => {
-    if (query.event) return byEvent({ ...query, event: query.event });
+    if (query.event) return byEvent.list({ ...query, event: query.event });
     const where: SQL[] = [];
     if (query.status) where.push(eq(deliveries.status, query.status));
     if (query.destination) where.push(eq(deliveries.destination, query.destination));
