@@ -27,6 +27,9 @@ export function createPool(url: string, options: PoolOptions): Sql {
     connect_timeout: CONNECT_TIMEOUT_S,
     // Idle connections close after a minute, so a long quiet spell holds no server slots.
     idle_timeout: 60,
+    // Connections are renewed every few minutes: a session keeps the settings it began with,
+    // so a server switched back from read-only mode is written to again once they are.
+    max_lifetime: 180,
     // Herald's times are milliseconds since the epoch in bigint columns: read them as numbers
     // (exact up to 2^53), not the strings postgres.js gives int8 by default.
     types: {

@@ -126,24 +126,41 @@ export const PG_SCHEMA_VERSION = PG_MIGRATIONS.at(-1)?.version ?? 0;
  * new schema does not expect.
  */
 export async function migrate(sql: Sql, apply: boolean): Promise<void> {
-  await sql.begin(async (tx) => {
+  // Read first, without a lock or a write: a node starting against an up-to-date schema (the
+  // common case, and the only one a read-only server allows) needs neither.
+  const current = await schemaVersion(sql);
+  checkNotNewer(current);
+  if (current === PG_SCHEMA_VERSION) return;
+  if (!apply) {
+    throw new StorageError(`database schema version ${current} is older than this Herald needs (${PG_SCHEMA_VERSION}); start herald serve once to migrate it`);
+  }
+  await sql.begin(async (txn) => {
+    const tx = txn as unknown as Sql;
     await tx`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`;
     await tx.unsafe(
       "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
     );
-    const [row] = await tx<Array<{ version: number | null }>>`SELECT max(version) AS version FROM schema_migrations`;
-    const current = row?.version ?? 0;
-    if (current > PG_SCHEMA_VERSION) {
-      throw new StorageError(`database schema version ${current} is newer than this Herald understands (${PG_SCHEMA_VERSION}); upgrade Herald`);
-    }
-    if (current === PG_SCHEMA_VERSION) return;
-    if (!apply) {
-      throw new StorageError(`database schema version ${current} is older than this Herald needs (${PG_SCHEMA_VERSION}); start herald serve once to migrate it`);
-    }
+    // Again under the lock: another node may have migrated while this one waited for it.
+    const locked = await schemaVersion(tx);
+    checkNotNewer(locked);
     for (const migration of PG_MIGRATIONS) {
-      if (migration.version <= current) continue;
+      if (migration.version <= locked) continue;
       await tx.unsafe(migration.sql).simple();
       await tx`INSERT INTO schema_migrations (version, description) VALUES (${migration.version}, ${migration.description})`;
     }
   });
+}
+
+/** The highest migration applied; 0 for an empty database. */
+export async function schemaVersion(sql: Sql): Promise<number> {
+  const [exists] = await sql<Array<{ found: boolean }>>`SELECT to_regclass('schema_migrations') IS NOT NULL AS found`;
+  if (!exists?.found) return 0;
+  const [row] = await sql<Array<{ version: number | null }>>`SELECT max(version) AS version FROM schema_migrations`;
+  return row?.version ?? 0;
+}
+
+function checkNotNewer(current: number): void {
+  if (current > PG_SCHEMA_VERSION) {
+    throw new StorageError(`database schema version ${current} is newer than this Herald understands (${PG_SCHEMA_VERSION}); upgrade Herald`);
+  }
 }
