@@ -44,8 +44,10 @@ export async function openPostgresStorage(url: string, options: PostgresOpenOpti
   }
 
   let closed: Promise<void> | undefined;
-  // Waits up to 5 s for queries in flight, then cuts the connections.
-  const close = () => (closed ??= sql.end({ timeout: 5 }));
+  // Callers close once their work is done, so a second is plenty for what is still in flight.
+  // postgres.js waits for a "close" event that a socket the server had already cut never
+  // sends (seen on Bun after pg_terminate_backend), so the timeout is what ends those.
+  const close = () => (closed ??= sql.end({ timeout: 1 }));
   const nodes = createNodes(context);
   const outbox: Outbox = guardAll(
     {
