@@ -113,13 +113,19 @@ describe.skipIf(skip)("PostgreSQL schema and migrations", () => {
     expect(text).toContain('"Index Name":"deliveries_pending_by_destination"');
     expect(text).not.toContain('"Node Type":"Seq Scan"');
     expect(text).not.toContain('"Node Type":"Sort"');
+    // Expiry and an ordered lane's head read their own partial indexes too.
+    const planOf = async (query: string) => JSON.stringify(await admin.unsafe(`EXPLAIN (FORMAT JSON) ${query}`));
+    expect(await planOf("SELECT id FROM deliveries WHERE status = 'pending' AND expires_at <= 0")).toContain('"Index Name":"deliveries_pending_expiry"');
+    const head = await planOf("SELECT id, status FROM deliveries WHERE destination = 'quiet' AND finished_at IS NULL ORDER BY seq LIMIT 1");
+    expect(head).toContain('"Index Name":"deliveries_open_by_destination"');
+    expect(head).not.toContain('"Node Type":"Sort"');
     // The whole claim, through Herald's own statement, takes the five rows of the quiet lane.
     await withStorage(url, async (storage) => {
       const claimed = await storage.outbox.claimDue({ now: 1_000_000, leaseUntil: 2_000_000, lanes: [{ destination: "quiet", limit: 10 }], inline: { limit: 0, exclude: [] } });
       expect(claimed).toHaveLength(5);
     });
     await admin.end();
-  }, 20_000);
+  }, 60_000);
 });
 
 describe.skipIf(skip)("PostgreSQL across nodes", () => {

@@ -34,6 +34,7 @@ export function isPidAlive(pid: number): boolean {
 
 export function createNodes({ sql, nodeId, scrub }: PgContext) {
   let me: ServeDuties["identity"] | undefined;
+  let stopBeating = () => {};
 
   const isDead = (node: NodeRow, now: number): boolean => {
     if (now - node.heartbeat_at > NODE_STALE_MS) return true;
@@ -79,9 +80,10 @@ export function createNodes({ sql, nodeId, scrub }: PgContext) {
       }
     };
     const timer = setInterval(() => void (beating = beat()), NODE_HEARTBEAT_MS);
+    stopBeating = () => clearInterval(timer);
     return {
       stop: async () => {
-        clearInterval(timer);
+        stopBeating();
         await beating;
         await sql`DELETE FROM nodes WHERE node_id = ${nodeId}`;
         await sql`DELETE FROM probe WHERE node_id = ${nodeId}`;
@@ -89,5 +91,6 @@ export function createNodes({ sql, nodeId, scrub }: PgContext) {
     };
   };
 
-  return { rescueLeases, serve };
+  // Closing the pool ends the heartbeat too, in case serve's stop was never called (a failed start).
+  return { rescueLeases, serve, stopBeating: () => stopBeating() };
 }

@@ -43,12 +43,15 @@ export async function openPostgresStorage(url: string, options: PostgresOpenOpti
     throw new StorageError(`cannot open the PostgreSQL database: ${translate(error, scrub).message}`, { cause: error });
   }
 
+  const nodes = createNodes(context);
   let closed: Promise<void> | undefined;
   // Callers close once their work is done, so a second is plenty for what is still in flight.
   // postgres.js waits for a "close" event that a socket the server had already cut never
   // sends (seen on Bun after pg_terminate_backend), so the timeout is what ends those.
-  const close = () => (closed ??= sql.end({ timeout: 1 }));
-  const nodes = createNodes(context);
+  const close = () => {
+    nodes.stopBeating();
+    return (closed ??= sql.end({ timeout: 1 }));
+  };
   const outbox: Outbox = guardAll(
     {
       enqueue: createEnqueue(context),
