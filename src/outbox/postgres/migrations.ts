@@ -136,6 +136,9 @@ export async function migrate(sql: Sql, apply: boolean): Promise<void> {
   }
   await sql.begin(async (txn) => {
     const tx = txn as unknown as Sql;
+    // A migration on a large outbox, or the wait for another node's, may outlast the pool's
+    // statement timeout; neither is a stuck statement.
+    await tx`SET LOCAL statement_timeout = 0`;
     await tx`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`;
     await tx.unsafe(
       "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
