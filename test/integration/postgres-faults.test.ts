@@ -156,3 +156,53 @@ describe.skipIf(skip)("PostgreSQL faults", () => {
     }
   });
 });
+
+// A full disk needs a small filesystem the server writes to: a tmpfs mounted as a tablespace.
+// That takes root and a server on this machine (scripts/pg-test-server's, which sets HERALD_TEST_PG_DIR).
+const canFillDisk = !skip && Boolean(process.env.HERALD_TEST_PG_DIR) && process.getuid?.() === 0;
+if (!skip && !canFillDisk) console.log("SKIPPED postgres-faults full disk: needs root and a local server from scripts/pg-test-server");
+
+describe.skipIf(!canFillDisk)("PostgreSQL on a full disk", () => {
+  test("a full tablespace refuses writes as full, stores nothing, and takes them again once there is room", async () => {
+    const url = await db.create();
+    const name = new URL(url).pathname.slice(1);
+    const mountPoint = execFileSync("mktemp", ["-d", "/tmp/herald-pg-full.XXXXXX"], { encoding: "utf8" }).trim();
+    execFileSync("mount", ["-t", "tmpfs", "-o", "size=4M", "tmpfs", mountPoint]);
+    execFileSync("chown", ["postgres", mountPoint]);
+    const server = adminClient(withDatabase(url, "postgres"));
+    const admin = adminClient(url);
+    let storage: Storage | undefined;
+    try {
+      await server.unsafe(`CREATE TABLESPACE ${name}_full LOCATION '${mountPoint}'`);
+      storage = await openPostgresStorage(url, { migrate: true });
+      // The outbox's tables, and a ballast table to fill the rest, live on the small disk.
+      for (const table of ["events", "deliveries", "probe"]) await admin.unsafe(`ALTER TABLE ${table} SET TABLESPACE ${name}_full`);
+      await admin.unsafe(`CREATE TABLE ballast (filler text) TABLESPACE ${name}_full`);
+      await admin.unsafe("ALTER TABLE ballast ALTER COLUMN filler SET STORAGE PLAIN");
+      await admin`INSERT INTO ballast SELECT repeat(md5(g::text), 60) FROM generate_series(1, 100000) g`.catch(() => undefined);
+      // Whatever room is left after the failed insert is taken row by row, until not one more
+      // page fits: then no table there can grow by a page either.
+      for (let i = 0; i < 2_000; i++) {
+        const room = await admin`INSERT INTO ballast VALUES (repeat('x', 1000))`.then(() => true, () => false);
+        if (!room) break;
+      }
+      const refused = event();
+      const fault = await faultOf(storage.outbox.enqueue([refused]), "full");
+      expect(fault.message).toContain("out of resources");
+      await faultOf(storage.outbox.probeWritable(), "full");
+      expect(await storage.operator.getEvent(refused.id)).toBeUndefined();
+      await admin`DROP TABLE ballast`;
+      await storage.outbox.probeWritable();
+      const [stored] = await storage.outbox.enqueue([event()]);
+      expect(stored!.duplicate).toBe(false);
+    } finally {
+      await storage?.close();
+      await admin.end();
+      await server.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);
+      await server.unsafe(`DROP TABLESPACE IF EXISTS ${name}_full`).catch(() => undefined);
+      await server.end();
+      execFileSync("umount", [mountPoint]);
+      execFileSync("rmdir", [mountPoint]);
+    }
+  }, 60_000);
+});
