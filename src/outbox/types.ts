@@ -224,6 +224,24 @@ export interface DeliveryQuery {
   limit: number;
 }
 
+export interface EventQuery {
+  name?: string;
+  source?: string;
+  /** Received at or after this instant (ms). */
+  since?: number;
+  /** Received before this instant (ms). */
+  until?: number;
+  /** cursor: only events older than this id */
+  before?: string;
+  limit: number;
+}
+
+/** A new delivery of a stored event: to which destination, expiring when. */
+export interface ReplayTarget {
+  destination: string;
+  expiresAt: number;
+}
+
 /** Which deliveries an operator wants sent again: named ones, or finished ones by filter. */
 export type RetrySelection =
   | { ids: string[] }
@@ -254,6 +272,10 @@ export interface OperatorStore {
   listDeliveries(query: DeliveryQuery): Promise<DeliveryRecord[]>;
   getDelivery(id: string): Promise<{ delivery: DeliveryRecord; attempts: AttemptView[] } | undefined>;
   getEvent(id: string): Promise<EventRecord | undefined>;
+  /** Newest first (event ids are time-ordered ULIDs). */
+  listEvents(query: EventQuery): Promise<EventRecord[]>;
+  /** New pending deliveries of a stored event, one per target; undefined when there is no such event. */
+  replayEvent(id: string, targets: ReplayTarget[], now: number): Promise<{ deliveries: Array<{ id: string; destination: string }> } | undefined>;
   /** Back to pending now with a fresh attempt budget and a new expiry from `expiresAt`. */
   retry(selection: RetrySelection, now: number, expiresAt: (destination: string) => number): Promise<RetryResult>;
   cancel(id: string, now: number): Promise<CancelResult>;
