@@ -1,11 +1,13 @@
 // The Outbox contract, backend-neutral: every case goes through the Storage seam only
 // (src/outbox/types.ts), so the same cases run against SQLite and PostgreSQL. A backend's test
 // file calls outboxContract() with a factory; what only one backend can show (query plans,
-// PRAGMAs, server faults) stays in that backend's own file. Split in two files for size:
-// claims, settles and leases here; maintenance, operators and concurrency in outbox-contract-more.ts.
+// PRAGMAs, server faults) stays in that backend's own file. Split in files for size: claims,
+// settles and leases here; maintenance, operators and concurrency in outbox-contract-more.ts;
+// the events API in outbox-contract-events.ts.
 import { describe, expect, test } from "bun:test";
 import type { Settlement } from "../../src/outbox/types.ts";
 import { contractFixture, DAY, LEASE_MS, type ContractBackend } from "./outbox-contract-fixture.ts";
+import { eventsContractCases } from "./outbox-contract-events.ts";
 import { moreContractCases } from "./outbox-contract-more.ts";
 
 export type { ContractBackend } from "./outbox-contract-fixture.ts";
@@ -181,4 +183,5 @@ export function outboxContract(name: string, backend: ContractBackend, skip = fa
 
   });
   moreContractCases(name, backend, skip);
+  eventsContractCases(name, backend, skip);
 }

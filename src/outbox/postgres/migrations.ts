@@ -116,6 +116,16 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       ALTER TABLE probe ALTER COLUMN filler SET STORAGE EXTERNAL;
     `,
   },
+  {
+    version: 2,
+    description: "the events API: events by name and by source, newest first",
+    sql: `
+      -- GET /v1/events?name= and ?source= walk these newest first and stop at the page's end;
+      -- time filters need no index: event ids begin with their arrival time (core/ids.ts).
+      CREATE INDEX events_name ON events (name, id);
+      CREATE INDEX events_source ON events (source, id) WHERE source IS NOT NULL;
+    `,
+  },
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS.at(-1)?.version ?? 0;

@@ -1,10 +1,12 @@
 // Operator queries (admin API and CLI) over the PostgreSQL outbox, with the same results and
 // messages as the SQLite backend (src/outbox/operator.ts). Retry and cancel are guarded
 // updates (WHERE status ...) in one transaction each, so a delivery some node has in flight is
-// never touched. Backups are pg_dump's job.
+// never touched. Backups are pg_dump's job. Reading, listing and
+// replaying events is in events.ts.
 
 import type { PgContext, Sql } from "./client.ts";
-import type { AttemptView, CancelManyResult, CancelResult, CancelSelection, DeliveryQuery, DeliveryRecord, EventRecord, OperatorStore, RetryResult, RetrySelection } from "../types.ts";
+import { createEventsQuery } from "./events.ts";
+import type { AttemptView, CancelManyResult, CancelResult, CancelSelection, DeliveryQuery, DeliveryRecord, OperatorStore, RetryResult, RetrySelection } from "../types.ts";
 
 const RETRYABLE_BY_ID = ["pending", "succeeded", "failed", "expired", "cancelled"];
 export const PG_BACKUP_ADVICE = "storage is PostgreSQL: back it up with pg_dump (e.g. pg_dump --format=custom), not with herald backup";
@@ -41,7 +43,8 @@ const toRecord = (row: RecordRow): DeliveryRecord => ({
   lastError: row.last_error ?? undefined,
 });
 
-export function createOperatorStore({ sql }: PgContext): OperatorStore {
+export function createOperatorStore(context: PgContext): OperatorStore {
+  const { sql } = context;
   const recordColumns = (s: Sql) =>
     s`d.id, d.event_id, e.name AS event, d.destination, d.status, d.attempts, d.failed_attempts, d.created_at, d.next_attempt_at,
       d.expires_at, d.finished_at, d.last_status_code, d.last_error`;
@@ -72,23 +75,6 @@ export function createOperatorStore({ sql }: PgContext): OperatorStore {
       response: t.response ?? undefined,
     }));
     return { delivery: toRecord(row), attempts };
-  };
-
-  const getEvent = async (id: string): Promise<EventRecord | undefined> => {
-    const [row] = await sql<Array<{ id: string; name: string; timestamp: string; received_at: number; idempotency_key: string | null; source: string | null; data: string }>>`
-      SELECT id, name, timestamp, received_at, idempotency_key, source, data FROM events WHERE id = ${id}`;
-    if (!row) return undefined;
-    const ids = await sql<Array<{ id: string }>>`SELECT id FROM deliveries WHERE event_id = ${id} ORDER BY id`;
-    return {
-      id: row.id,
-      event: row.name,
-      timestamp: row.timestamp,
-      receivedAt: row.received_at,
-      idempotencyKey: row.idempotency_key ?? undefined,
-      source: row.source ?? undefined,
-      data: JSON.parse(row.data) as Record<string, unknown>,
-      deliveryIds: ids.map((d) => d.id),
-    };
   };
 
   const statusOf = async (tx: Sql, id: string) => {
@@ -161,5 +147,5 @@ export function createOperatorStore({ sql }: PgContext): OperatorStore {
       return result;
     });
 
-  return { listDeliveries, getDelivery, getEvent, retry, cancel, cancelMany, backupAdvice: PG_BACKUP_ADVICE };
+  return { listDeliveries, getDelivery, ...createEventsQuery(context), retry, cancel, cancelMany, backupAdvice: PG_BACKUP_ADVICE };
 }
