@@ -8,6 +8,19 @@ import type { ExpiredDelivery, OutboxStats, PruneCutoffs } from "../types.ts";
 const EXPIRED_MESSAGE = "expired: not delivered within max_age of the event's arrival";
 /** The probe row's size: a write that needs real space, so a full disk shows at /readyz. */
 const PROBE_BYTES = 65_536;
+/** Up to this many open deliveries, stats() counts them exactly; above, it estimates. */
+export const EXACT_OPEN_UP_TO = 10_000;
+
+/**
+ * The gauges' statement. An exact count visits every open row (340 ms on 1,000,000 pending
+ * rows, at each /metrics scrape), so counting stops after EXACT_OPEN_UP_TO; it walks
+ * deliveries_open_by_destination in that index's order, so the planner takes the index even
+ * when most rows are finished. Ids are time-ordered, so the oldest pending row is one seek of
+ * deliveries_status. Exported so a test can check how much it reads.
+ */
+export const STATS_SQL = `
+  SELECT (SELECT count(*) FROM (SELECT 1 FROM deliveries WHERE finished_at IS NULL ORDER BY destination, seq LIMIT ${EXACT_OPEN_UP_TO + 1}) o)::int AS open,
+         (SELECT created_at FROM deliveries WHERE status = 'pending' ORDER BY id LIMIT 1) AS oldest`;
 
 export function createMaintenance({ sql, nodeId }: PgContext) {
   // Whatever has passed its expiry goes, keeping its last attempt's error as the cause; only a
@@ -40,10 +53,21 @@ export function createMaintenance({ sql, nodeId }: PgContext) {
     });
 
   const stats = async (): Promise<OutboxStats> => {
-    const [row] = await sql<Array<{ open: number; oldest: number | null }>>`
-      SELECT (SELECT count(*) FROM deliveries WHERE finished_at IS NULL) AS open,
-             (SELECT created_at FROM deliveries WHERE status = 'pending' ORDER BY id LIMIT 1) AS oldest`;
-    return { pending: row?.open ?? 0, oldestPendingReceivedAt: row?.oldest ?? undefined };
+    const [row] = (await sql.unsafe(STATS_SQL, [], { prepare: true })) as unknown as Array<{ open: number; oldest: number | null }>;
+    const counted = row?.open ?? 0;
+    const pending = counted > EXACT_OPEN_UP_TO ? Math.max(counted, await estimateOpen()) : counted;
+    return { pending, oldestPendingReceivedAt: row?.oldest ?? undefined };
+  };
+
+  /**
+   * The planner's row estimate for the open rows: the table's current size times the share of
+   * open rows at its last ANALYZE (autovacuum re-analyzes after about a tenth of the rows
+   * change), never below the count that ran out. A millisecond, however large the outbox.
+   */
+  const estimateOpen = async (): Promise<number> => {
+    const [row] = await sql<Array<{ "QUERY PLAN": Array<{ Plan: { "Plan Rows": number } }> }>>`
+      EXPLAIN (FORMAT JSON) SELECT 1 FROM deliveries WHERE finished_at IS NULL`;
+    return Math.round(row?.["QUERY PLAN"][0]?.Plan["Plan Rows"] ?? 0);
   };
 
   const filler = new Uint8Array(PROBE_BYTES);
