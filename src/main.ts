@@ -8,6 +8,7 @@ import { describeConfig } from "./commands/describe-config.ts";
 import { serve } from "./commands/serve.ts";
 import { testDestination } from "./commands/test-destination.ts";
 import { backupCommand, cancelCommand, deliveriesCommand, deliveryCommand, retryCommand, type OperatorFlags } from "./commands/operator-cli.ts";
+import { eventsCommand, replayCommand } from "./commands/events-cli.ts";
 import { CommandError, ConfigError, ListenError, OwnershipError, StorageError, UsageError, errorMessage } from "./core/errors.ts";
 import { formatProblems, loadConfig, locateConfig } from "./config/load.ts";
 import { loadOutboxConfig } from "./config/outbox-config.ts";
@@ -20,7 +21,11 @@ const FLAG_OPTIONS = {
   config: { type: "string" },
   event: { type: "string" },
   status: { type: "string" },
-  destination: { type: "string" },
+  // Repeatable for replay; the other commands take one (oneDestination()).
+  destination: { type: "string", multiple: true },
+  name: { type: "string" },
+  source: { type: "string" },
+  until: { type: "string" },
   limit: { type: "string" },
   cursor: { type: "string" },
   since: { type: "string" },
@@ -38,10 +43,13 @@ const COMMAND_FLAGS: Record<string, ReadonlyArray<keyof typeof FLAG_OPTIONS>> = 
   cancel: ["status", "destination", "json"],
   test: ["event", "json"],
   backup: ["json"],
+  events: ["name", "source", "since", "until", "limit", "cursor", "json"],
+  replay: ["destination", "name", "source", "since", "until", "limit", "cursor", "json"],
 };
 
-interface Flags extends OperatorFlags {
+interface Flags extends Omit<OperatorFlags, "destination"> {
   config?: string;
+  destination?: string[];
 }
 
 /**
@@ -78,7 +86,9 @@ async function run(argv: string[], env: Record<string, string | undefined>): Pro
     return 2;
   }
   if (command !== "help" && !commandUsage(command)) throw new UsageError(`unknown command "${command}"`);
-  const { flags, positionals }: { flags: Flags; positionals: string[] } = parseCommandLine(command, rest, FLAG_OPTIONS, ["config", ...(COMMAND_FLAGS[command] ?? [])]);
+  const { flags: parsed, positionals }: { flags: Flags; positionals: string[] } = parseCommandLine(command, rest, FLAG_OPTIONS, ["config", ...(COMMAND_FLAGS[command] ?? [])]);
+  if (command !== "replay" && (parsed.destination?.length ?? 0) > 1) throw new UsageError("--destination may be given once here");
+  const flags: OperatorFlags & { config?: string } = { ...parsed, destination: parsed.destination?.[0] };
   const noPositionals = () => {
     if (positionals.length > 0) throw new UsageError(`${command} takes no argument "${positionals[0]}"`);
   };
@@ -128,6 +138,11 @@ async function run(argv: string[], env: Record<string, string | undefined>): Pro
       return retryCommand(outboxConfig(), positionals, flags);
     case "cancel":
       return cancelCommand(outboxConfig(), positionals, flags);
+    case "events":
+      noPositionals();
+      return eventsCommand(outboxConfig(), flags);
+    case "replay":
+      return replayCommand(outboxConfig(), positionals, parsed.destination ?? [], flags);
     case "backup":
       if (positionals.length !== 1) throw new UsageError("backup takes the path of the copy: herald backup /var/backups/herald.db");
       return backupCommand(outboxConfig(), positionals[0]!, flags);

@@ -5,7 +5,7 @@
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import { UsageError } from "../core/errors.ts";
 
-type FlagValues<T extends ParseArgsOptionsConfig> = { [K in keyof T]?: T[K]["type"] extends "boolean" ? boolean : string };
+type FlagValues<T extends ParseArgsOptionsConfig> = { [K in keyof T]?: T[K]["type"] extends "boolean" ? boolean : T[K] extends { multiple: true } ? string[] : string };
 
 export function parseCommandLine<T extends ParseArgsOptionsConfig>(
   command: string,

@@ -2,10 +2,11 @@
 // --json` prints and what its text columns are drawn from. Every URL is redacted and secrets are
 // only counted, so the view is safe to paste into a ticket.
 
-import { redactUrl } from "../core/redact.ts";
-import type { DeliveryPolicy, Destination, Route, Source } from "../core/types.ts";
+import { redactStorageUrl, redactUrl } from "../core/redact.ts";
+import type { DeliveryPolicy, Destination, MatchOperators, MatchValue, Route, Source } from "../core/types.ts";
 import { formatDuration } from "../core/units.ts";
 import type { RuntimeConfig } from "../config/runtime.ts";
+import { platformOf } from "../platforms/registry.ts";
 import { effectiveRates } from "../scheduler/pacer.ts";
 
 export interface PolicyView {
@@ -30,6 +31,8 @@ export interface DestinationView {
   /** True when the rates are the platform's defaults rather than `rate_limit`. */
   rate_limit_default: boolean;
   ordered: boolean;
+  /** What a custom destination's body is (`body`, or `body_template`); null for chat types. */
+  body: "envelope" | "original" | "template" | null;
   /** The [delivery] keys this destination overrides. */
   overrides: Partial<PolicyView>;
 }
@@ -38,7 +41,8 @@ export interface RouteView {
   name: string;
   events: string[];
   sources: string[] | null;
-  match: Array<{ path: string; values: Array<string | number | boolean> }>;
+  /** The plain form as `values` (any of), the operator form as `operators`, as configured. */
+  match: Array<{ path: string; values: MatchValue[] } | { path: string; operators: MatchOperators }>;
   to: string[];
 }
 
@@ -59,7 +63,8 @@ export interface ConfigView {
   config: string;
   valid: true;
   server: { listen: string; max_body_bytes: number; shutdown_grace: string };
-  storage: { path: string; synchronous: string };
+  /** path (SQLite) or url (PostgreSQL, without its password). */
+  storage: { path?: string; url?: string; synchronous: string };
   auth: { publish_tokens: number; admin_tokens: number };
   delivery: PolicyView;
   operational_events: { enabled: boolean; failing_after: number };
@@ -75,7 +80,7 @@ export function configView(config: RuntimeConfig): ConfigView {
     config: config.sourcePath,
     valid: true,
     server: { listen: `${server.host}:${server.port}`, max_body_bytes: server.maxBodyBytes, shutdown_grace: formatDuration(server.shutdownGraceMs) },
-    storage: { path: storage.path, synchronous: storage.synchronous },
+    storage: storage.url === undefined ? { path: storage.path, synchronous: storage.synchronous } : { url: redactStorageUrl(storage.url), synchronous: storage.synchronous },
     auth: { publish_tokens: auth.publishTokens.length, admin_tokens: auth.adminTokens.length },
     delivery: policyView(defaults),
     operational_events: { enabled: config.operationalEvents.enabled, failing_after: config.operationalEvents.failingAfter },
@@ -99,7 +104,7 @@ export function policyView(p: DeliveryPolicy): PolicyView {
 }
 
 function destinationView(d: Destination, defaults: DeliveryPolicy): DestinationView {
-  const custom = d.type === "custom";
+  const custom = platformOf(d.type).signed;
   const own = policyView(d.policy);
   const inherited = policyView(defaults);
   const overrides = Object.fromEntries(Object.entries(own).filter(([key, value]) => JSON.stringify(value) !== JSON.stringify(inherited[key as keyof PolicyView])));
@@ -113,12 +118,13 @@ function destinationView(d: Destination, defaults: DeliveryPolicy): DestinationV
     rate_limits: effectiveRates(d).map((rate) => `${rate.count}/${formatDuration(rate.perMs)}`),
     rate_limit_default: !d.rateLimit && effectiveRates(d).length > 0,
     ordered: d.ordered,
+    body: custom ? (d.bodyTemplate ? "template" : d.bodyMode) : null,
     overrides,
   };
 }
 
 function routeView(r: Route): RouteView {
-  return { name: r.name, events: r.events, sources: r.sources ?? null, match: r.match, to: r.to };
+  return { name: r.name, events: r.events, sources: r.sources ?? null, match: r.match.map((m) => ("values" in m ? { path: m.path, values: m.values } : { path: m.path, operators: m.operators })), to: r.to };
 }
 
 function sourceView(source: Source): SourceView {

@@ -5,6 +5,7 @@
 import { table } from "./columns.ts";
 import { configView, type DestinationView, type PolicyView, type RouteView, type SourceView } from "./config-view.ts";
 import type { RuntimeConfig } from "../config/runtime.ts";
+import type { MatchOperators } from "../core/types.ts";
 import { formatDuration } from "../core/units.ts";
 
 export function describeConfig(config: RuntimeConfig): string {
@@ -14,7 +15,7 @@ export function describeConfig(config: RuntimeConfig): string {
     `config ${view.config} is valid`,
     ``,
     `listen      ${server.listen} (max_body ${server.max_body_bytes} bytes, shutdown_grace ${server.shutdown_grace})`,
-    `storage     ${storage.path} (synchronous=${storage.synchronous})`,
+    storage.url === undefined ? `storage     ${storage.path} (synchronous=${storage.synchronous})` : `storage     ${storage.url} (PostgreSQL)`,
     `auth        ${auth.publish_tokens ? `${auth.publish_tokens} publish token(s)` : "publishing open to loopback clients (no publish tokens)"}, ${auth.admin_tokens} admin token(s)`,
     `delivery    ${describePolicy(view.delivery)}`,
     `ops events  ${ops.enabled ? `on (herald.* events; a destination is failing after ${ops.failing_after} failed deliveries in a row)` : "off"}`,
@@ -48,13 +49,28 @@ const orDash = (text: string) => text || "-";
 function destinationRow(d: DestinationView): string[] {
   const signature = d.signature === null ? "-" : d.signature === "none" ? "none (unsigned)" : `${d.signature} (${d.signature_header}, ${plural(d.secrets, "secret")})`;
   const rate = d.rate_limits.length ? `${d.rate_limits.join(" and ")}${d.rate_limit_default ? " (platform default)" : ""}` : "";
-  const options = [...(d.ordered ? ["ordered"] : []), ...(Object.keys(d.overrides).length ? [describePolicy(d.overrides)] : [])].join(", ");
+  const body = d.body === "template" ? ["body_template"] : d.body === "original" ? ["body original"] : [];
+  const options = [...(d.ordered ? ["ordered"] : []), ...body, ...(Object.keys(d.overrides).length ? [describePolicy(d.overrides)] : [])].join(", ");
   return [d.name, d.type, d.url, signature, orDash(rate), orDash(options)];
 }
 
 function routeRow(r: RouteView): string[] {
-  const match = r.match.map((m) => `${m.path} in [${m.values.join(", ")}]`).join(" and ");
+  const match = r.match.map((m) => ("values" in m ? `${m.path} in [${m.values.join(", ")}]` : describeOperators(m.path, m.operators))).join(" and ");
   return [r.name, r.events.join(", "), orDash(r.sources?.join(", ") ?? ""), orDash(match), r.to.join(", ")];
+}
+
+const COMPARISONS = { gt: ">", gte: ">=", lt: "<", lte: "<=" } as const;
+
+/** `data.credits_used > 100 and data.status not in [success]`: each operator as a condition. */
+function describeOperators(path: string, ops: MatchOperators): string {
+  const parts = [
+    ...(ops.exists === undefined ? [] : [`${path} ${ops.exists ? "exists" : "is absent"}`]),
+    ...(ops.not ? [`${path} not in [${ops.not.join(", ")}]`] : []),
+    ...(Object.keys(COMPARISONS) as Array<keyof typeof COMPARISONS>).flatMap((op) => (ops[op] === undefined ? [] : [`${path} ${COMPARISONS[op]} ${ops[op]}`])),
+    ...(ops.prefix === undefined ? [] : [`${path} starts with ${JSON.stringify(ops.prefix)}`]),
+    ...(ops.regex === undefined ? [] : [`${path} ~ /${ops.regex}/`]),
+  ];
+  return parts.join(" and ");
 }
 
 function sourceRow(s: SourceView): string[] {

@@ -32,6 +32,17 @@ const COMMANDS: Record<string, { synopsis: string; summary: string; details?: st
     summary: "cancel deliveries that have not finished; prints how many",
     details: "Pending deliveries become cancelled. One in flight finishes its attempt and is left alone\n(cancel it again if it goes back to pending). Ids not cancelled are named on stderr, with why.",
   },
+  events: {
+    synopsis: "events [--name N] [--source S] [--since T] [--until T] [--limit N] [--cursor C] [--json]",
+    summary: "list stored events, newest first",
+    details: 'T is an RFC 3339 time (2026-03-09T12:00:00Z) or a duration ago ("2h"): --since is inclusive, --until not.',
+  },
+  replay: {
+    synopsis: "replay ID... [--destination D]... | replay --name N|--source S|--since T|--until T [--limit N] [--cursor C] [--destination D]... [--json]",
+    summary: "send stored events again, as new deliveries",
+    details:
+      "To each --destination given (one configured later too), else to every destination the current routes match.\nBy filter: at most --limit events a call (default 100, at most 1000), newest first; --cursor continues.\nInline webhooks are not replayed: retry their deliveries. Ids not replayed are named on stderr.",
+  },
   test: {
     synopsis: "test DESTINATION [--event E] [--json]",
     summary: 'send one sample event (default "completed") to a configured destination',

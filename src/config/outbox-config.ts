@@ -1,15 +1,17 @@
 // The config of the commands that only read or change the outbox (deliveries, delivery, retry,
-// cancel, backup): where the database is, the destination names (a filter naming none is an
-// error) and each one's max_age (a retried delivery's new expiry). Only these keys are expanded
+// cancel, backup, events, replay): where the database is, the destination names (a filter
+// naming none is an error), each one's max_age (a retried delivery's new expiry) and the routes
+// (where a replayed event goes). Only these keys are expanded
 // and validated, so a ${VAR} elsewhere (a webhook URL, a token) that the daemon's environment
 // sets but an operator's shell does not cannot stop them; `check` and `serve` still read it all.
 
 import { z } from "zod";
 import { formatKeyPath } from "../core/key-path.ts";
+import type { Route } from "../core/types.ts";
 import { expandEnv, type EnvProblem } from "./env.ts";
 import { configIssueMessage } from "./issue-messages.ts";
 import { issueProblems, parseTomlText, readConfigText } from "./load.ts";
-import { storagePath } from "./resolve.ts";
+import { storageConfig, toRoute } from "./resolve.ts";
 import type { ConfigProblem, RuntimeConfig } from "./runtime.ts";
 import { configSchema } from "./schema.ts";
 
@@ -19,6 +21,8 @@ export interface OutboxConfig {
   storage: RuntimeConfig["storage"];
   defaults: { maxAgeMs: number };
   destinations: ReadonlyMap<string, { policy: { maxAgeMs: number } }>;
+  /** Which destinations a replayed event goes to when none are named. */
+  routes: readonly Route[];
 }
 
 export type OutboxConfigResult = { ok: true; config: OutboxConfig } | { ok: false; problems: ConfigProblem[] };
@@ -27,6 +31,7 @@ const outboxSchema = z.object({
   storage: configSchema.shape.storage,
   delivery: configSchema.shape.delivery,
   destinations: z.array(configSchema.shape.destinations.unwrap().element.pick({ name: true, max_age: true })),
+  routes: configSchema.shape.routes,
 });
 
 export function loadOutboxConfig(path: string, env: Record<string, string | undefined>): OutboxConfigResult {
@@ -42,6 +47,7 @@ export function loadOutboxConfig(path: string, env: Record<string, string | unde
     storage: raw.storage,
     delivery: { max_age: table(raw.delivery).max_age },
     destinations: listed.map((entry) => ({ name: table(entry).name, max_age: table(entry).max_age })),
+    routes: raw.routes,
   };
   const envProblems: EnvProblem[] = [];
   const expanded = expandEnv(used, env, envProblems);
@@ -50,13 +56,17 @@ export function loadOutboxConfig(path: string, env: Record<string, string | unde
   if (!parsed.success) return { ok: false, problems: issueProblems(parsed.error.issues) };
 
   const { storage, delivery, destinations } = parsed.data;
+  const problems: ConfigProblem[] = [];
+  const routes = parsed.data.routes.map((entry, i) => toRoute(entry, i, (path, message) => problems.push({ path, message })));
+  if (problems.length > 0) return { ok: false, problems };
   return {
     ok: true,
     config: {
       sourcePath: path,
-      storage: { path: storagePath(storage.path, path), synchronous: storage.synchronous },
+      storage: storageConfig(storage, path),
       defaults: { maxAgeMs: delivery.max_age },
       destinations: new Map(destinations.map((d) => [d.name, { policy: { maxAgeMs: d.max_age ?? delivery.max_age } }])),
+      routes,
     },
   };
 }

@@ -2,16 +2,18 @@
 // key path; no message repeats a URL or a secret, since those are credentials.
 
 import { dirname, resolve } from "node:path";
-import { canonicalWebhookUrl, detectDestinationType } from "../core/destination-type.ts";
+import { canonicalWebhookUrl, detectDestinationType, PLATFORM_KEYS, platformOf, typesTaking } from "../platforms/registry.ts";
 import type { DeliveryPolicy, Destination, Route } from "../core/types.ts";
 import { checkUrl, type SecurityPolicy } from "../core/url-policy.ts";
 import { isLoopbackAddress, parseCidr, parseIp } from "../core/addresses.ts";
-import { destinationCredentials } from "../core/redact.ts";
+import { destinationCredentials, storageUrlCredentials } from "../core/redact.ts";
 import { checkStandardSecrets } from "../core/standard-secret.ts";
+import { compileBodyTemplate, type BodyTemplate } from "../core/body-template.ts";
 import { reservedHeaderReason } from "./fields.ts";
 import type { ParsedConfig, ParsedDestination } from "./schema.ts";
-import { matchRules, resolveSources } from "./sources.ts";
-import type { ConfigProblem, ConfigResult, RuntimeConfig } from "./runtime.ts";
+import { matchRules } from "./match-rules.ts";
+import { resolveSources } from "./sources.ts";
+import type { ConfigProblem, ConfigResult, RuntimeConfig, StorageConfig } from "./runtime.ts";
 
 
 export function resolveConfig(parsed: ParsedConfig, sourcePath: string): ConfigResult {
@@ -56,13 +58,7 @@ export function resolveConfig(parsed: ParsedConfig, sourcePath: string): ConfigR
         problem(`${path}.to[${j}]`, `unknown destination "${name}"`);
       }
     });
-    return {
-      name: entry.name,
-      events: entry.events,
-      match: matchRules(entry.match),
-      sources: entry.sources,
-      to: entry.to,
-    };
+    return toRoute(entry, i, problem);
   });
 
   const sources = resolveSources(parsed.sources, { loopback: isLoopback(parsed.server.listen.host), listen: parsed.server.listen.host }, problem);
@@ -80,6 +76,7 @@ export function resolveConfig(parsed: ParsedConfig, sourcePath: string): ConfigR
     ...(parsed.metrics.token === undefined ? [] : [parsed.metrics.token]),
     ...[...destinations.values()].flatMap(destinationCredentials),
     ...sources.flatMap((source) => source.secrets),
+    ...(parsed.storage.url === undefined ? [] : storageUrlCredentials(parsed.storage.url)),
   ];
   const config: RuntimeConfig = {
     sourcePath,
@@ -89,7 +86,7 @@ export function resolveConfig(parsed: ParsedConfig, sourcePath: string): ConfigR
       maxBodyBytes: parsed.server.max_body,
       shutdownGraceMs: parsed.server.shutdown_grace,
     },
-    storage: { path: storagePath(parsed.storage.path, sourcePath), synchronous: parsed.storage.synchronous },
+    storage: storageConfig(parsed.storage, sourcePath),
     auth: { publishTokens: parsed.auth.publish_tokens, adminTokens: parsed.auth.admin_tokens },
     defaults,
     security,
@@ -98,6 +95,7 @@ export function resolveConfig(parsed: ParsedConfig, sourcePath: string): ConfigR
     log: { level: parsed.log.level },
     operationalEvents: { enabled: parsed.operational_events.enabled, failingAfter: parsed.operational_events.failing_after },
     metrics: { token: parsed.metrics.token },
+    dashboard: { enabled: parsed.dashboard.enabled },
     destinations,
     routes,
     sources,
@@ -119,8 +117,9 @@ function resolveDestination(
   }
   const url = canonicalWebhookUrl(entry.url);
   const type = entry.type ?? detectDestinationType(url);
+  const platform = platformOf(type);
   const secrets = entry.secret === undefined ? [] : Array.isArray(entry.secret) ? entry.secret : [entry.secret];
-  if (type !== "custom" && secrets.length > 0) {
+  if (!platform.signed && secrets.length > 0) {
     problem("secret", `${type} destinations are not signed; a secret applies to custom destinations only`);
   }
   const signature = entry.signature ?? (secrets.length > 0 ? "sha256" : "none");
@@ -128,13 +127,9 @@ function resolveDestination(
     problem("signature", `"${signature}" needs a secret`);
   }
   if (signature === "standard" && entry.secret !== undefined) checkStandardSecrets(entry.secret, problem);
-  if (type === "custom") {
-    for (const key of ["username", "avatar_url", "results_url", "title", "description"] as const) {
-      if (entry[key] !== undefined) problem(key, "applies to discord and slack destinations only");
-    }
-  }
-  if (entry.attach && type !== "discord") problem("attach", "applies to discord destinations only");
-  if (entry.body === "original" && type !== "custom") problem("body", `${type} destinations get a formatted message; "original" applies to custom destinations only`);
+  const options = platformOptions(entry, type, problem);
+  platform.check?.({ url, options }, problem);
+  const bodyTemplate = resolveBodyTemplate(options, problem);
   Object.keys(entry.headers).forEach((name) => {
     const reason = reservedHeaderReason(name);
     if (reason) problem(`headers."${name}"`, reason);
@@ -162,16 +157,54 @@ function resolveDestination(
     rateLimit: entry.rate_limit,
     ordered: entry.ordered,
     policy,
-    bodyMode: entry.body,
+    bodyMode: options.body === "original" ? "original" : "envelope",
+    bodyTemplate,
     presentation: {
-      username: entry.username,
-      avatarUrl: entry.avatar_url,
-      resultsUrl: entry.results_url,
-      title: entry.title,
-      description: entry.description,
-      attach: entry.attach,
+      username: text(options.username),
+      avatarUrl: text(options.avatar_url),
+      resultsUrl: text(options.results_url),
+      title: text(options.title),
+      description: text(options.description),
+      attach: options.attach === true,
     },
+    options,
+    credentials: platform.credentials?.({ url, options }) ?? [],
   };
+}
+
+/** The SQLite file when `[storage]` names neither a path nor a url. */
+export const DEFAULT_STORAGE_PATH = "./data/herald.db";
+
+/** `[storage]` resolved: PostgreSQL when a url is set, else the SQLite file (by default DEFAULT_STORAGE_PATH). */
+export function storageConfig(storage: ParsedConfig["storage"], sourcePath: string): StorageConfig {
+  if (storage.url !== undefined) return { url: storage.url, synchronous: storage.synchronous };
+  return { path: storagePath(storage.path ?? DEFAULT_STORAGE_PATH, sourcePath), synchronous: storage.synchronous };
+}
+
+/** The platform keys set on this destination; one its type does not take is a problem naming the types that do. */
+function platformOptions(entry: ParsedDestination, type: string, problem: (key: string, message: string) => void): Record<string, unknown> {
+  const options: Record<string, unknown> = {};
+  for (const key of Object.keys(PLATFORM_KEYS)) {
+    const value = (entry as Record<string, unknown>)[key];
+    if (value === undefined) continue;
+    const takers = typesTaking(key);
+    if (!takers.includes(type)) problem(key, `applies to ${listOf(takers)} destinations only`);
+    else options[key] = value;
+  }
+  return options;
+}
+
+const listOf = (names: string[]) => (names.length <= 1 ? names.join("") : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`);
+
+const text = (value: unknown) => (typeof value === "string" ? value : undefined);
+
+/** Custom only (its platform takes the key): the template, compiled once here so a bad one is a config error. */
+function resolveBodyTemplate(options: Record<string, unknown>, problem: (key: string, message: string) => void): BodyTemplate | undefined {
+  if (typeof options.body_template !== "string") return undefined;
+  if (options.body === "original") return void problem("body_template", 'replaces the envelope; it cannot be combined with body = "original"');
+  const compiled = compileBodyTemplate(options.body_template);
+  if (!compiled.ok) return void problem("body_template", compiled.message);
+  return compiled.template;
 }
 
 /**
@@ -199,4 +232,9 @@ export function isLoopback(host: string): boolean {
   const address = parseIp(host);
   if (!address) return host === "localhost";
   return isLoopbackAddress(address);
+}
+
+/** The `i`th parsed [[routes]] entry as routing uses it; a bad match operator is a problem at its key. */
+export function toRoute(entry: ParsedConfig["routes"][number], i: number, problem: (path: string, message: string) => void): Route {
+  return { name: entry.name, events: entry.events, match: matchRules(entry.match, ["routes", i, "match"], problem), sources: entry.sources, to: entry.to };
 }

@@ -3,8 +3,9 @@
 
 import { isIP } from "node:net";
 import { z } from "zod";
-import { DEFAULT_SIGNATURE_HEADER, DESTINATION_TYPES, SIGNATURE_SCHEMES, VERIFY_SCHEMES } from "../core/types.ts";
-import { durationField, headerNameField, headerValueField, listenField, rateField, signatureHeaderField, sizeField } from "./fields.ts";
+import { DEFAULT_SIGNATURE_HEADER, SIGNATURE_SCHEMES, VERIFY_SCHEMES } from "../core/types.ts";
+import { PLATFORM_KEYS, PLATFORM_TYPES } from "../platforms/registry.ts";
+import { durationField, headerNameField, headerValueField, listenField, rateField, signatureHeaderField, sizeField, storageUrlField } from "./fields.ts";
 
 /** The [delivery] defaults, written as a user would write them. */
 export const DELIVERY_DEFAULTS = {
@@ -50,7 +51,7 @@ const secretField = z.union([
 
 const destination = z.strictObject({
   name: nameField,
-  type: z.enum(DESTINATION_TYPES).optional(),
+  type: z.enum(PLATFORM_TYPES).optional(),
   url: z.string().min(1, "must not be empty"),
   secret: secretField.optional(),
   signature: z.enum(SIGNATURE_SCHEMES).optional(),
@@ -58,14 +59,8 @@ const destination = z.strictObject({
   headers: z.record(headerNameField(), headerValueField()).default({}),
   rate_limit: rateField().optional(),
   ordered: z.boolean().default(false),
-  // Discord and Slack presentation (documented in config.example.toml).
-  username: z.string().min(1, "must not be empty").max(80).optional(),
-  avatar_url: z.url({ protocol: /^https$/, error: "must be an https URL" }).optional(),
-  results_url: z.string().regex(/^https?:\/\//, "must start with https:// (placeholders like {data.task_id} allowed)").optional(),
-  title: z.string().min(1, "must not be empty").max(256).optional(),
-  description: z.string().min(1, "must not be empty").max(4096).optional(),
-  attach: z.boolean().default(false),
-  body: z.enum(["envelope", "original"]).default("envelope"),
+  // Keys only some platforms take (username, chat_id, body, ...): each platform module declares its own.
+  ...PLATFORM_KEYS,
   timeout: deliveryKeys.timeout.optional(),
   max_attempts: deliveryKeys.max_attempts.optional(),
   backoff: deliveryKeys.backoff.optional(),
@@ -84,7 +79,8 @@ const dnsServerField = z.string().refine((text) => {
 
 const matchValue = z.union([z.string(), z.number(), z.boolean()]);
 
-const matchTable = z.record(z.string().min(1, "must not be empty"), z.union([matchValue, z.array(matchValue).min(1)]));
+// A value, any of a list, or a table of operators (checked in match-rules.ts, which names them).
+const matchTable = z.record(z.string().min(1, "must not be empty"), z.union([matchValue, z.array(matchValue).min(1), z.record(z.string(), z.unknown())]));
 
 const route = z.strictObject({
   name: nameField,
@@ -130,10 +126,17 @@ export const configSchema = z.strictObject({
       shutdown_grace: durationField().prefault("10s"),
     })
     .prefault({}),
+  // path selects SQLite (the default, DEFAULT_STORAGE_PATH), url PostgreSQL: one of them.
   storage: z
     .strictObject({
-      path: z.string().min(1, "must not be empty").default("./data/herald.db"),
+      path: z.string().min(1, "must not be empty").optional(),
+      url: storageUrlField().optional(),
       synchronous: z.enum(["full", "normal"]).default("full"),
+    })
+    .superRefine((storage, ctx) => {
+      if (storage.path !== undefined && storage.url !== undefined) {
+        ctx.addIssue({ code: "custom", path: ["url"], message: "storage.path (SQLite) and storage.url (PostgreSQL) are both set; keep exactly one of them" });
+      }
     })
     .prefault({}),
   auth: z
@@ -171,6 +174,12 @@ export const configSchema = z.strictObject({
     .strictObject({
       // Off by default: /metrics is open, like /healthz.
       token: z.string().min(16, "tokens must be at least 16 characters").optional(),
+    })
+    .prefault({}),
+  dashboard: z
+    .strictObject({
+      // Off by default: a daemon serves no pages unless asked to (docs/dashboard.md).
+      enabled: z.boolean().default(false),
     })
     .prefault({}),
   destinations: z.array(destination).default([]),

@@ -4,11 +4,12 @@
 
 import { OPERATIONAL_PREFIX } from "../core/routing.ts";
 import { checkStandardSecrets } from "../core/standard-secret.ts";
-import type { MatchRule, Source } from "../core/types.ts";
+import type { Source } from "../core/types.ts";
+import { matchRules } from "./match-rules.ts";
 import type { ParsedSource } from "./schema.ts";
 
 /** Paths Herald serves itself; a source may not take them. */
-const RESERVED_PATH = /^\/(v1(\/|$)|healthz$|readyz$|metrics$)/;
+const RESERVED_PATH = /^\/(v1(\/|$)|ui(\/|$)|healthz$|readyz$|metrics$|openapi\.json$)/;
 
 const DEFAULT_HEADERS: Partial<Record<Source["verify"], string>> = { github: "X-Hub-Signature-256" };
 
@@ -70,7 +71,11 @@ export function resolveSources(
         fixed: entry.event,
         field: entry.event_field,
         header: entry.event_header,
-        rules: (entry.event_rules ?? []).map((rule) => ({ has: rule.has, match: matchRules(rule.match ?? {}), event: rule.event })),
+        rules: (entry.event_rules ?? []).map((rule, j) => ({
+          has: rule.has,
+          match: matchRules(rule.match ?? {}, ["sources", i, "event_rules", j, "match"], problem),
+          event: rule.event,
+        })),
       },
       idFrom: entry.id_from ?? [],
       dataField: entry.data_field,
@@ -78,8 +83,4 @@ export function resolveSources(
     });
   });
   return sources;
-}
-
-export function matchRules(table: Record<string, string | number | boolean | Array<string | number | boolean>>): MatchRule[] {
-  return Object.entries(table).map(([path, value]) => ({ path, values: Array.isArray(value) ? value : [value] }));
 }

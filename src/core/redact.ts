@@ -20,6 +20,32 @@ export function redactUrl(url: string): string {
   }
 }
 
+/**
+ * A storage URL as it may be shown: scheme, user, host, port, database and options such as
+ * sslmode, with the password (in the user part or a `password` option) replaced by ***.
+ */
+export function redactStorageUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    if (parsed.searchParams.has("password")) parsed.searchParams.set("password", "***");
+    return parsed.href;
+  } catch {
+    return "[invalid url]";
+  }
+}
+
+/** The strings of a storage URL that must never appear in a log or an error: the URL and its password. */
+export function storageUrlCredentials(url: string): string[] {
+  try {
+    const parsed = new URL(url);
+    const passwords = [parsed.password, parsed.searchParams.get("password") ?? ""].filter(Boolean);
+    return [url, ...passwords, ...passwords.map((p) => decodeURIComponent(p))];
+  } catch {
+    return [url];
+  }
+}
+
 /** Replaces every occurrence of the given secret strings in a text (error messages, bodies). */
 export function scrubSecrets(text: string, secrets: readonly string[]): string {
   let out = text;
@@ -55,9 +81,9 @@ function looksLikeToken(segment: string): boolean {
  * Everything about a destination that must never be shown: its URL's credentials, its signing
  * secrets, and header values that carry credentials (Authorization, X-Api-Key, ...).
  */
-export function destinationCredentials(destination: { url: string; secrets: readonly string[]; headers: Record<string, string> }): string[] {
+export function destinationCredentials(destination: { url: string; secrets: readonly string[]; headers: Record<string, string>; credentials?: readonly string[] }): string[] {
   const headerValues = Object.entries(destination.headers)
     .filter(([name]) => /authorization|token|key|secret|password|cookie|signature/i.test(name))
     .flatMap(([, value]) => [value, ...value.split(/\s+/).filter((part) => part.length >= 8)]);
-  return [...urlCredentials(destination.url), ...destination.secrets, ...headerValues];
+  return [...urlCredentials(destination.url), ...destination.secrets, ...headerValues, ...(destination.credentials ?? [])];
 }

@@ -1,6 +1,6 @@
 // Which destinations an event goes to: routes whose event globs and `match` rules fit.
 
-import type { EventEnvelope, MatchRule, Route } from "./types.ts";
+import type { EventEnvelope, MatchOperators, MatchRule, Route, TextPattern } from "./types.ts";
 
 const globCache = new Map<string, RegExp>();
 
@@ -41,12 +41,31 @@ export function readPath(envelope: EventEnvelope | Record<string, unknown>, path
   return value;
 }
 
-/** `source` is the name of the [[sources]] entry the event came in through (none when published). */
+/** Does every rule hold for this event (or a source's body)? */
 export function matchesAll(rules: readonly MatchRule[], envelope: EventEnvelope | Record<string, unknown>): boolean {
-  return rules.every(({ path, values }) => {
-    const actual = readPath(envelope, path);
-    return values.some((expected) => expected === actual);
+  return rules.every((rule) => {
+    const actual = readPath(envelope, rule.path);
+    return "values" in rule ? rule.values.includes(actual as never) : operatorsHold(rule.operators, rule.pattern, actual);
   });
+}
+
+/**
+ * Each operator given must hold. The comparisons take numbers only and prefix and regex strings
+ * only, so a value of another type (or a missing one) fails them rather than being coerced:
+ * "100" is not greater than 5. `not` holds for a missing value, which equals none of the list.
+ */
+function operatorsHold(ops: MatchOperators, pattern: TextPattern | undefined, actual: unknown): boolean {
+  if (ops.exists !== undefined && ops.exists !== (actual !== undefined && actual !== null)) return false;
+  if (ops.not?.includes(actual as never)) return false;
+  const number = typeof actual === "number" ? actual : undefined;
+  if (ops.gt !== undefined && !(number !== undefined && number > ops.gt)) return false;
+  if (ops.gte !== undefined && !(number !== undefined && number >= ops.gte)) return false;
+  if (ops.lt !== undefined && !(number !== undefined && number < ops.lt)) return false;
+  if (ops.lte !== undefined && !(number !== undefined && number <= ops.lte)) return false;
+  const text = typeof actual === "string" ? actual : undefined;
+  if (ops.prefix !== undefined && !(text !== undefined && text.startsWith(ops.prefix))) return false;
+  if (pattern && !(text !== undefined && pattern.test(text))) return false;
+  return true;
 }
 
 export function routeMatches(route: Route, envelope: EventEnvelope, source?: string): boolean {

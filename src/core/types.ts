@@ -1,9 +1,10 @@
 // The plain values that flow between Herald's stages. No behaviour lives here.
 
+import type { BodyTemplate } from "./body-template.ts";
 import type { Rate } from "./units.ts";
 
-export const DESTINATION_TYPES = ["discord", "slack", "custom"] as const;
-export type DestinationType = (typeof DESTINATION_TYPES)[number];
+/** A platform's `type` ("discord", "telegram", "custom", ...): src/platforms/registry.ts lists them. */
+export type DestinationType = string;
 
 export const SIGNATURE_SCHEMES = ["sha256", "timestamped", "standard", "none"] as const;
 export type SignatureScheme = (typeof SIGNATURE_SCHEMES)[number];
@@ -24,7 +25,7 @@ export interface DeliveryPolicy {
   retentionMs: number;
 }
 
-/** How a Discord or Slack message looks, beyond the defaults. Templates use {data.field}. */
+/** How a chat message looks, beyond the defaults. Templates use {data.field}. */
 export interface Presentation {
   username?: string;
   avatarUrl?: string;
@@ -52,6 +53,12 @@ export interface Destination {
   presentation: Presentation;
   /** What a custom destination receives: Herald's envelope, or a source event's original body. */
   bodyMode: "envelope" | "original";
+  /** The platform's own keys as configured (`chat_id`, `token`, ...); its module reads them. */
+  options: Readonly<Record<string, unknown>>;
+  /** Strings the platform says must never be shown (a bot token inside the URL, an access token). */
+  credentials: readonly string[];
+  /** Custom only: replaces the envelope with the user's JSON shape (`body_template`). */
+  bodyTemplate?: BodyTemplate;
 }
 
 /** A producer-supplied destination, stored with its delivery so retries can rebuild it. */
@@ -69,8 +76,8 @@ export interface Route {
   events: string[];
   /** When set, only events received through these sources match. */
   sources?: string[];
-  /** Each entry: a dotted path into the event and the values it may take (any of). */
-  match: Array<{ path: string; values: Array<string | number | boolean> }>;
+  /** Every rule must hold. */
+  match: MatchRule[];
   to: string[];
 }
 
@@ -86,11 +93,32 @@ export interface EventEnvelope {
 export const VERIFY_SCHEMES = ["sha256", "timestamped", "standard", "github", "none"] as const;
 export type VerifyScheme = (typeof VERIFY_SCHEMES)[number];
 
-/** Where a match rule or the event name reads from: a dotted body path. */
-export interface MatchRule {
-  path: string;
-  values: Array<string | number | boolean>;
+export type MatchValue = string | number | boolean;
+
+/** The operators of a `match` table such as `{ gt = 100 }`; every one given must hold. */
+export interface MatchOperators {
+  not?: MatchValue[];
+  exists?: boolean;
+  gt?: number;
+  gte?: number;
+  lt?: number;
+  lte?: number;
+  prefix?: string;
+  regex?: string;
 }
+
+/** A test of text in linear time (RE2), compiled once when the config is loaded. */
+export interface TextPattern {
+  test(text: string): boolean;
+}
+
+/**
+ * One `match` key: a dotted path into the event (or a source's body) and what its value must
+ * be: equal to any of `values` (the plain form), or pass every one of `operators`.
+ */
+export type MatchRule =
+  | { path: string; values: MatchValue[] }
+  | { path: string; operators: MatchOperators; pattern?: TextPattern };
 
 export interface EventRule {
   /** The rule applies when this body path is present (and not null)... */

@@ -3,7 +3,7 @@
 // own concurrency and rate lane) without exposing the URL's path, which may hold a token.
 
 import { createHash } from "node:crypto";
-import { canonicalWebhookUrl } from "../core/destination-type.ts";
+import { canonicalWebhookUrl, platformOf } from "../platforms/registry.ts";
 import { DEFAULT_SIGNATURE_HEADER, type DeliveryPolicy, type Destination, type InlineTarget } from "../core/types.ts";
 
 export function inlineDestinationName(url: string): string {
@@ -26,7 +26,8 @@ export function inlineHost(name: string): string {
 
 export function inlineDestination(target: InlineTarget, defaults: DeliveryPolicy): Destination {
   const url = canonicalWebhookUrl(target.url);
-  const secrets = target.type === "custom" && target.secret ? [target.secret] : [];
+  const platform = platformOf(target.type);
+  const secrets = platform.signed && target.secret ? [target.secret] : [];
   return {
     name: inlineDestinationName(url),
     type: target.type,
@@ -37,8 +38,11 @@ export function inlineDestination(target: InlineTarget, defaults: DeliveryPolicy
     headers: {},
     ordered: false,
     policy: defaults,
-    // The Spider seed attaches page HTML and screenshots to Discord messages.
-    presentation: { attach: target.type === "discord" },
+    // The Spider seed attaches page HTML and screenshots to Discord messages: inline
+    // destinations attach whatever their platform can.
+    presentation: { attach: "attach" in platform.keys },
     bodyMode: "envelope",
+    options: {},
+    credentials: [],
   };
 }

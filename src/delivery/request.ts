@@ -1,12 +1,11 @@
-// Building the HTTP request for one attempt: format for the platform, add Herald's headers,
-// sign. Pure: the clock's reading comes in as `now`.
+// Building the HTTP request for one attempt: the platform formats (and, for custom
+// destinations, signs) it; Herald's tracing headers and the destination's own headers go on
+// every request. Pure: the clock's reading comes in as `now`.
 
 import type { Destination } from "../core/types.ts";
 import type { ClaimedDelivery } from "../outbox/types.ts";
+import { platformOf } from "../platforms/registry.ts";
 import { USER_AGENT } from "../version.ts";
-import { customPayload } from "./format-custom.ts";
-import { signatureHeaders } from "./sign.ts";
-import { platformFormatters } from "./platforms.ts";
 
 export interface OutgoingRequest {
   url: string;
@@ -14,7 +13,7 @@ export interface OutgoingRequest {
   body: string | FormData;
 }
 
-export function buildRequest(destination: Destination, delivery: ClaimedDelivery, now: number): OutgoingRequest {
+export function buildRequest(destination: Destination, delivery: Omit<ClaimedDelivery, "lease">, now: number): OutgoingRequest {
   const tracing = {
     "User-Agent": USER_AGENT,
     "X-Herald-Event": delivery.event.event,
@@ -22,24 +21,7 @@ export function buildRequest(destination: Destination, delivery: ClaimedDelivery
     "X-Herald-Delivery": delivery.id,
     "X-Herald-Attempt": String(delivery.attempt),
   };
-  if (destination.type !== "custom") {
-    const formatted = platformFormatters[destination.type](destination, delivery.event);
-    const headers: Record<string, string> = { ...tracing, ...destination.headers };
-    if (typeof formatted.body === "string") headers["Content-Type"] = "application/json";
-    return { url: formatted.url, headers, body: formatted.body };
-  }
-  const body = customPayload(destination, delivery.event, delivery.rawBody);
-  const signatures = signatureHeaders({
-    scheme: destination.signature,
-    secrets: destination.secrets,
-    header: destination.signatureHeader,
-    body,
-    eventId: delivery.eventId,
-    unixSeconds: Math.floor(now / 1000),
-  });
-  return {
-    url: destination.url,
-    headers: { "Content-Type": "application/json", ...tracing, ...destination.headers, ...signatures },
-    body,
-  };
+  const formatted = platformOf(destination.type).format({ destination, envelope: delivery.event, eventId: delivery.eventId, rawBody: delivery.rawBody, now });
+  // The platform's headers last: a signature or a token must not be replaced by a configured header.
+  return { url: formatted.url, headers: { ...tracing, ...destination.headers, ...formatted.headers }, body: formatted.body };
 }

@@ -3,7 +3,7 @@
 
 import type { Clock } from "../core/clock.ts";
 import { isoTime } from "../core/iso-time.ts";
-import { canonicalWebhookUrl, detectDestinationType } from "../core/destination-type.ts";
+import { canonicalWebhookUrl, detectDestinationType } from "../platforms/registry.ts";
 import type { IdGenerator } from "../core/ids.ts";
 import { destinationsFor, eventMatchesAny } from "../core/routing.ts";
 import type { EventEnvelope, InlineTarget } from "../core/types.ts";

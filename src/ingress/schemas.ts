@@ -4,7 +4,8 @@
 import { z } from "zod";
 import { OPERATIONAL_PREFIX } from "../core/routing.ts";
 import { STANDARD_SECRET_RULE, standardSecretKey } from "../core/standard-secret.ts";
-import { DESTINATION_TYPES, SIGNATURE_SCHEMES } from "../core/types.ts";
+import { SIGNATURE_SCHEMES } from "../core/types.ts";
+import { detectDestinationType, INLINE_TYPES } from "../platforms/registry.ts";
 import { signatureHeaderField } from "../config/fields.ts";
 import { SOURCE_KEY_PREFIX } from "./source-event.ts";
 
@@ -26,7 +27,7 @@ export const MAX_INLINE_URL = 2048;
 const webhook = z
   .strictObject({
     url: z.string().min(1).max(MAX_INLINE_URL),
-    type: z.enum(DESTINATION_TYPES).optional(),
+    type: z.enum(INLINE_TYPES).optional(),
     events: z.array(eventName).max(100).optional(),
     secret: z.string().min(1).max(512).optional(),
     // Default: sha256 in X-Herald-Signature when a secret is given, as for configured destinations.
@@ -35,6 +36,11 @@ const webhook = z
     ...Object.fromEntries(SPIDER_FLAGS.map((flag) => [flag, z.boolean().optional()])),
   })
   .superRefine((value, ctx) => {
+    // A Telegram URL given inline would be detected as a type that needs config keys.
+    const detected = value.type === undefined ? detectDestinationType(value.url) : undefined;
+    if (detected && !INLINE_TYPES.includes(detected)) {
+      ctx.addIssue({ code: "custom", path: ["url"], message: `is a ${detected} URL; ${detected} needs a configured destination (docs/platforms.md), not an inline webhook` });
+    }
     const signature = value.signature ?? (value.secret ? "sha256" : "none");
     if (signature !== "none" && !value.secret) ctx.addIssue({ code: "custom", path: ["signature"], message: `"${signature}" needs a secret` });
     if (signature === "standard" && value.secret && !standardSecretKey(value.secret)) ctx.addIssue({ code: "custom", path: ["secret"], message: STANDARD_SECRET_RULE });
@@ -77,7 +83,7 @@ export const publishBody = z.strictObject({
   // prototype and silently drop it (found by the fuzz tests). JSON.parse made it a plain object.
   data: z.custom<Record<string, unknown>>((value) => value !== null && typeof value === "object" && !Array.isArray(value), {
     error: (issue) => (issue.input === undefined ? "is required" : "must be a JSON object"),
-  }),
+  }).meta({ override: { type: "object", description: "any JSON object; relayed as published" } }),
   webhook: z.union([webhook, z.array(webhook).min(1, "must hold at least one webhook").max(MAX_INLINE_WEBHOOKS, `at most ${MAX_INLINE_WEBHOOKS} webhooks`)]).optional(),
 });
 

@@ -42,7 +42,8 @@ export interface EnqueueOptions {
 
 export interface EnqueueResult {
   eventId: string;
-  deliveries: Array<{ id: string; destination: string }>;
+  /** `lease`: the claim's token (ClaimedDelivery.lease) of a delivery stored in flight (NewDelivery.leaseUntil). */
+  deliveries: Array<{ id: string; destination: string; lease?: string }>;
   duplicate: boolean;
 }
 
@@ -224,6 +225,32 @@ export interface DeliveryQuery {
   limit: number;
 }
 
+/** The dashboard's list: the admin filters plus an inbound source and a range of delivery ids (creation times). */
+export interface BrowseQuery extends DeliveryQuery {
+  source?: string;
+  /** Only deliveries with this id or a later one (firstDeliveryIdAt of the range's start). */
+  from?: string;
+}
+
+export interface BrowseResult {
+  deliveries: DeliveryRecord[];
+  /**
+   * Set when an event-name or source filter stopped before the end (a bounded search): the
+   * oldest delivery it examined, where the next page continues, and how many it examined.
+   */
+  stoppedAt?: { id: string; examined: number };
+}
+
+/** The dashboard overview's figures, counted on the background thread. */
+export interface OverviewCounts {
+  pending: number;
+  inFlight: number;
+  /** Deliveries that ended failed / expired at or after the `since` asked for. */
+  failedSince: number;
+  expiredSince: number;
+  oldestPendingCreatedAt?: number;
+}
+
 export interface EventQuery {
   name?: string;
   source?: string;
@@ -288,6 +315,10 @@ export interface OperatorStore {
    */
   backupTo?(path: string): Promise<void>;
   backupAdvice?: string;
+  /** The dashboard's delivery list, newest first. */
+  browseDeliveries(query: BrowseQuery): Promise<BrowseResult>;
+  /** The overview's counts on this connection (failed and expired from `since`); the daemon reads them on its background thread instead. */
+  overviewCounts(since: number): Promise<OverviewCounts>;
 }
 
 /** Which backend a Storage is, for the few messages that differ (backup, check). */

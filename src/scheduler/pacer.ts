@@ -9,19 +9,7 @@
 
 import type { DeliveryPolicy, DestinationType } from "../core/types.ts";
 import type { Rate } from "../core/units.ts";
-
-/**
- * Default pacing under the platforms' documented limits (platform-notes.md). Discord limits a
- * webhook to about 5 requests per 2 s and a channel to about 30 messages a minute; Herald keeps
- * each webhook under both.
- */
-export const PLATFORM_RATES: Partial<Record<DestinationType, Rate[]>> = {
-  discord: [
-    { count: 5, perMs: 2_000 },
-    { count: 30, perMs: 60_000 },
-  ],
-  slack: [{ count: 1, perMs: 1_000 }],
-};
+import { platformOf } from "../platforms/registry.ts";
 
 /** What the pacer needs to know of a destination. */
 export interface LaneProfile {
@@ -44,9 +32,9 @@ interface Lane {
   sent: Sent[];
 }
 
-/** The windows a destination is paced by: its own rate_limit, else its platform's defaults. */
+/** The windows a destination is paced by: its own rate_limit, else its platform's defaults (src/platforms/). */
 export function effectiveRates(profile: LaneProfile): Rate[] {
-  return profile.rateLimit ? [profile.rateLimit] : (PLATFORM_RATES[profile.type] ?? []);
+  return profile.rateLimit ? [profile.rateLimit] : platformOf(profile.type).pacing;
 }
 
 export function createPacer() {
@@ -81,6 +69,21 @@ export function createPacer() {
     return Math.max(now, l.pausedUntil, windowOpensAt(l, now));
   };
 
+  /**
+   * How many requests this destination could start now, one after another: its free slots,
+   * capped by the room left in each rate window (0 while paused or full). The scheduler asks
+   * before a claim and takes no more rows than this, so storage never calls back mid-claim.
+   */
+  const room = (profile: LaneProfile, now: number): number => {
+    if (availableAt(profile, now) > now) return 0;
+    const l = lane(profile.name);
+    let free = profile.policy.concurrency - l.inFlight;
+    for (const { count, perMs } of l.rates) {
+      free = Math.min(free, count - l.sent.filter((s) => s.endedAt === undefined || s.endedAt + perMs > now).length);
+    }
+    return Math.max(0, free);
+  };
+
   const openEntry = (l: Lane, startedAt: number): Sent | undefined => {
     const index = l.sent.findIndex((s) => s.startedAt === startedAt && s.endedAt === undefined);
     return index >= 0 ? l.sent[index] : undefined;
@@ -88,6 +91,7 @@ export function createPacer() {
 
   return {
     availableAt,
+    room,
     /** Takes a slot if one is free now; the caller must call finish() or abandon() with the same `now`. */
     tryStart(profile: LaneProfile, now: number): boolean {
       if (availableAt(profile, now) > now) return false;

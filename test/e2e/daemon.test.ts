@@ -190,13 +190,13 @@ describe("commands", () => {
   });
 
   test("check redacts webhook URLs and counts secrets", async () => {
-    const config = writeConfig(`[[destinations]]\nname = "ops"\nurl = "https://discord.com/api/webhooks/123/SECRET-TOKEN"\n[[destinations]]\nname = "b"\nurl = "https://b.example.com/hooks/x"\nsecret = ["k-new", "k-old"]\n[[destinations]]\nname = "tg"\nurl = "https://api.telegram.org/bot123456:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/sendMessage"\n`);
+    const config = writeConfig(`[[destinations]]\nname = "ops"\nurl = "https://discord.com/api/webhooks/123/SECRET-TOKEN"\n[[destinations]]\nname = "b"\nurl = "https://b.example.com/hooks/x"\nsecret = ["k-new", "k-old"]\n[[destinations]]\nname = "tg"\nurl = "https://api.telegram.org/bot123456:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/sendMessage"\nchat_id = "-100123"\n`);
     const result = await runHerald(["check", "--config", config.path]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain("\n  ops   discord  https://discord.com/api/***      -                                       5/2s and 30/1m (platform default)  -\n");
-    expect(result.stdout).toContain("\n  b     custom   https://b.example.com/hooks/***  sha256 (X-Herald-Signature, 2 secrets)  -                                  -\n");
+    expect(result.stdout).toContain("\n  ops   discord   https://discord.com/api/***      -                                       5/2s and 30/1m (platform default)  -\n");
+    expect(result.stdout).toContain("\n  b     custom    https://b.example.com/hooks/***  sha256 (X-Herald-Signature, 2 secrets)  -                                  -\n");
     // The first segment is shown only when it is a plain word: Telegram's carries the bot token.
-    expect(result.stdout).toContain("\n  tg    custom   https://api.telegram.org/***     none (unsigned)");
+    expect(result.stdout).toContain("\n  tg    telegram  https://api.telegram.org/***     -                                       1/1s and 20/1m (platform default)  -\n");
     expect(result.stdout).not.toContain("SECRET-TOKEN");
     expect(result.stdout).not.toContain("bot123456");
     expect(result.stdout).not.toContain("k-new");

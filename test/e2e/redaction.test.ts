@@ -122,3 +122,47 @@ to = ["chat"]
   expect(everything).not.toContain(discordUrl);
   expect(everything).not.toContain(`/hook/${SECRETS.PATH_TOKEN}`);
 });
+
+test("the new platforms' tokens (Telegram bot token, Google Chat key and token, Teams sig, ntfy token) never show", async () => {
+  const tokens = {
+    TELEGRAM: "987654321:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawQ",
+    GCHAT_KEY: "AIzaSyDdI0hCZtE6vySjMmFakeKey",
+    GCHAT_TOKEN: "GcHaTtOkEn-0123456789abcdef",
+    TEAMS_SIG: "TeAmSsIgNaTuRe0123456789xyz",
+    NTFY: "tk_ntfyAccessToken0123456789",
+  };
+  // The receiver reflects the whole request (path, query, headers, body) in a 400.
+  receiver = startReceiver((request) => new Response(`echo ${request.path}${request.search} ${JSON.stringify(request.headers)} ${request.body}`, { status: 400 }));
+  const config = writeConfig(`
+[storage]
+path = "{{db}}"
+${LOOPBACK_SECURITY}
+[[destinations]]
+name = "tg"
+type = "telegram"
+url = "${receiver.url}/bot${tokens.TELEGRAM}/sendMessage"
+chat_id = "-100123"
+[[destinations]]
+name = "gchat"
+type = "googlechat"
+url = "${receiver.url}/v1/spaces/AAAA/messages?key=${tokens.GCHAT_KEY}&token=${tokens.GCHAT_TOKEN}"
+[[destinations]]
+name = "teams"
+type = "teams"
+url = "${receiver.url}/workflows/w1/triggers/manual/paths/invoke?api-version=1&sig=${tokens.TEAMS_SIG}"
+[[destinations]]
+name = "phone"
+type = "ntfy"
+url = "${receiver.url}/alerts"
+token = "${tokens.NTFY}"
+`);
+  const outputs: string[] = [];
+  for (const args of [["check"], ["check", "--json"], ["test", "tg"], ["test", "gchat"], ["test", "teams"], ["test", "phone"], ["test", "phone", "--json"]]) {
+    const result = await runHerald([...args, "--config", config.path]);
+    outputs.push(result.stdout, result.stderr);
+  }
+  const everything = outputs.join("\n");
+  expect(everything).toContain("status: 400"); // the requests really went out and were echoed
+  expect(receiver.requests.length).toBe(5);
+  for (const [name, value] of Object.entries(tokens)) expect({ name, shown: everything.includes(value) }).toEqual({ name, shown: false });
+});

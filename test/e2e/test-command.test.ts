@@ -3,6 +3,10 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { LOOPBACK_SECURITY } from "../helpers/config.ts";
 import { runHerald, writeConfig } from "../helpers/daemon.ts";
 import { startFakeDiscord, startFakeSlack, type FakePlatform } from "../helpers/fake-platforms.ts";
+import { startFakeGoogleChat } from "../helpers/fake-google-chat.ts";
+import { startFakeNtfy } from "../helpers/fake-ntfy.ts";
+import { startFakeTeams } from "../helpers/fake-teams.ts";
+import { startFakeTelegram } from "../helpers/fake-telegram.ts";
 import { startReceiver, statusSequence, type Receiver } from "../helpers/receiver.ts";
 
 let stops: Array<{ stop(): void }> = [];
@@ -84,5 +88,42 @@ describe("herald test", () => {
     const usage = await runHerald(["test", "--config", path]);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain("herald: test takes one destination name");
+  });
+
+  test("works for Telegram, Teams, Google Chat and ntfy: the fake accepts the sample, exit 0", async () => {
+    const telegram = track(startFakeTelegram());
+    const teams = track(startFakeTeams());
+    const chat = track(startFakeGoogleChat());
+    const ntfy = track(startFakeNtfy());
+    const { path } = configWith(`
+[[destinations]]
+name = "tg"
+type = "telegram"
+url = "${telegram.bot("42:TeLeGrAmToKeN", ["-1001"])}"
+chat_id = "-1001"
+[[destinations]]
+name = "teams"
+type = "teams"
+url = "${teams.workflow("w1", "sig-SECRET-1")}"
+[[destinations]]
+name = "gchat"
+type = "googlechat"
+url = "${chat.space("AAAA", "key-SECRET-2", "token-SECRET-3")}"
+[[destinations]]
+name = "phone"
+type = "ntfy"
+url = "${ntfy.topic("alerts", "tk_SECRET4")}"
+token = "tk_SECRET4"`);
+    for (const [name, type, status] of [["tg", "telegram", 200], ["teams", "teams", 202], ["gchat", "googlechat", 200], ["phone", "ntfy", 200]] as const) {
+      const { code, stdout, stderr } = await runHerald(["test", name, "--config", path, "--event", "failed"]);
+      expect({ name, code, stderr }).toEqual({ name, code: 0, stderr: "" });
+      expect(stdout).toStartWith(`sending a sample "failed" event to ${name} (${type}, `);
+      expect(stdout).toContain(`\nstatus: ${status} in `);
+      expect(stdout).not.toMatch(/TeLeGrAmToKeN|SECRET/);
+    }
+    expect(String(telegram.accepted[0]!.payload.text)).toStartWith("❌ <b>Scrape failed: test_123</b>");
+    expect((teams.accepted[0]!.payload as any).attachments[0].content.body[0]).toMatchObject({ text: "❌ Scrape failed: test_123", color: "Attention" });
+    expect((chat.accepted[0]!.payload as any).cardsV2[0].card.header.title).toBe("❌ Scrape failed: test_123");
+    expect(ntfy.accepted[0]!.payload).toMatchObject({ topic: "alerts", title: "Scrape failed: test_123", priority: 4, tags: ["x"] });
   });
 });

@@ -1,5 +1,6 @@
-// Local stand-ins for Discord and Slack webhooks. Each validates every payload against the
-// platform's documented limits (written out here from platform-notes.md, independently of
+// Local stand-ins for Discord and Slack webhooks, and the helpers every fake platform uses
+// (fake-telegram.ts, fake-teams.ts, fake-google-chat.ts, fake-ntfy.ts, fake-slack-compatible.ts).
+// Each validates every payload against the platform's documented limits (written out here from platform-notes.md, independently of
 // Herald's own formatter constants), answers errors the way the platform does, and enforces a
 // rate limit with real 429s. The clock is injected so pacing tests need no sleeping.
 
@@ -67,7 +68,7 @@ interface Options {
 }
 
 /** Arrival times per webhook, against every window; a request over any limit gets the time until a slot frees. */
-function slidingWindows(rates: Rate[], now: () => number) {
+export function slidingWindows(rates: Rate[], now: () => number) {
   const arrivals = new Map<string, number[]>();
   const longest = Math.max(...rates.map((rate) => rate.perMs));
   return {
@@ -90,7 +91,7 @@ function slidingWindows(rates: Rate[], now: () => number) {
   };
 }
 
-function serve(arrivals: Arrival[], now: () => number, handler: (req: Request, url: URL) => Promise<Response>) {
+export function serve(arrivals: Arrival[], now: () => number, handler: (req: Request, url: URL) => Promise<Response>) {
   // Herald's own listener seam, so the helper runs under Bun and Deno alike.
   const server = serveHttp(
     async (req: Request) => {
@@ -107,7 +108,7 @@ function serve(arrivals: Arrival[], now: () => number, handler: (req: Request, u
   return { base: `http://127.0.0.1:${server.port}`, stop: () => server.close() };
 }
 
-const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+export const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
 
 // ---------------------------------------------------------------------------------------------

@@ -3,67 +3,11 @@
 // clock, so a "2 second window" is exact and nothing sleeps.
 import { afterEach, describe, expect, test } from "bun:test";
 import { RUNTIME } from "../../src/runtime/which.ts";
-import { configFrom, LOOPBACK_SECURITY, routeEverythingTo } from "../helpers/config.ts";
-import { startFakeDiscord, startFakeSlack, type Arrival, type FakePlatform } from "../helpers/fake-platforms.ts";
-import { createHarness } from "../helpers/harness.ts";
+import { startFakeDiscord, startFakeSlack, type FakePlatform } from "../helpers/fake-platforms.ts";
+import { busiestWindow, deliveryRows, publishBurst, respectedEveryWait, runUntil, setUp, stopPlatform, type Harness } from "../helpers/platform-run.ts";
 import { SAMPLE_EVENTS } from "../fixtures/events.ts";
 
-let platform: FakePlatform | undefined;
-afterEach(() => platform?.stop());
-
-type Harness = ReturnType<typeof createHarness>;
-
-/** A fake platform on the harness's clock, and a harness with one destination "chat" routed every event. */
-function setUp<F extends FakePlatform>(start: (now: () => number) => F, type: "discord" | "slack", url: (fake: F) => string, destinationExtra = "") {
-  let h: Harness | undefined;
-  const fake = start(() => h!.clock.now());
-  platform = fake;
-  h = createHarness((db) =>
-    configFrom(`
-[storage]
-path = "${db}"
-${LOOPBACK_SECURITY}
-[[destinations]]
-name = "chat"
-type = "${type}"
-url = "${url(fake)}"
-${destinationExtra}
-${routeEverythingTo("chat")}`),
-  );
-  return { h, fake };
-}
-
-/** Ticks, moving the clock to each next wake-up, until `done` or the step budget runs out. */
-async function runUntil(h: Harness, done: () => boolean, steps = 5_000) {
-  for (let i = 0; i < steps && !done(); i++) {
-    const result = await h.tickAndSettle();
-    if (result.claimed === 0) h.clock.advance(Math.max(1, result.nextWakeAt - h.clock.now()));
-  }
-  expect(done()).toBe(true);
-}
-
-const publishBurst = (h: Harness, n: number) =>
-  h.post("/v1/events/batch", { events: Array.from({ length: n }, (_, i) => ({ event: "completed", data: { task_id: `t${i}`, task_type: "scrape", status: "success" } })) });
-
-/** The most requests the receiver saw inside any window of `perMs`. */
-function busiestWindow(arrivals: Arrival[], perMs: number): number {
-  const times = arrivals.map((a) => a.at).sort((a, b) => a - b);
-  let best = 0;
-  for (let i = 0, j = 0; i < times.length; i++) {
-    while (times[i]! - times[j]! >= perMs) j++;
-    best = Math.max(best, i - j + 1);
-  }
-  return best;
-}
-
-/** After each 429, nothing more was sent to that webhook until the wait it asked for was over. */
-function respectedEveryWait(arrivals: Arrival[]): boolean {
-  return arrivals.every((limited) => limited.status !== 429 || !arrivals.some((a) => a.at > limited.at && a.at < limited.at + limited.retryAfterMs!));
-}
-
-function deliveryRows(h: Harness) {
-  return h.handle.client.query("SELECT status, attempts, failed_attempts, last_error FROM deliveries").all() as Array<{ status: string; attempts: number; failed_attempts: number; last_error: string | null }>;
-}
+afterEach(() => stopPlatform());
 
 describe("default pacing keeps a burst under the platform's limit", () => {
   test("50 events to one Discord webhook (5 per 2 s, 30 per minute): zero 429s, all delivered", async () => {

@@ -16,21 +16,31 @@ async function issues(h: ReturnType<typeof harness>, body: unknown, path = "/v1/
 }
 
 describe("inline webhook errors name the field and what it takes", () => {
-  test('"type": "teams" lists the types inline webhooks accept', async () => {
-    expect(await issues(harness(), { event: "completed", data: {}, webhook: hook({ type: "teams" }) })).toEqual({
-      status: 400,
-      code: "invalid_body",
-      message: "the body does not match the schema: webhook.type: must be one of discord, slack, custom",
-      issues: [{ path: "webhook.type", message: "must be one of discord, slack, custom" }],
-    });
+  test("a Telegram URL given inline is refused: it needs a configured destination with chat_id", async () => {
+    const webhook = { url: "https://api.telegram.org/bot1:T/sendMessage", events: ["completed"] };
+    expect((await issues(harness(), { event: "completed", data: {}, webhook })).issues).toEqual([
+      { path: "webhook.url", message: "is a telegram URL; telegram needs a configured destination (docs/platforms.md), not an inline webhook" },
+    ]);
   });
+
+  // telegram (it needs chat_id) and ntfy (its topic URL is checked with the config) are config-only.
+  for (const type of ["irc", "telegram", "ntfy"]) {
+    test(`"type": "${type}" lists the types inline webhooks accept`, async () => {
+      expect(await issues(harness(), { event: "completed", data: {}, webhook: hook({ type }) })).toEqual({
+        status: 400,
+        code: "invalid_body",
+        message: "the body does not match the schema: webhook.type: must be one of discord, slack, teams, googlechat, custom",
+        issues: [{ path: "webhook.type", message: "must be one of discord, slack, teams, googlechat, custom" }],
+      });
+    });
+  }
 
   test("every inline field of the wrong type, or too long, says so", async () => {
     const h = harness();
     const wrong = { url: 7, type: 8, events: "completed", secret: 9, signature: "md5", signature_header: "Bad Header", on_find: "yes", colour: "red" };
     expect((await issues(h, { event: "completed", data: {}, webhook: wrong })).issues).toEqual([
       { path: "webhook.url", message: "must be a string" },
-      { path: "webhook.type", message: "must be one of discord, slack, custom" },
+      { path: "webhook.type", message: "must be one of discord, slack, teams, googlechat, custom" },
       { path: "webhook.events", message: "must be a list of strings" },
       { path: "webhook.secret", message: "must be a string" },
       { path: "webhook.signature", message: "must be one of sha256, timestamped, standard, none" },

@@ -56,4 +56,22 @@ describe("classify", () => {
     const slack = classify(response(410, {}, "channel_is_archived"), "slack", now).outcome;
     expect(slack).toEqual({ kind: "permanent", reason: "HTTP 410: channel_is_archived" });
   });
+
+  test("the newer platforms' 429s: Telegram's retry_after, a fallback wait when none is named, custom's is a retry", () => {
+    const telegram = classify(response(429, {}, JSON.stringify({ ok: false, error_code: 429, description: "Too Many Requests: retry after 7", parameters: { retry_after: 7 } })), "telegram", now).outcome;
+    expect(telegram).toEqual({ kind: "rate_limited", reason: "HTTP 429: rate limited by telegram", waitMs: 7_000 });
+    expect(classify(response(429, {}, '{"code":42901,"http":429,"error":"limit reached"}'), "ntfy", now).outcome).toMatchObject({ kind: "rate_limited", waitMs: 5_000 });
+    expect(classify(response(429, {}, '{"error":{"code":429,"status":"RESOURCE_EXHAUSTED"}}'), "googlechat", now).outcome).toMatchObject({ kind: "rate_limited", waitMs: 2_000 });
+    expect(classify(response(429, { "retry-after": "3" }), "teams", now).outcome).toMatchObject({ kind: "rate_limited", waitMs: 3_000 });
+    expect(classify(response(429, { "retry-after": "3" }), "custom", now).outcome).toMatchObject({ kind: "retryable", retryAfterMs: 3_000 });
+  });
+
+  test("the newer platforms' reasons, and a Teams 2xx that relays a 429", () => {
+    expect(classify(response(403, {}, '{"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user"}'), "telegram", now).outcome).toEqual({ kind: "permanent", reason: "HTTP 403: Forbidden: bot was blocked by the user" });
+    expect(classify(response(404, {}, '{"error":{"code":"WorkflowNotFound","message":"gone"}}'), "teams", now).outcome).toEqual({ kind: "permanent", reason: "HTTP 404: WorkflowNotFound (gone)" });
+    expect(classify(response(403, {}, '{"error":{"code":403,"message":"no","status":"PERMISSION_DENIED"}}'), "googlechat", now).outcome).toEqual({ kind: "permanent", reason: "HTTP 403: PERMISSION_DENIED (no)" });
+    expect(classify(response(401, {}, '{"code":40101,"http":401,"error":"unauthorized"}'), "ntfy", now).outcome).toEqual({ kind: "permanent", reason: "HTTP 401: ntfy error 40101 (unauthorized)" });
+    const relayed = classify(response(200, { "retry-after": "4" }, "Microsoft Teams endpoint returned HTTP error 429 with ContextId abc"), "teams", now).outcome;
+    expect(relayed).toEqual({ kind: "rate_limited", reason: "HTTP 429: rate limited by teams", waitMs: 4_000 });
+  });
 });

@@ -8,6 +8,11 @@ const text = readFileSync(new URL("../../config.example.toml", import.meta.url),
 const env = {
   DISCORD_WEBHOOK_URL: "https://discord.com/api/webhooks/1/token",
   SLACK_WEBHOOK_URL: "https://hooks.slack.com/services/T0/B0/token",
+  MATTERMOST_WEBHOOK_URL: "https://mattermost.example.com/hooks/abc123",
+  TELEGRAM_BOT_TOKEN: "123456:ABC-token",
+  TEAMS_WORKFLOW_URL: "https://prod-00.westus.logic.azure.com/workflows/w/triggers/manual/paths/invoke?sig=s",
+  GOOGLE_CHAT_WEBHOOK_URL: "https://chat.googleapis.com/v1/spaces/AAAA/messages?key=k&token=t",
+  NTFY_TOKEN: "tk_example",
   BILLING_SECRET: "billing-secret",
   WAREHOUSE_SECRET: "warehouse-secret",
   EVOMI_WEBHOOK_SECRET: "evomi-secret",
@@ -32,7 +37,8 @@ test("every commented example in it is valid, all together", () => {
   const result = parseConfigText(uncomment(text), "config.example.toml", env);
   expect(result.ok ? "" : formatProblems(result.problems)).toBe("");
   if (!result.ok) return;
-  expect([...result.config.destinations.keys()]).toEqual(["ops-discord", "ops-slack", "billing", "warehouse"]);
+  expect([...result.config.destinations.keys()]).toEqual(["ops-discord", "ops-slack", "ops-mattermost", "ops-telegram", "ops-teams", "ops-googlechat", "ops-phone", "billing", "chat-bridge", "warehouse"]);
+  expect([...result.config.destinations.values()].map((d) => d.type)).toEqual(["discord", "slack", "slack", "telegram", "teams", "googlechat", "ntfy", "custom", "custom", "custom"]);
   expect(result.config.sources.map((s) => s.name)).toEqual(["evomi", "spider"]);
-  expect(result.config.routes.map((r) => r.name)).toEqual(["task-results", "alerts", "crawl-progress"]);
+  expect(result.config.routes.map((r) => r.name)).toEqual(["task-results", "expensive", "alerts", "crawl-progress"]);
 });

@@ -184,4 +184,55 @@ to = ["d"]
     ]);
     expect(found.join("\n")).not.toContain("provider-secret-value");
   });
+
+  test("/openapi.json is one of Herald's own paths", () => {
+    const found = problems(`
+[[sources]]
+name = "a"
+path = "/openapi.json"
+verify = "none"
+event = "x"
+`);
+    expect(found).toEqual(['sources[0].path: "/openapi.json" is one of Herald\'s own paths']);
+  });
+});
+
+describe("match operators", () => {
+  const withMatch = (match: string) =>
+    problems(`[[destinations]]\nname = "x"\nurl = "https://x.example.com/h"\n[[routes]]\nname = "r"\nevents = ["*"]\nmatch = ${match}\nto = ["x"]\n`);
+
+  test("an unknown operator is named with the key path and the one meant", () => {
+    expect(withMatch(`{ "data.credits_used" = { gte_ = 100 } }`)).toEqual(['routes[0].match."data.credits_used": unknown operator "gte_"; did you mean "gte"?']);
+    expect(withMatch(`{ "data.x" = { between = [1, 2] } }`)).toEqual([
+      'routes[0].match."data.x": unknown operator "between"; use one of not, exists, gt, gte, lt, lte, prefix, regex',
+    ]);
+  });
+
+  test("each operator's value is checked", () => {
+    expect(withMatch(`{ "data.n" = { gt = "100" }, "data.e" = { exists = "yes" }, "data.p" = { prefix = 4 }, "data.s" = { not = [] }, "data.t" = {} }`)).toEqual([
+      'routes[0].match."data.n": gt must be a number (write gt = 100, without quotes)',
+      'routes[0].match."data.e": exists must be true or false',
+      'routes[0].match."data.p": prefix must be a string that is not empty',
+      'routes[0].match."data.s": not must be a string, a number, a boolean or a list of them',
+      'routes[0].match."data.t": needs at least one operator (not, exists, gt, gte, lt, lte, prefix, regex)',
+    ]);
+    expect(withMatch(`{ "data.n" = { lt = nan } }`)).toEqual(['routes[0].match."data.n": lt must be a number']);
+  });
+
+  test("a regex is compiled at load: a bad or unsupported one is an error naming the key", () => {
+    expect(withMatch(`{ "data.url" = { regex = "(a" } }`)).toEqual([
+      'routes[0].match."data.url": regex "(a" is not valid: missing closing ): `(a` (RE2 syntax: no lookaround or backreferences)',
+    ]);
+    expect(withMatch(`{ "data.url" = { regex = "(?=x)" } }`)[0]).toContain("invalid or unsupported Perl syntax");
+    expect(withMatch(`{ "data.url" = { regex = "${"a".repeat(1001)}" } }`)).toEqual(['routes[0].match."data.url": regex is 1001 characters; at most 1000 are allowed']);
+  });
+
+  test("sources' event_rules take the same operators", () => {
+    const found = problems(`[[sources]]\nname = "s"\npath = "/in/s"\nverify = "none"\nevent_rules = [{ match = { "status" = { gte = 500 } }, event = "down" }, { match = { "status" = { gtee = 1 } }, event = "x" }]\n`);
+    expect(found).toEqual(['sources[0].event_rules[1].match.status: unknown operator "gtee"; did you mean "gte"?']);
+  });
+
+  test("a value of the wrong shape says which shapes are accepted", () => {
+    expect(withMatch(`{ "data.x" = [{ gt = 1 }] }`)[0]).toMatch(/^routes\[0\]\.match\."data\.x": must be a string, a number, a boolean, a list or a table/);
+  });
 });

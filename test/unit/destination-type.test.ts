@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { detectDestinationType, platformOfHost } from "../../src/core/destination-type.ts";
+import { detectDestinationType, platformOfHost } from "../../src/platforms/registry.ts";
 import { inlineDestinationName, inlineHost } from "../../src/delivery/inline.ts";
 
 test("platforms are told from the URL, and from the host of an inline destination's name", () => {

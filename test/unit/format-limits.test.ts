@@ -3,8 +3,8 @@
 // "…", and mention nobody.
 import { describe, expect, test } from "bun:test";
 import type { EventEnvelope } from "../../src/core/types.ts";
-import { formatDiscord } from "../../src/delivery/format-discord.ts";
-import { formatSlack } from "../../src/delivery/format-slack.ts";
+import { formatDiscord } from "../../src/platforms/discord.ts";
+import { formatSlack } from "../../src/platforms/slack.ts";
 import { configFrom } from "../helpers/config.ts";
 import { discordMentionsIn, discordPayloadProblems, slackPayloadProblems, slackPings } from "../helpers/fake-platforms.ts";
 

@@ -5,13 +5,19 @@
 // replaying events is in events.ts.
 
 import type { PgContext, Sql } from "./client.ts";
+import { createDashboardQueries } from "./dashboard.ts";
 import { createEventsQuery } from "./events.ts";
 import type { AttemptView, CancelManyResult, CancelResult, CancelSelection, DeliveryQuery, DeliveryRecord, OperatorStore, RetryResult, RetrySelection } from "../types.ts";
 
 const RETRYABLE_BY_ID = ["pending", "succeeded", "failed", "expired", "cancelled"];
 export const PG_BACKUP_ADVICE = "storage is PostgreSQL: back it up with pg_dump (e.g. pg_dump --format=custom), not with herald backup";
 
-interface RecordRow {
+/** The columns a DeliveryRecord is read from (toRecord), over `deliveries d JOIN events e`. */
+export const recordColumns = (s: Sql) =>
+  s`d.id, d.event_id, e.name AS event, d.destination, d.status, d.attempts, d.failed_attempts, d.created_at, d.next_attempt_at,
+    d.expires_at, d.finished_at, d.last_status_code, d.last_error`;
+
+export interface RecordRow {
   id: string;
   event_id: string;
   event: string;
@@ -27,7 +33,7 @@ interface RecordRow {
   last_error: string | null;
 }
 
-const toRecord = (row: RecordRow): DeliveryRecord => ({
+export const toRecord = (row: RecordRow): DeliveryRecord => ({
   id: row.id,
   eventId: row.event_id,
   event: row.event,
@@ -45,9 +51,6 @@ const toRecord = (row: RecordRow): DeliveryRecord => ({
 
 export function createOperatorStore(context: PgContext): OperatorStore {
   const { sql } = context;
-  const recordColumns = (s: Sql) =>
-    s`d.id, d.event_id, e.name AS event, d.destination, d.status, d.attempts, d.failed_attempts, d.created_at, d.next_attempt_at,
-      d.expires_at, d.finished_at, d.last_status_code, d.last_error`;
 
   const listDeliveries = async (query: DeliveryQuery) => {
     const rows = await sql<RecordRow[]>`
@@ -147,5 +150,5 @@ export function createOperatorStore(context: PgContext): OperatorStore {
       return result;
     });
 
-  return { listDeliveries, getDelivery, ...createEventsQuery(context), retry, cancel, cancelMany, backupAdvice: PG_BACKUP_ADVICE };
+  return { listDeliveries, getDelivery, ...createEventsQuery(context), ...createDashboardQueries(context), retry, cancel, cancelMany, backupAdvice: PG_BACKUP_ADVICE };
 }
