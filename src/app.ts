@@ -44,7 +44,7 @@ export async function startHerald(initial: RuntimeConfig, options: HeraldOptions
   const config = () => current;
   const logger = createLogger({ level: () => current.log.level, clock, sensitive: () => current.sensitive, write: options.writeLog, priorityPrefix: options.journald });
 
-  const storage = await openStorage(current.storage);
+  const storage = await openStorage(current.storage, { migrate: true });
   const { outbox, operator } = storage;
   let served: { stop(): Promise<void> } | undefined;
   try {

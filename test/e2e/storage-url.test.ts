@@ -1,11 +1,13 @@
-// A config with [storage] url: check shows it without the password; until the PostgreSQL
-// backend is in the build, the commands that open storage exit 1 saying so, and never print
-// the password.
+// A config with [storage] url: check shows it without the password; with no server there, the
+// commands that open storage exit 1 naming the problem, never the password; against a real
+// server, backup says to use pg_dump.
 import { describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { openStorage } from "../../src/outbox/open-storage.ts";
 import { runHerald } from "../helpers/daemon.ts";
 import { tempDir } from "../helpers/fs.ts";
+import { skipWithoutPostgres, usePgDatabase } from "../helpers/pg.ts";
 
 const dir = tempDir();
 const config = join(dir, "herald.toml");
@@ -20,10 +22,34 @@ describe("[storage] url", () => {
     expect(result.stdout + result.stderr).not.toContain("pw-0123456789");
   });
 
-  test("serve and the outbox commands exit 1: PostgreSQL is not in this build", async () => {
-    for (const args of [["deliveries"], ["backup", join(dir, "copy.db")], ["serve"]]) {
-      const result = await runHerald([...args, "--config", config], env);
-      expect({ args, code: result.code, stderr: result.stderr }).toEqual({ args, code: 1, stderr: "herald: PostgreSQL storage is not available in this build\n" });
+  test("with no server there, serve and the outbox commands exit 1 naming the problem, never the password", async () => {
+    // Port 1 on loopback: nothing listens there, so the connection is refused at once.
+    const absent = join(dir, "absent.toml");
+    writeFileSync(absent, `[storage]\nurl = "postgres://herald:\${PGPASSWORD}@127.0.0.1:1/herald"\n`);
+    for (const args of [["deliveries"], ["serve"]]) {
+      const result = await runHerald([...args, "--config", absent], env);
+      expect({ args, code: result.code }).toEqual({ args, code: 1 });
+      expect(result.stderr).toStartWith("herald: cannot open the PostgreSQL database: ");
+      expect(result.stderr).toContain("127.0.0.1:1");
+      expect(result.stdout + result.stderr).not.toContain("pw-0123456789");
     }
   });
 });
+
+const database = usePgDatabase();
+describe.skipIf(skipWithoutPostgres("storage-url (real server)"))("[storage] url on a real server", () => {
+  test("the outbox commands wait for serve to migrate; then deliveries lists nothing and backup says to use pg_dump", async () => {
+    const file = join(dir, "real.toml");
+    writeFileSync(file, `[storage]\nurl = "${database.url()}"\n`);
+    const before = await runHerald(["deliveries", "--config", file], {});
+    expect({ code: before.code, stderr: before.stderr }).toEqual({ code: 1, stderr: "herald: database schema version 0 is older than this Herald needs (2); start herald serve once to migrate it\n" });
+    // What serve does at start.
+    await (await openStorage({ url: database.url(), synchronous: "full" }, { migrate: true })).close();
+    const listed = await runHerald(["deliveries", "--json", "--config", file], {});
+    expect({ code: listed.code, stdout: JSON.parse(listed.stdout) }).toEqual({ code: 0, stdout: { deliveries: [], next_cursor: null } });
+    const backup = await runHerald(["backup", join(dir, "copy.db"), "--config", file], {});
+    expect({ code: backup.code, stdout: backup.stdout }).toEqual({ code: 1, stdout: "" });
+    expect(backup.stderr).toContain("pg_dump");
+  });
+});
+

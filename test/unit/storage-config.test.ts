@@ -7,6 +7,7 @@ import { configView } from "../../src/commands/config-view.ts";
 import { describeConfig } from "../../src/commands/describe-config.ts";
 import { formatProblems, parseConfigText } from "../../src/config/load.ts";
 import { loadOutboxConfig } from "../../src/config/outbox-config.ts";
+import { StorageError } from "../../src/core/errors.ts";
 import { openStorage } from "../../src/outbox/open-storage.ts";
 import { tempDir } from "../helpers/fs.ts";
 
@@ -63,7 +64,10 @@ describe("[storage] url", () => {
     expect(result.ok && result.config.storage).toEqual({ url: "postgres://herald:s3cret-pw@db.internal:5432/herald?sslmode=require", synchronous: "full" });
   });
 
-  test("this build refuses to open it, in words an operator can act on", async () => {
-    await expect(openStorage({ url: "postgres://herald:pw@db/herald", synchronous: "full" })).rejects.toMatchObject({ message: "PostgreSQL storage is not available in this build" });
+  test("a server that is not there is a StorageError naming it, without the password", async () => {
+    const error = await openStorage({ url: "postgres://herald:pw-secret@127.0.0.1:1/herald", synchronous: "full" }).catch((e: unknown) => e as Error);
+    expect(error).toBeInstanceOf(StorageError);
+    expect((error as Error).message).toStartWith("cannot open the PostgreSQL database: ");
+    expect((error as Error).message).not.toContain("pw-secret");
   });
 });
