@@ -9,7 +9,7 @@ import { classify } from "../delivery/classify.ts";
 import { buildRequest } from "../delivery/request.ts";
 import type { Send, SendResult } from "../delivery/sender.ts";
 import { errorMessage } from "../core/errors.ts";
-import { isStorageFault } from "../outbox/sqlite.ts";
+import { isStorageFault } from "../outbox/errors.ts";
 import { SettleNotRecorded } from "./settle-backlog.ts";
 import type { AttemptRecord, ClaimedDelivery, Outbox, Settlement } from "../outbox/types.ts";
 
@@ -41,7 +41,7 @@ export async function runAttempt(deps: AttemptDeps, delivery: ClaimedDelivery, d
   const result = await send(request, destination.policy.timeoutMs, signal);
   if (result.kind === "error" && result.error === "aborted") {
     // Shutdown interrupted the request: it goes back to pending and spends no attempt.
-    outbox.release([delivery.id], clock.now());
+    await outbox.release([{ id: delivery.id, lease: delivery.lease }], clock.now());
     return { kind: "released" };
   }
 
@@ -78,7 +78,7 @@ export function readAnswer(destination: Destination, result: SendResult, now: nu
 }
 
 export async function recordAttempt(deps: AttemptDeps, delivery: ClaimedDelivery, fields: AttemptFields, outcome: AttemptOutcome, next: NextStep) {
-  const settlement: Settlement = { record: { deliveryId: delivery.id, outcome: outcome.kind, ...fields }, next, now: deps.clock.now() };
+  const settlement: Settlement = { record: { deliveryId: delivery.id, outcome: outcome.kind, ...fields }, lease: delivery.lease, next, now: deps.clock.now() };
   const stored = await store(deps, settlement);
   return { kind: "settled" as const, record: stored.record, next };
 }
@@ -87,7 +87,7 @@ export async function recordAttempt(deps: AttemptDeps, delivery: ClaimedDelivery
 const BARE_ERROR_CAP = 1024;
 
 /**
- * Settles the attempt even when its row cannot be written as it is (an answer SQLite will not
+ * Settles the attempt even when its row cannot be written as it is (an answer the database will not
  * take): a delivery left in flight would be sent again after its lease without ever spending an
  * attempt, forever. A storage fault (locked, full, read-only) is not the row's doing: a lock
  * is waited out by deps.settle (settle-backlog.ts); anything else is thrown, and lease rescue
@@ -102,7 +102,7 @@ async function store(deps: AttemptDeps, settlement: Settlement): Promise<Settlem
   }
   // Attempts settle in groups: alone, a neighbour's unstorable answer does not cost this one its own.
   try {
-    deps.outbox.settleMany([settlement]);
+    await deps.outbox.settleMany([settlement]);
     return settlement;
   } catch (error) {
     if (isStorageFault(error)) throw error;
@@ -111,7 +111,7 @@ async function store(deps: AttemptDeps, settlement: Settlement): Promise<Settlem
       ...settlement,
       record: { ...record, error: record.error?.slice(0, BARE_ERROR_CAP), response: `[answer not stored: ${errorMessage(error).slice(0, 120)}]` },
     };
-    deps.outbox.settleMany([bare]);
+    await deps.outbox.settleMany([bare]);
     return bare;
   }
 }

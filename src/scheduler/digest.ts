@@ -79,13 +79,14 @@ export function createDigests(deps: DigestDeps) {
       if (!pacer.tryStart(destination, now)) continue;
       const formatter = platformOf(destination.type).digest!;
       try {
-        const rows = await outbox.claimDue({ now, leaseUntil, lanes: [{ destination: name, limit: formatter.maxEvents }], inline: { limit: 0, exclude: [] }, admit: () => true });
+        const rows = await outbox.claimDue({ now, leaseUntil, lanes: [{ destination: name, limit: formatter.maxEvents }], inline: { limit: 0, exclude: [] } });
         if (rows.length === 0) {
           pacer.abandon(name, now);
           continue;
         }
         const { request, count } = formatter.format({ destination, envelopes: rows.map((row) => row.event) });
-        await outbox.unclaim(rows.slice(count).map((row) => row.id), now);
+        // Back in their place: release keeps each row's due time, so arrival order holds.
+        await outbox.release(rows.slice(count).map(({ id, lease }) => ({ id, lease })), now);
         if (count === 1) {
           singles.push(rows[0]!);
           continue;
@@ -111,7 +112,7 @@ export function createDigests(deps: DigestDeps) {
     const result = await deps.send({ url: request.url, headers, body: request.body }, destination.policy.timeoutMs, signal);
     if (result.kind === "error" && result.error === "aborted") {
       // Shutdown interrupted the request: back to pending, no attempt spent.
-      await outbox.release(rows.map((row) => row.id), clock.now());
+      await outbox.release(rows.map(({ id, lease }) => ({ id, lease })), clock.now());
       return rows.map((row) => [row, { kind: "released" }]);
     }
     const now = clock.now();

@@ -1,6 +1,6 @@
 // Periodic housekeeping run from the scheduler's tick: put back leases whose owner died, fail
 // deliveries whose destination was removed from the config, prune finished rows past
-// retention, and checkpoint the WAL so it stays small.
+// retention (the SQLite backend checkpoints its WAL there too, so it stays small).
 
 import { errorMessage } from "../core/errors.ts";
 import type { RuntimeConfig } from "../config/runtime.ts";
@@ -20,15 +20,15 @@ export interface MaintenanceDeps {
 export function createMaintenance({ outbox, config, logger, onOrphaned }: MaintenanceDeps) {
   let lastRun = -Infinity;
   return {
-    runIfDue(now: number): void {
+    async runIfDue(now: number): Promise<void> {
       if (now - lastRun < MAINTENANCE_INTERVAL_MS) return;
       lastRun = now;
       try {
-        const rescued = outbox.rescueLeases(now, { all: false });
+        const rescued = await outbox.rescueLeases(now, { all: false });
         if (rescued > 0) logger.warn("outbox.leases_rescued", { count: rescued });
         const { defaults, destinations } = config();
         // Claims only ask configured destinations, so a removed one's rows would wait forever.
-        const orphans = outbox.failOrphans([...destinations.keys()], now);
+        const orphans = await outbox.failOrphans([...destinations.keys()], now);
         for (const row of orphans) {
           logger.warn("delivery.failed", { delivery: row.id, destination: row.destination, reason: `destination "${row.destination}" is no longer in the config` });
           onOrphaned?.(row);
@@ -37,9 +37,8 @@ export function createMaintenance({ outbox, config, logger, onOrphaned }: Mainte
         for (const d of destinations.values()) {
           if (d.policy.retentionMs !== defaults.retentionMs) byDestination[d.name] = now - d.policy.retentionMs;
         }
-        const pruned = outbox.prune({ before: now - defaults.retentionMs, byDestination });
+        const pruned = await outbox.prune({ before: now - defaults.retentionMs, byDestination });
         if (pruned.deliveries + pruned.events > 0) logger.info("outbox.pruned", pruned);
-        outbox.checkpoint();
       } catch (error) {
         logger.error("outbox.maintenance_failed", { error: errorMessage(error) });
       }

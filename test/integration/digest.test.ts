@@ -69,7 +69,7 @@ describe("Discord", () => {
     const printed: string[] = [];
     const io = { print: (text: string) => printed.push(text), warn: () => {}, clock: h.clock };
     const config = { sourcePath: "test.toml", storage: { path: h.dbPath, synchronous: "full" as const }, defaults: { maxAgeMs: 86_400_000 }, destinations: new Map(), routes: [] };
-    expect(deliveryCommand(config, deliveryId, {}, io)).toBe(0);
+    expect(await deliveryCommand(config, deliveryId, {}, io)).toBe(0);
     expect(printed.join("\n")).toContain(`attempt #1 was sent in digest ${digestId}`);
   });
 
