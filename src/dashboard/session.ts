@@ -1,12 +1,13 @@
 // Dashboard sessions. The login form takes an admin token (checked in constant time, as the API
 // checks it) and sets a signed, HttpOnly, SameSite=Strict cookie holding an expiry, a random
-// session id and a short digest of the token used. The signing key is random per process: a
+// session id and a short HMAC (keyed with the signing key) of the token used, so a stolen cookie
+// gives nothing to guess the token against offline. The signing key is random per process: a
 // restart logs everyone out, and there is no key to store or leak. A token removed from the
 // config (SIGHUP) ends its sessions at once, because the digest no longer matches.
 // Every form carries a CSRF token, an HMAC of the session id, on top of hono/csrf's Origin check.
 // Without admin tokens on a loopback listener the pages are open, as the admin API is.
 
-import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Context } from "hono";
 import { deleteCookie, getSignedCookie, setSignedCookie } from "hono/cookie";
 import type { Clock } from "../core/clock.ts";
@@ -23,10 +24,9 @@ export interface Session {
   csrf: string;
 }
 
-const tokenTag = (token: string) => createHash("sha256").update(`herald-dashboard:${token}`).digest("hex").slice(0, 16);
-
 export function createSessions(clock: Clock, key: string = randomBytes(32).toString("base64url")) {
   const csrfFor = (id: string) => createHmac("sha256", key).update(`csrf:${id}`).digest("base64url");
+  const tokenTag = (token: string) => createHmac("sha256", key).update(`token:${token}`).digest("hex").slice(0, 16);
   const session = (id: string): Session => ({ id, csrf: csrfFor(id) });
   // Over https the cookie is Secure; a loopback http listener cannot use a Secure cookie.
   const secure = (c: Context) => new URL(c.req.url).protocol === "https:" || c.req.header("x-forwarded-proto") === "https";

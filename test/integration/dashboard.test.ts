@@ -1,5 +1,6 @@
 // The dashboard at /ui through the real ingress and scheduler: login and its cookie, CSRF,
 // the security headers, what the pages show (and never show: URLs, secrets), and the actions.
+import { createHash } from "node:crypto";
 import { afterEach, describe, expect, test } from "bun:test";
 import { configFrom, relayToml } from "../helpers/config.ts";
 import { ADMIN_TOKEN, dashboardHarness, form, login, page, SECRET, type DashboardConfig, type Harness } from "../helpers/dashboard.ts";
@@ -49,6 +50,10 @@ describe("access", () => {
     const setCookie = answer.headers.get("set-cookie")!;
     expect(setCookie).toMatch(/^herald_session=[^;]+; Path=\/ui; Expires=[^;]+; HttpOnly; SameSite=Strict$/);
     expect(setCookie).not.toContain(ADMIN_TOKEN);
+    // The token's tag is keyed: the unkeyed digest someone could test guesses against is not in it.
+    const unkeyed = createHash("sha256").update(`herald-dashboard:${ADMIN_TOKEN}`).digest("hex").slice(0, 16);
+    expect(decodeURIComponent(setCookie)).toMatch(/^herald_session=\d+\.[\w-]+\.[0-9a-f]{16}\./);
+    expect(setCookie).not.toContain(unkeyed);
     const { cookie, csrf } = await login(h);
     expect((await page(h, "/ui", cookie)).status).toBe(200);
     // A forged cookie (the value changed, the signature kept) is no session.
