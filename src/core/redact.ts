@@ -57,24 +57,29 @@ export function scrubSecrets(text: string, secrets: readonly string[]): string {
 }
 
 /**
- * The strings of a webhook URL that must never be shown: the URL itself, and its long path
- * segments and query (a Discord or Slack token may appear alone in an answer or an error).
+ * The strings of a webhook URL that must never be shown: the URL itself, every path segment
+ * that is not a plain platform word, and every query value. A receiver may echo any of them
+ * ("path was /hooks/<token>"), and nothing tells a Mattermost token or a custom path secret
+ * from a harmless word, so only the platform words stay readable.
  */
 export function urlCredentials(url: string): string[] {
   try {
     const parsed = new URL(url);
-    const segments = parsed.pathname.split("/").filter(looksLikeToken);
-    return [url, ...segments, ...(parsed.search.length >= 16 ? [parsed.search.slice(1)] : [])];
+    const segments = parsed.pathname.split("/").filter((segment) => segment !== "" && !HARMLESS_FIRST_SEGMENTS.has(segment));
+    const values = [...parsed.searchParams.values()];
+    const raw = [...segments, ...(parsed.search.length > 1 ? [parsed.search.slice(1)] : [])];
+    return [url, ...new Set([...raw, ...raw.map(decoded), ...values].filter(Boolean))];
   } catch {
     return [url];
   }
 }
 
-/** Long and mixing letter cases or digits, as generated tokens do (words like "channel_not_found" do not). */
-function looksLikeToken(segment: string): boolean {
-  if (segment.length < 16) return false;
-  const classes = [/[a-z]/, /[A-Z]/, /[0-9]/].filter((pattern) => pattern.test(segment)).length;
-  return classes >= 2;
+function decoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 /**

@@ -166,3 +166,59 @@ token = "${tokens.NTFY}"
   expect(receiver.requests.length).toBe(5);
   for (const [name, value] of Object.entries(tokens)) expect({ name, shown: everything.includes(value) }).toEqual({ name, shown: false });
 });
+
+test("a receiver echoing its path shows no path secret of a slack, discord or custom URL anywhere", async () => {
+  const secrets = { SLACK: "MMSECRETHOOK", DISCORD: "DISCORDSECRETTOK", CUSTOM: "CUSTOMPATHSECRET", QUERY: "QUERYSECRET9" };
+  receiver = startReceiver((request) => new Response(`path was ${request.path}${request.search}`, { status: 400 }));
+  const config = writeConfig(`
+[server]
+listen = "127.0.0.1:0"
+[storage]
+path = "{{db}}"
+${LOOPBACK_SECURITY}
+[dashboard]
+enabled = true
+[delivery]
+max_attempts = 1
+[[destinations]]
+name = "mm"
+type = "slack"
+url = "${receiver.url}/hooks/${secrets.SLACK}"
+[[destinations]]
+name = "dc"
+type = "discord"
+url = "${receiver.url}/api/webhooks/123/${secrets.DISCORD}"
+[[destinations]]
+name = "own"
+url = "${receiver.url}/hook/${secrets.CUSTOM}?token=${secrets.QUERY}"
+[[routes]]
+name = "all"
+events = ["*"]
+to = ["mm", "dc", "own"]
+`);
+  daemon = await startDaemon(config.path);
+  const outputs: string[] = [];
+  const get = async (path: string) => {
+    const text = await (await fetch(`${daemon!.url}${path}`)).text();
+    outputs.push(text);
+    return text;
+  };
+  const published = await fetch(`${daemon.url}/v1/events`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ event: "failed", data: { task_id: "t1" } }) });
+  expect(published.status).toBe(202);
+  await eventually(() => daemon!.lines.filter((l) => l.msg === "delivery.failed").length >= 3, 10_000, "the three deliveries fail");
+  expect(receiver.requests.length).toBe(3);
+  const list = JSON.parse(await get("/v1/deliveries")) as { deliveries: Array<{ id: string }> };
+  for (const d of list.deliveries) {
+    await get(`/v1/deliveries/${d.id}`);
+    await get(`/ui/deliveries/${d.id}`);
+    outputs.push((await runHerald(["delivery", d.id, "--config", config.path])).stdout);
+  }
+  await get("/ui/deliveries");
+  for (const args of [["deliveries"], ["deliveries", "--json"]]) outputs.push((await runHerald([...args, "--config", config.path])).stdout);
+  daemon.signal("SIGTERM");
+  await daemon.exited;
+  outputs.push(daemon.output());
+  const everything = outputs.join("\n");
+  expect(everything).toContain("path was /hooks/[redacted]"); // the echo really was recorded, scrubbed
+  for (const [name, value] of Object.entries(secrets)) expect({ name, shown: everything.includes(value) }).toEqual({ name, shown: false });
+});

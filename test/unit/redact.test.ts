@@ -27,7 +27,12 @@ describe("webhook URLs are credentials", () => {
     expect(scrubbed).toBe('{"message":"Invalid Webhook Token","token":"[redacted]"} and [redacted]');
   });
 
-  test("plain words in a path are not mistaken for tokens", () => {
-    expect(urlCredentials("https://hooks.example.com/services/channel_not_found")).toEqual(["https://hooks.example.com/services/channel_not_found"]);
+  test("platform words in a path stay readable; every other segment and every query value is a credential", () => {
+    expect(urlCredentials("https://hooks.example.com/services/hooks")).toEqual(["https://hooks.example.com/services/hooks"]);
+    const custom = urlCredentials("http://127.0.0.1:9/hook/CUSTOMPATHSECRET?token=QTOKEN1&v=2");
+    expect(custom).toContain("CUSTOMPATHSECRET");
+    expect(custom).toContain("QTOKEN1");
+    expect(custom).not.toContain("hook");
+    expect(scrubSecrets("path was /hooks/MMSECRETHOOK", urlCredentials("http://chat.example/hooks/MMSECRETHOOK"))).toBe("path was /hooks/[redacted]");
   });
 });
