@@ -327,8 +327,10 @@ export function startFakeSlack({ now = Date.now, rates = [{ count: 1, perMs: 1_0
     },
     broken: (kind: "channel_not_found" | "channel_is_archived" | "action_prohibited") => {
       const status = { channel_not_found: 404, channel_is_archived: 410, action_prohibited: 403 }[kind];
-      broken.set(`/services/T0/B0/${kind}`, { status, body: kind });
-      return `${base}/services/T0/B0/${kind}`;
+      // A token of its own, not the error word: every path segment of a URL is scrubbed from answers.
+      const path = `/services/T0/B0/broken${status}`;
+      broken.set(path, { status, body: kind });
+      return `${base}${path}`;
     },
   });
 }
