@@ -9,6 +9,7 @@ import { serve } from "./commands/serve.ts";
 import { testDestination } from "./commands/test-destination.ts";
 import { backupCommand, cancelCommand, deliveriesCommand, deliveryCommand, retryCommand, type OperatorFlags } from "./commands/operator-cli.ts";
 import { eventsCommand, replayCommand } from "./commands/events-cli.ts";
+import { StorageFault } from "./outbox/errors.ts";
 import { CommandError, ConfigError, ListenError, OwnershipError, StorageError, UsageError, errorMessage } from "./core/errors.ts";
 import { formatProblems, loadConfig, locateConfig } from "./config/load.ts";
 import { loadOutboxConfig } from "./config/outbox-config.ts";
@@ -179,7 +180,9 @@ if (import.meta.main) {
         console.error(formatProblems(error.problems));
         process.exit(1);
       }
-      if (error instanceof StorageError || error instanceof OwnershipError || error instanceof ListenError || error instanceof CommandError) {
+      // A StorageFault reaching here is storage refusing at start (a read-only server, say): the
+      // operator's problem, named in Herald's words, not a bug.
+      if (error instanceof StorageError || error instanceof StorageFault || error instanceof OwnershipError || error instanceof ListenError || error instanceof CommandError) {
         console.error(`herald: ${error.message}`);
         process.exit(1);
       }

@@ -52,5 +52,17 @@ describe.skipIf(skipWithoutPostgres("storage-url (real server)"))("[storage] url
     expect({ code: backup.code, stdout: backup.stdout }).toEqual({ code: 1, stdout: "" });
     expect(backup.stderr).toContain("pg_dump");
   });
-});
 
+  test("serve against a read-only server refuses cleanly, naming the problem", async () => {
+    const url = await database.create();
+    await (await openStorage({ url, synchronous: "full" }, { migrate: true })).close();
+    const name = new URL(url).pathname.slice(1);
+    await database.admin().unsafe(`ALTER DATABASE ${name} SET default_transaction_read_only = on`);
+    const file = join(dir, "read-only.toml");
+    writeFileSync(file, `[server]\nlisten = "127.0.0.1:0"\n[storage]\nurl = "${url}"\n`);
+    const result = await runHerald(["serve", "--config", file], {});
+    expect(result.code).toBe(1);
+    expect(result.stderr).toStartWith("herald: the PostgreSQL server only takes reads (read-only transaction mode or a standby)");
+    expect(result.stderr).toEndWith("(SQLSTATE 25006)\n");
+  });
+});
