@@ -21,6 +21,18 @@ const SIZE_UNITS: Record<string, number> = {
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
 
+/**
+ * An instant a filter asked for, as stored times can be compared with it. Stored times are ms
+ * since 1970 and never earlier, so a bound before the epoch (1969-12-31, "500000h" ago, an
+ * absurd duration) means "from the start"; clamping also keeps it inside PostgreSQL's bigint.
+ */
+export function filterInstant(ms: number): number {
+  return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), MAX_INSTANT_MS) : ms > 0 ? MAX_INSTANT_MS : 0;
+}
+
+/** The latest instant a JavaScript Date can hold (year 275760). */
+const MAX_INSTANT_MS = 8.64e15;
+
 export function parseDuration(text: string): Parsed<number> {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(text.trim());
   if (!match) {

@@ -6,22 +6,24 @@ import { z } from "zod";
 import { jsonIssueMessage } from "../config/issue-messages.ts";
 import { DELIVERY_STATUSES } from "../core/types.ts";
 import { firstDeliveryIdAt } from "../core/ids.ts";
-import { parseDuration } from "../core/units.ts";
+import { filterInstant, parseDuration } from "../core/units.ts";
+import { filterName } from "../ops/operations.ts";
 import { issuesOf } from "../ingress/errors.ts";
 import type { BrowseQuery } from "../outbox/types.ts";
 
 export const PAGE_SIZE = 50;
 
-const blank = (v: unknown) => (v === "" ? undefined : v);
-const text = z.preprocess(blank, z.string().max(256, "must be at most 256 characters").optional());
+export const blank = (v: unknown) => (v === "" ? undefined : v);
+/** A name filter from a form field: empty is "any", else as the API takes it. */
+export const filterText = z.preprocess(blank, filterName.optional());
 const instant = z.preprocess(blank, z.string().max(64).optional());
 
 const filters = z
   .object({
     status: z.preprocess(blank, z.enum(DELIVERY_STATUSES, { error: `must be one of ${DELIVERY_STATUSES.join(", ")}` }).optional()),
-    destination: text,
-    event: text,
-    source: text,
+    destination: filterText,
+    event: filterText,
+    source: filterText,
     since: instant,
     until: instant,
     cursor: z.preprocess(blank, z.string().regex(/^dlv_[0-9A-Z]{26}$/, "is not a cursor from a previous page").optional()),
@@ -35,9 +37,9 @@ export type ParsedFilters = { ok: true; filters: DeliveryFilters; query: BrowseQ
 function timeBound(field: string, value: string | undefined, now: number): { ms?: number; problem?: string } {
   if (value === undefined) return {};
   const span = parseDuration(value);
-  if (span.ok) return { ms: now - span.value };
+  if (span.ok) return { ms: filterInstant(now - span.value) };
   const ms = /^\d{4}-\d{2}-\d{2}/.test(value) ? Date.parse(value) : NaN;
-  return Number.isNaN(ms) ? { problem: `${field}: must be a duration back from now ("2h") or an ISO 8601 time ("2026-03-09T12:00Z"), not ${JSON.stringify(value)}` } : { ms };
+  return Number.isNaN(ms) ? { problem: `${field}: must be a duration back from now ("2h") or an ISO 8601 time ("2026-03-09T12:00Z"), not ${JSON.stringify(value)}` } : { ms: filterInstant(ms) };
 }
 
 export type ParsedView<F> = { ok: true; filters: F; since?: number; until?: number } | { ok: false; filters: Partial<F>; problem: string };

@@ -2,20 +2,19 @@
 // time range (a duration back from now or an ISO 8601 time) and the cursor.
 
 import { z } from "zod";
-import { parseView, viewUrl } from "./deliveries-query.ts";
+import { blank, filterText, parseView, viewUrl } from "./deliveries-query.ts";
 import type { EventQuery } from "./events-adapter.ts";
 
 export const EVENTS_PAGE_SIZE = 50;
 
-const blank = (v: unknown) => (v === "" ? undefined : v);
-const text = z.preprocess(blank, z.string().max(256, "must be at most 256 characters").optional());
+const instant = z.preprocess(blank, z.string().max(64, "must be at most 64 characters").optional());
 
 const filters = z
   .object({
-    name: text,
-    source: text,
-    since: text,
-    until: text,
+    name: filterText,
+    source: filterText,
+    since: instant,
+    until: instant,
     cursor: z.preprocess(blank, z.string().regex(/^evt_[0-9A-Z]{26}$/, "is not a cursor from a previous page").optional()),
   })
   .strip();

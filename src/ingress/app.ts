@@ -56,7 +56,9 @@ export function createIngress(deps: IngressDeps): Hono {
       return errorResponse(c, new HttpError(503, "storage_unavailable", message));
     }
     deps.logger.error("ingress.error", { error: errorMessage(error) });
-    return errorResponse(c, new HttpError(500, "internal_error", "internal error; nothing was stored"));
+    // Only a write can promise that nothing was stored; a read just failed.
+    const read = c.req.method === "GET" || c.req.method === "HEAD";
+    return errorResponse(c, new HttpError(500, "internal_error", read ? "internal error; try again" : "internal error; nothing was stored"));
   });
   app.notFound((c) => errorResponse(c, new HttpError(404, "not_found", `no route for ${c.req.method} ${c.req.path}`)));
 

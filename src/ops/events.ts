@@ -6,9 +6,9 @@
 import { z } from "zod";
 import type { OutboxConfig } from "../config/outbox-config.ts";
 import { destinationsFor } from "../core/routing.ts";
-import { parseDuration } from "../core/units.ts";
+import { filterInstant, parseDuration } from "../core/units.ts";
 import type { EventQuery, EventRecord, OperatorStore } from "../outbox/types.ts";
-import { freshExpiry, notConfigured, pageLimit } from "./operations.ts";
+import { filterName, freshExpiry, notConfigured, pageLimit } from "./operations.ts";
 import { eventJson } from "./views.ts";
 
 /** At most this many events are replayed by one bulk call; its next_cursor continues. */
@@ -31,7 +31,7 @@ const instant = z
     return z.NEVER;
   });
 
-const name = z.string().min(1, "must not be empty").max(256);
+const name = filterName;
 const cursor = z.string().regex(/^evt_[0-9A-Z]{26}$/, "is not a cursor from a previous page");
 
 const filters = {
@@ -69,7 +69,7 @@ export const bulkReplayRequest = z
   .strict();
 export type BulkReplayRequest = z.output<typeof bulkReplayRequest>;
 
-const toMs = (value: Instant | undefined, now: number) => (value === undefined ? undefined : "at" in value ? value.at : now - value.ago);
+const toMs = (value: Instant | undefined, now: number) => (value === undefined ? undefined : filterInstant("at" in value ? value.at : now - value.ago));
 
 function queryOf(request: Omit<EventListRequest, "limit">, limit: number, now: number): EventQuery {
   return { name: request.name, source: request.source, since: toMs(request.since, now), until: toMs(request.until, now), before: request.cursor, limit };

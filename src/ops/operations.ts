@@ -5,7 +5,7 @@
 import { z } from "zod";
 import type { OutboxConfig } from "../config/outbox-config.ts";
 import { DELIVERY_STATUSES } from "../core/types.ts";
-import { parseDuration } from "../core/units.ts";
+import { filterInstant, parseDuration } from "../core/units.ts";
 import type { CancelManyResult, OperatorStore, RetryResult } from "../outbox/types.ts";
 import { deliveryJson } from "./views.ts";
 
@@ -21,7 +21,16 @@ const duration = z.string().transform((text, ctx) => {
   return parsed.value;
 });
 
-const name = z.string().min(1, "must not be empty").max(256);
+/**
+ * A name a filter matches exactly (event, source, destination). Control characters (NUL above
+ * all, which PostgreSQL refuses in text) are no name Herald stores, so they are refused here.
+ */
+export const filterName = z
+  .string()
+  .min(1, "must not be empty")
+  .max(256, "must be at most 256 characters")
+  .regex(/^[^\u0000-\u001f\u007f]*$/, "must not contain control characters (NUL, newlines, ...)");
+const name = filterName;
 
 /** The `limit` query parameter of the listings: a page of 1 to MAX_PAGE rows, 50 by default. */
 export const pageLimit = z
@@ -94,7 +103,7 @@ export function retryByIds(store: OperatorStore, config: OutboxConfig, ids: stri
 
 export function retryMatching(store: OperatorStore, config: OutboxConfig, request: BulkRetryRequest, now: number): Promise<RetryResult> {
   return store.retry(
-    { statuses: [request.status], finishedSince: request.since === undefined ? undefined : now - request.since, destination: request.destination },
+    { statuses: [request.status], finishedSince: request.since === undefined ? undefined : filterInstant(now - request.since), destination: request.destination },
     now,
     freshExpiry(config, now),
   );

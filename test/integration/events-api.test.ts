@@ -218,3 +218,12 @@ describe("replaying events", () => {
     expect(tooMany.body.error.issues).toEqual([{ path: "limit", message: "must be at most 1000" }]);
   });
 });
+
+test("a read that fails unexpectedly is a 500 that promises nothing about storing", async () => {
+  receiver = startReceiver();
+  const h = harness();
+  h.operator.listEvents = () => Promise.reject(new Error("boom"));
+  const answer = await get(h, "/v1/events");
+  expect(answer.status).toBe(500);
+  expect(answer.body.error.message).toBe("internal error; try again");
+});
