@@ -96,7 +96,7 @@ export function buildOpenApiDocument() {
         post: admin(
           {
             summary: "replay stored events by filter",
-            description: `New deliveries of at most limit (at most ${MAX_BULK_REPLAY}) events, newest first; next_cursor continues.`,
+            description: `New deliveries of at most limit (at most ${MAX_BULK_REPLAY}) events, newest first; next_cursor continues. Needs at least one filter (name, source, since, until): a body without one is a 400.`,
             requestBody: body(bulkReplayRequest),
             responses: { 202: json(answers.bulkReplayAnswer, "the new deliveries") },
           },

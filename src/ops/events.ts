@@ -17,6 +17,9 @@ export const MAX_BULK_REPLAY = 1000;
 /** An instant as an operator writes it: RFC 3339, or a duration meaning that long ago. */
 export type Instant = { at: number } | { ago: number };
 
+/** The fields that select what a bulk replay sends; it needs at least one. */
+const BULK_REPLAY_FILTERS = ["name", "source", "since", "until"] as const;
+
 const INSTANT_FORMAT = 'an RFC 3339 time ("2026-03-09T12:00:00Z") or a duration meaning that long ago ("2h")';
 
 const instant = z
@@ -66,7 +69,11 @@ export const bulkReplayRequest = z
     limit: z.number().int("must be a whole number").min(1, "must be at least 1").max(MAX_BULK_REPLAY, `must be at most ${MAX_BULK_REPLAY}`).default(100),
     destinations: destinationList.optional(),
   })
-  .strict();
+  .strict()
+  // Replaying everything stored is never what a filterless call meant: the CLI refuses it too.
+  .refine((request) => BULK_REPLAY_FILTERS.some((key) => request[key] !== undefined), {
+    message: `needs a filter: at least one of ${BULK_REPLAY_FILTERS.join(", ")}`,
+  });
 export type BulkReplayRequest = z.output<typeof bulkReplayRequest>;
 
 const toMs = (value: Instant | undefined, now: number) => (value === undefined ? undefined : filterInstant("at" in value ? value.at : now - value.ago));

@@ -214,8 +214,15 @@ describe("replaying events", () => {
     await h.tickAndSettle();
     expect(receiver.requests).toHaveLength(6);
 
-    const tooMany = await post(h, "/v1/events/replay", { limit: 1001 });
+    const tooMany = await post(h, "/v1/events/replay", { name: "completed", limit: 1001 });
     expect(tooMany.body.error.issues).toEqual([{ path: "limit", message: "must be at most 1000" }]);
+    // Without a filter nothing is replayed: no body, {} and a bare limit are refused alike.
+    for (const body of [undefined, {}, { limit: 5 }]) {
+      const refused = await post(h, "/v1/events/replay", body);
+      expect({ body, status: refused.status, issues: refused.body.error.issues }).toEqual({ body, status: 400, issues: [{ path: "(body)", message: "needs a filter: at least one of name, source, since, until" }] });
+    }
+    await h.tickAndSettle();
+    expect(receiver.requests).toHaveLength(6);
   });
 });
 
