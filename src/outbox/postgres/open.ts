@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import { StorageError } from "../../core/errors.ts";
 import type { Outbox, OperatorStore, Storage } from "../types.ts";
 import { createClaims } from "./claim.ts";
-import { createPool, type PgContext } from "./client.ts";
+import { CONNECT_TIMEOUT_S, createPool, type PgContext } from "./client.ts";
 import { createEnqueue } from "./enqueue.ts";
 import { createScrubber, guarded, translate, type Scrubber } from "./errors.ts";
 import { createMaintenance } from "./maintenance.ts";
@@ -31,11 +31,30 @@ function guardAll<T extends object>(methods: T, scrub: Scrubber): T {
   return out as T;
 }
 
+/**
+ * Rejects when the server does not answer a first query within the connect timeout. A host
+ * that drops packets (a black-holed address) never fails the TCP connect, and postgres.js's own
+ * connect_timeout did not end that wait on Bun: without this, serve and the CLI hung silently.
+ */
+async function reachable(sql: PgContext["sql"], url: string): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const { hostname, port } = new URL(url);
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error(`no answer from ${hostname}:${port || 5432} within ${CONNECT_TIMEOUT_S} s`), { code: "CONNECT_TIMEOUT" })), CONNECT_TIMEOUT_S * 1000);
+  });
+  try {
+    await Promise.race([sql`select 1`, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export async function openPostgresStorage(url: string, options: PostgresOpenOptions): Promise<Storage> {
   const scrub = createScrubber(url);
   const sql = createPool(url, { applicationName: options.applicationName });
   const context: PgContext = { sql, nodeId: randomUUID(), scrub };
   try {
+    await reachable(sql, url);
     await migrate(sql, options.migrate);
   } catch (error) {
     await sql.end({ timeout: 1 }).catch(() => {});
