@@ -25,7 +25,15 @@ export const storageUrlField = () =>
       return;
     }
     if (scheme !== "postgres:" && scheme !== "postgresql:") ctx.addIssue({ code: "custom", message: `must be a postgres:// or postgresql:// URL, not ${scheme}//` });
+    // Only the modes the client implements: postgres.js would take others (verify-ca, allow) and
+    // not do what their name says. docs/storage.md lists them.
+    const sslmode = new URL(text).searchParams.get("sslmode");
+    if (sslmode !== null && !SSL_MODES.includes(sslmode)) {
+      ctx.addIssue({ code: "custom", message: `sslmode ${JSON.stringify(sslmode.slice(0, 32))} is not supported; use one of ${SSL_MODES.join(", ")}` });
+    }
   });
+
+const SSL_MODES = ["disable", "prefer", "require", "verify-full"];
 
 // `wanted` words a value of the wrong type (a number, a list): what the key wants, by example.
 export const durationField = () => unitField(parseDuration, 'must be a duration such as "5s"');

@@ -40,6 +40,9 @@ export function storageUrlCredentials(url: string): string[] {
   try {
     const parsed = new URL(url);
     const passwords = [parsed.password, parsed.searchParams.get("password") ?? ""].filter(Boolean);
+    // Without a password the URL is what redactStorageUrl shows: cutting it out of the logs
+    // would hide the very line that says which database a node uses.
+    if (passwords.length === 0) return [];
     return [url, ...passwords, ...passwords.map((p) => decodeURIComponent(p))];
   } catch {
     return [url];

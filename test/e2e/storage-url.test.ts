@@ -6,7 +6,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { openStorage } from "../../src/outbox/open-storage.ts";
 import { PG_SCHEMA_VERSION } from "../../src/outbox/postgres/migrations.ts";
-import { runHerald } from "../helpers/daemon.ts";
+import { runHerald, startDaemon } from "../helpers/daemon.ts";
 import { tempDir } from "../helpers/fs.ts";
 import { skipWithoutPostgres, usePgDatabase } from "../helpers/pg.ts";
 
@@ -64,5 +64,18 @@ describe.skipIf(skipWithoutPostgres("storage-url (real server)"))("[storage] url
     expect(result.code).toBe(1);
     expect(result.stderr).toStartWith("herald: the PostgreSQL server only takes reads (read-only transaction mode or a standby)");
     expect(result.stderr).toEndWith("(SQLSTATE 25006)\n");
+  });
+
+  test("serve logs a URL without a password as check shows it, not as [redacted]", async () => {
+    const url = await database.create();
+    const file = join(dir, "no-password.toml");
+    writeFileSync(file, `[server]\nlisten = "127.0.0.1:0"\n[storage]\nurl = "${url}"\n`);
+    const daemon = await startDaemon(file);
+    try {
+      expect(daemon.lines.find((l) => l.msg === "server.listening")).toMatchObject({ storage: url });
+    } finally {
+      daemon.signal("SIGTERM");
+      await daemon.exited;
+    }
   });
 });

@@ -8,6 +8,7 @@ import { describeConfig } from "../../src/commands/describe-config.ts";
 import { formatProblems, parseConfigText } from "../../src/config/load.ts";
 import { loadOutboxConfig } from "../../src/config/outbox-config.ts";
 import { StorageError } from "../../src/core/errors.ts";
+import { storageUrlCredentials } from "../../src/core/redact.ts";
 import { openStorage } from "../../src/outbox/open-storage.ts";
 import { tempDir } from "../helpers/fs.ts";
 
@@ -50,6 +51,18 @@ describe("[storage] url", () => {
     expect(text).toContain("storage.url");
     expect(text).toContain("must be a postgres:// or postgresql:// URL, not mysql://");
     expect(text).not.toContain("hunter2");
+  });
+
+  test("an sslmode the client does not support is refused, naming the key and the value", () => {
+    const text = problems(`[storage]\nurl = "postgres://herald:hunter2@db/herald?sslmode=verify-ca"\n`);
+    expect(text).toContain('storage.url: sslmode "verify-ca" is not supported; use one of disable, prefer, require, verify-full');
+    expect(text).not.toContain("hunter2");
+    for (const mode of ["disable", "prefer", "require", "verify-full"]) expect(parsed(`[storage]\nurl = "postgres://db/herald?sslmode=${mode}"\n`).storage).toMatchObject({ url: `postgres://db/herald?sslmode=${mode}` });
+  });
+
+  test("a URL without a password is no secret: the logs may show it as check does", () => {
+    expect(storageUrlCredentials("postgres://herald@db:5432/herald?sslmode=require")).toEqual([]);
+    expect(storageUrlCredentials("postgres://herald:pw-123456@db/herald")).toContain("pw-123456");
   });
 
   test("without path or url, the default SQLite file as before", () => {
