@@ -19,7 +19,8 @@ const ERRORS = {
   409: "the delivery is in a state that does not allow this",
   413: "body larger than server.max_body",
   415: "Content-Type is not application/json (UTF-8)",
-  503: "storage unavailable: nothing was stored",
+  500: "internal error (a bug, logged as ingress.error); a write answered 500 stored nothing",
+  503: "storage unavailable (a write answered 503 stored nothing; retry it)",
 } as const;
 type ErrorStatus = keyof typeof ERRORS;
 
@@ -30,7 +31,8 @@ const idParam = (what: string) => z.object({ id: z.string().meta({ description: 
 
 const PUBLISH = [{ publishToken: [] }];
 const ADMIN = [{ adminToken: [] }];
-const ADMIN_ERRORS = [401, 403] as const;
+// Every admin endpoint reads or writes storage, so any may meet a storage fault or a bug.
+const ADMIN_ERRORS = [401, 403, 500, 503] as const;
 
 function admin(operation: Omit<ZodOpenApiOperationObject, "security">, ...more: ErrorStatus[]): ZodOpenApiOperationObject {
   return { ...operation, tags: ["admin"], security: ADMIN, responses: { ...operation.responses, ...errors(...ADMIN_ERRORS, ...more) } };

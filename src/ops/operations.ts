@@ -38,7 +38,9 @@ export const pageLimit = z
   .regex(/^\d+$/, "must be a whole number")
   .transform(Number)
   .pipe(z.number().min(1, "must be at least 1").max(MAX_PAGE, `must be at most ${MAX_PAGE}`))
-  .default(50);
+  .default(50)
+  // A query parameter is a string on the wire: the document states the bounds the pipe enforces.
+  .meta({ description: `rows per page: a whole number from 1 to ${MAX_PAGE}, 50 by default`, pattern: "^\\d+$", examples: ["50"] });
 
 export const listRequest = z
   .object({

@@ -35,6 +35,16 @@ describe("the OpenAPI document", () => {
     expect(missing.map((r) => `${r.method} ${r.path}`)).toEqual([]);
   });
 
+  test("admin endpoints list 500 and 503; the events limit states its bounds; bulk replay's body is required", () => {
+    const paths = buildOpenApiDocument().paths as Record<string, Record<string, { tags?: string[]; responses: Record<string, unknown>; parameters?: Array<{ name: string; schema: { description?: string; pattern?: string } }>; requestBody?: { required?: boolean } }>>;
+    const adminOps = Object.entries(paths).flatMap(([path, ops]) => Object.entries(ops).filter(([, op]) => op.tags?.includes("admin")).map(([method, op]) => ({ at: `${method} ${path}`, op })));
+    expect(adminOps.length).toBeGreaterThanOrEqual(10);
+    for (const { at, op } of adminOps) expect({ at, has: ["500", "503"].every((s) => s in op.responses) }).toEqual({ at, has: true });
+    const limit = paths["/v1/events"]!.get!.parameters!.find((p) => p.name === "limit")!;
+    expect(limit.schema).toMatchObject({ description: "rows per page: a whole number from 1 to 500, 50 by default", pattern: "^\\d+$" });
+    expect(paths["/v1/events/replay"]!.post!.requestBody!.required).toBe(true);
+  });
+
   test("docs/openapi.json is what npm run openapi writes now", () => {
     const committed = readFileSync(join(import.meta.dirname!, "..", "..", "docs", "openapi.json"), "utf8");
     expect(committed === openApiText()).toBe(true);
