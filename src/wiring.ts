@@ -62,10 +62,7 @@ export function wireRelay(deps: WiringDeps) {
       operational.attempted(delivery, report.next);
     },
     onStorageFault: (message) => storage.failed(clock.now(), message),
-    onOrphaned: (delivery) => {
-      metrics.finished(delivery.destination, "failed");
-      operational.endedWithoutAttempt(delivery, "failed");
-    },
+    onDisabled: (hold) => operational.destinationDisabled(hold),
     onExpired: (delivery) => {
       metrics.finished(delivery.destination, "expired");
       operational.endedWithoutAttempt(delivery, "expired");

@@ -50,7 +50,7 @@ function destinationRow(d: DestinationView): string[] {
   const signature = d.signature === null ? "-" : d.signature === "none" ? "none (unsigned)" : `${d.signature} (${d.signature_header}, ${plural(d.secrets, "secret")})`;
   const rate = d.rate_limits.length ? `${d.rate_limits.join(" and ")}${d.rate_limit_default ? " (platform default)" : ""}` : "";
   const body = d.body === "template" ? ["body_template"] : d.body === "original" ? ["body original"] : [];
-  const options = [...(d.ordered ? ["ordered"] : []), ...body, ...(Object.keys(d.overrides).length ? [describePolicy(d.overrides)] : [])].join(", ");
+  const options = [...(d.paused ? ["paused"] : []), ...(d.ordered ? ["ordered"] : []), ...body, ...(Object.keys(d.overrides).length ? [describePolicy(d.overrides)] : [])].join(", ");
   return [d.name, d.type, d.url, signature, orDash(rate), orDash(options)];
 }
 

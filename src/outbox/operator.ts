@@ -3,6 +3,7 @@
 // transactions, so they are safe while a daemon works on the same file: a delivery the
 // scheduler has in flight is never touched.
 
+import { createDestinationStates } from "./destination-state.ts";
 import { and, asc, desc, eq, lt, type SQL } from "drizzle-orm";
 import { createEventsQuery } from "./events-query.ts";
 import type { SqliteHandle } from "./sqlite.ts";
@@ -163,5 +164,6 @@ export function createOperatorStore(handle: SqliteHandle): OperatorStore {
     // VACUUM INTO reads one snapshot of the database (WAL included) and writes a compact copy;
     // the daemon keeps writing meanwhile.
     backupTo: (path) => void client.prepare("VACUUM INTO ?").run(path),
+    ...createDestinationStates(handle),
   };
 }

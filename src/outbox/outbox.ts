@@ -1,6 +1,7 @@
 // The SQLite outbox: composes the query modules into the Outbox interface.
 
 import { createClaims } from "./claim.ts";
+import { createDestinationStates } from "./destination-state.ts";
 import { createEnqueue } from "./enqueue.ts";
 import { createMaintenance } from "./maintenance.ts";
 import { createSettle } from "./settle.ts";
@@ -19,6 +20,7 @@ export function createSqliteOutbox(handle: SqliteHandle): Outbox {
     ...createSettle(handle),
     ...claims,
     ...maintenance,
+    ...createDestinationStates(handle),
     close: () => {
       wal?.close();
       handle.close();

@@ -64,6 +64,8 @@ export const slack: Platform = {
   },
   // Errors are plain-text bodies (403 action_prohibited, 404 channel_not_found, 410
   // channel_is_archived): the default reading keeps them as the reason.
-  answer: { waitsOn429: true },
+  // 404 is channel_not_found or no_service (the webhook was removed or its app uninstalled) and
+  // 410 channel_is_archived: the webhook will not take messages again until someone acts.
+  answer: { waitsOn429: true, gone: (status, body) => status === 410 || (status === 404 && /^(channel_not_found|no_service)\b/.test(body.trim())) },
   pacing: [{ count: 1, perMs: 1_000 }],
 };

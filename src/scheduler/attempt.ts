@@ -15,7 +15,8 @@ import type { AttemptRecord, ClaimedDelivery, Outbox, Settlement } from "../outb
 
 export type AttemptReport =
   | { kind: "released" }
-  | { kind: "settled"; record: AttemptRecord; next: NextStep; pauseUntil?: number };
+  /** `gone`: the platform said the webhook no longer exists (the reason, scrubbed); the scheduler disables the destination. */
+  | { kind: "settled"; record: AttemptRecord; next: NextStep; pauseUntil?: number; gone?: string };
 
 export interface AttemptDeps {
   outbox: Outbox;
@@ -32,9 +33,10 @@ export async function runAttempt(deps: AttemptDeps, delivery: ClaimedDelivery, d
   const { outbox, clock, send } = deps;
   const startedAt = clock.now();
   if (!destination) {
-    const reason = `destination "${delivery.destination}" is no longer in the config`;
-    const next: NextStep = { status: "failed", reason };
-    return await record(deps, delivery, { n: delivery.attempt, at: startedAt, durationMs: 0, error: reason }, { kind: "permanent", reason }, next);
+    // Taken just before a reload removed its destination: it waits with the rest of that
+    // destination's deliveries (still expiring), in case the destination comes back.
+    outbox.release([delivery.id], startedAt);
+    return { kind: "released" };
   }
 
   const request = buildRequest(destination, delivery, startedAt);
@@ -68,7 +70,7 @@ export async function runAttempt(deps: AttemptDeps, delivery: ClaimedDelivery, d
     policy: destination.policy,
     random: deps.random,
   });
-  const report = await record(deps, delivery, fields, outcome, next);
+  const report = { ...(await record(deps, delivery, fields, outcome, next)), ...(classified.gone && outcome.kind === "permanent" ? { gone: outcome.reason } : {}) };
   const waitMs = Math.max(pauseMs ?? 0, outcome.kind === "rate_limited" ? outcome.waitMs : 0);
   return waitMs > 0 ? { ...report, pauseUntil: now + waitMs } : report;
 }

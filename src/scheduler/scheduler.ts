@@ -16,6 +16,8 @@ import { isStorageFault } from "../outbox/sqlite.ts";
 import { createSettleBacklog } from "./settle-backlog.ts";
 import { createPacer, type LaneProfile } from "./pacer.ts";
 import { createMaintenance } from "./maintenance.ts";
+import { createLaneHolds } from "./lane-holds.ts";
+import type { DestinationHold } from "../core/destination-state.ts";
 
 /** Requests in flight at most, across destinations (Bun's fetch allows 256). */
 export const MAX_IN_FLIGHT = 256;
@@ -37,8 +39,8 @@ export interface SchedulerDeps {
   onStorageFault?: (message: string) => void;
   /** Called for each delivery that expired without finishing. */
   onExpired?: (delivery: { id: string; destination: string }) => void;
-  /** Called for each pending delivery failed because its destination left the config. */
-  onOrphaned?: (delivery: { id: string; destination: string }) => void;
+  /** Called once when Herald disables a destination (its webhook is gone, or too many failures in a row). */
+  onDisabled?: (hold: DestinationHold) => void;
   /** The longest sleep between ticks; IDLE_WAKE_MS unless a test needs a missed wake to show. */
   idleWakeMs?: number;
 }
@@ -59,7 +61,8 @@ export function createScheduler(deps: SchedulerDeps) {
   const settles = createSettleBacklog(outbox, logger);
   const attemptDeps = { ...deps, settle: settles.settle };
   const inFlight = new Map<string, { controller: AbortController; done: Promise<void> }>();
-  const maintenance = createMaintenance({ outbox, config, logger, onOrphaned: deps.onOrphaned });
+  const maintenance = createMaintenance({ outbox, config, logger });
+  const holds = createLaneHolds({ store: outbox, config, clock, logger, refreshMs: idleWakeMs, onDisabled: deps.onDisabled });
   let wake: (() => void) | undefined;
   let nudged = false;
   let lastTickAt: number | undefined;
@@ -114,7 +117,7 @@ export function createScheduler(deps: SchedulerDeps) {
     for (const event of events) {
       for (const delivery of event.deliveries) {
         const destination = delivery.target ? undefined : cfg.destinations.get(delivery.destination);
-        if (!destination || destination.ordered || !caughtUp.has(destination.name)) continue;
+        if (!destination || destination.ordered || !caughtUp.has(destination.name) || holds.isHeld(destination.name)) continue;
         if (pacer.totalInFlight() >= MAX_IN_FLIGHT || !pacer.tryStart(destination, now)) continue;
         delivery.leaseUntil = leaseUntil;
         taken.push(delivery);
@@ -176,6 +179,7 @@ export function createScheduler(deps: SchedulerDeps) {
         if (report.pauseUntil) pacer.pause(delivery.destination, report.pauseUntil);
         logAttempt(logger, delivery, report);
         deps.onAttempt?.(delivery, report);
+        return holds.attempted(delivery.destination, report);
       })
       .catch((error) => {
         // The row stays in flight; its lease runs out and maintenance puts it back.
@@ -197,7 +201,7 @@ export function createScheduler(deps: SchedulerDeps) {
 
     // Ordered destinations: only their oldest unfinished delivery, and only when none is in flight.
     for (const destination of cfg.destinations.values()) {
-      if (!destination.ordered || pacer.availableAt(destination, now) > now) continue;
+      if (!destination.ordered || holds.isHeld(destination.name) || pacer.availableAt(destination, now) > now) continue;
       if (!pacer.tryStart(destination, now)) continue;
       let head: ReturnType<typeof outbox.claimHead>;
       try {
@@ -217,7 +221,8 @@ export function createScheduler(deps: SchedulerDeps) {
     if (capacity <= 0) return claimed;
     // Only destinations that can start a request now are asked for rows, and for no more than
     // they could take; the starting point rotates so no destination is always served last.
-    const open = [...cfg.destinations.values()].filter((d) => !d.ordered && pacer.availableAt(d, now) <= now);
+    // Paused and disabled lanes are not asked: their rows wait (and expireDue still expires them).
+    const open = [...cfg.destinations.values()].filter((d) => !d.ordered && !holds.isHeld(d.name) && pacer.availableAt(d, now) <= now);
     const start = open.length > 0 ? ticks % open.length : 0;
     const lanes = [...open.slice(start), ...open.slice(0, start)].map((d) => ({ destination: d.name, limit: Math.min(capacity, d.policy.concurrency) }));
     const inlineExclude = pacer.lanes().filter((name) => name.startsWith("inline:") && pacer.availableAt(profileOf(name, cfg), now) > now);
@@ -272,8 +277,10 @@ export function createScheduler(deps: SchedulerDeps) {
     for (const row of expired) {
       logger.warn("delivery.expired", { delivery: row.id, event: row.eventId, destination: row.destination, error: row.lastError });
       deps.onExpired?.(row);
+      await holds.expired(row.destination, row.lastError);
     }
     maintenance.runIfDue(now);
+    await holds.refresh(now);
 
     const headWaits: number[] = [];
     const claimed = claim(cfg, now, headWaits);
@@ -285,7 +292,7 @@ export function createScheduler(deps: SchedulerDeps) {
   const nextWake = (now: number, headWaits: number[], cfg: RuntimeConfig): number => {
     const candidates = [now + idleWakeMs, ...headWaits];
     // A due row not claimed is waiting for a slot (a finishing request nudges) or a lane to reopen.
-    const due = outbox.nextDueAfter([...cfg.destinations.keys()], now);
+    const due = outbox.nextDueAfter([...cfg.destinations.keys()].filter((name) => !holds.isHeld(name)), now);
     if (due !== undefined) candidates.push(due);
     const reopening = pacer.earliestReopening(now);
     if (reopening !== undefined) candidates.push(reopening);
@@ -342,6 +349,11 @@ export function createScheduler(deps: SchedulerDeps) {
     tick,
     run,
     nudge,
+    /** A pause, resume or re-enable was just stored: the next tick (started now) sees it. */
+    holdsChanged: () => {
+      holds.changed();
+      nudge();
+    },
     handOff,
     idle,
     drain,

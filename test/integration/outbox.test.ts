@@ -84,14 +84,17 @@ describe("schema", () => {
     expect(oldest).not.toContain("TEMP B-TREE");
   });
 
-  test("a destination removed from the config: its pending rows fail, with the reason", () => {
-    const { outbox, event, clock, handle } = setup();
+  test("destination holds: the first hold is kept, clearing answers it, pending counts leave inline out", async () => {
+    const { outbox, event, handle } = setup();
     outbox.enqueue([event(["a", "gone"])]);
-    expect(outbox.failOrphans(["a"], clock.now()).map((r) => r.destination)).toEqual(["gone"]);
-    expect(handle.client.query("SELECT destination, status, last_error FROM deliveries ORDER BY destination").all()).toEqual([
-      { destination: "a", status: "pending", last_error: null },
-      { destination: "gone", status: "failed", last_error: 'destination "gone" is no longer in the config' },
-    ]);
+    expect(await outbox.hold({ destination: "a", by: "gone", reason: "HTTP 410", since: 1_000 })).toEqual({ hold: { destination: "a", by: "gone", reason: "HTTP 410", since: 1_000 }, created: true });
+    // A pause of a disabled destination keeps why it was disabled, and when.
+    expect(await outbox.hold({ destination: "a", by: "operator", since: 2_000 })).toEqual({ hold: { destination: "a", by: "gone", reason: "HTTP 410", since: 1_000 }, created: false });
+    expect(await outbox.listHolds()).toEqual([{ destination: "a", by: "gone", reason: "HTTP 410", since: 1_000 }]);
+    expect(Object.fromEntries(await outbox.pendingByDestination())).toEqual({ a: 1, gone: 1 });
+    expect(await outbox.clearHold("a")).toEqual({ destination: "a", by: "gone", reason: "HTTP 410", since: 1_000 });
+    expect(await outbox.clearHold("a")).toBeUndefined();
+    expect(handle.client.query("SELECT COUNT(*) AS n FROM destination_state").get()).toEqual({ n: 0 });
   });
 
   test("reopening a migrated database changes nothing", () => {

@@ -1,0 +1,48 @@
+// Queries for the destination lifecycle (destination_state): which destinations are held
+// (paused or disabled), holding one, letting it go, and the pending deliveries per destination
+// that the admin API and `herald check` show. Plain SQL that PostgreSQL takes as it is.
+
+import type { DestinationHold, HoldCause } from "../core/destination-state.ts";
+import type { SqliteHandle } from "./sqlite.ts";
+import type { DestinationStateStore } from "./types.ts";
+
+interface HoldRow {
+  destination: string;
+  by: HoldCause;
+  reason: string | null;
+  since: number;
+}
+
+const toHold = (row: HoldRow): DestinationHold => ({ destination: row.destination, by: row.by, reason: row.reason ?? undefined, since: row.since });
+
+export function createDestinationStates(handle: SqliteHandle): DestinationStateStore {
+  const { client } = handle;
+  const columns = "destination, held_by AS by, reason, held_at AS since";
+  const selectAll = client.prepare(`SELECT ${columns} FROM destination_state ORDER BY destination`);
+  const selectOne = client.prepare(`SELECT ${columns} FROM destination_state WHERE destination = ?1`);
+  // An existing hold is kept as it is: pausing a disabled destination must not hide why it was
+  // disabled, and a second disable keeps the first one's time.
+  const insert = client.prepare(
+    "INSERT INTO destination_state (destination, held_by, reason, held_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4) ON CONFLICT (destination) DO NOTHING RETURNING destination",
+  );
+  const remove = client.prepare(`DELETE FROM destination_state WHERE destination = ?1 RETURNING ${columns}`);
+  // Configured destinations only: inline lanes are a producer's, counted apart if at all.
+  const pendingCounts = client.prepare("SELECT destination, COUNT(*) AS n FROM deliveries WHERE status = 'pending' AND target IS NULL GROUP BY destination");
+
+  return {
+    async listHolds() {
+      return (selectAll.all() as HoldRow[]).map(toHold);
+    },
+    async hold(hold) {
+      const created = (insert.all(hold.destination, hold.by, hold.reason ?? null, hold.since) as unknown[]).length > 0;
+      return { hold: toHold(selectOne.get(hold.destination) as HoldRow), created };
+    },
+    async clearHold(destination) {
+      const row = remove.get(destination) as HoldRow | null | undefined;
+      return row ? toHold(row) : undefined;
+    },
+    async pendingByDestination() {
+      return new Map((pendingCounts.all() as Array<{ destination: string; n: number }>).map((row) => [row.destination, Number(row.n)]));
+    },
+  };
+}
