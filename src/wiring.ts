@@ -82,6 +82,7 @@ export function wireRelay(deps: WiringDeps) {
     metrics,
     storage,
     nudge: scheduler.nudge,
+    holdsChanged: scheduler.holdsChanged,
     notReadyReason: createReadiness({ clock, probeWritable: outbox.probeWritable, lastTickAt: scheduler.lastTickAt, storage, commits }),
   });
   return { scheduler, ingress, metrics };
