@@ -3,6 +3,8 @@
 // that the admin API and `herald check` show. Plain SQL that PostgreSQL takes as it is.
 
 import type { DestinationHold, HoldCause } from "../core/destination-state.ts";
+import { existsSync } from "node:fs";
+import { openSqliteClient } from "../runtime/sqlite.ts";
 import type { SqliteHandle } from "./sqlite.ts";
 import type { DestinationStateStore } from "./types.ts";
 
@@ -26,8 +28,7 @@ export function createDestinationStates(handle: SqliteHandle): DestinationStateS
     "INSERT INTO destination_state (destination, held_by, reason, held_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4) ON CONFLICT (destination) DO NOTHING RETURNING destination",
   );
   const remove = client.prepare(`DELETE FROM destination_state WHERE destination = ?1 RETURNING ${columns}`);
-  // Configured destinations only: inline lanes are a producer's, counted apart if at all.
-  const pendingCounts = client.prepare("SELECT destination, COUNT(*) AS n FROM deliveries WHERE status = 'pending' AND target IS NULL GROUP BY destination");
+  const pendingCounts = client.prepare(PENDING_BY_DESTINATION);
 
   return {
     async listHolds() {
@@ -42,7 +43,31 @@ export function createDestinationStates(handle: SqliteHandle): DestinationStateS
       return row ? toHold(row) : undefined;
     },
     async pendingByDestination() {
-      return new Map((pendingCounts.all() as Array<{ destination: string; n: number }>).map((row) => [row.destination, Number(row.n)]));
+      return countsOf(pendingCounts.all());
     },
   };
+}
+
+// Configured destinations only: inline lanes are a producer's, counted apart if at all.
+const PENDING_BY_DESTINATION = "SELECT destination, COUNT(*) AS n FROM deliveries WHERE status = 'pending' AND target IS NULL GROUP BY destination";
+
+const countsOf = (rows: unknown[]) => new Map((rows as Array<{ destination: string; n: number }>).map((row) => [row.destination, Number(row.n)]));
+
+/**
+ * The pending counts of the database at `path`, for `herald check`, which must not change a
+ * file (no create, no migration, no write lock) nor fail for want of one: undefined when there
+ * is no database yet or it cannot be read.
+ */
+export function peekPendingByDestination(path: string): Map<string, number> | undefined {
+  if (!existsSync(path)) return undefined;
+  try {
+    const client = openSqliteClient(path, { create: false });
+    try {
+      return countsOf(client.prepare(PENDING_BY_DESTINATION).all());
+    } finally {
+      client.close();
+    }
+  } catch {
+    return undefined;
+  }
 }
