@@ -8,16 +8,16 @@ import type { OutboxConfig } from "../../src/config/outbox-config.ts";
 import type { RuntimeConfig } from "../../src/config/runtime.ts";
 import { destinationListAnswer, destinationStateAnswer } from "../../src/ingress/answer-schemas.ts";
 import { configFrom, LOOPBACK_SECURITY } from "../helpers/config.ts";
-import { startFakeDiscord, type FakeDiscord } from "../helpers/fake-platforms.ts";
+import { startFakeDiscord, startFakeSlack, type FakePlatform } from "../helpers/fake-platforms.ts";
 import { createHarness } from "../helpers/harness.ts";
 import { startReceiver, statusSequence, type Receiver } from "../helpers/receiver.ts";
 
 let receiver: Receiver;
-let discord: FakeDiscord | undefined;
+let fake: FakePlatform | undefined;
 afterEach(() => {
   receiver?.stop();
-  discord?.stop();
-  discord = undefined;
+  fake?.stop();
+  fake = undefined;
 });
 
 const ADMIN = { authorization: "Bearer admin-token-0123456789" };
@@ -93,7 +93,8 @@ function cliIo(h: H) {
 describe("disabled when the platform says the webhook is gone", () => {
   test("Discord 404 code 10015 disables the destination, the ops channel hears it once, the next event waits, herald resume sends it", async () => {
     receiver = startReceiver();
-    discord = startFakeDiscord();
+    const discord = startFakeDiscord();
+    fake = discord;
     const gone = discord.unknownWebhook();
     const h = harness({ chat: `type = "discord"\nurl = "${gone}"`, extra: "[operational_events]\nenabled = true" });
 
@@ -144,6 +145,21 @@ describe("disabled when the platform says the webhook is gone", () => {
     expect((await chatState(h)).state).toBe("active");
     // No second alert: a re-enable is a log line only.
     expect(receiver.requests).toHaveLength(1);
+  });
+
+  test("Slack: a 404 channel_not_found disables it; a 403 action_prohibited fails only the delivery", async () => {
+    receiver = startReceiver();
+    const slack = startFakeSlack();
+    fake = slack;
+    const h = harness({ chat: `type = "slack"\nurl = "${slack.broken("action_prohibited")}"` });
+    await publish(h);
+    await h.tickAndSettle();
+    expect((await chatState(h)).state).toBe("active");
+    h.reload({ chat: `type = "slack"\nurl = "${slack.broken("channel_not_found")}"` });
+    h.clock.advance(2_000);
+    await publish(h);
+    await h.tickAndSettle();
+    expect(await chatState(h)).toMatchObject({ state: "disabled", held_by: "gone", reason: "HTTP 404: channel_not_found" });
   });
 });
 
