@@ -36,7 +36,10 @@ export function createDestinationStates(handle: SqliteHandle): DestinationStateS
     },
     async hold(hold) {
       const created = (insert.all(hold.destination, hold.by, hold.reason ?? null, hold.since) as unknown[]).length > 0;
-      return { hold: toHold(selectOne.get(hold.destination) as HoldRow), created };
+      // Read back: the hold that stands may be an earlier one. Gone again already (a resume from
+      // another process in between) reads as this one, which is what was asked.
+      const stored = selectOne.get(hold.destination) as HoldRow | null | undefined;
+      return { hold: stored ? toHold(stored) : hold, created };
     },
     async clearHold(destination) {
       const row = remove.get(destination) as HoldRow | null | undefined;

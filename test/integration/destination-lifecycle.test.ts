@@ -195,6 +195,21 @@ describe("pause and resume from the admin API", () => {
     expect(h.deliveryRow(recent).status).toBe("succeeded");
   });
 
+  test("a request in flight when the pause comes finishes and is recorded", async () => {
+    let answer: (response: Response) => void = () => {};
+    const answered = new Promise<Response>((resolve) => (answer = resolve));
+    receiver = startReceiver(() => answered);
+    const h = harness({ chat: `url = "${receiver.url}/chat"` });
+    const id = await publish(h);
+    const tick = await h.scheduler.tick();
+    await receiver.waitFor(1);
+    expect((await admin(h, "POST", "/v1/destinations/chat/pause")).body.state).toBe("paused");
+    answer(new Response("ok"));
+    await tick.settled;
+    await h.scheduler.idle();
+    expect(h.deliveryRow(id).status).toBe("succeeded");
+  });
+
   test("an unknown name is a 404 naming the configured destinations", async () => {
     receiver = startReceiver();
     const h = harness({ chat: `url = "${receiver.url}/chat"` });
