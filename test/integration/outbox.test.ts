@@ -86,7 +86,7 @@ describe("schema", () => {
 
   test("destination holds: the first hold is kept, clearing answers it, pending counts leave inline out", async () => {
     const { outbox, event, handle } = setup();
-    outbox.enqueue([event(["a", "gone"])]);
+    outbox.enqueue([event(["a", "gone", "inline:example.com#0123abcd"])]);
     expect(await outbox.hold({ destination: "a", by: "gone", reason: "HTTP 410", since: 1_000 })).toEqual({ hold: { destination: "a", by: "gone", reason: "HTTP 410", since: 1_000 }, created: true });
     // A pause of a disabled destination keeps why it was disabled, and when.
     expect(await outbox.hold({ destination: "a", by: "operator", since: 2_000 })).toEqual({ hold: { destination: "a", by: "gone", reason: "HTTP 410", since: 1_000 }, created: false });
