@@ -9,6 +9,7 @@ import { fmt, mb, type Row } from "./format.ts";
 type Backends = Awaited<ReturnType<typeof backends>>;
 type Backlog = Awaited<ReturnType<typeof postgresBacklog>>;
 
+const UNITS = { ingest: "req/s", delivery: "deliveries/s" } as const;
 const onSqlite = (text: string) => `${text} (Herald on SQLite, same rounds)`;
 const list = (values: number[]) => values.map((v) => fmt(v, 2)).join(", ");
 
@@ -36,8 +37,8 @@ export function postgresRows(r: Backends, back: Backlog, concurrency: number, ro
     })),
     ...(["ingest", "delivery"] as const).map((k) => ({
       what: `PostgreSQL: ${k} with ${backlogRows} waiting (${roundsNote})`,
-      herald: `${fmt(back[k].value)} ${k === "ingest" ? "req/s" : "deliveries/s"}`,
-      baseline: `${fmt(back[k].empty)} (empty database, same minute)`,
+      herald: `${fmt(back[k].value)} ${UNITS[k]}`,
+      baseline: `${fmt(back[k].empty)} ${UNITS[k]} (empty database, same minute)`,
       ratio: fmt(back[k].ratio, 2),
       target: ">= 0.85",
       holds: back[k].ratio >= 0.85,
