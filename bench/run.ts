@@ -15,6 +15,7 @@ import { backlog } from "./scenarios/backlog.ts";
 import { batch } from "./scenarios/batch.ts";
 import { dashboardPages } from "./scenarios/dashboard.ts";
 import { delivery } from "./scenarios/delivery.ts";
+import { digest } from "./scenarios/digest.ts";
 import { ingest } from "./scenarios/ingest.ts";
 import { hangingDns } from "./scenarios/hanging-dns.ts";
 import { latency } from "./scenarios/latency.ts";
@@ -108,6 +109,18 @@ async function main() {
   const lat = await scenario("latency at 1,000 events/s", () => latency({ rate: 1_000, durationMs: seconds(10) }));
   rows.push({ what: "latency at 1,000 events/s, p50", herald: `${fmt(lat.p50 ?? NaN, 1)} ms`, baseline: "-", ratio: "-", target: "<= 5 ms", holds: (lat.p50 ?? Infinity) <= 5 });
   rows.push({ what: "latency at 1,000 events/s, p99", herald: `${fmt(lat.p99 ?? NaN, 1)} ms`, baseline: "-", ratio: "-", target: "<= 25 ms", holds: (lat.p99 ?? Infinity) <= 25 });
+
+  const crawlPages = QUICK ? 3_000 : 10_000;
+  const dig = await scenario(`digest: a ${fmt(crawlPages)}-page crawl to a Discord fake at Discord's limits, in real time`, () => digest({ pages: crawlPages }));
+  const oneEachMinutes = crawlPages / 30;
+  rows.push({
+    what: `digest: ${fmt(crawlPages)} on_find events to one Discord webhook`,
+    herald: `${fmt(dig.seconds / 60, 1)} min, ${fmt(dig.messages)} messages, ${dig.rateLimited} 429s${dig.inOrder ? "" : ", pages missing or out of order"}`,
+    baseline: `one message per event at 30 a minute: ${fmt(oneEachMinutes)} min`,
+    ratio: fmt(dig.seconds / 60 / oneEachMinutes, 3),
+    target: "< 15 min, zero 429s, every page once in order",
+    holds: dig.seconds < 15 * 60 && dig.rateLimited === 0 && dig.rejected === 0 && dig.inOrder,
+  });
 
   pg = await startPostgres();
   const pgServer = await pg.describe();

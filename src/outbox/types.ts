@@ -101,6 +101,8 @@ export interface AttemptRecord {
   error?: string;
   response?: string;
   outcome: "succeeded" | "retryable" | "permanent" | "rate_limited";
+  /** Set when the attempt travelled in a digest: the message's id, shared by every delivery in it. */
+  digestId?: string;
 }
 
 export interface ClaimRequest {
@@ -157,6 +159,8 @@ export interface Outbox {
   settleMany(items: Settlement[]): Promise<void>;
   /** Back to pending without spending an attempt (shutdown, a refused inline row); fenced by each lease. */
   release(items: Release[], now: number): Promise<void>;
+  /** How many of a destination's pending deliveries are due at `now`, counting at most `limit`. */
+  countDue(destination: string, now: number, limit: number): Promise<number>;
   /**
    * Leases whose holder is gone go back to pending; returns how many. `all` at start-up: every
    * lease a dead process left (SQLite: the file's previous owner; PostgreSQL: nodes known dead),
@@ -201,6 +205,7 @@ export interface AttemptView {
   statusCode?: number;
   error?: string;
   response?: string;
+  digestId?: string;
 }
 
 export interface EventRecord {

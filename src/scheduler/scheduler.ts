@@ -16,6 +16,7 @@ import { isStorageFault } from "../outbox/errors.ts";
 import { createSettleBacklog } from "./settle-backlog.ts";
 import { createPacer, type LaneProfile } from "./pacer.ts";
 import { createMaintenance } from "./maintenance.ts";
+import { createDigests, type DigestBatch } from "./digest.ts";
 import { createClaim } from "./claim.ts";
 
 /** Requests in flight at most, across destinations (Bun's fetch allows 256). */
@@ -59,6 +60,7 @@ export function createScheduler(deps: SchedulerDeps) {
   const pacer = createPacer();
   const settles = createSettleBacklog(outbox, logger);
   const attemptDeps = { ...deps, settle: settles.settle };
+  const digests = createDigests({ ...attemptDeps, pacer });
   const inFlight = new Map<string, { controller: AbortController; done: Promise<void> }>();
   const maintenance = createMaintenance({ outbox, config, logger, onOrphaned: deps.onOrphaned });
   let wake: (() => void) | undefined;
@@ -167,33 +169,49 @@ export function createScheduler(deps: SchedulerDeps) {
     return { ...inlineDestination(delivery.target, cfg.defaults), name: delivery.destination };
   };
 
-  const start = (delivery: ClaimedDelivery, cfg: RuntimeConfig, claimedAt: number): Promise<void> => {
+  const reported = (delivery: ClaimedDelivery, report: AttemptReport) => {
+    if (report.kind === "released") {
+      logger.info("delivery.released", { delivery: delivery.id, destination: delivery.destination });
+      return;
+    }
+    if (report.pauseUntil) pacer.pause(delivery.destination, report.pauseUntil);
+    if (report.record.outcome === "rate_limited") digests.rateLimited(delivery.destination);
+    logAttempt(logger, delivery, report);
+    deps.onAttempt?.(delivery, report);
+  };
+
+  /** One request of `lane` (a delivery, or a digest of several), from its claim until its slot is given back. */
+  const track = (key: { delivery: string } | { digest: string }, lane: string, claimedAt: number, run: (signal: AbortSignal) => Promise<void>): Promise<void> => {
+    const id = "delivery" in key ? key.delivery : key.digest;
     const controller = new AbortController();
-    const done = runAttempt(attemptDeps, delivery, destinationFor(delivery, cfg), controller.signal)
-      .then((report) => {
-        if (report.kind === "released") {
-          logger.info("delivery.released", { delivery: delivery.id, destination: delivery.destination });
-          return;
-        }
-        if (report.pauseUntil) pacer.pause(delivery.destination, report.pauseUntil);
-        logAttempt(logger, delivery, report);
-        deps.onAttempt?.(delivery, report);
-      })
+    const done = run(controller.signal)
       .catch((error) => {
-        // The row stays in flight; its lease runs out and maintenance puts it back.
-        logger.error("delivery.error", { delivery: delivery.id, destination: delivery.destination, error: errorMessage(error) });
+        // The rows stay in flight; their lease runs out and maintenance puts them back.
+        logger.error("delivery.error", { ...key, destination: lane, error: errorMessage(error) });
         if (isStorageFault(error)) deps.onStorageFault?.(errorMessage(error));
       })
       .finally(() => {
-        pacer.finish(delivery.destination, claimedAt, clock.now());
-        inFlight.delete(delivery.id);
+        pacer.finish(lane, claimedAt, clock.now());
+        inFlight.delete(id);
         nudge();
       });
-    inFlight.set(delivery.id, { controller, done });
+    inFlight.set(id, { controller, done });
     return done;
   };
 
-  const claim = createClaim({ outbox, pacer, logger, profileOf, caughtUp, maxInFlight: MAX_IN_FLIGHT });
+  const start = (delivery: ClaimedDelivery, cfg: RuntimeConfig, claimedAt: number): Promise<void> =>
+    track({ delivery: delivery.id }, delivery.destination, claimedAt, async (signal) => reported(delivery, await runAttempt(attemptDeps, delivery, destinationFor(delivery, cfg), signal)));
+
+  const startDigest = (batch: DigestBatch, claimedAt: number): Promise<void> =>
+    track({ digest: batch.id }, batch.destination.name, claimedAt, async (signal) => {
+      try {
+        for (const [delivery, report] of await digests.send(batch, signal)) reported(delivery, report);
+      } finally {
+        digests.done(batch.destination.name);
+      }
+    });
+
+  const claim = createClaim({ outbox, pacer, logger, profileOf, caughtUp, maxInFlight: MAX_IN_FLIGHT, skip: (name) => digests.holds(name) });
 
   const tick = async (): Promise<TickResult> => {
     ticks++;
@@ -213,9 +231,12 @@ export function createScheduler(deps: SchedulerDeps) {
     await maintenance.runIfDue(now);
 
     const headWaits: number[] = [];
-    const claimed = await claim(cfg, now, leaseFrom(cfg, now), headWaits, ticks);
-    const settled = Promise.all(claimed.map((delivery) => start(delivery, cfg, now))).then(() => undefined);
-    return { expired: expired.length, claimed: claimed.length, nextWakeAt: await nextWake(now, headWaits, cfg), settled };
+    // Backed-up chat lanes first, so the ordinary claim does not take their rows one by one.
+    const digested = await digests.plan(cfg, now, leaseFrom(cfg, now));
+    const claimed = [...digested.singles, ...(await claim(cfg, now, leaseFrom(cfg, now), headWaits, ticks))];
+    const settled = Promise.all([...claimed.map((delivery) => start(delivery, cfg, now)), ...digested.batches.map((batch) => startDigest(batch, now))]).then(() => undefined);
+    const count = claimed.length + digested.batches.reduce((sum, batch) => sum + batch.rows.length, 0);
+    return { expired: expired.length, claimed: count, nextWakeAt: await nextWake(now, headWaits, cfg), settled };
   };
 
   /** The earliest of: the next due row, a paced lane reopening, an ordered head's retry time, the idle wake. */

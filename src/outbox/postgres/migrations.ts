@@ -126,6 +126,11 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       CREATE INDEX events_source ON events (source, id) WHERE source IS NOT NULL;
     `,
   },
+  {
+    version: 3,
+    description: "digests: which message carried an attempt sent with others",
+    sql: `ALTER TABLE attempts ADD COLUMN digest_id text COLLATE "C";`,
+  },
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS.at(-1)?.version ?? 0;

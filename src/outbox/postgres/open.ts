@@ -59,12 +59,12 @@ export async function openPostgresStorage(url: string, options: PostgresOpenOpti
       ...createSettle(context),
       ...createMaintenance(context),
       rescueLeases: nodes.rescueLeases,
+      // Commits are durable when COMMIT returns (synchronous_commit on): nothing is left to wait for.
+      syncCommitted: () => Promise.resolve(),
       close,
     },
     scrub,
-  ) as Outbox;
-  // Commits are durable when COMMIT returns (synchronous_commit on): nothing is left to wait for.
-  outbox.syncCommitted = () => Promise.resolve();
+  );
   const operator: OperatorStore = guardAll(createOperatorStore(context), scrub);
   return {
     kind: "postgres",

@@ -185,4 +185,14 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX events_source ON events (source, id) WHERE source IS NOT NULL;
     `,
   },
+  {
+    version: 12,
+    description: "which digest message carried an attempt",
+    sql: `
+      -- A backed-up chat lane sends several deliveries in one message (a digest): each still
+      -- gets its own attempt row, and this names the message, shared by every delivery it
+      -- carried. Null for an attempt that was a message of its own.
+      ALTER TABLE attempts ADD COLUMN digest_id TEXT;
+    `,
+  },
 ];

@@ -2,6 +2,7 @@
 // behind the seam (faults.ts): each method runs synchronously and returns a settled Promise.
 
 import { createClaims } from "./claim.ts";
+import { createDigestQueries } from "./digest-queries.ts";
 import { createEnqueue } from "./enqueue.ts";
 import { behindSeam } from "./faults.ts";
 import { createMaintenance } from "./maintenance.ts";
@@ -20,6 +21,7 @@ export function createSqliteOutbox(handle: SqliteHandle): Outbox {
     syncCommitted: () => wal?.sync() ?? Promise.resolve(),
     ...createSettle(handle),
     ...claims,
+    ...createDigestQueries(handle),
     ...maintenance,
     close: () => {
       wal?.close();

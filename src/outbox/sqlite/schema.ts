@@ -49,6 +49,8 @@ export const attempts = sqliteTable("attempts", {
   error: text("error"),
   response: text("response"),
   outcome: text("outcome", { enum: ["succeeded", "retryable", "permanent", "rate_limited"] }).notNull(),
+  /** The digest message that carried this attempt (migration 12); null when it went alone. */
+  digestId: text("digest_id"),
 });
 
 /** One row while a `herald serve` owns the database, so a second one refuses to start. */
