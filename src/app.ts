@@ -1,16 +1,14 @@
-// The composition root: builds the clock, logger, outbox, sender, scheduler and ingress from a
+// The composition root: builds the clock, logger, storage, sender, scheduler and ingress from a
 // config and wires them. Nothing else knows all the parts. Signals are main.ts's business.
 
 import { systemClock, systemRandom, type Clock, type Random } from "./core/clock.ts";
 import type { RuntimeConfig } from "./config/runtime.ts";
 import type { Resolver } from "./delivery/ssrf-guard.ts";
 import { createLogger, type Logger } from "./log.ts";
-import { OWNER_HEARTBEAT_MS, giveUpOwnership, renewOwnership, takeOwnership, type OwnerIdentity } from "./outbox/ownership.ts";
-import { openOutbox } from "./outbox/outbox.ts";
-import { QUICK_BUSY_TIMEOUT_MS, setBusyTimeout } from "./outbox/sqlite.ts";
-import { startBackgroundCheckpoints } from "./outbox/background-checkpoint.ts";
+import { openStorage } from "./outbox/open-storage.ts";
 import { serveHttp, type HttpServer } from "./runtime/http-server.ts";
 import { ListenError, errorMessage } from "./core/errors.ts";
+import { redactStorageUrl } from "./core/redact.ts";
 import { wireRelay } from "./wiring.ts";
 import { VERSION } from "./version.ts";
 
@@ -40,49 +38,39 @@ export interface RunningHerald {
   abort(): void;
 }
 
-export function startHerald(initial: RuntimeConfig, options: HeraldOptions): RunningHerald {
+export async function startHerald(initial: RuntimeConfig, options: HeraldOptions): Promise<RunningHerald> {
   const clock = options.clock ?? systemClock;
   let current = initial;
   const config = () => current;
   const logger = createLogger({ level: () => current.log.level, clock, sensitive: () => current.sensitive, write: options.writeLog, priorityPrefix: options.journald });
 
-  const { outbox, operator, handle } = openOutbox(current.storage.path, { synchronous: current.storage.synchronous });
-  const me: OwnerIdentity = { pid: process.pid, host: options.host, pidNamespace: options.pidNamespace };
+  const storage = await openStorage(current.storage, { migrate: true });
+  const { outbox, operator } = storage;
+  let served: { stop(): Promise<void> } | undefined;
   try {
-    takeOwnership(handle, { ...me, now: clock.now() }, isAlive);
+    // The backend's own duties (SQLite: the owner row, background checkpoints): from here on
+    // this storage is this daemon's, and a second serve is refused.
+    served = await storage.serve?.({
+      identity: { pid: process.pid, host: options.host, pidNamespace: options.pidNamespace },
+      now: () => clock.now(),
+      warn: (event, fields) => logger.warn(event, fields),
+      onOwnershipLost: () => {
+        logger.error("server.ownership_lost", { reason: "another herald serve took the database over after this one's heartbeat went stale" });
+        options.onOwnershipLost?.();
+      },
+    });
+    const rescued = await outbox.rescueLeases(clock.now(), { all: true });
+    if (rescued > 0) logger.warn("outbox.leases_rescued", { count: rescued, reason: "in flight when the last process stopped" });
   } catch (error) {
-    outbox.close();
+    await served?.stop().catch(() => undefined);
+    await storage.close();
     throw error;
   }
-  const rescued = outbox.rescueLeases(clock.now(), { all: true });
-  if (rescued > 0) logger.warn("outbox.leases_rescued", { count: rescued, reason: "in flight when the last process stopped" });
-  // From here on this thread serves requests: no statement may hold it for the 5 s a start waits.
-  setBusyTimeout(handle, QUICK_BUSY_TIMEOUT_MS);
 
-  const checkpoints = startBackgroundCheckpoints(handle, {
-    onProblem: ({ message, fellBack }) => logger.warn("outbox.checkpoint_failed", { error: message, ...(fellBack ? { fallback: "sqlite automatic checkpoints" } : {}) }),
-  });
-
-  // Counting the open deliveries visits every one of them: the background thread does it, and
-  // this thread only when that one is not running.
-  const stats = () => checkpoints.stats()?.catch(() => outbox.stats()) ?? Promise.resolve(outbox.stats());
-  const { scheduler, ingress } = wireRelay({ config, clock, random: options.random ?? systemRandom, resolve: options.resolve, outbox, operator, logger, stats });
-
-  const heartbeat = setInterval(() => {
-    try {
-      if (renewOwnership(handle, me, clock.now())) return;
-      clearInterval(heartbeat);
-      logger.error("server.ownership_lost", { reason: "another herald serve took the database over after this one's heartbeat went stale" });
-      options.onOwnershipLost?.();
-    } catch (error) {
-      // A lock held past the busy timeout: the next beat tries again, well before staleness.
-      logger.warn("server.heartbeat_failed", { error: errorMessage(error) });
-    }
-  }, OWNER_HEARTBEAT_MS);
-  const closeStorage = () => {
-    clearInterval(heartbeat);
-    giveUpOwnership(handle, me);
-    outbox.close();
+  const { scheduler, ingress } = wireRelay({ config, clock, random: options.random ?? systemRandom, resolve: options.resolve, outbox, operator, logger });
+  const closeStorage = async () => {
+    await served?.stop();
+    await storage.close();
   };
 
   // Listen before the loop starts, so a taken port stops start-up with nothing running.
@@ -90,13 +78,12 @@ export function startHerald(initial: RuntimeConfig, options: HeraldOptions): Run
   try {
     server = serveHttp(ingress.fetch, { host: current.server.host, port: current.server.port });
   } catch (error) {
-    checkpoints.terminate();
-    closeStorage();
+    await closeStorage();
     throw new ListenError(`cannot listen on ${current.server.host}:${current.server.port} (server.listen): ${errorMessage(error)}`, { cause: error });
   }
   const loop = new AbortController();
   const looping = scheduler.run(loop.signal);
-  logger.info("server.listening", { version: VERSION, address: `${current.server.host}:${server.port}`, port: server.port, storage: current.storage.path });
+  logger.info("server.listening", { version: VERSION, address: `${current.server.host}:${server.port}`, port: server.port, storage: current.storage.path ?? redactStorageUrl(current.storage.url) });
 
   return {
     port: server.port,
@@ -104,7 +91,7 @@ export function startHerald(initial: RuntimeConfig, options: HeraldOptions): Run
     reload(next) {
       const restartKeys = [
         next.server.host !== current.server.host || next.server.port !== current.server.port ? "server.listen" : undefined,
-        next.storage.path !== current.storage.path || next.storage.synchronous !== current.storage.synchronous ? "storage" : undefined,
+        next.storage.path !== current.storage.path || next.storage.url !== current.storage.url || next.storage.synchronous !== current.storage.synchronous ? "storage" : undefined,
       ].filter(Boolean);
       current = { ...next, server: { ...next.server, host: current.server.host, port: current.server.port }, storage: current.storage };
       logger.info("config.reloaded", { destinations: next.destinations.size, routes: next.routes.length });
@@ -120,25 +107,14 @@ export function startHerald(initial: RuntimeConfig, options: HeraldOptions): Run
       await looping;
       await scheduler.drain(Math.max(0, deadline - clock.now()));
       server.close();
-      await checkpoints.stop();
-      closeStorage();
+      await closeStorage();
       logger.info("server.stopped", {});
     },
     abort() {
-      clearInterval(heartbeat);
       loop.abort();
       server.close();
     },
   };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -13,7 +13,7 @@ import { destinationsCommand, pauseCommand, resumeCommand } from "./commands/des
 import { CommandError, ConfigError, ListenError, OwnershipError, StorageError, UsageError, errorMessage } from "./core/errors.ts";
 import { formatProblems, loadConfig, locateConfig } from "./config/load.ts";
 import { loadOutboxConfig } from "./config/outbox-config.ts";
-import { peekPendingByDestination } from "./outbox/destination-state.ts";
+import { peekPendingByDestination } from "./outbox/open-storage.ts";
 import type { RuntimeConfig } from "./config/runtime.ts";
 import { newStandardSecret } from "./commands/secret.ts";
 import { USAGE, commandUsage, usageHint } from "./commands/usage.ts";
@@ -126,7 +126,7 @@ async function run(argv: string[], env: Record<string, string | undefined>): Pro
     case "check": {
       noPositionals();
       const loaded = config();
-      console.log(flags.json ? JSON.stringify(configView(loaded), null, 2) : describeConfig(loaded, peekPendingByDestination(loaded.storage.path)));
+      console.log(flags.json ? JSON.stringify(configView(loaded), null, 2) : describeConfig(loaded, peekPendingByDestination(loaded.storage)));
       return 0;
     }
     case "serve": {

@@ -1,6 +1,6 @@
 // The relay's parts wired together over an open outbox: sender, scheduler, ingress (with the
-// admin API), metrics and operational events. app.ts adds the process around it (ownership,
-// listening, signals); the test harness uses it as is with a manual clock, so tests run the
+// admin API), metrics and operational events. app.ts adds the process around it (storage and
+// its duties, listening, signals); the test harness uses it as is with a manual clock, so tests run the
 // same wiring as production.
 
 import type { Clock, Random } from "./core/clock.ts";
@@ -12,10 +12,13 @@ import { createIngress } from "./ingress/app.ts";
 import { createCommitWatch, createReadiness, createStorageHealth } from "./ingress/readiness.ts";
 import type { Logger } from "./log.ts";
 import { createMetrics } from "./ops/metrics.ts";
+import { createDestinationHealth } from "./ops/destination-health.ts";
+import { createRefusedLog } from "./ops/refused-log.ts";
 import { createOperationalEvents } from "./ops/operational-events.ts";
 import { createGroupCommit } from "./outbox/group-commit.ts";
-import type { OperatorStore, Outbox, OutboxStats } from "./outbox/types.ts";
+import type { OperatorStore, Outbox } from "./outbox/types.ts";
 import { createScheduler } from "./scheduler/scheduler.ts";
+import type { EventsAdapter } from "./dashboard/events-adapter.ts";
 
 export interface WiringDeps {
   config: () => RuntimeConfig;
@@ -28,10 +31,10 @@ export interface WiringDeps {
   outbox: Outbox;
   operator: OperatorStore;
   logger: Logger;
-  /** The /metrics outbox gauges' figures, when read off this thread; else the outbox's own. */
-  stats?: () => Promise<OutboxStats>;
   /** Passed to the scheduler (tests only). */
   idleWakeMs?: number;
+  /** The dashboard's events list and replay; the operator store's own unless a test passes a stand-in. */
+  events?: EventsAdapter;
 }
 
 /**
@@ -43,8 +46,9 @@ const SEND_LOOKUPS_IN_FLIGHT = 64;
 export function wireRelay(deps: WiringDeps) {
   const { config, clock, outbox, operator, logger } = deps;
   const ids = createIdGenerator(clock);
-  const metrics = createMetrics({ clock, stats: deps.stats ?? outbox.stats });
+  const metrics = createMetrics({ clock, stats: outbox.stats });
   const storage = createStorageHealth();
+  const health = createDestinationHealth();
   let nudge = () => {};
   const operational = createOperationalEvents({ config, clock, ids, outbox, operator, logger, nudge: () => nudge() });
   const lookup = deps.resolve ?? dnsLookup(() => config().lookups.servers, () => config().lookups.timeoutMs);
@@ -59,6 +63,7 @@ export function wireRelay(deps: WiringDeps) {
     idleWakeMs: deps.idleWakeMs,
     onAttempt: (delivery, report) => {
       metrics.attempt(delivery.destination, report.record, report.next);
+      health.attempted(delivery.destination, report.record, report.next);
       operational.attempted(delivery, report.next);
     },
     onStorageFault: (message) => storage.failed(clock.now(), message),
@@ -83,6 +88,11 @@ export function wireRelay(deps: WiringDeps) {
     storage,
     nudge: scheduler.nudge,
     holdsChanged: scheduler.holdsChanged,
+    health,
+    refused: createRefusedLog(),
+    overview: (since) => operator.overviewCounts(since),
+    send,
+    events: deps.events ?? { list: (query) => operator.listEvents(query), replay: (id, targets, now) => operator.replayEvent(id, targets, now) },
     notReadyReason: createReadiness({ clock, probeWritable: outbox.probeWritable, lastTickAt: scheduler.lastTickAt, storage, commits }),
   });
   return { scheduler, ingress, metrics };

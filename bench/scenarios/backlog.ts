@@ -5,13 +5,13 @@ import { Database } from "bun:sqlite";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openOutbox } from "../../src/outbox/outbox.ts";
+import { openOutbox } from "../../src/outbox/sqlite/outbox.ts";
 import { medianBy } from "../lib/median.ts";
 import { ROOT, startHerald, startServer } from "../lib/procs.ts";
 import { destinationToml, heraldDrain } from "./delivery.ts";
 import { heraldIngest, measured, PARKED } from "./ingest.ts";
 
-const LATER = (url: string) => `[[destinations]]\nname = "later"\nurl = "${url}/later"\n`;
+export const LATER = (url: string) => `[[destinations]]\nname = "later"\nurl = "${url}/later"\n`;
 
 /**
  * Each figure under the backlog is measured between two on an empty outbox (empty, backlog,
@@ -19,7 +19,7 @@ const LATER = (url: string) => `[[destinations]]\nname = "later"\nurl = "${url}/
  * speed drifts by a fifth within minutes, more than the 15 % the comparison allows. With more
  * than one round, the round with the median ratio is reported, and every ratio is kept.
  */
-async function bracketed(rounds: number, empty: () => Promise<number>, underBacklog: () => Promise<number>) {
+export async function bracketed(rounds: number, empty: () => Promise<number>, underBacklog: () => Promise<number>) {
   const results: Array<{ value: number; empty: number; ratio: number }> = [];
   let before = await empty();
   for (let i = 0; i < rounds; i++) {
@@ -93,9 +93,9 @@ export async function backlog(options: { rows: number; concurrency: number; dura
   const { outbox } = openOutbox(dbPath, { synchronous: "full" });
   const t = performance.now();
   const rounds = 1_000;
-  for (let i = 0; i < rounds; i++) outbox.claimDue({ now: Date.now(), leaseUntil: Date.now() + 60_000, lanes: [{ destination: "later", limit: 100 }], inline: { limit: 100, exclude: [] }, admit: () => true });
+  for (let i = 0; i < rounds; i++) await outbox.claimDue({ now: Date.now(), leaseUntil: Date.now() + 60_000, lanes: [{ destination: "later", limit: 100 }], inline: { limit: 100, exclude: [] } });
   const claimMicros = ((performance.now() - t) / rounds) * 1000;
-  outbox.close();
+  await outbox.close();
 
   return { fillSeconds, startMs: starts[2]!, starts, idleRss, scrape: scrape!, peakRss, ingest, delivery, plan, waiting, claimMicros };
 }

@@ -13,8 +13,8 @@ import { join } from "node:path";
 import { systemClock } from "../../src/core/clock.ts";
 import { createIdGenerator } from "../../src/core/ids.ts";
 import { createGroupCommit } from "../../src/outbox/group-commit.ts";
-import { startBackgroundCheckpoints } from "../../src/outbox/background-checkpoint.ts";
-import { openOutbox } from "../../src/outbox/outbox.ts";
+import { startBackgroundCheckpoints } from "../../src/outbox/sqlite/background-checkpoint.ts";
+import { openOutbox } from "../../src/outbox/sqlite/outbox.ts";
 
 const { outbox, handle } = openOutbox(join(mkdtempSync(join(tmpdir(), "durable-echo-")), "herald.db"), { synchronous: "full" });
 // Herald copies the WAL back into the database on a worker thread, and so does the floor.

@@ -4,7 +4,7 @@
 import { Database } from "bun:sqlite";
 import { closeSync, fsyncSync, openSync } from "node:fs";
 import { createIdGenerator } from "../../src/core/ids.ts";
-import { MIGRATIONS } from "../../src/outbox/migrations.ts";
+import { MIGRATIONS } from "../../src/outbox/sqlite/migrations.ts";
 
 const [path, countText] = process.argv.slice(2);
 const count = Number(countText);

@@ -12,8 +12,8 @@ import { join } from "node:path";
 import { createIdGenerator } from "../../src/core/ids.ts";
 import { systemClock } from "../../src/core/clock.ts";
 import { createSettleGroup } from "../../src/outbox/group-commit.ts";
-import { startBackgroundCheckpoints } from "../../src/outbox/background-checkpoint.ts";
-import { openOutbox } from "../../src/outbox/outbox.ts";
+import { startBackgroundCheckpoints } from "../../src/outbox/sqlite/background-checkpoint.ts";
+import { openOutbox } from "../../src/outbox/sqlite/outbox.ts";
 import type { ClaimedDelivery } from "../../src/outbox/types.ts";
 import { cpuOf } from "../lib/procs.ts";
 import { measureAfter } from "./warmup.ts";
@@ -30,7 +30,7 @@ const ids = createIdGenerator(systemClock);
 const data = JSON.stringify({ task_id: "task_abc123", task_type: "scrape", url: "https://example.com", status: "success", credits_used: 5 });
 for (let stored = 0; stored < total; stored += 500) {
   const now = Date.now();
-  outbox.enqueue(
+  await outbox.enqueue(
     Array.from({ length: Math.min(500, total - stored) }, () => ({
       id: ids.event(),
       name: "completed",
@@ -45,19 +45,22 @@ for (let stored = 0; stored < total; stored += 500) {
 const settle = createSettleGroup(outbox);
 const claimed: ClaimedDelivery[] = [];
 let inFlight = 0;
-const claimMore = () => {
-  const now = Date.now();
-  const limit = concurrency * 2 - claimed.length - inFlight;
-  if (limit <= 0) return;
-  claimed.push(...outbox.claimDue({ now, leaseUntil: now + 120_000, lanes: [{ destination: "recv", limit }], inline: { limit: 0, exclude: [] }, admit: () => true }));
-};
+// One claim at a time: a worker that finds one under way waits for its rows.
+let claiming: Promise<void> | undefined;
+const claimMore = () =>
+  (claiming ??= (async () => {
+    const now = Date.now();
+    const limit = concurrency * 2 - claimed.length - inFlight;
+    if (limit <= 0) return;
+    claimed.push(...(await outbox.claimDue({ now, leaseUntil: now + 120_000, lanes: [{ destination: "recv", limit }], inline: { limit: 0, exclude: [] } })));
+  })().finally(() => (claiming = undefined)));
 
 const window = measureAfter(Number(warmupText ?? 0), () => cpuOf(process.pid));
 let delivered = 0;
 await Promise.all(
   Array.from({ length: concurrency }, async () => {
     for (;;) {
-      if (claimed.length < concurrency) claimMore();
+      if (claimed.length < concurrency) await claimMore();
       const delivery = claimed.shift();
       if (!delivery) return;
       inFlight++;
@@ -68,6 +71,7 @@ await Promise.all(
       inFlight--;
       await settle({
         record: { deliveryId: delivery.id, n: delivery.attempt, at, durationMs: Date.now() - at, statusCode: response.status, response: text, outcome: "succeeded" },
+        lease: delivery.lease,
         next: { status: "succeeded" },
         now: Date.now(),
       });

@@ -5,7 +5,7 @@ import { Database } from "bun:sqlite";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MIGRATIONS } from "../../src/outbox/migrations.ts";
+import { MIGRATIONS } from "../../src/outbox/sqlite/migrations.ts";
 
 const BATCH = Number(process.argv[2] ?? 500);
 const DURATION_MS = Number(process.argv[3] ?? 5_000);

@@ -2,7 +2,7 @@
 // --json` prints and what its text columns are drawn from. Every URL is redacted and secrets are
 // only counted, so the view is safe to paste into a ticket.
 
-import { redactUrl } from "../core/redact.ts";
+import { redactStorageUrl, redactUrl } from "../core/redact.ts";
 import type { DeliveryPolicy, Destination, MatchOperators, MatchValue, Route, Source } from "../core/types.ts";
 import { formatDuration } from "../core/units.ts";
 import type { RuntimeConfig } from "../config/runtime.ts";
@@ -66,7 +66,8 @@ export interface ConfigView {
   config: string;
   valid: true;
   server: { listen: string; max_body_bytes: number; shutdown_grace: string };
-  storage: { path: string; synchronous: string };
+  /** path (SQLite) or url (PostgreSQL, without its password). */
+  storage: { path?: string; url?: string; synchronous: string };
   auth: { publish_tokens: number; admin_tokens: number };
   delivery: PolicyView;
   operational_events: { enabled: boolean; failing_after: number };
@@ -82,7 +83,7 @@ export function configView(config: RuntimeConfig): ConfigView {
     config: config.sourcePath,
     valid: true,
     server: { listen: `${server.host}:${server.port}`, max_body_bytes: server.maxBodyBytes, shutdown_grace: formatDuration(server.shutdownGraceMs) },
-    storage: { path: storage.path, synchronous: storage.synchronous },
+    storage: storage.url === undefined ? { path: storage.path, synchronous: storage.synchronous } : { url: redactStorageUrl(storage.url), synchronous: storage.synchronous },
     auth: { publish_tokens: auth.publishTokens.length, admin_tokens: auth.adminTokens.length },
     delivery: policyView(defaults),
     operational_events: { enabled: config.operationalEvents.enabled, failing_after: config.operationalEvents.failingAfter },

@@ -19,7 +19,7 @@ export function describeConfig(config: RuntimeConfig, pending?: ReadonlyMap<stri
     `config ${view.config} is valid`,
     ``,
     `listen      ${server.listen} (max_body ${server.max_body_bytes} bytes, shutdown_grace ${server.shutdown_grace})`,
-    `storage     ${storage.path} (synchronous=${storage.synchronous})`,
+    storage.url === undefined ? `storage     ${storage.path} (synchronous=${storage.synchronous})` : `storage     ${storage.url} (PostgreSQL)`,
     `auth        ${auth.publish_tokens ? `${auth.publish_tokens} publish token(s)` : "publishing open to loopback clients (no publish tokens)"}, ${auth.admin_tokens} admin token(s)`,
     `delivery    ${describePolicy(view.delivery)}`,
     `ops events  ${ops.enabled ? `on (herald.* events; a destination is failing after ${ops.failing_after} failed deliveries in a row)` : "off"}`,

@@ -22,7 +22,7 @@ import {
   unknownDestination,
 } from "../ops/operations.ts";
 import { deliveryDetailJson, deliveryJson } from "../ops/views.ts";
-import { openOutbox } from "../outbox/outbox.ts";
+import { openStorage } from "../outbox/open-storage.ts";
 import { createPrivateFile } from "../outbox/private-files.ts";
 import type { CancelManyResult, OperatorStore, RetryResult } from "../outbox/types.ts";
 
@@ -52,24 +52,18 @@ export const defaultIo: Io = { print: (text) => console.log(text), warn: (text) 
  * there is nothing to show or retry, which `empty` answers (after a note on stderr), so an
  * operator is never told something exists that does not.
  */
-export function withStore<T>(config: OutboxConfig, io: Io, use: (store: OperatorStore) => T, empty: () => T): T {
+export async function withStore<T>(config: OutboxConfig, io: Io, use: (store: OperatorStore) => Promise<T>, empty: () => T | Promise<T>): Promise<T> {
   const path = config.storage.path;
-  if (!existsSync(path)) {
+  if (path !== undefined && !existsSync(path)) {
     io.warn(`herald: no database at ${path} yet (it is created by the first "herald serve")`);
     return empty();
   }
-  const { operator, outbox } = openOutbox(path, { synchronous: config.storage.synchronous });
-  let result: T;
+  const storage = await openStorage(config.storage);
   try {
-    result = use(operator);
-  } catch (error) {
-    outbox.close();
-    throw error;
+    return await use(storage.operator);
+  } finally {
+    await storage.close();
   }
-  // An async use (the events commands) keeps the database open until it has finished.
-  if (result instanceof Promise) return result.finally(() => outbox.close()) as T;
-  outbox.close();
-  return result;
 }
 
 /** Flags through the admin API's own schema, so the CLI and the API refuse the same things. */
@@ -84,10 +78,10 @@ export function parseFlags<T extends z.ZodType>(schema: T, flags: Record<string,
   );
 }
 
-export function deliveriesCommand(config: OutboxConfig, flags: OperatorFlags, io: Io = defaultIo): number {
+export async function deliveriesCommand(config: OutboxConfig, flags: OperatorFlags, io: Io = defaultIo): Promise<number> {
   const request = parseFlags(listRequest, { status: flags.status, destination: flags.destination, event: flags.event, limit: flags.limit, cursor: flags.cursor });
   refuseUnknownDestination(config, request.destination);
-  const page = withStore(config, io, (store) => listDeliveries(store, request), () => ({ deliveries: [], next_cursor: null }));
+  const page = await withStore(config, io, (store) => listDeliveries(store, request), (): Awaited<ReturnType<typeof listDeliveries>> => ({ deliveries: [], next_cursor: null }));
   if (flags.json) {
     io.print(JSON.stringify(page, null, 2));
     return 0;
@@ -106,8 +100,8 @@ export function deliveriesCommand(config: OutboxConfig, flags: OperatorFlags, io
   return 0;
 }
 
-export function deliveryCommand(config: OutboxConfig, id: string, flags: OperatorFlags, io: Io = defaultIo): number {
-  const found = withStore(config, io, (store) => store.getDelivery(id), () => undefined);
+export async function deliveryCommand(config: OutboxConfig, id: string, flags: OperatorFlags, io: Io = defaultIo): Promise<number> {
+  const found = await withStore(config, io, (store) => store.getDelivery(id), () => undefined);
   if (!found) throw new CommandError(`no delivery ${JSON.stringify(id)}`);
   const detail = deliveryDetailJson(found.delivery, found.attempts);
   if (flags.json) {
@@ -136,24 +130,25 @@ export function deliveryCommand(config: OutboxConfig, id: string, flags: Operato
         detail.attempts.map((a) => [String(a.n), a.at!, `${a.duration_ms} ms`, a.status_code === null ? "-" : String(a.status_code), a.outcome, a.error ?? ""]),
       ),
     );
+    for (const a of detail.attempts) if (a.digest_id) lines.push(`  attempt #${a.n} was sent in digest ${a.digest_id}`);
     for (const a of detail.attempts) if (a.response) lines.push(`  answer #${a.n}: ${oneLine(a.response)}`);
   }
   io.print(lines.join("\n"));
   return 0;
 }
 
-export function retryCommand(config: OutboxConfig, ids: string[], flags: OperatorFlags, io: Io = defaultIo): number {
+export async function retryCommand(config: OutboxConfig, ids: string[], flags: OperatorFlags, io: Io = defaultIo): Promise<number> {
   const byFilter = flags.status !== undefined || flags.since !== undefined || flags.destination !== undefined;
   if (ids.length > 0 && byFilter) throw new UsageError("retry takes delivery ids or --status [--since] [--destination], not both");
   if (ids.length === 0 && !byFilter) throw new UsageError("retry needs delivery ids, or --status failed|expired|cancelled [--since 2h] [--destination D]");
   const now = io.clock.now();
   const request = byFilter ? parseFlags(bulkRetryRequest, { status: flags.status, since: flags.since, destination: flags.destination }) : undefined;
   refuseUnknownDestination(config, request?.destination);
-  const result: RetryResult = withStore(
+  const result: RetryResult = await withStore(
     config,
     io,
     (store) => (request ? retryMatching(store, config, request, now) : retryByIds(store, config, ids, now)),
-    () => ({ retried: [], skipped: ids.map((id) => ({ id, reason: "unknown delivery" })) }),
+    (): RetryResult => ({ retried: [], skipped: ids.map((id) => ({ id, reason: "unknown delivery" })) }),
   );
   return report(io, flags, "retried", result.retried, result.skipped);
 }
@@ -163,18 +158,18 @@ export function retryCommand(config: OutboxConfig, ids: string[], flags: Operato
  * deliveries become cancelled (the running scheduler never claims them again). One in flight
  * is left to finish its attempt: its request is already on its way.
  */
-export function cancelCommand(config: OutboxConfig, ids: string[], flags: OperatorFlags, io: Io = defaultIo): number {
+export async function cancelCommand(config: OutboxConfig, ids: string[], flags: OperatorFlags, io: Io = defaultIo): Promise<number> {
   const byFilter = flags.status !== undefined || flags.destination !== undefined;
   if (ids.length > 0 && byFilter) throw new UsageError("cancel takes delivery ids or --status pending [--destination D], not both");
   if (ids.length === 0 && !byFilter) throw new UsageError("cancel needs delivery ids, or --status pending [--destination D]");
   const now = io.clock.now();
   const request = byFilter ? parseFlags(bulkCancelRequest, { status: flags.status, destination: flags.destination }) : undefined;
   refuseUnknownDestination(config, request?.destination);
-  const result: CancelManyResult = withStore(
+  const result: CancelManyResult = await withStore(
     config,
     io,
     (store) => (request ? cancelMatching(store, request, now) : cancelByIds(store, ids, now)),
-    () => ({ cancelled: [], skipped: ids.map((id) => ({ id, reason: "unknown delivery" })) }),
+    (): CancelManyResult => ({ cancelled: [], skipped: ids.map((id) => ({ id, reason: "unknown delivery" })) }),
   );
   return report(io, flags, "cancelled", result.cancelled.map((c) => c.id), result.skipped);
 }
@@ -201,17 +196,30 @@ function pairs(entries: Array<[string, string | null]>): string[] {
 /** Timestamps to the second, for tables. */
 export const short = (iso: string | null) => (iso ? iso.replace("T", " ").replace(/\.\d{3}Z$/, "Z") : "");
 
-export function backupCommand(config: OutboxConfig, path: string, flags: OperatorFlags = {}, io: Io = defaultIo): number {
+/**
+ * `herald backup PATH`: a consistent copy taken online, where the backend can make one
+ * (SQLite); otherwise exit 1 with the backend's own advice (PostgreSQL: pg_dump).
+ */
+export async function backupCommand(config: OutboxConfig, path: string, flags: OperatorFlags = {}, io: Io = defaultIo): Promise<number> {
   // Absolute from here on, so every message names the copy plainly.
   const destination = resolve(path);
-  if (!existsSync(config.storage.path)) throw new CommandError(`no database at ${config.storage.path} to back up`);
-  createBackupFile(destination);
-  try {
-    withStore(config, io, (store) => store.backupTo(destination), () => undefined);
-  } catch (error) {
-    rmSync(destination, { force: true });
-    throw error;
-  }
+  const { path: database } = config.storage;
+  if (database !== undefined && !existsSync(database)) throw new CommandError(`no database at ${database} to back up`);
+  await withStore(
+    config,
+    io,
+    async (store) => {
+      if (!store.backupTo) throw new CommandError(store.backupAdvice ?? "this storage cannot be backed up by herald backup");
+      createBackupFile(destination);
+      try {
+        await store.backupTo(destination);
+      } catch (error) {
+        rmSync(destination, { force: true });
+        throw error;
+      }
+    },
+    () => undefined,
+  );
   const bytes = statSync(destination).size;
   io.print(flags.json ? JSON.stringify({ database: config.storage.path, backup: destination, bytes }) : `backed up ${config.storage.path} to ${destination} (${bytes} bytes)`);
   return 0;

@@ -51,6 +51,6 @@ export async function serve(config: RuntimeConfig, env: Record<string, string | 
     herald?.abort();
     process.exit(1);
   };
-  herald = startHerald(config, { host: hostIdentity(env), pidNamespace: pidNamespace(), onOwnershipLost, journald: stdoutIsJournal(env) });
+  herald = await startHerald(config, { host: hostIdentity(env), pidNamespace: pidNamespace(), onOwnershipLost, journald: stdoutIsJournal(env) });
   return finished;
 }

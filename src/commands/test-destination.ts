@@ -8,6 +8,7 @@ import { CommandError } from "../core/errors.ts";
 import { createIdGenerator } from "../core/ids.ts";
 import { redactUrl, scrubSecrets } from "../core/redact.ts";
 import type { RuntimeConfig } from "../config/runtime.ts";
+import type { Destination } from "../core/types.ts";
 import { classify } from "../delivery/classify.ts";
 import { buildRequest } from "../delivery/request.ts";
 import { sampleEvent } from "../delivery/samples.ts";
@@ -28,13 +29,32 @@ export interface TestDestinationOptions {
 
 export async function testDestination(config: RuntimeConfig, options: TestDestinationOptions): Promise<number> {
   const { clock = systemClock, print = console.log } = options;
-  const destination = config.destinations.get(options.destination);
-  if (!destination) throw new CommandError(notConfigured(options.destination, config.destinations.keys()));
+  const answer = await sendSample(config, options.destination, options.event, {
+    clock,
+    send: options.send,
+    // Said before the request goes, so a slow receiver does not leave the terminal silent.
+    announce: options.json ? undefined : (d, url, event) => print(`sending a sample "${event}" event to ${d.name} (${d.type}, ${url})`),
+  });
+  if (options.json) print(JSON.stringify(answer, null, 2));
+  else printText(answer, print);
+  return answer.outcome === "delivered" ? 0 : 1;
+}
+
+/** What `herald test` does, as a value: the dashboard's "send a test" shows the same answer. */
+export async function sendSample(
+  config: RuntimeConfig,
+  name: string,
+  event: string,
+  options: { clock: Clock; send?: Send; announce?: (destination: Destination, url: string, event: string) => void },
+): Promise<TestResult> {
+  const { clock } = options;
+  const destination = config.destinations.get(name);
+  if (!destination) throw new CommandError(notConfigured(name, config.destinations.keys()));
   const lookup = dnsLookup(() => config.lookups.servers, () => config.lookups.timeoutMs);
   const send = options.send ?? createSender({ clock, security: () => config.security, resolve: boundedResolver(lookup, () => ({ timeoutMs: config.lookups.timeoutMs, inFlight: 1 })) });
   const ids = createIdGenerator(clock);
   const now = clock.now();
-  const envelope = sampleEvent(options.event, now);
+  const envelope = sampleEvent(event, now);
   const request = buildRequest(
     destination,
     { id: ids.delivery(), eventId: ids.event(), destination: destination.name, attempt: 1, failedAttempts: 0, expiresAt: now + destination.policy.maxAgeMs, event: envelope },
@@ -42,12 +62,11 @@ export async function testDestination(config: RuntimeConfig, options: TestDestin
   );
 
   const url = redactUrl(destination.url);
-  if (!options.json) print(`sending a sample "${envelope.event}" event to ${destination.name} (${destination.type}, ${url})`);
+  options.announce?.(destination, url, envelope.event);
   const result = await send(request, destination.policy.timeoutMs);
   const scrub = (text: string) => scrubSecrets(text, config.sensitive);
   const { outcome } = classify(result, destination.type, clock.now());
-  const verdict = outcome.kind === "succeeded" ? "delivered" : outcome.kind === "permanent" ? "would_fail" : "would_retry";
-  const answer: TestResult = {
+  return {
     destination: destination.name,
     type: destination.type,
     url,
@@ -56,11 +75,8 @@ export async function testDestination(config: RuntimeConfig, options: TestDestin
     latency_ms: result.durationMs,
     body: result.kind === "error" ? null : scrub(result.body),
     error: result.kind === "error" ? `${scrub(result.error)}: ${scrub(result.message)}` : null,
-    outcome: verdict,
+    outcome: outcome.kind === "succeeded" ? "delivered" : outcome.kind === "permanent" ? "would_fail" : "would_retry",
   };
-  if (options.json) print(JSON.stringify(answer, null, 2));
-  else printText(answer, print);
-  return verdict === "delivered" ? 0 : 1;
 }
 
 /** What `herald test --json` prints: the answer, or the error that stood in for one. */

@@ -14,6 +14,19 @@ function unitField<T>(parse: (text: string) => Parsed<T>, wanted: string) {
   });
 }
 
+/** `[storage] url`: a PostgreSQL connection URL. The message never repeats the URL (it may hold a password). */
+export const storageUrlField = () =>
+  z.string({ error: 'must be a URL such as "postgres://herald:${PGPASSWORD}@db:5432/herald"' }).superRefine((text, ctx) => {
+    let scheme: string;
+    try {
+      scheme = new URL(text).protocol;
+    } catch {
+      ctx.addIssue({ code: "custom", message: 'is not a URL; write it as "postgres://user:password@host:5432/database"' });
+      return;
+    }
+    if (scheme !== "postgres:" && scheme !== "postgresql:") ctx.addIssue({ code: "custom", message: `must be a postgres:// or postgresql:// URL, not ${scheme}//` });
+  });
+
 // `wanted` words a value of the wrong type (a number, a list): what the key wants, by example.
 export const durationField = () => unitField(parseDuration, 'must be a duration such as "5s"');
 export const sizeField = () => unitField(parseSize, 'must be a size such as "1MiB"');

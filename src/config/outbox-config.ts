@@ -11,7 +11,7 @@ import type { Route } from "../core/types.ts";
 import { expandEnv, type EnvProblem } from "./env.ts";
 import { configIssueMessage } from "./issue-messages.ts";
 import { issueProblems, parseTomlText, readConfigText } from "./load.ts";
-import { storagePath, toRoute } from "./resolve.ts";
+import { storageConfig, toRoute } from "./resolve.ts";
 import type { ConfigProblem, RuntimeConfig } from "./runtime.ts";
 import { configSchema } from "./schema.ts";
 
@@ -63,7 +63,7 @@ export function loadOutboxConfig(path: string, env: Record<string, string | unde
     ok: true,
     config: {
       sourcePath: path,
-      storage: { path: storagePath(storage.path, path), synchronous: storage.synchronous },
+      storage: storageConfig(storage, path),
       defaults: { maxAgeMs: delivery.max_age },
       destinations: new Map(destinations.map((d) => [d.name, { paused: d.paused, policy: { maxAgeMs: d.max_age ?? delivery.max_age } }])),
       routes,

@@ -6,14 +6,14 @@ import { canonicalWebhookUrl, detectDestinationType, PLATFORM_KEYS, platformOf, 
 import type { DeliveryPolicy, Destination, Route } from "../core/types.ts";
 import { checkUrl, type SecurityPolicy } from "../core/url-policy.ts";
 import { isLoopbackAddress, parseCidr, parseIp } from "../core/addresses.ts";
-import { destinationCredentials } from "../core/redact.ts";
+import { destinationCredentials, storageUrlCredentials } from "../core/redact.ts";
 import { checkStandardSecrets } from "../core/standard-secret.ts";
 import { compileBodyTemplate, type BodyTemplate } from "../core/body-template.ts";
 import { reservedHeaderReason } from "./fields.ts";
 import type { ParsedConfig, ParsedDestination } from "./schema.ts";
 import { matchRules } from "./match-rules.ts";
 import { resolveSources } from "./sources.ts";
-import type { ConfigProblem, ConfigResult, RuntimeConfig } from "./runtime.ts";
+import type { ConfigProblem, ConfigResult, RuntimeConfig, StorageConfig } from "./runtime.ts";
 
 
 export function resolveConfig(parsed: ParsedConfig, sourcePath: string): ConfigResult {
@@ -76,6 +76,7 @@ export function resolveConfig(parsed: ParsedConfig, sourcePath: string): ConfigR
     ...(parsed.metrics.token === undefined ? [] : [parsed.metrics.token]),
     ...[...destinations.values()].flatMap(destinationCredentials),
     ...sources.flatMap((source) => source.secrets),
+    ...(parsed.storage.url === undefined ? [] : storageUrlCredentials(parsed.storage.url)),
   ];
   const config: RuntimeConfig = {
     sourcePath,
@@ -85,7 +86,7 @@ export function resolveConfig(parsed: ParsedConfig, sourcePath: string): ConfigR
       maxBodyBytes: parsed.server.max_body,
       shutdownGraceMs: parsed.server.shutdown_grace,
     },
-    storage: { path: storagePath(parsed.storage.path, sourcePath), synchronous: parsed.storage.synchronous },
+    storage: storageConfig(parsed.storage, sourcePath),
     auth: { publishTokens: parsed.auth.publish_tokens, adminTokens: parsed.auth.admin_tokens },
     defaults,
     security,
@@ -94,6 +95,7 @@ export function resolveConfig(parsed: ParsedConfig, sourcePath: string): ConfigR
     log: { level: parsed.log.level },
     operationalEvents: { enabled: parsed.operational_events.enabled, failingAfter: parsed.operational_events.failing_after },
     metrics: { token: parsed.metrics.token },
+    dashboard: { enabled: parsed.dashboard.enabled },
     destinations,
     routes,
     sources,
@@ -170,6 +172,15 @@ function resolveDestination(
     options,
     credentials: platform.credentials?.({ url, options }) ?? [],
   };
+}
+
+/** The SQLite file when `[storage]` names neither a path nor a url. */
+export const DEFAULT_STORAGE_PATH = "./data/herald.db";
+
+/** `[storage]` resolved: PostgreSQL when a url is set, else the SQLite file (by default DEFAULT_STORAGE_PATH). */
+export function storageConfig(storage: ParsedConfig["storage"], sourcePath: string): StorageConfig {
+  if (storage.url !== undefined) return { url: storage.url, synchronous: storage.synchronous };
+  return { path: storagePath(storage.path ?? DEFAULT_STORAGE_PATH, sourcePath), synchronous: storage.synchronous };
 }
 
 /** The platform keys set on this destination; one its type does not take is a problem naming the types that do. */

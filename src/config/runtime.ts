@@ -4,13 +4,16 @@
 import type { DeliveryPolicy, Destination, Route, Source } from "../core/types.ts";
 import type { SecurityPolicy } from "../core/url-policy.ts";
 
+/** `[storage]`: a SQLite file (path, absolute) or a PostgreSQL server (url); exactly one is set. */
+export type StorageConfig = { path: string; url?: undefined; synchronous: "full" | "normal" } | { url: string; path?: undefined; synchronous: "full" | "normal" };
+
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
 export interface RuntimeConfig {
   /** The file it was read from, for SIGHUP reloads and messages. */
   sourcePath: string;
   server: { host: string; port: number; maxBodyBytes: number; shutdownGraceMs: number };
-  storage: { path: string; synchronous: "full" | "normal" };
+  storage: StorageConfig;
   auth: { publishTokens: string[]; adminTokens: string[] };
   defaults: DeliveryPolicy;
   security: SecurityPolicy;
@@ -23,6 +26,8 @@ export interface RuntimeConfig {
   operationalEvents: { enabled: boolean; failingAfter: number };
   /** The bearer token /metrics asks for; undefined when it is open. */
   metrics: { token?: string };
+  /** The pages at /ui (docs/dashboard.md); behind the admin tokens like the admin API. */
+  dashboard: { enabled: boolean };
   destinations: Map<string, Destination>;
   routes: Route[];
   /** Inbound endpoints for providers' webhooks, in config order. */

@@ -5,7 +5,7 @@ import { isIP } from "node:net";
 import { z } from "zod";
 import { DEFAULT_SIGNATURE_HEADER, SIGNATURE_SCHEMES, VERIFY_SCHEMES } from "../core/types.ts";
 import { PLATFORM_KEYS, PLATFORM_TYPES } from "../platforms/registry.ts";
-import { durationField, headerNameField, headerValueField, listenField, rateField, signatureHeaderField, sizeField } from "./fields.ts";
+import { durationField, headerNameField, headerValueField, listenField, rateField, signatureHeaderField, sizeField, storageUrlField } from "./fields.ts";
 
 /** The [delivery] defaults, written as a user would write them. */
 export const DELIVERY_DEFAULTS = {
@@ -132,10 +132,17 @@ export const configSchema = z.strictObject({
       shutdown_grace: durationField().prefault("10s"),
     })
     .prefault({}),
+  // path selects SQLite (the default, DEFAULT_STORAGE_PATH), url PostgreSQL: one of them.
   storage: z
     .strictObject({
-      path: z.string().min(1, "must not be empty").default("./data/herald.db"),
+      path: z.string().min(1, "must not be empty").optional(),
+      url: storageUrlField().optional(),
       synchronous: z.enum(["full", "normal"]).default("full"),
+    })
+    .superRefine((storage, ctx) => {
+      if (storage.path !== undefined && storage.url !== undefined) {
+        ctx.addIssue({ code: "custom", path: ["url"], message: "storage.path (SQLite) and storage.url (PostgreSQL) are both set; keep exactly one of them" });
+      }
     })
     .prefault({}),
   auth: z
@@ -173,6 +180,12 @@ export const configSchema = z.strictObject({
     .strictObject({
       // Off by default: /metrics is open, like /healthz.
       token: z.string().min(16, "tokens must be at least 16 characters").optional(),
+    })
+    .prefault({}),
+  dashboard: z
+    .strictObject({
+      // Off by default: a daemon serves no pages unless asked to (docs/dashboard.md).
+      enabled: z.boolean().default(false),
     })
     .prefault({}),
   destinations: z.array(destination).default([]),

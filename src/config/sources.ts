@@ -9,7 +9,7 @@ import { matchRules } from "./match-rules.ts";
 import type { ParsedSource } from "./schema.ts";
 
 /** Paths Herald serves itself; a source may not take them. */
-const RESERVED_PATH = /^\/(v1(\/|$)|healthz$|readyz$|metrics$|openapi\.json$)/;
+const RESERVED_PATH = /^\/(v1(\/|$)|ui(\/|$)|healthz$|readyz$|metrics$|openapi\.json$)/;
 
 const DEFAULT_HEADERS: Partial<Record<Source["verify"], string>> = { github: "X-Hub-Signature-256" };
 

@@ -43,6 +43,11 @@ export function firstEventIdAt(ms: number): string {
   return `evt_${encodeTime(ms)}`;
 }
 
+/** The same bound for delivery ids: "created at or after" and "before" a time are id ranges. */
+export function firstDeliveryIdAt(ms: number): string {
+  return `dlv_${encodeTime(ms)}`;
+}
+
 function defaultRandomBytes(n: number): Uint8Array {
   return crypto.getRandomValues(new Uint8Array(n));
 }

@@ -20,6 +20,32 @@ export function redactUrl(url: string): string {
   }
 }
 
+/**
+ * A storage URL as it may be shown: scheme, user, host, port, database and options such as
+ * sslmode, with the password (in the user part or a `password` option) replaced by ***.
+ */
+export function redactStorageUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    if (parsed.searchParams.has("password")) parsed.searchParams.set("password", "***");
+    return parsed.href;
+  } catch {
+    return "[invalid url]";
+  }
+}
+
+/** The strings of a storage URL that must never appear in a log or an error: the URL and its password. */
+export function storageUrlCredentials(url: string): string[] {
+  try {
+    const parsed = new URL(url);
+    const passwords = [parsed.password, parsed.searchParams.get("password") ?? ""].filter(Boolean);
+    return [url, ...passwords, ...passwords.map((p) => decodeURIComponent(p))];
+  } catch {
+    return [url];
+  }
+}
+
 /** Replaces every occurrence of the given secret strings in a text (error messages, bodies). */
 export function scrubSecrets(text: string, secrets: readonly string[]): string {
   let out = text;

@@ -13,7 +13,7 @@ export interface OutgoingRequest {
   body: string | FormData;
 }
 
-export function buildRequest(destination: Destination, delivery: ClaimedDelivery, now: number): OutgoingRequest {
+export function buildRequest(destination: Destination, delivery: Omit<ClaimedDelivery, "lease">, now: number): OutgoingRequest {
   const tracing = {
     "User-Agent": USER_AGENT,
     "X-Herald-Event": delivery.event.event,

@@ -39,18 +39,18 @@ export function mountAdmin(app: Hono, deps: AdminDeps): void {
   app.use("/v1/deliveries", guard);
   app.use("/v1/deliveries/*", guard);
 
-  app.get("/v1/deliveries", (c) => {
+  app.get("/v1/deliveries", async (c) => {
     const request = parse(listRequest, c.req.query(), "query");
     refuseUnknownDestination(deps.config(), request.destination, "query");
-    return c.json(listDeliveries(operator, request));
+    return c.json(await listDeliveries(operator, request));
   });
 
-  app.get("/v1/deliveries/:id", (c) => c.json(detail(operator, c.req.param("id"))));
+  app.get("/v1/deliveries/:id", async (c) => c.json(await detail(operator, c.req.param("id"))));
 
   app.post("/v1/deliveries/retry", async (c) => {
     const request = parse(bulkRetryRequest, await readJsonBody(c.req.raw, deps.config().server.maxBodyBytes), "(body)");
     refuseUnknownDestination(deps.config(), request.destination, "(body)");
-    const result = retryMatching(operator, deps.config(), request, deps.clock.now());
+    const result = await retryMatching(operator, deps.config(), request, deps.clock.now());
     deps.logger.info("operator.retry", { count: result.retried.length, status: request.status, since_ms: request.since, destination: request.destination });
     if (result.retried.length > 0) deps.nudge();
     return c.json({ count: result.retried.length });
@@ -59,27 +59,27 @@ export function mountAdmin(app: Hono, deps: AdminDeps): void {
   app.post("/v1/deliveries/cancel", async (c) => {
     const request = parse(bulkCancelRequest, await readJsonBody(c.req.raw, deps.config().server.maxBodyBytes), "(body)");
     refuseUnknownDestination(deps.config(), request.destination, "(body)");
-    const { cancelled } = cancelMatching(operator, request, deps.clock.now());
+    const { cancelled } = await cancelMatching(operator, request, deps.clock.now());
     deps.logger.info("operator.cancel", { count: cancelled.length, status: request.status, destination: request.destination });
     for (const delivery of cancelled) deps.metrics.finished(delivery.destination, "cancelled");
     return c.json({ count: cancelled.length });
   });
 
-  app.post("/v1/deliveries/:id/retry", (c) => {
+  app.post("/v1/deliveries/:id/retry", async (c) => {
     const id = c.req.param("id");
-    const { retried, skipped } = retryByIds(operator, deps.config(), [id], deps.clock.now());
+    const { retried, skipped } = await retryByIds(operator, deps.config(), [id], deps.clock.now());
     if (skipped[0]) throw skipped[0].reason === "unknown delivery" ? notFound("delivery", id) : new HttpError(409, "conflict", `delivery ${id} cannot be retried now: ${skipped[0].reason}`);
     deps.logger.info("operator.retry", { count: retried.length, delivery: id });
     deps.nudge();
-    return c.json(detail(operator, id));
+    return c.json(await detail(operator, id));
   });
 
-  app.post("/v1/deliveries/:id/cancel", (c) => {
+  app.post("/v1/deliveries/:id/cancel", async (c) => {
     const id = c.req.param("id");
-    const result = operator.cancel(id, deps.clock.now());
+    const result = await operator.cancel(id, deps.clock.now());
     if (result.kind === "unknown") throw notFound("delivery", id);
     if (result.kind === "not_pending") throw new HttpError(409, "conflict", `delivery ${id} is ${result.status.replace("_", " ")}; only a pending delivery can be cancelled`);
-    const cancelled = detail(operator, id);
+    const cancelled = await detail(operator, id);
     deps.logger.info("operator.cancel", { delivery: id, destination: cancelled.destination });
     deps.metrics.finished(cancelled.destination, "cancelled");
     return c.json(cancelled);
@@ -101,8 +101,8 @@ export function requireAdmin(deps: AdminDeps) {
   };
 }
 
-function detail(operator: OperatorStore, id: string) {
-  const found = operator.getDelivery(id);
+async function detail(operator: OperatorStore, id: string) {
+  const found = await operator.getDelivery(id);
   if (!found) throw notFound("delivery", id);
   return deliveryDetailJson(found.delivery, found.attempts);
 }

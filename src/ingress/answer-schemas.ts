@@ -52,6 +52,7 @@ export const deliveryDetailAnswer = deliveryAnswer
         status_code: z.number().int().nullable(),
         error: z.string().nullable(),
         response: z.string().nullable().meta({ description: "the receiver's answer, cut to 4 KiB" }),
+        digest_id: z.string().optional().meta({ description: "the digest message that carried this attempt with other deliveries; absent when it went alone" }),
       }),
     ),
   })

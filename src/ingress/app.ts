@@ -1,16 +1,16 @@
 // The HTTP ingress (Hono): publish endpoints, health and readiness. A 2xx from the publish
-// endpoints is sent only after the SQLite transaction holding the event has committed.
+// endpoints is sent only after the storage transaction holding the event has committed.
 
 import { Hono, type Context } from "hono";
 import type { z } from "zod";
 import { errorMessage } from "../core/errors.ts";
 import type { Logger } from "../log.ts";
-import { isStorageFault } from "../outbox/sqlite.ts";
-import { FSYNC_FAILED } from "../outbox/wal-sync.ts";
-import type { Commit } from "../outbox/group-commit.ts";
+import { isStorageFault } from "../outbox/errors.ts";
+import { UnconfirmedCommit, type Commit } from "../outbox/group-commit.ts";
 import type { EnqueueResult, OperatorStore, Outbox } from "../outbox/types.ts";
 import type { Metrics } from "../ops/metrics.ts";
 import { mountAdmin } from "./admin.ts";
+import { mountDashboard, type DashboardDeps } from "../dashboard/mount.tsx";
 import { openApiText } from "./openapi.ts";
 import type { StorageHealth } from "./readiness.ts";
 import { mountSources } from "./sources.ts";
@@ -24,7 +24,7 @@ import { toNewEvent, type PublishDeps } from "./publish.ts";
 import { jsonIssueMessage } from "../config/issue-messages.ts";
 import { batchBody, publishBody, type PublishBody } from "./schemas.ts";
 
-export interface IngressDeps extends PublishDeps, InlineCheckDeps {
+export interface IngressDeps extends PublishDeps, InlineCheckDeps, DashboardDeps {
   outbox: Outbox;
   /** Stores events durably; requests arriving together share a transaction (group commit). */
   commit: Commit;
@@ -35,7 +35,7 @@ export interface IngressDeps extends PublishDeps, InlineCheckDeps {
   /** A pause or resume was stored: the scheduler reads the holds again at once. */
   holdsChanged: () => void;
   /** Why Herald is not ready, or undefined when it is. */
-  notReadyReason: () => string | undefined;
+  notReadyReason: () => Promise<string | undefined>;
   metrics: Metrics;
   /** Told of every storage fault and every stored write, for /readyz. */
   storage: StorageHealth;
@@ -52,7 +52,7 @@ export function createIngress(deps: IngressDeps): Hono {
       // After a failed fsync the rows are committed but maybe not on disk: say so, since a retry
       // without an id stores the event again.
       const message =
-        (error as { code?: string }).code === FSYNC_FAILED
+        error instanceof UnconfirmedCommit
           ? "the database could not confirm the write reached the disk; try again (an event sent again with the same id is stored once)"
           : "the database cannot take writes right now; nothing was stored, try again";
       return errorResponse(c, new HttpError(503, "storage_unavailable", message));
@@ -71,8 +71,8 @@ export function createIngress(deps: IngressDeps): Hono {
   });
 
   app.get("/healthz", (c) => c.json({ status: "ok" }));
-  app.get("/readyz", (c) => {
-    const reason = deps.notReadyReason();
+  app.get("/readyz", async (c) => {
+    const reason = await deps.notReadyReason();
     return reason ? c.json({ status: "not_ready", reason }, 503) : c.json({ status: "ready" });
   });
 
@@ -100,6 +100,8 @@ export function createIngress(deps: IngressDeps): Hono {
   });
 
   mountAdmin(app, deps);
+  // Before the sources: their catch-all POST would otherwise answer the dashboard's forms.
+  mountDashboard(app, deps);
   mountSources(app, deps);
 
   return app;

@@ -63,18 +63,18 @@ export type StorageHealth = ReturnType<typeof createStorageHealth>;
 
 export interface ReadinessDeps {
   clock: Clock;
-  /** Throws when the database cannot take a write. */
-  probeWritable: () => void;
+  /** Rejects when the database cannot take a write. */
+  probeWritable: () => Promise<void>;
   lastTickAt: () => number | undefined;
   storage: StorageHealth;
   commits: CommitWatch;
 }
 
 /** Why Herald is not ready, or undefined when it is. */
-export function createReadiness({ clock, probeWritable, lastTickAt, storage, commits }: ReadinessDeps): () => string | undefined {
-  return () => {
+export function createReadiness({ clock, probeWritable, lastTickAt, storage, commits }: ReadinessDeps): () => Promise<string | undefined> {
+  return async () => {
     try {
-      probeWritable();
+      await probeWritable();
     } catch (error) {
       return `database not writable: ${errorMessage(error)}`;
     }

@@ -25,12 +25,14 @@ export function mountSources(app: Hono, deps: IngressDeps): void {
     const verdict = verifySource(source, c.req.raw.headers, bytes, receivedAt);
     if (!verdict.ok) {
       deps.logger.warn("source.refused", { source: source.name, reason: verdict.reason });
+      deps.refused.refused({ at: receivedAt, source: source.name, status: 401, reason: verdict.reason });
       throw new HttpError(401, "invalid_signature", `signature check failed: ${verdict.reason}`);
     }
     const body = parseJson(bytes);
     const event = sourceEvent(source, body, c.req.raw.headers, verdict.replayKey, receivedAt);
     if (!event.ok) {
       deps.logger.warn("source.refused", { source: source.name, reason: event.reason });
+      deps.refused.refused({ at: receivedAt, source: source.name, status: 400, reason: event.reason });
       throw new HttpError(400, "reserved_event", `${event.reason}; nothing was stored`);
     }
     const { envelope, idempotencyKey } = event;

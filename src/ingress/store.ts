@@ -22,6 +22,7 @@ export async function storeEvents(deps: Pick<IngressDeps, "commit" | "metrics" |
   return results;
 }
 
+/** The producer's answer: each delivery's id and destination (a hand-off's lease stays inside). */
 export function answer(result: EnqueueResult) {
-  return { id: result.eventId, deliveries: result.deliveries, duplicate: result.duplicate };
+  return { id: result.eventId, deliveries: result.deliveries.map(({ id, destination }) => ({ id, destination })), duplicate: result.duplicate };
 }

@@ -42,6 +42,8 @@ interface Streak {
   lastError?: string;
 }
 
+type DeliveryFound = Awaited<ReturnType<OperatorStore["getDelivery"]>>;
+
 export function createOperationalEvents(deps: OperationalEventsDeps) {
   const { config, clock, ids, outbox, operator, logger } = deps;
   // Per destination, in memory: a restart starts every streak at zero.
@@ -54,21 +56,23 @@ export function createOperationalEvents(deps: OperationalEventsDeps) {
     const envelope: EventEnvelope = { event, timestamp: new Date(receivedAt).toISOString(), data };
     const deliveries = routedDeliveries(cfg, envelope, receivedAt, ids);
     if (deliveries.length === 0) return;
-    try {
-      outbox.enqueue([{ id: ids.event(), name: event, timestamp: envelope.timestamp, data: JSON.stringify(data), receivedAt, deliveries }]);
-      logger.info("operational_event", { name: event, deliveries: deliveries.length });
-      deps.nudge();
-    } catch (error) {
+    outbox.enqueue([{ id: ids.event(), name: event, timestamp: envelope.timestamp, data: JSON.stringify(data), receivedAt, deliveries }]).then(
+      () => {
+        logger.info("operational_event", { name: event, deliveries: deliveries.length });
+        deps.nudge();
+      },
       // An alert that cannot be stored must not break delivery; the log line still says it.
-      logger.error("operational_event.not_stored", { name: event, error: errorMessage(error) });
-    }
+      (error: unknown) => logger.error("operational_event.not_stored", { name: event, error: errorMessage(error) }),
+    );
   };
 
   const alerts = createCoalescer({ clock, emit });
   const raise = (event: string, destination: string, data: Record<string, unknown>) => alerts.raise(event, destinationGroup(destination), data);
 
-  const finishedBadly = (delivery: { id: string; destination: string }, status: "failed" | "expired", reason: string | undefined) => {
-    const found = operator.getDelivery(delivery.id);
+  // The delivery's row, for an alert's details; an alert is still raised if it cannot be read.
+  const lookUp = (id: string) => operator.getDelivery(id).catch(() => undefined);
+
+  const finishedBadly = (delivery: { id: string; destination: string }, status: "failed" | "expired", reason: string | undefined, found: DeliveryFound) => {
     const error = reason ?? found?.delivery.lastError;
     const inline = isInlineDestination(delivery.destination);
     raise("herald.delivery.failed", delivery.destination, {
@@ -108,7 +112,7 @@ export function createOperationalEvents(deps: OperationalEventsDeps) {
     attempted(delivery: ClaimedDelivery, next: NextStep) {
       if (!enabled() || isOperational(delivery.event.event)) return;
       if (next.status === "succeeded") succeeded(delivery.destination);
-      else if (next.status === "failed") finishedBadly(delivery, "failed", next.reason);
+      else if (next.status === "failed") void lookUp(delivery.id).then((found) => finishedBadly(delivery, "failed", next.reason, found));
     },
     /** Herald disabled a destination (its webhook is gone, or too many deliveries in a row ended badly). */
     destinationDisabled(hold: DestinationHold) {
@@ -119,9 +123,10 @@ export function createOperationalEvents(deps: OperationalEventsDeps) {
     /** Ended with no attempt to report: expired. */
     endedWithoutAttempt(delivery: { id: string; destination: string }, status: "failed" | "expired") {
       if (!enabled()) return;
-      const found = operator.getDelivery(delivery.id);
-      if (isOperational(found?.delivery.event)) return;
-      finishedBadly(delivery, status, found?.delivery.lastError ?? (status === "expired" ? "not delivered within max_age" : undefined));
+      void lookUp(delivery.id).then((found) => {
+        if (isOperational(found?.delivery.event)) return;
+        finishedBadly(delivery, status, found?.delivery.lastError ?? (status === "expired" ? "not delivered within max_age" : undefined), found);
+      });
     },
   };
 }

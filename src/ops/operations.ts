@@ -77,8 +77,8 @@ export function notConfigured(destination: string, configured: Iterable<string>)
 }
 
 /** Newest first; `next_cursor` is set when there may be more. */
-export function listDeliveries(store: OperatorStore, request: ListRequest) {
-  const rows = store.listDeliveries({ status: request.status, destination: request.destination, event: request.event, before: request.cursor, limit: request.limit + 1 });
+export async function listDeliveries(store: OperatorStore, request: ListRequest) {
+  const rows = await store.listDeliveries({ status: request.status, destination: request.destination, event: request.event, before: request.cursor, limit: request.limit + 1 });
   const page = rows.slice(0, request.limit);
   return { deliveries: page.map(deliveryJson), next_cursor: rows.length > request.limit ? page.at(-1)!.id : null };
 }
@@ -88,11 +88,11 @@ export function freshExpiry(config: OutboxConfig, now: number) {
   return (destination: string) => now + (config.destinations.get(destination)?.policy.maxAgeMs ?? config.defaults.maxAgeMs);
 }
 
-export function retryByIds(store: OperatorStore, config: OutboxConfig, ids: string[], now: number): RetryResult {
+export function retryByIds(store: OperatorStore, config: OutboxConfig, ids: string[], now: number): Promise<RetryResult> {
   return store.retry({ ids }, now, freshExpiry(config, now));
 }
 
-export function retryMatching(store: OperatorStore, config: OutboxConfig, request: BulkRetryRequest, now: number): RetryResult {
+export function retryMatching(store: OperatorStore, config: OutboxConfig, request: BulkRetryRequest, now: number): Promise<RetryResult> {
   return store.retry(
     { statuses: [request.status], finishedSince: request.since === undefined ? undefined : now - request.since, destination: request.destination },
     now,
@@ -100,10 +100,10 @@ export function retryMatching(store: OperatorStore, config: OutboxConfig, reques
   );
 }
 
-export function cancelByIds(store: OperatorStore, ids: string[], now: number): CancelManyResult {
+export function cancelByIds(store: OperatorStore, ids: string[], now: number): Promise<CancelManyResult> {
   return store.cancelMany({ ids }, now);
 }
 
-export function cancelMatching(store: OperatorStore, request: BulkCancelRequest, now: number): CancelManyResult {
+export function cancelMatching(store: OperatorStore, request: BulkCancelRequest, now: number): Promise<CancelManyResult> {
   return store.cancelMany({ destination: request.destination }, now);
 }

@@ -4,8 +4,21 @@
 // so under light load a group is one write and costs no delay, and under load groups grow by
 // themselves. Used for publishing (events) and for settling attempts.
 
-import { isStorageFault, QUICK_BUSY_TIMEOUT_MS } from "./sqlite.ts";
+import { isStorageFault, StorageFault } from "./errors.ts";
 import type { EnqueueResult, NewEvent, Outbox, Settlement } from "./types.ts";
+
+/**
+ * How long a publish waits for another process's write lock before answering 503 (SQLite: its
+ * busy timeout for this write): providers give a webhook about 5 s, and the daemon's one thread
+ * serves everything else meanwhile.
+ */
+export const PUBLISH_LOCK_WAIT_MS = 250;
+
+/**
+ * The events were committed but the storage could not confirm they are durable (SQLite: the
+ * WAL's fsync failed). The producer hears so: sent again without an id, the event is stored twice.
+ */
+export class UnconfirmedCommit extends StorageFault {}
 
 interface Waiting<I, O> {
   item: I;
@@ -13,17 +26,25 @@ interface Waiting<I, O> {
   reject: (error: unknown) => void;
 }
 
+type Outcome<O> = { ok: true; result: O } | { ok: false; error: unknown };
+
 /**
  * `writeAll` writes every item in one transaction and returns one result per item, in order.
  * `afterWrite`, if given, must resolve before anyone is answered (publishing: the fsync).
+ * A backend whose writeAll completes within the turn (SQLite) forms groups exactly by turns of
+ * the event loop; one that waits for a server (PostgreSQL) has at most one group write in
+ * flight, and the next group gathers meanwhile, so groups grow with its latency.
  */
-export function createGroup<I, O>(writeAll: (items: I[]) => O[], options: { defer?: (run: () => void) => void; afterWrite?: () => Promise<void> } = {}): (item: I) => Promise<O> {
+export function createGroup<I, O>(
+  writeAll: (items: I[]) => O[] | Promise<O[]>,
+  options: { defer?: (run: () => void) => void; afterWrite?: () => Promise<void> } = {},
+): (item: I) => Promise<O> {
   const defer = options.defer ?? setImmediate;
   let queue: Array<Waiting<I, O>> = [];
+  let writing = false;
 
-  type Outcome = { ok: true; result: O } | { ok: false; error: unknown };
   // Answers the group once its write is durable (afterWrite), each caller with its own outcome.
-  const answer = (group: Array<Waiting<I, O>>, outcomes: Outcome[]) => {
+  const answer = (group: Array<Waiting<I, O>>, outcomes: Array<Outcome<O>>) => {
     const settle = () =>
       group.forEach((waiting, i) => {
         const outcome = outcomes[i]!;
@@ -36,12 +57,10 @@ export function createGroup<I, O>(writeAll: (items: I[]) => O[], options: { defe
     });
   };
 
-  const flush = () => {
-    const group = queue;
-    queue = [];
-    let outcomes: Outcome[];
+  const write = async (group: Array<Waiting<I, O>>) => {
+    let outcomes: Array<Outcome<O>>;
     try {
-      outcomes = writeAll(group.map((w) => w.item)).map((result) => ({ ok: true, result }));
+      outcomes = (await writeAll(group.map((w) => w.item))).map((result) => ({ ok: true, result }));
     } catch (error) {
       // A storage fault fails everyone alike. Anything else might be one caller's doing:
       // write the members one by one so a bad one cannot sink the others.
@@ -49,15 +68,28 @@ export function createGroup<I, O>(writeAll: (items: I[]) => O[], options: { defe
         for (const waiting of group) waiting.reject(error);
         return;
       }
-      outcomes = group.map((waiting): Outcome => {
+      outcomes = [];
+      for (const waiting of group) {
         try {
-          return { ok: true, result: writeAll([waiting.item])[0]! };
+          outcomes.push({ ok: true, result: (await writeAll([waiting.item]))[0]! });
         } catch (own) {
-          return { ok: false, error: own };
+          outcomes.push({ ok: false, error: own });
         }
-      });
+      }
     }
     answer(group, outcomes);
+  };
+
+  const flush = () => {
+    if (writing) return;
+    const group = queue;
+    queue = [];
+    writing = true;
+    void write(group).finally(() => {
+      writing = false;
+      // What gathered while the write was in flight is the next group.
+      if (queue.length > 0) flush();
+    });
   };
 
   return (item) =>
@@ -84,13 +116,17 @@ export function createGroupCommit(
     handOff?: (events: NewEvent[]) => { stored(results: EnqueueResult[]): void; failed(): void };
   } = {},
 ): Commit {
+  const confirm = () =>
+    outbox.syncCommitted().catch((error: unknown) => {
+      throw isStorageFault(error) ? new UnconfirmedCommit(error.kind, error.message, { cause: error }) : error;
+    });
   return createGroup<NewEvent[], EnqueueResult[]>(
-    (batches) => {
+    async (batches) => {
       const events = batches.flat();
       const handOff = options.handOff?.(events);
       let results: EnqueueResult[];
       try {
-        results = outbox.enqueue(events, { deferSync: true, lockWaitMs: QUICK_BUSY_TIMEOUT_MS });
+        results = await outbox.enqueue(events, { deferSync: true, lockWaitMs: PUBLISH_LOCK_WAIT_MS });
       } catch (error) {
         handOff?.failed();
         throw error;
@@ -101,14 +137,14 @@ export function createGroupCommit(
       let offset = 0;
       return batches.map((batch) => results.slice(offset, (offset += batch.length)));
     },
-    { defer: options.defer, afterWrite: outbox.syncCommitted },
+    { defer: options.defer, afterWrite: confirm },
   );
 }
 
 /** Settling: the attempts that finished in the same turn of the event loop share one transaction. */
 export function createSettleGroup(outbox: Pick<Outbox, "settleMany">): (item: Settlement) => Promise<void> {
-  return createGroup<Settlement, void>((items) => {
-    outbox.settleMany(items);
+  return createGroup<Settlement, void>(async (items) => {
+    await outbox.settleMany(items);
     return items.map(() => undefined);
   });
 }

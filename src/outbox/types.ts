@@ -1,5 +1,8 @@
-// The Outbox interface: everything the ingress, scheduler and CLI ask of storage. The SQLite
-// implementation is createSqliteOutbox(); a PostgreSQL one would implement the same shape.
+// The storage seam: everything the ingress, scheduler and CLI ask of storage, backend-neutral
+// and async. SQLite (src/outbox/sqlite/) and PostgreSQL (src/outbox/postgres/) implement it;
+// nothing above this file imports a driver, a driver's error code or a SQL string. Backends
+// throw StorageFault (errors.ts) for "storage cannot take this now" and translate every driver
+// error into it or into a plain Error.
 
 import type { NextStep } from "../core/retry-policy.ts";
 import type { DestinationHold } from "../core/destination-state.ts";
@@ -40,7 +43,8 @@ export interface EnqueueOptions {
 
 export interface EnqueueResult {
   eventId: string;
-  deliveries: Array<{ id: string; destination: string }>;
+  /** `lease`: the claim's token (ClaimedDelivery.lease) of a delivery stored in flight (NewDelivery.leaseUntil). */
+  deliveries: Array<{ id: string; destination: string; lease?: string }>;
   duplicate: boolean;
 }
 
@@ -59,6 +63,12 @@ export interface ClaimedDelivery {
   target?: InlineTarget;
   /** The number of this attempt (1 for the first request). */
   attempt: number;
+  /**
+   * The claim's fencing token: settle and release carry it back, and a backend writes nothing
+   * for a delivery whose lease has since passed to another claim (a stale holder never
+   * overwrites a newer attempt). Opaque to everything above the seam.
+   */
+  lease: string;
   failedAttempts: number;
   expiresAt: number;
   event: EventEnvelope;
@@ -77,6 +87,8 @@ export interface ExpiredDelivery {
 
 export interface Settlement {
   record: AttemptRecord;
+  /** The lease token of the claim this attempt was made under (ClaimedDelivery.lease). */
+  lease: string;
   next: NextStep;
   now: number;
 }
@@ -90,17 +102,31 @@ export interface AttemptRecord {
   error?: string;
   response?: string;
   outcome: "succeeded" | "retryable" | "permanent" | "rate_limited";
+  /** Set when the attempt travelled in a digest: the message's id, shared by every delivery in it. */
+  digestId?: string;
 }
 
 export interface ClaimRequest {
   now: number;
   leaseUntil: number;
-  /** Configured destinations that may start requests now, each with at most how many rows to read. */
+  /**
+   * Configured destinations that may start requests now, each with its quota: the pacer's free
+   * room computed before the claim, so the backend takes up to `limit` due rows per lane in
+   * one statement and never calls back mid-claim.
+   */
   lanes: Array<{ destination: string; limit: number }>;
-  /** Producers' inline webhooks: at most how many rows to read, and which inline lanes are busy or paced. */
+  /**
+   * Producers' inline webhooks: at most how many rows to take, leaving out lanes that are busy
+   * or paced. Inline lanes are known only once read, so the scheduler admits the rows taken and
+   * gives back (release) those its pacer refuses.
+   */
   inline: { limit: number; exclude: string[] };
-  /** Called per due row in order; true takes it (and uses up a slot of its destination). */
-  admit: (destination: string) => boolean;
+}
+
+/** A delivery given back without spending an attempt, with the lease it was claimed under. */
+export interface Release {
+  id: string;
+  lease: string;
 }
 
 /** Finished rows older than these instants are deleted. */
@@ -132,35 +158,40 @@ export interface DestinationStateStore {
 
 export interface Outbox extends DestinationStateStore {
   /** Stores events and their deliveries in one transaction; duplicates (same id) return the first answer. */
-  enqueue(events: NewEvent[], options?: EnqueueOptions): EnqueueResult[];
+  enqueue(events: NewEvent[], options?: EnqueueOptions): Promise<EnqueueResult[]>;
   /**
    * Resolves once every commit made so far is on disk, without blocking this thread while the
    * disk works; at once when durability is not asked for (synchronous = "normal").
    */
   syncCommitted(): Promise<void>;
   /** Marks pending deliveries whose expiry has passed as expired. */
-  expireDue(now: number): ExpiredDelivery[];
-  claimDue(request: ClaimRequest): ClaimedDelivery[];
+  expireDue(now: number): Promise<ExpiredDelivery[]>;
+  claimDue(request: ClaimRequest): Promise<ClaimedDelivery[]>;
   /** For an ordered destination: its oldest unfinished delivery, claimed if it is pending and due. */
-  claimHead(destination: string, now: number, leaseUntil: number): HeadClaim;
+  claimHead(destination: string, now: number, leaseUntil: number): Promise<HeadClaim>;
   /** Records attempts and moves each delivery to its next state, all in one transaction. */
-  settleMany(items: Settlement[]): void;
-  /** Back to pending without spending an attempt (shutdown, lost lease). */
-  release(ids: string[], now: number): void;
-  /** Leases left by a dead process go back to pending; returns how many. */
-  rescueLeases(now: number, options: { all: boolean }): number;
+  settleMany(items: Settlement[]): Promise<void>;
+  /** Back to pending without spending an attempt (shutdown, a refused inline row); fenced by each lease. */
+  release(items: Release[], now: number): Promise<void>;
+  /** How many of a destination's pending deliveries are due at `now`, counting at most `limit`. */
+  countDue(destination: string, now: number, limit: number): Promise<number>;
+  /**
+   * Leases whose holder is gone go back to pending; returns how many. `all` at start-up: every
+   * lease a dead process left (SQLite: the file's previous owner; PostgreSQL: nodes known dead),
+   * never one a live daemon holds. Otherwise only leases past their time.
+   */
+  rescueLeases(now: number, options: { all: boolean }): Promise<number>;
   /**
    * The earliest time after `now` at which a lane's first pending delivery falls due: per
    * configured destination, and for inline webhooks together. A lane whose first row is already
    * due is waiting for a slot or its pace, which wake the loop themselves.
    */
-  nextDueAfter(destinations: string[], now: number): number | undefined;
-  prune(cutoffs: PruneCutoffs): { deliveries: number; events: number };
-  stats(): OutboxStats;
+  nextDueAfter(destinations: string[], now: number): Promise<number | undefined>;
+  prune(cutoffs: PruneCutoffs): Promise<{ deliveries: number; events: number }>;
+  stats(): Promise<OutboxStats>;
   /** A write that changes nothing: proves the database takes writes (readiness). */
-  probeWritable(): void;
-  checkpoint(): void;
-  close(): void;
+  probeWritable(): Promise<void>;
+  close(): Promise<void>;
 }
 
 /** A delivery as an operator sees it (times in ms since the epoch). */
@@ -188,6 +219,7 @@ export interface AttemptView {
   statusCode?: number;
   error?: string;
   response?: string;
+  digestId?: string;
 }
 
 export interface EventRecord {
@@ -210,6 +242,32 @@ export interface DeliveryQuery {
   /** Only deliveries older than this id (the previous page's cursor). */
   before?: string;
   limit: number;
+}
+
+/** The dashboard's list: the admin filters plus an inbound source and a range of delivery ids (creation times). */
+export interface BrowseQuery extends DeliveryQuery {
+  source?: string;
+  /** Only deliveries with this id or a later one (firstDeliveryIdAt of the range's start). */
+  from?: string;
+}
+
+export interface BrowseResult {
+  deliveries: DeliveryRecord[];
+  /**
+   * Set when an event-name or source filter stopped before the end (a bounded search): the
+   * oldest delivery it examined, where the next page continues, and how many it examined.
+   */
+  stoppedAt?: { id: string; examined: number };
+}
+
+/** The dashboard overview's figures, counted on the background thread. */
+export interface OverviewCounts {
+  pending: number;
+  inFlight: number;
+  /** Deliveries that ended failed / expired at or after the `since` asked for. */
+  failedSince: number;
+  expiredSince: number;
+  oldestPendingCreatedAt?: number;
 }
 
 export interface EventQuery {
@@ -257,18 +315,51 @@ export interface CancelManyResult {
  * apart from Outbox, which is what the relay itself needs.
  */
 export interface OperatorStore extends DestinationStateStore {
-  listDeliveries(query: DeliveryQuery): DeliveryRecord[];
-  getDelivery(id: string): { delivery: DeliveryRecord; attempts: AttemptView[] } | undefined;
-  getEvent(id: string): EventRecord | undefined;
+  listDeliveries(query: DeliveryQuery): Promise<DeliveryRecord[]>;
+  getDelivery(id: string): Promise<{ delivery: DeliveryRecord; attempts: AttemptView[] } | undefined>;
+  getEvent(id: string): Promise<EventRecord | undefined>;
   /** Newest first (event ids are time-ordered ULIDs). */
   listEvents(query: EventQuery): Promise<EventRecord[]>;
   /** New pending deliveries of a stored event, one per target; undefined when there is no such event. */
   replayEvent(id: string, targets: ReplayTarget[], now: number): Promise<{ deliveries: Array<{ id: string; destination: string }> } | undefined>;
   /** Back to pending now with a fresh attempt budget and a new expiry from `expiresAt`. */
-  retry(selection: RetrySelection, now: number, expiresAt: (destination: string) => number): RetryResult;
-  cancel(id: string, now: number): CancelResult;
+  retry(selection: RetrySelection, now: number, expiresAt: (destination: string) => number): Promise<RetryResult>;
+  cancel(id: string, now: number): Promise<CancelResult>;
   /** Pending deliveries become cancelled; one in flight finishes its attempt and is left alone. */
-  cancelMany(selection: CancelSelection, now: number): CancelManyResult;
-  /** A consistent copy of the whole database at `path` (absent, or an empty file the caller made with the mode it wants), taken online. */
-  backupTo(path: string): void;
+  cancelMany(selection: CancelSelection, now: number): Promise<CancelManyResult>;
+  /**
+   * A consistent copy of the whole database at `path` (absent, or an empty file the caller made
+   * with the mode it wants), taken online. Undefined where the backend has its own tools
+   * (PostgreSQL: pg_dump), which `backupAdvice` names.
+   */
+  backupTo?(path: string): Promise<void>;
+  backupAdvice?: string;
+  /** The dashboard's delivery list, newest first. */
+  browseDeliveries(query: BrowseQuery): Promise<BrowseResult>;
+  /** The overview's counts on this connection (failed and expired from `since`); the daemon reads them on its background thread instead. */
+  overviewCounts(since: number): Promise<OverviewCounts>;
+}
+
+/** Which backend a Storage is, for the few messages that differ (backup, check). */
+export type StorageKind = "sqlite" | "postgres";
+
+/**
+ * An opened backend. `serve` starts the duties of a running daemon that only the backend knows
+ * (SQLite: the owner row and its heartbeat, background checkpoints, the quick lock timeout;
+ * PostgreSQL: its node row and heartbeat), and returns how to stop them.
+ */
+export interface Storage {
+  kind: StorageKind;
+  outbox: Outbox;
+  operator: OperatorStore;
+  serve?(duties: ServeDuties): Promise<{ stop(): Promise<void> }>;
+  close(): Promise<void>;
+}
+
+export interface ServeDuties {
+  identity: { pid: number; host: string; pidNamespace?: string };
+  now: () => number;
+  warn: (event: string, fields: Record<string, unknown>) => void;
+  /** Another daemon took this storage over (this one stalled past its heartbeat's staleness): stop now. */
+  onOwnershipLost: () => void;
 }

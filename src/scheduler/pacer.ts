@@ -69,6 +69,21 @@ export function createPacer() {
     return Math.max(now, l.pausedUntil, windowOpensAt(l, now));
   };
 
+  /**
+   * How many requests this destination could start now, one after another: its free slots,
+   * capped by the room left in each rate window (0 while paused or full). The scheduler asks
+   * before a claim and takes no more rows than this, so storage never calls back mid-claim.
+   */
+  const room = (profile: LaneProfile, now: number): number => {
+    if (availableAt(profile, now) > now) return 0;
+    const l = lane(profile.name);
+    let free = profile.policy.concurrency - l.inFlight;
+    for (const { count, perMs } of l.rates) {
+      free = Math.min(free, count - l.sent.filter((s) => s.endedAt === undefined || s.endedAt + perMs > now).length);
+    }
+    return Math.max(0, free);
+  };
+
   const openEntry = (l: Lane, startedAt: number): Sent | undefined => {
     const index = l.sent.findIndex((s) => s.startedAt === startedAt && s.endedAt === undefined);
     return index >= 0 ? l.sent[index] : undefined;
@@ -76,6 +91,7 @@ export function createPacer() {
 
   return {
     availableAt,
+    room,
     /** Takes a slot if one is free now; the caller must call finish() or abandon() with the same `now`. */
     tryStart(profile: LaneProfile, now: number): boolean {
       if (availableAt(profile, now) > now) return false;

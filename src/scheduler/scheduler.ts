@@ -12,12 +12,14 @@ import { inlineDestination, inlineHost } from "../delivery/inline.ts";
 import type { Logger } from "../log.ts";
 import type { ClaimedDelivery, EnqueueResult, NewDelivery, NewEvent, Outbox } from "../outbox/types.ts";
 import { runAttempt, type AttemptReport } from "./attempt.ts";
-import { isStorageFault } from "../outbox/sqlite.ts";
+import { isStorageFault } from "../outbox/errors.ts";
 import { createSettleBacklog } from "./settle-backlog.ts";
 import { createPacer, type LaneProfile } from "./pacer.ts";
 import { createMaintenance } from "./maintenance.ts";
 import { createLaneHolds } from "./lane-holds.ts";
 import type { DestinationHold } from "../core/destination-state.ts";
+import { createDigests, type DigestBatch } from "./digest.ts";
+import { createClaim } from "./claim.ts";
 
 /** Requests in flight at most, across destinations (Bun's fetch allows 256). */
 export const MAX_IN_FLIGHT = 256;
@@ -60,6 +62,7 @@ export function createScheduler(deps: SchedulerDeps) {
   const pacer = createPacer();
   const settles = createSettleBacklog(outbox, logger);
   const attemptDeps = { ...deps, settle: settles.settle };
+  const digests = createDigests({ ...attemptDeps, pacer });
   const inFlight = new Map<string, { controller: AbortController; done: Promise<void> }>();
   const maintenance = createMaintenance({ outbox, config, logger });
   const holds = createLaneHolds({ store: outbox, config, clock, logger, refreshMs: idleWakeMs, onDisabled: deps.onDisabled });
@@ -127,9 +130,9 @@ export function createScheduler(deps: SchedulerDeps) {
       stored(results: EnqueueResult[]) {
         const pendingFor: string[] = [];
         events.forEach((event, i) => {
-          const duplicate = results[i]!.duplicate;
+          const { duplicate, deliveries: stored } = results[i]!;
           let data: Record<string, unknown> | undefined;
-          for (const delivery of event.deliveries) {
+          for (const [j, delivery] of event.deliveries.entries()) {
             if (delivery.leaseUntil === undefined) {
               if (duplicate) continue;
               caughtUp.delete(delivery.destination);
@@ -143,6 +146,7 @@ export function createScheduler(deps: SchedulerDeps) {
                 eventId: event.id,
                 destination: delivery.destination,
                 attempt: 1,
+                lease: stored[j]!.lease!,
                 failedAttempts: 0,
                 expiresAt: delivery.expiresAt,
                 event: { event: event.name, timestamp: event.timestamp, data },
@@ -168,100 +172,51 @@ export function createScheduler(deps: SchedulerDeps) {
     return { ...inlineDestination(delivery.target, cfg.defaults), name: delivery.destination };
   };
 
-  const start = (delivery: ClaimedDelivery, cfg: RuntimeConfig, claimedAt: number): Promise<void> => {
+  const reported = async (delivery: ClaimedDelivery, report: AttemptReport) => {
+    if (report.kind === "released") {
+      logger.info("delivery.released", { delivery: delivery.id, destination: delivery.destination });
+      return;
+    }
+    if (report.pauseUntil) pacer.pause(delivery.destination, report.pauseUntil);
+    if (report.record.outcome === "rate_limited") digests.rateLimited(delivery.destination);
+    logAttempt(logger, delivery, report);
+    deps.onAttempt?.(delivery, report);
+    // A gone answer, or the lane's Nth failed delivery in a row, disables the destination.
+    await holds.attempted(delivery.destination, report);
+  };
+
+  /** One request of `lane` (a delivery, or a digest of several), from its claim until its slot is given back. */
+  const track = (key: { delivery: string } | { digest: string }, lane: string, claimedAt: number, run: (signal: AbortSignal) => Promise<void>): Promise<void> => {
+    const id = "delivery" in key ? key.delivery : key.digest;
     const controller = new AbortController();
-    const done = runAttempt(attemptDeps, delivery, destinationFor(delivery, cfg), controller.signal)
-      .then((report) => {
-        if (report.kind === "released") {
-          logger.info("delivery.released", { delivery: delivery.id, destination: delivery.destination });
-          return;
-        }
-        if (report.pauseUntil) pacer.pause(delivery.destination, report.pauseUntil);
-        logAttempt(logger, delivery, report);
-        deps.onAttempt?.(delivery, report);
-        return holds.attempted(delivery.destination, report);
-      })
+    const done = run(controller.signal)
       .catch((error) => {
-        // The row stays in flight; its lease runs out and maintenance puts it back.
-        logger.error("delivery.error", { delivery: delivery.id, destination: delivery.destination, error: errorMessage(error) });
+        // The rows stay in flight; their lease runs out and maintenance puts them back.
+        logger.error("delivery.error", { ...key, destination: lane, error: errorMessage(error) });
         if (isStorageFault(error)) deps.onStorageFault?.(errorMessage(error));
       })
       .finally(() => {
-        pacer.finish(delivery.destination, claimedAt, clock.now());
-        inFlight.delete(delivery.id);
+        pacer.finish(lane, claimedAt, clock.now());
+        inFlight.delete(id);
         nudge();
       });
-    inFlight.set(delivery.id, { controller, done });
+    inFlight.set(id, { controller, done });
     return done;
   };
 
-  const claim = (cfg: RuntimeConfig, now: number, headWaits: number[]): ClaimedDelivery[] => {
-    const leaseUntil = leaseFrom(cfg, now);
-    const claimed: ClaimedDelivery[] = [];
+  const start = (delivery: ClaimedDelivery, cfg: RuntimeConfig, claimedAt: number): Promise<void> =>
+    track({ delivery: delivery.id }, delivery.destination, claimedAt, async (signal) => reported(delivery, await runAttempt(attemptDeps, delivery, destinationFor(delivery, cfg), signal)));
 
-    // Ordered destinations: only their oldest unfinished delivery, and only when none is in flight.
-    for (const destination of cfg.destinations.values()) {
-      if (!destination.ordered || holds.isHeld(destination.name) || pacer.availableAt(destination, now) > now) continue;
-      if (!pacer.tryStart(destination, now)) continue;
-      let head: ReturnType<typeof outbox.claimHead>;
+  const startDigest = (batch: DigestBatch, claimedAt: number): Promise<void> =>
+    track({ digest: batch.id }, batch.destination.name, claimedAt, async (signal) => {
       try {
-        head = outbox.claimHead(destination.name, now, leaseUntil);
-      } catch (error) {
-        // The one slot of an ordered lane must come back, or the lane stalls until a restart.
-        pacer.abandon(destination.name, now);
-        throw error;
+        for (const [delivery, report] of await digests.send(batch, signal)) await reported(delivery, report);
+      } finally {
+        digests.done(batch.destination.name);
       }
-      if (head.claimed) claimed.push(head.claimed);
-      else pacer.abandon(destination.name, now);
-      // A head waiting out its backoff blocks the rows behind it, which look due: wake for it.
-      if (head.waitUntil !== undefined) headWaits.push(head.waitUntil);
-    }
+    });
 
-    const capacity = MAX_IN_FLIGHT - pacer.totalInFlight();
-    if (capacity <= 0) return claimed;
-    // Only destinations that can start a request now are asked for rows, and for no more than
-    // they could take; the starting point rotates so no destination is always served last.
-    // Paused and disabled lanes are not asked: their rows wait (and expireDue still expires them).
-    const open = [...cfg.destinations.values()].filter((d) => !d.ordered && !holds.isHeld(d.name) && pacer.availableAt(d, now) <= now);
-    const start = open.length > 0 ? ticks % open.length : 0;
-    const lanes = [...open.slice(start), ...open.slice(0, start)].map((d) => ({ destination: d.name, limit: Math.min(capacity, d.policy.concurrency) }));
-    const inlineExclude = pacer.lanes().filter((name) => name.startsWith("inline:") && pacer.availableAt(profileOf(name, cfg), now) > now);
-    const admitted: string[] = [];
-    const refused = new Set<string>();
-    let rows: ClaimedDelivery[] = [];
-    try {
-      rows = outbox.claimDue({
-        now,
-        leaseUntil,
-        lanes,
-        inline: { limit: Math.min(1_000, capacity * 2 + 32), exclude: inlineExclude },
-        admit: (name) => {
-          if (admitted.length >= capacity || !pacer.tryStart(profileOf(name, cfg), now)) {
-            refused.add(name);
-            return false;
-          }
-          admitted.push(name);
-          return true;
-        },
-      });
-      // A lane that was offered fewer due rows than it could take, and took them all, has
-      // nothing waiting: what is published for it next may start at once.
-      for (const lane of lanes) {
-        const taken = admitted.filter((name) => name === lane.destination).length;
-        if (!refused.has(lane.destination) && taken < lane.limit) caughtUp.add(lane.destination);
-        else caughtUp.delete(lane.destination);
-      }
-    } finally {
-      // Give back slots taken for rows the claim did not return (or all of them, if it threw).
-      const returned = rows.map((row) => row.destination);
-      for (const name of admitted) {
-        const index = returned.indexOf(name);
-        if (index >= 0) returned.splice(index, 1);
-        else pacer.abandon(name, now);
-      }
-    }
-    return [...claimed, ...rows];
-  };
+  const claim = createClaim({ outbox, pacer, logger, profileOf, caughtUp, maxInFlight: MAX_IN_FLIGHT, skip: (name) => digests.holds(name) || holds.isHeld(name) });
 
   const tick = async (): Promise<TickResult> => {
     ticks++;
@@ -272,27 +227,30 @@ export function createScheduler(deps: SchedulerDeps) {
 
     // Attempts that finished while another process held the lock are recorded first; if the
     // lock is still there this throws, and the tick stops after one short wait, not several.
-    settles.retry();
-    const expired = outbox.expireDue(now);
+    await settles.retry();
+    const expired = await outbox.expireDue(now);
     for (const row of expired) {
       logger.warn("delivery.expired", { delivery: row.id, event: row.eventId, destination: row.destination, error: row.lastError });
       deps.onExpired?.(row);
       await holds.expired(row.destination, row.lastError);
     }
-    maintenance.runIfDue(now);
+    await maintenance.runIfDue(now);
     await holds.refresh(now);
 
     const headWaits: number[] = [];
-    const claimed = claim(cfg, now, headWaits);
-    const settled = Promise.all(claimed.map((delivery) => start(delivery, cfg, now))).then(() => undefined);
-    return { expired: expired.length, claimed: claimed.length, nextWakeAt: nextWake(now, headWaits, cfg), settled };
+    // Backed-up chat lanes first, so the ordinary claim does not take their rows one by one.
+    const digested = await digests.plan(cfg, now, leaseFrom(cfg, now), (name) => holds.isHeld(name));
+    const claimed = [...digested.singles, ...(await claim(cfg, now, leaseFrom(cfg, now), headWaits, ticks))];
+    const settled = Promise.all([...claimed.map((delivery) => start(delivery, cfg, now)), ...digested.batches.map((batch) => startDigest(batch, now))]).then(() => undefined);
+    const count = claimed.length + digested.batches.reduce((sum, batch) => sum + batch.rows.length, 0);
+    return { expired: expired.length, claimed: count, nextWakeAt: await nextWake(now, headWaits, cfg), settled };
   };
 
   /** The earliest of: the next due row, a paced lane reopening, an ordered head's retry time, the idle wake. */
-  const nextWake = (now: number, headWaits: number[], cfg: RuntimeConfig): number => {
+  const nextWake = async (now: number, headWaits: number[], cfg: RuntimeConfig): Promise<number> => {
     const candidates = [now + idleWakeMs, ...headWaits];
     // A due row not claimed is waiting for a slot (a finishing request nudges) or a lane to reopen.
-    const due = outbox.nextDueAfter([...cfg.destinations.keys()].filter((name) => !holds.isHeld(name)), now);
+    const due = await outbox.nextDueAfter([...cfg.destinations.keys()].filter((name) => !holds.isHeld(name)), now);
     if (due !== undefined) candidates.push(due);
     const reopening = pacer.earliestReopening(now);
     if (reopening !== undefined) candidates.push(reopening);
@@ -340,7 +298,7 @@ export function createScheduler(deps: SchedulerDeps) {
     if (timedOut) {
       for (const entry of inFlight.values()) entry.controller.abort();
       // Settles kept through a lock get one last try; the rest are logged as lost, not awaited forever.
-      settles.abandon();
+      await settles.abandon();
     }
     await idle();
   };

@@ -7,7 +7,7 @@
 import { errorMessage } from "../core/errors.ts";
 import type { Logger } from "../log.ts";
 import { createSettleGroup } from "../outbox/group-commit.ts";
-import { isStorageFault } from "../outbox/sqlite.ts";
+import { isStorageFault } from "../outbox/errors.ts";
 import type { Outbox, Settlement } from "../outbox/types.ts";
 
 /** A kept settle given up at shutdown: its row stays in flight for the next start's lease rescue. */
@@ -38,11 +38,11 @@ export function createSettleBacklog(outbox: Pick<Outbox, "settleMany">, logger: 
    * database is still locked: the tick stops there). Any other error is one row's doing: each
    * caller hears it and stores its attempt alone (attempt.ts).
    */
-  const retry = (): number => {
+  const retry = async (): Promise<number> => {
     if (held.length === 0) return 0;
     const group = held;
     try {
-      outbox.settleMany(group.map((h) => h.settlement));
+      await outbox.settleMany(group.map((h) => h.settlement));
     } catch (error) {
       if (isStorageFault(error)) throw error;
       held = held.filter((h) => !group.includes(h));
@@ -60,11 +60,11 @@ export function createSettleBacklog(outbox: Pick<Outbox, "settleMany">, logger: 
    * by the scheduler as delivery.error); the rows stay in flight and are sent again after the
    * restart's lease rescue. Later settles are no longer kept.
    */
-  const abandon = () => {
+  const abandon = async () => {
     holding = false;
     let cause: unknown;
     try {
-      retry();
+      await retry();
     } catch (error) {
       cause = error;
     }

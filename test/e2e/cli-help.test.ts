@@ -5,7 +5,8 @@ import { openSqliteClient } from "../../src/runtime/sqlite.ts";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { createIdGenerator } from "../../src/core/ids.ts";
-import { openOutbox } from "../../src/outbox/outbox.ts";
+import { createEnqueue } from "../../src/outbox/sqlite/enqueue.ts";
+import { openSqlite } from "../../src/outbox/sqlite/handle.ts";
 import { relayToml } from "../helpers/config.ts";
 import { manualClock } from "../helpers/clock.ts";
 import { runHerald, writeConfig } from "../helpers/daemon.ts";
@@ -19,12 +20,12 @@ const config = writeConfig(relayToml("{{db}}", receiver.url));
 function seedFailedDelivery(): void {
   const clock = manualClock(Date.now());
   const ids = createIdGenerator(clock);
-  const { outbox, handle } = openOutbox(config.db, { synchronous: "full" });
-  const [stored] = outbox.enqueue([
+  const handle = openSqlite(config.db, { synchronous: "full" });
+  const [stored] = createEnqueue(handle)([
     { id: ids.event(), name: "completed", timestamp: new Date(clock.now()).toISOString(), data: "{}", receivedAt: clock.now(), deliveries: [{ id: ids.delivery(), destination: "recv", expiresAt: clock.now() + 86_400_000 }] },
   ]);
   handle.client.run("UPDATE deliveries SET status = 'failed', finished_at = ?, attempts = 1, failed_attempts = 1 WHERE id = ?", [clock.now(), stored!.deliveries[0]!.id]);
-  outbox.close();
+  handle.close();
 }
 
 function snapshot(): string {

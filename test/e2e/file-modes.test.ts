@@ -6,7 +6,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { openSqliteClient } from "../../src/runtime/sqlite.ts";
 import { chmodSync, existsSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { openOutbox } from "../../src/outbox/outbox.ts";
+import { openOutbox } from "../../src/outbox/sqlite/outbox.ts";
 import { relayToml } from "../helpers/config.ts";
 import { cleanUp, heraldCommand, publish, startDaemonWith, type Daemon } from "../helpers/daemon.ts";
 import { tempDir } from "../helpers/fs.ts";

@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { statSync } from "node:fs";
 import { join } from "node:path";
-import { openOutbox } from "../../src/outbox/outbox.ts";
+import { openOutbox } from "../../src/outbox/sqlite/outbox.ts";
 import { LOOPBACK_SECURITY } from "../helpers/config.ts";
 import { runHerald, writeConfig } from "../helpers/daemon.ts";
 import { startReceiver, statusSequence, type Receiver } from "../helpers/receiver.ts";

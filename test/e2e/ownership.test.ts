@@ -8,7 +8,7 @@ import { relayToml } from "../helpers/config.ts";
 import { cleanUp, heraldCommand, publish, startDaemonWith, writeConfig, type Daemon } from "../helpers/daemon.ts";
 import { startReceiver, type Receiver } from "../helpers/receiver.ts";
 import { run, runSync } from "../helpers/process.ts";
-import { OWNER_STALE_MS } from "../../src/outbox/ownership.ts";
+import { OWNER_STALE_MS } from "../../src/outbox/sqlite/ownership.ts";
 
 let receiver: Receiver | undefined;
 const daemons: Daemon[] = [];

@@ -90,7 +90,7 @@ function firstCurl(markdown: string): string {
 }
 
 describe("the README's first steps", () => {
-  test("npm start serves the example config, and the curl example gets the answer the README shows", async () => {
+  test("npm start serves the example config, the curl example gets the answer the README shows, and the dashboard opens", async () => {
     if (!(await portFree(8787))) {
       console.warn("readme-commands: npm start skipped, port 8787 is in use on this machine");
       return;
@@ -116,6 +116,11 @@ describe("the README's first steps", () => {
       expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
       expect(stdout).toMatch(/^\{"id":"evt_[0-9A-Z]+","deliveries":\[\],"duplicate":false\}$/);
       expect(existsSync(join(dir, "data", "herald.db"))).toBe(true);
+      // The README's one line for the dashboard opens it on the example config, with no login.
+      const dashboard = /`npm start`, then open <(http:\/\/127\.0\.0\.1:8787\/ui)>/.exec(readFileSync(join(ROOT, "README.md"), "utf8"))![1]!;
+      const page = await fetch(dashboard);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain("<h1>Overview</h1>");
     } finally {
       process.kill(-npm.pid!, "SIGTERM");
       await exited;

@@ -4,17 +4,18 @@ import { join } from "node:path";
 import type { RuntimeConfig } from "../../src/config/runtime.ts";
 import type { Resolver } from "../../src/delivery/ssrf-guard.ts";
 import { createLogger } from "../../src/log.ts";
-import { openOutbox } from "../../src/outbox/outbox.ts";
-import { QUICK_BUSY_TIMEOUT_MS, setBusyTimeout } from "../../src/outbox/sqlite.ts";
+import { openOutbox } from "../../src/outbox/sqlite/outbox.ts";
+import { QUICK_BUSY_TIMEOUT_MS, setBusyTimeout } from "../../src/outbox/sqlite/handle.ts";
 import type { Outbox } from "../../src/outbox/types.ts";
 import { wireRelay } from "../../src/wiring.ts";
+import type { EventsAdapter } from "../../src/dashboard/events-adapter.ts";
 import { manualClock, type ManualClock } from "./clock.ts";
 import { tempDir } from "./fs.ts";
 
 /** `realTime`: the system clock instead of the manual one, for tests that let scheduler.run() sleep and wake by itself. */
 export function createHarness(
   makeConfig: (dbPath: string) => RuntimeConfig,
-  options: { resolve?: Resolver; fetch?: typeof fetch; wrapOutbox?: (outbox: Outbox) => Outbox; realTime?: { idleWakeMs: number } } = {},
+  options: { resolve?: Resolver; fetch?: typeof fetch; wrapOutbox?: (outbox: Outbox) => Outbox; realTime?: { idleWakeMs: number }; events?: EventsAdapter } = {},
 ) {
   const dbPath = join(tempDir(), "herald.db");
   let config = makeConfig(dbPath);
@@ -26,7 +27,7 @@ export function createHarness(
   // As serve does once it has started (app.ts).
   setBusyTimeout(handle, QUICK_BUSY_TIMEOUT_MS);
   const outbox = options.wrapOutbox ? options.wrapOutbox(opened.outbox) : opened.outbox;
-  const { scheduler, ingress, metrics } = wireRelay({ config: () => config, clock, random: () => 0.5, resolve: options.resolve, fetch: options.fetch, outbox, operator, logger, idleWakeMs: options.realTime?.idleWakeMs });
+  const { scheduler, ingress, metrics } = wireRelay({ config: () => config, clock, random: () => 0.5, resolve: options.resolve, fetch: options.fetch, outbox, operator, logger, idleWakeMs: options.realTime?.idleWakeMs, events: options.events });
 
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
     ingress.request(path, {

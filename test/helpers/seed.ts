@@ -1,7 +1,8 @@
 // Deliveries written straight into a database file, as a daemon would have left them, for CLI
 // tests that need rows without running a daemon and a receiver.
 import { createIdGenerator } from "../../src/core/ids.ts";
-import { openOutbox } from "../../src/outbox/outbox.ts";
+import { createEnqueue } from "../../src/outbox/sqlite/enqueue.ts";
+import { openSqlite } from "../../src/outbox/sqlite/handle.ts";
 import { manualClock } from "./clock.ts";
 
 export interface SeedOptions {
@@ -14,10 +15,12 @@ export interface SeedOptions {
 export function seedDeliveries(dbPath: string, seeds: SeedOptions[]): string[] {
   const clock = manualClock(Date.now());
   const ids = createIdGenerator(clock);
-  const { outbox, handle } = openOutbox(dbPath, { synchronous: "full" });
+  // The SQLite backend's own synchronous insert, so seeding needs no await.
+  const handle = openSqlite(dbPath, { synchronous: "full" });
+  const enqueue = createEnqueue(handle);
   try {
     return seeds.map(({ destination = "recv", status = "pending" }) => {
-      const [stored] = outbox.enqueue([
+      const [stored] = enqueue([
         { id: ids.event(), name: "completed", timestamp: new Date(clock.now()).toISOString(), data: "{}", receivedAt: clock.now(), deliveries: [{ id: ids.delivery(), destination, expiresAt: clock.now() + 86_400_000 }] },
       ]);
       const id = stored!.deliveries[0]!.id;
@@ -27,6 +30,6 @@ export function seedDeliveries(dbPath: string, seeds: SeedOptions[]): string[] {
       return id;
     });
   } finally {
-    outbox.close();
+    handle.close();
   }
 }

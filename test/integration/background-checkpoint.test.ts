@@ -4,8 +4,8 @@ import { describe, expect, test } from "bun:test";
 import { readdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { createIdGenerator } from "../../src/core/ids.ts";
-import { BACKSTOP_CHECKPOINT_PAGES, startBackgroundCheckpoints } from "../../src/outbox/background-checkpoint.ts";
-import { openOutbox } from "../../src/outbox/outbox.ts";
+import { BACKSTOP_CHECKPOINT_PAGES, startBackgroundCheckpoints } from "../../src/outbox/sqlite/background-checkpoint.ts";
+import { openOutbox } from "../../src/outbox/sqlite/outbox.ts";
 import { manualClock } from "../helpers/clock.ts";
 import { eventually } from "../helpers/daemon.ts";
 import { tempDir } from "../helpers/fs.ts";
@@ -65,7 +65,7 @@ describe("background checkpoints", () => {
     write();
     const figures = await checkpoints.stats();
     expect(figures).toEqual({ pending: 1_000, oldestPendingReceivedAt: expect.any(Number) });
-    expect(figures).toEqual(outbox.stats());
+    expect(figures).toEqual(await outbox.stats());
     await checkpoints.stop();
     // Stopped: the caller reads the figures itself.
     expect(checkpoints.stats()).toBeUndefined();

@@ -2,9 +2,10 @@
 // fsyncs the WAL off the daemon's thread, and answers only after that fsync returns.
 import { afterEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { openOutbox } from "../../src/outbox/outbox.ts";
+import { openOutbox } from "../../src/outbox/sqlite/outbox.ts";
+import { StorageFault } from "../../src/outbox/errors.ts";
 import type { Outbox } from "../../src/outbox/types.ts";
-import { createWalSync, FSYNC_FAILED } from "../../src/outbox/wal-sync.ts";
+import { createWalSync, FSYNC_FAILED } from "../../src/outbox/sqlite/wal-sync.ts";
 import { configFrom, relayToml } from "../helpers/config.ts";
 import { tempDir } from "../helpers/fs.ts";
 import { eventually } from "../helpers/daemon.ts";
@@ -15,10 +16,10 @@ const turns = async (n: number) => {
   for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));
 };
 
-/** The outbox as it is, except that every fsync of the WAL fails as a disk error would. */
+/** The outbox as it is, except that every fsync of the WAL fails as a disk error would (the backend gives a StorageFault). */
 const withFailingFsync = (outbox: Outbox): Outbox => ({
   ...outbox,
-  syncCommitted: () => Promise.reject(Object.assign(new Error("fsync of the WAL failed: EIO"), { code: FSYNC_FAILED })),
+  syncCommitted: () => Promise.reject(new StorageFault("io", "fsync of the WAL failed: EIO")),
 });
 
 let closers: Array<() => void> = [];

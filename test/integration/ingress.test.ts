@@ -181,7 +181,7 @@ describe("a lock held by another connection", () => {
       const locker = openSqliteClient(h.dbPath);
       locker.exec("BEGIN IMMEDIATE");
       const started = performance.now();
-      await expect(h.scheduler.tick()).rejects.toMatchObject({ code: "SQLITE_BUSY" });
+      await expect(h.scheduler.tick()).rejects.toMatchObject({ name: "StorageFault", kind: "busy" });
       expect(performance.now() - started).toBeLessThan(1_000);
       expect(h.handle.client.query("SELECT status, attempts FROM deliveries").all()).toEqual([{ status: "pending", attempts: 1 }]);
       locker.exec("ROLLBACK");

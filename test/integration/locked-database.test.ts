@@ -51,7 +51,7 @@ describe("a write lock held by another connection while a delivery settles", () 
       }
       // A tick gives up after one short wait; the settled delivery is still in flight, not resent.
       const tickAt = performance.now();
-      await expect(h.scheduler.tick()).rejects.toMatchObject({ code: "SQLITE_BUSY" });
+      await expect(h.scheduler.tick()).rejects.toMatchObject({ name: "StorageFault", kind: "busy" });
       expect(performance.now() - tickAt).toBeLessThan(1_000);
       expect(performance.now() - started).toBeLessThan(3_000);
       expect(h.deliveryRow(sent).status).toBe("in_flight");

@@ -3,8 +3,8 @@
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { OwnershipError } from "../../src/core/errors.ts";
-import { openSqlite, type SqliteHandle } from "../../src/outbox/sqlite.ts";
-import { OWNER_HEARTBEAT_MS, OWNER_STALE_MS, giveUpOwnership, renewOwnership, takeOwnership } from "../../src/outbox/ownership.ts";
+import { openSqlite, type SqliteHandle } from "../../src/outbox/sqlite/handle.ts";
+import { OWNER_HEARTBEAT_MS, OWNER_STALE_MS, giveUpOwnership, renewOwnership, takeOwnership } from "../../src/outbox/sqlite/ownership.ts";
 import { manualClock } from "../helpers/clock.ts";
 import { tempDir } from "../helpers/fs.ts";
 

@@ -218,9 +218,9 @@ describe("an answer the database will not take", () => {
   /** SQLite refuses a value past its length limit (SQLITE_TOOBIG); here, any answer holding "POISON". */
   const refusingPoison = (outbox: Outbox): Outbox => ({
     ...outbox,
-    settleMany(items) {
+    async settleMany(items) {
       if (items.some((item) => item.record.response?.includes("POISON"))) throw Object.assign(new Error("string or blob too big"), { code: "SQLITE_TOOBIG" });
-      outbox.settleMany(items);
+      await outbox.settleMany(items);
     },
   });
 

@@ -6,6 +6,7 @@ import { relayConfig } from "../helpers/config.ts";
 import { eventually } from "../helpers/daemon.ts";
 import { sleep } from "../helpers/process.ts";
 import { createHarness } from "../helpers/harness.ts";
+import { StorageFault } from "../../src/outbox/errors.ts";
 import type { Outbox } from "../../src/outbox/types.ts";
 import { startReceiver, statusSequence, type Receiver } from "../helpers/receiver.ts";
 
@@ -191,14 +192,14 @@ describe("concurrency and pacing", () => {
         claimHead: (...args: Parameters<typeof outbox.claimHead>) => {
           if (failNext) {
             failNext = false;
-            throw Object.assign(new Error("database is locked"), { code: "SQLITE_BUSY" });
+            return Promise.reject(new StorageFault("busy", "database is locked"));
           }
           return outbox.claimHead(...args);
         },
       }),
     });
     await publish(h);
-    await expect(h.scheduler.tick()).rejects.toMatchObject({ code: "SQLITE_BUSY" });
+    await expect(h.scheduler.tick()).rejects.toMatchObject({ name: "StorageFault", kind: "busy" });
     expect(receiver.requests).toHaveLength(0);
     expect((await h.tickAndSettle()).claimed).toBe(1);
     expect(receiver.requests).toHaveLength(1);
@@ -264,6 +265,8 @@ describe("hand-off at commit", () => {
     await h.tickAndSettle(); // nothing due: the lane is caught up
     const { deliveries } = await publish(h, { data: { n: 1 } });
     expect(leaseOf(h, deliveries[0]!.id)).toEqual({ status: "in_flight", leaseUntil: expect.any(Number) });
+    // The producer's answer names the delivery; the lease token stays inside Herald.
+    expect(deliveries).toEqual([{ id: expect.any(String), destination: "recv" }]);
     await receiver.waitFor(1);
     held.release();
     await h.scheduler.idle();
@@ -315,7 +318,7 @@ describe("hand-off at commit", () => {
         enqueue: (events, options) => {
           if (failNext) {
             failNext = false;
-            throw Object.assign(new Error("disk I/O error"), { code: "SQLITE_IOERR" });
+            return Promise.reject(new StorageFault("io", "disk I/O error"));
           }
           return outbox.enqueue(events, options);
         },

@@ -1,6 +1,7 @@
 // createGroup: writes arriving together share one write; each caller gets its own outcome, and
 // nobody is answered before afterWrite (publishing's fsync) has resolved.
 import { describe, expect, test } from "bun:test";
+import { StorageFault } from "../../src/outbox/errors.ts";
 import { createGroup } from "../../src/outbox/group-commit.ts";
 
 /** A defer the test fires by hand, so a group is exactly what was pushed before flush(). */
@@ -38,7 +39,7 @@ describe("group commit", () => {
     const turn = manualDefer();
     const write = createGroup(
       (): string[] => {
-        throw Object.assign(new Error("database or disk is full"), { code: "SQLITE_FULL" });
+        throw new StorageFault("full", "database or disk is full");
       },
       { defer: turn.defer },
     );
@@ -63,5 +64,44 @@ describe("group commit", () => {
     const outcomes = Promise.allSettled([failing("a"), failing("b")]);
     turn.flush();
     expect((await outcomes).map((o) => (o.status === "rejected" ? (o.reason as Error).message : "answered"))).toEqual(["fsync of the WAL failed: EIO", "fsync of the WAL failed: EIO"]);
+  });
+
+  test("a write that waits (a server's round trip): one group in flight, the next gathers meanwhile", async () => {
+    const writes: string[][] = [];
+    const finish: Array<() => void> = [];
+    const turn = manualDefer();
+    const write = createGroup(
+      (items: string[]) =>
+        new Promise<string[]>((resolve) => {
+          writes.push(items);
+          finish.push(() => resolve(items));
+        }),
+      { defer: turn.defer },
+    );
+    const first = write("a");
+    turn.flush();
+    // Arrivals while the first write is in flight wait for it, whatever the turns of the loop.
+    const later = [write("b"), write("c")];
+    turn.flush();
+    const last = write("d");
+    turn.flush();
+    expect(writes).toEqual([["a"]]);
+    finish[0]!();
+    expect(await first).toBe("a");
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(writes).toEqual([["a"], ["b", "c", "d"]]);
+    finish[1]!();
+    expect(await Promise.all([...later, last])).toEqual(["b", "c", "d"]);
+  });
+
+  test("a write that completes at once answers within the turn that flushed it", async () => {
+    const turn = manualDefer();
+    const write = createGroup((items: string[]) => Promise.resolve(items), { defer: turn.defer });
+    let answered = false;
+    const answer = write("a").then(() => (answered = true));
+    turn.flush();
+    // setImmediate runs in the next turn: by then the caller must have its answer.
+    expect(await new Promise((resolve) => setImmediate(() => resolve(answered)))).toBe(true);
+    await answer;
   });
 });

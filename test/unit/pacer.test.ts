@@ -59,4 +59,25 @@ describe("pacer", () => {
     expect(pacer.availableAt(discord, 0)).toBe(5_000);
     expect(pacer.earliestReopening(0)).toBe(5_000);
   });
+
+  test("room: the free slots, capped by what each rate window still allows, and 0 while paused", () => {
+    const pacer = createPacer();
+    const lane: LaneProfile = { name: "hook", type: "custom", rateLimit: { count: 3, perMs: 1_000 }, policy: { concurrency: 5 } };
+    expect(pacer.room(lane, 0)).toBe(3);
+    expect(pacer.tryStart(lane, 0)).toBe(true);
+    expect(pacer.room(lane, 0)).toBe(2);
+    pacer.finish("hook", 0, 10);
+    // The finished request still counts in its window until 1 s after its answer.
+    expect(pacer.room(lane, 500)).toBe(2);
+    expect(pacer.room(lane, 1_010)).toBe(3);
+    const slots: LaneProfile = { name: "plain", type: "custom", policy: { concurrency: 2 } };
+    expect(pacer.tryStart(slots, 0)).toBe(true);
+    expect(pacer.room(slots, 0)).toBe(1);
+    pacer.pause("plain", 5_000);
+    expect(pacer.room(slots, 1_000)).toBe(0);
+    // Every slot the room promised can be taken, and no more.
+    for (let i = 0; i < 3; i++) expect(pacer.tryStart(lane, 1_010)).toBe(true);
+    expect(pacer.tryStart(lane, 1_010)).toBe(false);
+  });
 });
+

@@ -1,0 +1,22 @@
+// What the dashboard's events list and replay need of storage: OperatorStore.listEvents and
+// replayEvent, passed in by wiring.ts. Without one (some tests), the Events page and the replay
+// form are not shown: nothing pretends to list.
+
+import type { EventRecord } from "../outbox/types.ts";
+
+export interface EventQuery {
+  name?: string;
+  source?: string;
+  /** Received at or after / before these instants (ms since the epoch). */
+  since?: number;
+  until?: number;
+  /** Only events older than this id (the previous page's cursor). */
+  before?: string;
+  limit: number;
+}
+
+export interface EventsAdapter {
+  list(query: EventQuery): Promise<EventRecord[]>;
+  /** New deliveries of a stored event; undefined when the event is unknown. */
+  replay(id: string, targets: Array<{ destination: string; expiresAt: number }>, now: number): Promise<{ deliveries: Array<{ id: string; destination: string }> } | undefined>;
+}

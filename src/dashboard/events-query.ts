@@ -1,0 +1,31 @@
+// The events page's filters, read from the URL like the deliveries page's: name, source, a
+// time range (a duration back from now or an ISO 8601 time) and the cursor.
+
+import { z } from "zod";
+import { parseView, viewUrl } from "./deliveries-query.ts";
+import type { EventQuery } from "./events-adapter.ts";
+
+export const EVENTS_PAGE_SIZE = 50;
+
+const blank = (v: unknown) => (v === "" ? undefined : v);
+const text = z.preprocess(blank, z.string().max(256, "must be at most 256 characters").optional());
+
+const filters = z
+  .object({
+    name: text,
+    source: text,
+    since: text,
+    until: text,
+    cursor: z.preprocess(blank, z.string().regex(/^evt_[0-9A-Z]{26}$/, "is not a cursor from a previous page").optional()),
+  })
+  .strip();
+export type EventFilters = z.output<typeof filters>;
+
+export function parseEventFilters(input: Record<string, string>, now: number): { ok: true; filters: EventFilters; query: EventQuery } | { ok: false; filters: Partial<EventFilters>; problem: string } {
+  const view = parseView(filters, input, now);
+  if (!view.ok) return view;
+  const { filters: f, since, until } = view;
+  return { ok: true, filters: f, query: { name: f.name, source: f.source, since, until, before: f.cursor, limit: EVENTS_PAGE_SIZE + 1 } };
+}
+
+export const eventsUrl = (f: EventFilters, change: Partial<EventFilters> = {}) => viewUrl("/ui/events", f, change);

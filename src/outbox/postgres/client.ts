@@ -1,0 +1,56 @@
+// The PostgreSQL connection pool. postgres.js is the client because it runs unchanged on both
+// runtimes Herald supports (on Bun, and on Deno through npm: it only needs node:net and
+// node:tls), is bundled into `bun build --compile`, and measured as fast as Bun.sql (which does
+// not exist on Deno). Timeouts are bounded so that a stopped or unreachable server fails a
+// request in seconds (answered 503) instead of hanging it; the pool reconnects by itself on the
+// next query once the server is back, so nothing needs a restart.
+
+import postgres from "postgres";
+import type { Scrubber } from "./errors.ts";
+
+export type Sql = postgres.Sql<Record<string, never>>;
+
+export interface PoolOptions {
+  applicationName?: string;
+  /** Connections in the pool; the daemon's writes are batched, so a few go a long way. */
+  max?: number;
+}
+
+/** A TCP connection that takes longer than this to open counts as the server being unreachable. */
+export const CONNECT_TIMEOUT_S = 5;
+/** No statement of Herald's should run this long; one that does is cancelled (a lock stuck elsewhere). */
+export const STATEMENT_TIMEOUT_MS = 15_000;
+
+export function createPool(url: string, options: PoolOptions): Sql {
+  return postgres(url, {
+    max: options.max ?? 10,
+    connect_timeout: CONNECT_TIMEOUT_S,
+    // Idle connections close after a minute, so a long quiet spell holds no server slots.
+    idle_timeout: 60,
+    // Connections are renewed every few minutes: a session keeps the settings it began with,
+    // so a server switched back from read-only mode is written to again once they are.
+    max_lifetime: 180,
+    // Herald's times are milliseconds since the epoch in bigint columns: read them as numbers
+    // (exact up to 2^53), not the strings postgres.js gives int8 by default.
+    types: {
+      bigint: { to: 20, from: [20], serialize: (value: number | string) => String(value), parse: (value: string) => Number(value) },
+    },
+    connection: {
+      application_name: options.applicationName ?? "herald",
+      statement_timeout: STATEMENT_TIMEOUT_MS,
+      // A transaction left open by a client that vanished must not hold row locks for long.
+      idle_in_transaction_session_timeout: 30_000,
+    },
+    // Server notices (e.g. "relation already exists, skipping") are not Herald's to print.
+    onnotice: () => {},
+  }) as unknown as Sql;
+}
+
+/** What every query module of the backend is built over. */
+export interface PgContext {
+  sql: Sql;
+  /** This Storage's node id: the lease owner of the rows it claims. */
+  nodeId: string;
+  /** Cuts the connection string's secrets out of a message. */
+  scrub: Scrubber;
+}
