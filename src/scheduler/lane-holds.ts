@@ -77,6 +77,11 @@ export function createLaneHolds(deps: LaneHoldsDeps) {
   return {
     refresh,
     isHeld,
+    /**
+     * May a new delivery of this lane be handed off at commit? Not while a change made in this
+     * process has not been read back yet: a pause must hold the very next event.
+     */
+    mayHandOff: (name: string) => !stale && !isHeld(name),
     /** An API or CLI call in this process changed a hold: read them again at the next tick. */
     changed: () => {
       stale = true;

@@ -120,7 +120,7 @@ export function createScheduler(deps: SchedulerDeps) {
     for (const event of events) {
       for (const delivery of event.deliveries) {
         const destination = delivery.target ? undefined : cfg.destinations.get(delivery.destination);
-        if (!destination || destination.ordered || !caughtUp.has(destination.name) || holds.isHeld(destination.name)) continue;
+        if (!destination || destination.ordered || !caughtUp.has(destination.name) || !holds.mayHandOff(destination.name)) continue;
         if (pacer.totalInFlight() >= MAX_IN_FLIGHT || !pacer.tryStart(destination, now)) continue;
         delivery.leaseUntil = leaseUntil;
         taken.push(delivery);
