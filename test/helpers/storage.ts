@@ -21,3 +21,13 @@ export async function openTestStorage(env: Record<string, string | undefined> = 
   // Until src/outbox/postgres is merged, openStorage refuses a url with a StorageError saying so.
   return openStorage({ url, synchronous: "full" });
 }
+
+/**
+ * True under HERALD_TEST_STORAGE=postgres: pass to describe.skipIf for what only SQLite has
+ * (PRAGMAs, WAL, file modes, locks, backups, query plans). Prints the reason, once per call.
+ */
+export function sqliteOnly(suite: string, reason: string, env: Record<string, string | undefined> = process.env): boolean {
+  if (testBackend(env) === "sqlite") return false;
+  console.log(`SKIPPED ${suite} on PostgreSQL: ${reason}`);
+  return true;
+}
