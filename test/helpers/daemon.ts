@@ -5,9 +5,11 @@
 // Deno bundle).
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { openSqliteClient } from "../../src/runtime/sqlite.ts";
 import { RUNTIME } from "../../src/runtime/which.ts";
+import { onTestEnd } from "./cleanup.ts";
 import { tempDir } from "./fs.ts";
+import { rowsOf } from "./rows.ts";
+import { dropPgDatabase, freshPgDatabase, testBackend } from "./storage.ts";
 import { run, sleep, spawn } from "./process.ts";
 
 export const ROOT = join(import.meta.dirname!, "..", "..");
@@ -49,10 +51,21 @@ export interface Daemon {
   exited: Promise<number>;
 }
 
+/**
+ * Writes a config whose `path = "{{db}}"` names a new SQLite file, or with
+ * HERALD_TEST_STORAGE=postgres becomes `url = "..."` of a new database (dropped after the test).
+ * `db` is the file or the URL: readDeliveries and rowsOf read either.
+ */
 export function writeConfig(toml: string): { path: string; dir: string; db: string } {
   const dir = tempDir("herald-e2e-");
   const path = join(dir, "herald.toml");
-  const db = join(dir, "herald.db");
+  let db = join(dir, "herald.db");
+  if (testBackend() === "postgres" && toml.includes('path = "{{db}}"')) {
+    const url = freshPgDatabase();
+    onTestEnd(() => dropPgDatabase(url));
+    toml = toml.replaceAll('path = "{{db}}"', `url = "${url}"`);
+    db = url;
+  }
   writeFileSync(path, toml.replaceAll("{{db}}", db));
   return { path, dir, db };
 }
@@ -116,12 +129,7 @@ export async function startDaemonWith(command: string[], env: Record<string, str
 }
 
 export function readDeliveries(db: string): Array<{ id: string; event_id: string; status: string; attempts: number }> {
-  const conn = openSqliteClient(db, { create: false });
-  try {
-    return conn.query("SELECT id, event_id, status, attempts FROM deliveries ORDER BY id").all() as Array<{ id: string; event_id: string; status: string; attempts: number }>;
-  } finally {
-    conn.close();
-  }
+  return rowsOf(db).query("SELECT id, event_id, status, attempts FROM deliveries ORDER BY id").all() as Array<{ id: string; event_id: string; status: string; attempts: number }>;
 }
 
 export async function publish(daemon: Daemon, body: unknown, headers: Record<string, string> = {}) {

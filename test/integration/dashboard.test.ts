@@ -161,7 +161,7 @@ describe("pages", () => {
     receiver = startReceiver(statusSequence(500));
     const h = harness();
     const id = await failedDelivery(h);
-    const eventId = h.handle.client.query("SELECT event_id AS e FROM deliveries WHERE id = ?").get(id) as { e: string };
+    const eventId = h.query("SELECT event_id AS e FROM deliveries WHERE id = ?").get(id) as { e: string };
     const { cookie } = await login(h);
     expect((await page(h, `/ui/deliveries/${id}`, cookie)).text).toContain(`href="/ui/events/${eventId.e}"`);
     const shown = await page(h, `/ui/events/${eventId.e}`, cookie);
@@ -287,7 +287,7 @@ describe("pages", () => {
     const events: EventsAdapter = {
       list: async (query) => {
         asked.push(query);
-        const ids = h!.handle.client.query("SELECT id FROM events ORDER BY id DESC").all() as Array<{ id: string }>;
+        const ids = h!.query("SELECT id FROM events ORDER BY id DESC").all() as Array<{ id: string }>;
         return (await Promise.all(ids.map(({ id }) => h!.operator.getEvent(id)))).filter((event) => event !== undefined);
       },
       replay: async (id, targets, now) => {
@@ -297,7 +297,7 @@ describe("pages", () => {
     };
     h = harness({ events });
     const id = await failedDelivery(h);
-    const eventId = (h.handle.client.query("SELECT event_id AS e FROM deliveries WHERE id = ?").get(id) as { e: string }).e;
+    const eventId = (h.query("SELECT event_id AS e FROM deliveries WHERE id = ?").get(id) as { e: string }).e;
     const { cookie, csrf } = await login(h);
     const list = await page(h, "/ui/events?name=completed&since=1h", cookie);
     expect(list.text).toContain('href="/ui/events"');

@@ -14,7 +14,7 @@ ${security}
 `);
 type ErrorBody = { error: { code: string; message: string; issues?: Array<{ path: string; message: string }> } };
 const hook = (host: string, path = "/h") => ({ url: `https://${host}${path}`, events: ["completed"] });
-const count = (h: ReturnType<typeof createHarness>, table: string) => (h.handle.client.query(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+const count = (h: ReturnType<typeof createHarness>, table: string) => (h.query(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
 const never = () => new Promise<string[]>(() => {});
 
 describe("a refused inline URL is no DNS oracle", () => {

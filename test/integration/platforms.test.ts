@@ -85,7 +85,7 @@ describe("permanent platform errors fail at once with the platform's reason", ()
       await runUntil(h, () => deliveryRows(h)[0]!.status !== "pending");
       expect(deliveryRows(h)[0]).toMatchObject({ status: "failed", attempts: 1, last_error: reason });
       expect(fake.arrivals.length).toBe(1);
-      const attempt = h.handle.client.query("SELECT error FROM attempts").get() as { error: string };
+      const attempt = h.query("SELECT error FROM attempts").get() as { error: string };
       expect(attempt.error).toBe(reason);
     });
   }
