@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { RUNTIME } from "../../src/runtime/which.ts";
 import { onTestEnd } from "./cleanup.ts";
 import { tempDir } from "./fs.ts";
-import { rowsOf } from "./rows.ts";
+import { isPostgresUrl, rowsOf } from "./rows.ts";
 import { dropPgDatabase, freshPgDatabase, testBackend } from "./storage.ts";
 import { run, sleep, spawn } from "./process.ts";
 
@@ -51,22 +51,27 @@ export interface Daemon {
   exited: Promise<number>;
 }
 
+/** The config text with `{{db}}` filled in: `path = "{{db}}"` becomes `url = "..."` when `db` is a PostgreSQL URL. */
+export function fillDb(toml: string, db: string): string {
+  return (isPostgresUrl(db) ? toml.replaceAll('path = "{{db}}"', `url = "${db}"`) : toml).replaceAll("{{db}}", db);
+}
+
 /**
- * Writes a config whose `path = "{{db}}"` names a new SQLite file, or with
- * HERALD_TEST_STORAGE=postgres becomes `url = "..."` of a new database (dropped after the test).
- * `db` is the file or the URL: readDeliveries and rowsOf read either.
+ * Writes a config whose `{{db}}` names a new SQLite file, or with HERALD_TEST_STORAGE=postgres
+ * a new database (dropped after the test) when the text says `path = "{{db}}"`. `db` is the
+ * file or the URL: readDeliveries, rowsOf and fillDb take either. `sqlite` keeps the file for
+ * a test that writes rows into it itself (test/helpers/seed.ts).
  */
-export function writeConfig(toml: string): { path: string; dir: string; db: string } {
+export function writeConfig(toml: string, options: { sqlite?: boolean } = {}): { path: string; dir: string; db: string } {
   const dir = tempDir("herald-e2e-");
   const path = join(dir, "herald.toml");
   let db = join(dir, "herald.db");
-  if (testBackend() === "postgres" && toml.includes('path = "{{db}}"')) {
-    const url = freshPgDatabase();
+  if (testBackend() === "postgres" && !options.sqlite && toml.includes('path = "{{db}}"')) {
+    db = freshPgDatabase();
+    const url = db;
     onTestEnd(() => dropPgDatabase(url));
-    toml = toml.replaceAll('path = "{{db}}"', `url = "${url}"`);
-    db = url;
   }
-  writeFileSync(path, toml.replaceAll("{{db}}", db));
+  writeFileSync(path, fillDb(toml, db));
   return { path, dir, db };
 }
 
