@@ -72,7 +72,21 @@ export function createHarness(
   options: { resolve?: Resolver; fetch?: typeof fetch; wrapOutbox?: (outbox: Outbox) => Outbox; realTime?: { idleWakeMs: number }; events?: EventsAdapter } = {},
 ) {
   const opened = openHarnessOutbox(options.wrapOutbox);
-  const { handle, operator, query, outbox } = opened;
+  const { handle, operator, query } = opened;
+  // Operational events are enqueued without being awaited; on PostgreSQL that takes a round trip,
+  // so tickAndSettle waits for enqueues in progress, as SQLite's near-instant commit made moot.
+  const enqueuing = new Set<Promise<unknown>>();
+  const outbox = new Proxy(opened.outbox, {
+    get: (target, key) =>
+      key === "enqueue"
+        ? (...args: Parameters<Outbox["enqueue"]>) => {
+            const done = target.enqueue(...args);
+            const tracked = done.catch(() => {}).finally(() => enqueuing.delete(tracked));
+            enqueuing.add(tracked);
+            return done;
+          }
+        : Reflect.get(target, key),
+  });
   // The SQLite file or the PostgreSQL URL: relayToml() writes either into [storage].
   const dbPath = opened.location;
   let config = makeConfig(dbPath);
@@ -90,6 +104,7 @@ export function createHarness(
 
   /** Ticks and waits for every attempt in flight: the tick's, and those handed off at a commit. */
   const tickAndSettle = async () => {
+    await Promise.all(enqueuing);
     const result = await scheduler.tick();
     await result.settled;
     await scheduler.idle();

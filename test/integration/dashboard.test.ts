@@ -5,6 +5,7 @@ import { configFrom, relayToml } from "../helpers/config.ts";
 import { createHarness } from "../helpers/harness.ts";
 import type { EventQuery, EventsAdapter } from "../../src/dashboard/events-adapter.ts";
 import { startReceiver, statusSequence, type Receiver } from "../helpers/receiver.ts";
+import { sqliteOnly } from "../helpers/storage.ts";
 
 let receiver: Receiver;
 afterEach(() => receiver?.stop());
@@ -254,7 +255,7 @@ describe("pages", () => {
     expect(text).not.toContain("source-secret-0123");
   });
 
-  test("an event or source filter searches a bounded number of deliveries a page, and says where it stopped", async () => {
+  test.skipIf(sqliteOnly("dashboard: bounded filter search", "fills the SQLite file with 20,010 rows by recursive SQL; postgres-events.test.ts has PostgreSQL's large-table plans"))("an event or source filter searches a bounded number of deliveries a page, and says where it stopped", async () => {
     receiver = startReceiver();
     const h = harness();
     // Rows written straight into the file, as a busy daemon would have left them (ids sort like Herald's).
