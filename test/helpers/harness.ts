@@ -72,21 +72,36 @@ export function createHarness(
   options: { resolve?: Resolver; fetch?: typeof fetch; wrapOutbox?: (outbox: Outbox) => Outbox; realTime?: { idleWakeMs: number }; events?: EventsAdapter } = {},
 ) {
   const opened = openHarnessOutbox(options.wrapOutbox);
-  const { handle, operator, query } = opened;
-  // Operational events are enqueued without being awaited; on PostgreSQL that takes a round trip,
-  // so tickAndSettle waits for enqueues in progress, as SQLite's near-instant commit made moot.
-  const enqueuing = new Set<Promise<unknown>>();
-  const outbox = new Proxy(opened.outbox, {
-    get: (target, key) =>
-      key === "enqueue"
-        ? (...args: Parameters<Outbox["enqueue"]>) => {
-            const done = target.enqueue(...args);
-            const tracked = done.catch(() => {}).finally(() => enqueuing.delete(tracked));
-            enqueuing.add(tracked);
-            return done;
+  const { handle, query } = opened;
+  // Operational events are stored without being awaited (after a lookup, then an enqueue); on
+  // PostgreSQL each is a round trip, so tickAndSettle waits until no outbox or operator call is
+  // in progress, as SQLite's near-instant calls made moot.
+  const inFlight = new Set<Promise<unknown>>();
+  const tracked = <T extends object>(target: T): T =>
+    new Proxy(target, {
+      get: (object, key) => {
+        const value = Reflect.get(object, key);
+        if (typeof value !== "function") return value;
+        return (...args: unknown[]) => {
+          const result = (value as (...a: unknown[]) => unknown).apply(object, args);
+          if (result instanceof Promise) {
+            const settled: Promise<unknown> = result.catch(() => {}).finally(() => inFlight.delete(settled));
+            inFlight.add(settled);
           }
-        : Reflect.get(target, key),
-  });
+          return result;
+        };
+      },
+    });
+  const outbox = tracked(opened.outbox);
+  const operator = tracked(opened.operator);
+  /** Until no call is in progress (a few rounds: one call's end may start the next). */
+  const quiet = async () => {
+    for (let round = 0; round < 20; round++) {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (inFlight.size === 0) return;
+      await Promise.all(inFlight);
+    }
+  };
   // The SQLite file or the PostgreSQL URL: relayToml() writes either into [storage].
   const dbPath = opened.location;
   let config = makeConfig(dbPath);
@@ -104,10 +119,11 @@ export function createHarness(
 
   /** Ticks and waits for every attempt in flight: the tick's, and those handed off at a commit. */
   const tickAndSettle = async () => {
-    await Promise.all(enqueuing);
+    await quiet();
     const result = await scheduler.tick();
     await result.settled;
     await scheduler.idle();
+    await quiet();
     return result;
   };
 
