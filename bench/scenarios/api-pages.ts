@@ -19,6 +19,8 @@ export const API_PAGES = [
   "/v1/deliveries",
   "/v1/deliveries?destination=later&status=pending",
   "/v1/deliveries?event=failed",
+  // Matches nothing: found absent in events_name, not by walking every delivery.
+  "/v1/deliveries?event=no-such-event",
   "/v1/deliveries?event=completed&status=pending",
   "/v1/deliveries?status=failed",
 ] as const;

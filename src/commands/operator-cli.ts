@@ -130,6 +130,7 @@ export async function deliveryCommand(config: OutboxConfig, id: string, flags: O
         detail.attempts.map((a) => [String(a.n), a.at!, `${a.duration_ms} ms`, a.status_code === null ? "-" : String(a.status_code), a.outcome, a.error ?? ""]),
       ),
     );
+    for (const a of detail.attempts) if (a.digest_id) lines.push(`  attempt #${a.n} was sent in digest ${a.digest_id}`);
     for (const a of detail.attempts) if (a.response) lines.push(`  answer #${a.n}: ${oneLine(a.response)}`);
   }
   io.print(lines.join("\n"));

@@ -1,9 +1,10 @@
-// What the dashboard's buttons do: retry and cancel, one delivery or every one shown, through
-// ops/operations.ts as the admin API does (same guards, logs and metrics). Each answers with a
-// line for the next page to show.
+// What the dashboard's buttons do: retry and cancel, one delivery or every one shown, and replay
+// an event, through ops/ as the admin API does (same guards, logs and metrics). Each answers
+// with a line for the next page to show.
 
 import type { AdminDeps } from "../ingress/admin.ts";
-import { cancelByIds, freshExpiry, retryByIds } from "../ops/operations.ts";
+import { replayOne, replayProblems } from "../ops/events.ts";
+import { cancelByIds, retryByIds } from "../ops/operations.ts";
 import type { EventsAdapter } from "./events-adapter.ts";
 
 /** What the admin API's handlers have: the dashboard acts with the same parts. */
@@ -33,27 +34,20 @@ export async function cancel(deps: ActionDeps, ids: string[]): Promise<ActionRes
 }
 
 /**
- * New deliveries of a stored event: to one configured destination (one added after the event
- * came, too), or to the configured destinations it went to. Each gets a whole max_age from now.
+ * New deliveries of a stored event, as POST /v1/events/{id}/replay makes them (ops/events.ts):
+ * to one named configured destination (one added after the event came, too), or to every
+ * destination the routes take it to now. Each gets a whole max_age from now.
  */
 export async function replay(deps: ActionDeps & { events: EventsAdapter }, eventId: string, destination: string | undefined): Promise<ActionResult> {
   const config = deps.config();
-  const now = deps.clock.now();
-  let names: string[];
-  if (destination) {
-    if (!config.destinations.has(destination)) return { ok: false, message: `not replayed: "${destination}" is not a configured destination` };
-    names = [destination];
-  } else {
-    const event = await deps.operator.getEvent(eventId);
-    if (!event) return { ok: false, message: "not replayed: the event is no longer stored" };
-    const found = await Promise.all(event.deliveryIds.map((id) => deps.operator.getDelivery(id)));
-    names = [...new Set(found.flatMap((f) => (f && config.destinations.has(f.delivery.destination) ? [f.delivery.destination] : [])))];
-    if (names.length === 0) return { ok: false, message: "not replayed: it went to no configured destination; pick one" };
-  }
-  const expiry = freshExpiry(config, now);
-  const result = await deps.events.replay(eventId, names.map((name) => ({ destination: name, expiresAt: expiry(name) })), now);
+  const named = destination ? [destination] : undefined;
+  const problem = replayProblems(config, named)[0];
+  if (problem) return { ok: false, message: `not replayed: ${problem.message}` };
+  const store = { getEvent: (id: string) => deps.operator.getEvent(id), replayEvent: deps.events.replay };
+  const result = await replayOne(store, config, eventId, named, deps.clock.now());
   if (!result) return { ok: false, message: "not replayed: the event is no longer stored" };
-  deps.logger.info("operator.replay", { event: eventId, count: result.deliveries.length, via: "dashboard" });
-  if (result.deliveries.length > 0) deps.nudge();
+  deps.logger.info("operator.replay", { event: eventId, deliveries: result.deliveries.length, destinations: result.deliveries.map((d) => d.destination), via: "dashboard" });
+  if (result.deliveries.length === 0) return { ok: false, message: "not replayed: no route takes this event now; pick a destination" };
+  deps.nudge();
   return { ok: true, message: `replayed: ${result.deliveries.length} new ${result.deliveries.length === 1 ? "delivery" : "deliveries"} (${result.deliveries.map((d) => d.destination).join(", ")})` };
 }

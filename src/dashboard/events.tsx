@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx */
 // The events page (shown once the events API is wired, events-adapter.ts): search by name,
 // source, time and id, newest first with cursor paging; each event links to its page, where
-// it can be replayed.
+// it can be replayed (actions.ts).
 
 import type { RuntimeConfig } from "../config/runtime.ts";
 import type { EventRecord } from "../outbox/types.ts";
@@ -52,13 +52,13 @@ export function Events({ config, filters, rows, next }: { config: RuntimeConfig;
   );
 }
 
-/** Replay to every configured destination the event went to, or to one named destination (one added later, too). */
+/** Replay to what the routes match now, as the API does without a body, or to one named destination (one added later, too). */
 export function ReplayForm({ session, eventId, config }: { session: Session; eventId: string; config: RuntimeConfig }) {
   return (
     <form method="post" action={`/ui/events/${eventId}/replay`} class="actions">
       <Csrf session={session} />
       <select name="destination" aria-label="replay to">
-        <option value="">the destinations it went to</option>
+        <option value="">what the routes match now</option>
         {[...config.destinations.keys()].map((name) => (
           <option value={name}>{name}</option>
         ))}

@@ -52,6 +52,7 @@ export const deliveryDetailAnswer = deliveryAnswer
         status_code: z.number().int().nullable(),
         error: z.string().nullable(),
         response: z.string().nullable().meta({ description: "the receiver's answer, cut to 4 KiB" }),
+        digest_id: z.string().optional().meta({ description: "the digest message that carried this attempt with other deliveries; absent when it went alone" }),
       }),
     ),
   })
@@ -60,6 +61,22 @@ export const deliveryDetailAnswer = deliveryAnswer
 const nextCursor = z.string().nullable().meta({ description: "pass as cursor for the next page; null on the last" });
 export const deliveryListAnswer = z.strictObject({ deliveries: z.array(deliveryAnswer), next_cursor: nextCursor });
 export const countAnswer = z.strictObject({ count: z.number().int() });
+
+export const destinationStateAnswer = z
+  .strictObject({
+    name: z.string(),
+    type: z.string().optional().meta({ description: "the platform type" }),
+    state: z.enum(["active", "paused", "disabled"]),
+    held_by: z
+      .enum(["config", "operator", "gone", "failing"])
+      .nullable()
+      .meta({ description: "config: paused = true; operator: paused by the API or CLI; gone: the platform said the webhook no longer exists; failing: disable_after_failures deliveries in a row ended badly" }),
+    reason: z.string().nullable(),
+    since: time.nullable(),
+    pending: z.number().int().meta({ description: "deliveries waiting" }),
+  })
+  .meta({ id: "DestinationState" });
+export const destinationListAnswer = z.strictObject({ destinations: z.array(destinationStateAnswer) });
 
 export const eventAnswer = z
   .strictObject({

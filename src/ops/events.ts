@@ -102,7 +102,7 @@ function targetsOf(config: OutboxConfig, event: EventRecord, named: string[] | u
 }
 
 /** Undefined when there is no such event. Names must have passed replayProblems. */
-export async function replayOne(store: OperatorStore, config: OutboxConfig, id: string, named: string[] | undefined, now: number) {
+export async function replayOne(store: Pick<OperatorStore, "getEvent" | "replayEvent">, config: OutboxConfig, id: string, named: string[] | undefined, now: number) {
   const event = await store.getEvent(id);
   if (!event) return undefined;
   const replayed = await store.replayEvent(id, targetsOf(config, event, named, now), now);

@@ -34,6 +34,8 @@ export function attemptJson(a: AttemptView) {
     status_code: a.statusCode ?? null,
     error: a.error ?? null,
     response: a.response ?? null,
+    // Only attempts that travelled in a digest name it: every other answer stays as it was.
+    ...(a.digestId ? { digest_id: a.digestId } : {}),
   };
 }
 

@@ -7,11 +7,15 @@ import type { Destination, EventEnvelope } from "../core/types.ts";
 import { discordAttachments } from "../delivery/attachments.ts";
 import { cut, OUTCOME_COLORS, summarize } from "../delivery/summary.ts";
 import { renderLink, renderTemplate } from "../delivery/template.ts";
-import { MESSAGE_KEYS, SENDER_KEYS } from "./keys.ts";
+import { DIGEST_KEYS, MESSAGE_KEYS, SENDER_KEYS } from "./keys.ts";
+import { commonOutcome, digestHeading, digestItem, takeFitting } from "./digest-lines.ts";
 import { jsonRequest, parseJson, secondsToMs } from "./answers.ts";
-import type { Platform } from "./platform.ts";
+import type { DigestFormatter, Platform } from "./platform.ts";
 
 const HOSTS = new Set(["discord.com", "ptb.discord.com", "canary.discord.com", "discordapp.com", "ptb.discordapp.com", "canary.discordapp.com"]);
+
+/** Discord's JSON error codes that mean the webhook is gone for good (platform-notes.md). */
+const GONE_CODES = new Set([10015, 50027]);
 
 export const DISCORD_LIMITS = {
   title: 256,
@@ -36,11 +40,7 @@ export interface DiscordEmbed {
 
 export function formatDiscord(destination: Destination, envelope: EventEnvelope): { url: string; body: string | FormData } {
   const embed = discordEmbed(destination, envelope);
-  const payload: Record<string, unknown> = { embeds: [embed], allowed_mentions: { parse: [] } };
-  const { username, avatarUrl } = destination.presentation;
-  if (username) payload.username = cut(username, DISCORD_LIMITS.username);
-  if (avatarUrl) payload.avatar_url = avatarUrl;
-
+  const payload = discordPayload(destination, [embed]);
   const url = withWait(destination.url);
   const files = destination.presentation.attach ? discordAttachments(envelope.data) : [];
   if (files.length === 0) return { url, body: JSON.stringify(payload) };
@@ -50,6 +50,15 @@ export function formatDiscord(destination: Destination, envelope: EventEnvelope)
   form.append("payload_json", JSON.stringify(payload));
   files.forEach((file, i) => form.append(`files[${i}]`, new Blob([file.bytes], { type: file.contentType }), file.filename));
   return { url, body: form };
+}
+
+/** The message around its embeds: mentions locked, the destination's sender name and picture. */
+export function discordPayload(destination: Destination, embeds: unknown[]): Record<string, unknown> {
+  const payload: Record<string, unknown> = { embeds, allowed_mentions: { parse: [] } };
+  const { username, avatarUrl } = destination.presentation;
+  if (username) payload.username = cut(username, DISCORD_LIMITS.username);
+  if (avatarUrl) payload.avatar_url = avatarUrl;
+  return payload;
 }
 
 export function discordEmbed(destination: Destination, envelope: EventEnvelope): DiscordEmbed {
@@ -74,13 +83,17 @@ export function discordEmbed(destination: Destination, envelope: EventEnvelope):
 
 /** Keeps the embed within Discord's 6000-character total by dropping fields from the end, then cutting the description. */
 function fitTotal(embed: DiscordEmbed): DiscordEmbed {
-  const total = () =>
-    embed.title.length + (embed.description?.length ?? 0) + embed.footer.text.length + embed.fields.reduce((sum, f) => sum + f.name.length + f.value.length, 0);
+  const total = () => embedChars(embed);
   while (total() > DISCORD_LIMITS.total && embed.fields.length > 0) embed.fields.pop();
   if (total() > DISCORD_LIMITS.total && embed.description) {
     embed.description = cut(embed.description, Math.max(1, embed.description.length - (total() - DISCORD_LIMITS.total)));
   }
   return embed;
+}
+
+/** The characters of an embed that count toward Discord's 6000 per message. */
+export function embedChars(embed: Partial<DiscordEmbed>): number {
+  return (embed.title?.length ?? 0) + (embed.description?.length ?? 0) + (embed.footer?.text.length ?? 0) + (embed.fields ?? []).reduce((sum, f) => sum + f.name.length + f.value.length, 0);
 }
 
 /** A bare link: escaping it would put backslashes into the URL Discord links to. */
@@ -92,10 +105,60 @@ export function escapeMarkdown(text: string): string {
   return text.replace(/([\\*_~`|[\]<@])/g, "\\$1").replace(/^([#>-])/gm, "\\$1");
 }
 
-function withWait(url: string): string {
+export function withWait(url: string): string {
   const parsed = new URL(url);
   parsed.searchParams.set("wait", "true");
   return parsed.toString();
+}
+
+/**
+ * A backed-up lane's message: up to 10 events as their own embeds, exactly as each would look
+ * alone; more than that as a list, one line per event, over as many embeds as Discord's
+ * 4,096-character description and 6,000-character message allow.
+ */
+const discordDigest: DigestFormatter = {
+  maxEvents: 100,
+  format({ destination, envelopes }) {
+    const url = withWait(destination.url);
+    if (envelopes.length <= 10) {
+      const embeds = envelopes.map((envelope) => discordEmbed(destination, envelope));
+      if (embeds.reduce((sum, embed) => sum + embedChars(embed), 0) <= DISCORD_LIMITS.total) {
+        return { request: jsonRequest(url, JSON.stringify(discordPayload(destination, embeds))), count: embeds.length };
+      }
+    }
+    const { embeds, count } = listEmbeds(envelopes);
+    return { request: jsonRequest(url, JSON.stringify(discordPayload(destination, embeds))), count };
+  },
+};
+
+const LIST_FOOTER = "herald · digest";
+
+function listEmbeds(envelopes: EventEnvelope[]): { embeds: Array<Partial<DiscordEmbed>>; count: number } {
+  const items = envelopes.map(digestItem);
+  const lines = items.map((item) => `• ${escapeMarkdown(item.label)}${item.url ? ` ${item.url}` : ""}`);
+  // The heading's length for the most events it could name bounds it for fewer.
+  const budget = DISCORD_LIMITS.total - cut(digestHeading(envelopes), DISCORD_LIMITS.title).length - LIST_FOOTER.length;
+  const groups: Array<{ lines: string[]; length: number }> = [{ lines: [], length: 0 }];
+  let used = 0;
+  const count = takeFitting(lines, (line) => {
+    let group = groups[groups.length - 1]!;
+    if (group.length + (group.lines.length > 0 ? 1 : 0) + line.length > DISCORD_LIMITS.description) {
+      if (groups.length === 10) return false;
+      groups.push((group = { lines: [], length: 0 }));
+    }
+    const cost = line.length + (group.lines.length > 0 ? 1 : 0);
+    if (used + cost > budget) return false;
+    used += cost;
+    group.length += cost;
+    group.lines.push(line);
+    return true;
+  });
+  const carried = envelopes.slice(0, count);
+  const color = OUTCOME_COLORS[commonOutcome(items.slice(0, count))];
+  const embeds: Array<Partial<DiscordEmbed>> = groups.map((group) => ({ description: group.lines.join("\n"), color }));
+  Object.assign(embeds[0]!, { title: cut(digestHeading(carried), DISCORD_LIMITS.title) });
+  Object.assign(embeds[embeds.length - 1]!, { footer: { text: LIST_FOOTER }, timestamp: carried[count - 1]!.timestamp });
+  return { embeds, count };
 }
 
 export const discord: Platform = {
@@ -109,13 +172,14 @@ export const discord: Platform = {
     moved.hostname = url.hostname.replace(/discordapp\.com$/, "discord.com");
     return moved;
   },
-  keys: { ...SENDER_KEYS, ...MESSAGE_KEYS, attach: z.boolean().optional() },
+  keys: { ...SENDER_KEYS, ...MESSAGE_KEYS, ...DIGEST_KEYS, attach: z.boolean().optional() },
   signed: false,
   inline: true,
   format: ({ destination, envelope }) => {
     const { url, body } = formatDiscord(destination, envelope);
     return typeof body === "string" ? jsonRequest(url, body) : { url, headers: {}, body };
   },
+  digest: discordDigest,
   answer: {
     waitsOn429: true,
     // {"retry_after": <seconds, float>, "global": bool}; preferred over the header.
@@ -125,6 +189,8 @@ export const discord: Platform = {
       const resetAfter = Number(headers.get("x-ratelimit-reset-after"));
       return Number.isFinite(resetAfter) && resetAfter > 0 ? Math.ceil(resetAfter * 1000) : undefined;
     },
+    // 10015 unknown webhook (deleted), 50027 invalid webhook token (regenerated): both final.
+    gone: (status, body) => (status === 404 || status === 401) && GONE_CODES.has(Number((parseJson(body) as { code?: unknown } | undefined)?.code)),
     reason(body) {
       const parsed = parseJson(body) as { code?: unknown; message?: unknown } | undefined;
       return parsed?.code !== undefined ? `Discord error ${String(parsed.code)} (${String(parsed.message ?? "")})` : undefined;

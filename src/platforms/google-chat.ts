@@ -5,13 +5,14 @@
 
 import { cut, OUTCOME_COLORS, OUTCOME_EMOJI, type Outcome } from "../delivery/summary.ts";
 import { googleStyleReason, jsonRequest } from "./answers.ts";
-import { MESSAGE_KEYS } from "./keys.ts";
+import { digestHeading, emojiLine, fitDigest } from "./digest-lines.ts";
+import { DIGEST_KEYS, MESSAGE_KEYS } from "./keys.ts";
 import { escapeHtml, fitMessage, jsonBytes, messageParts } from "./message.ts";
-import type { Platform } from "./platform.ts";
+import type { DigestFormatter, Platform } from "./platform.ts";
 import type { Destination, EventEnvelope } from "../core/types.ts";
 
 /** `widgets`: 100 per card, less the outcome line and the link button. */
-export const GOOGLE_CHAT_LIMITS = { bytes: 32_000, title: 256, fieldName: 256, fieldValue: 2048, description: 4096, fallback: 256, widgets: 98 } as const;
+export const GOOGLE_CHAT_LIMITS = { bytes: 32_000, text: 4096, title: 256, fieldName: 256, fieldValue: 2048, description: 4096, fallback: 256, widgets: 98 } as const;
 
 const OUTCOME_WORDS: Record<Outcome, string> = { success: "Succeeded", failure: "Failed", started: "Started", warning: "Warning", info: "Info" };
 
@@ -37,11 +38,28 @@ export function googleChatMessage(destination: Destination, envelope: EventEnvel
   return fitMessage(fields, description, render, jsonBytes, GOOGLE_CHAT_LIMITS.bytes);
 }
 
+/**
+ * A backed-up space's message: a text message (4,096 characters), a bold heading and one line
+ * per event. Plain text keeps a long list readable where a card's widgets would each be a row.
+ */
+const googleChatDigest: DigestFormatter = {
+  maxEvents: 100,
+  format({ destination, envelopes }) {
+    const { rendered, count } = fitDigest(
+      envelopes,
+      (carried, items) => ({ text: [`*${digestHeading(carried)}*`, ...items.map((item) => emojiLine(item, (text) => text))].join("\n") }),
+      (message) => message.text.length,
+      GOOGLE_CHAT_LIMITS.text,
+    );
+    return { request: jsonRequest(destination.url, JSON.stringify(rendered)), count };
+  },
+};
+
 export const googleChat: Platform = {
   type: "googlechat",
   detect: (url) => url.hostname === "chat.googleapis.com" && /^\/v1\/spaces\/[^/]+\/messages$/.test(url.pathname),
   ownsHost: (hostname) => hostname === "chat.googleapis.com",
-  keys: { ...MESSAGE_KEYS },
+  keys: { ...MESSAGE_KEYS, ...DIGEST_KEYS },
   signed: false,
   inline: true,
   credentials({ url }) {
@@ -49,6 +67,7 @@ export const googleChat: Platform = {
     return [query.get("key"), query.get("token")].filter((value): value is string => !!value && value.length >= 8);
   },
   format: ({ destination, envelope }) => jsonRequest(destination.url, JSON.stringify(googleChatMessage(destination, envelope))),
+  digest: googleChatDigest,
   answer: {
     // {"error": {"code": 429, "message": "Resource has been exhausted ...", "status": "RESOURCE_EXHAUSTED"}}, no Retry-After.
     waitsOn429: true,

@@ -14,3 +14,6 @@ export const MESSAGE_KEYS = { results_url: resultsUrlKey, title: titleKey, descr
 
 /** Discord and Slack also let the webhook post under another name and picture. */
 export const SENDER_KEYS = { username: usernameKey, avatar_url: avatarUrlKey };
+
+/** Chat platforms with a digest formatter: "auto" coalesces a backed-up lane (docs/platforms.md, Digests). */
+export const DIGEST_KEYS = { digest: z.enum(["auto", "off"], { error: 'must be "auto" or "off"' }).optional() };

@@ -6,9 +6,10 @@
 import { z } from "zod";
 import { cut, type Outcome } from "../delivery/summary.ts";
 import { jsonRequest, parseJson } from "./answers.ts";
-import { MESSAGE_KEYS } from "./keys.ts";
+import { commonOutcome, digestHeading, emojiLine, fitDigest } from "./digest-lines.ts";
+import { DIGEST_KEYS, MESSAGE_KEYS } from "./keys.ts";
 import { fitMessage, messageParts, utf8Bytes } from "./message.ts";
-import type { Platform } from "./platform.ts";
+import type { DigestFormatter, FormattedRequest, Platform } from "./platform.ts";
 import type { Destination, EventEnvelope } from "../core/types.ts";
 
 /** `message`: bytes (ntfy turns longer messages into attachments). */
@@ -44,11 +45,36 @@ export function ntfyMessage(destination: Destination, envelope: EventEnvelope): 
   return { url: base, message };
 }
 
+/** The JSON publish, with the destination's access token when it has one. */
+function ntfyRequest(destination: Destination, url: string, message: Record<string, unknown>): FormattedRequest {
+  const request = jsonRequest(url, JSON.stringify(message));
+  if (typeof destination.options.token === "string") request.headers.Authorization = `Bearer ${destination.options.token}`;
+  return request;
+}
+
+/** A backed-up topic's notification: the count as its title, one line per event, within 4,096 bytes. */
+const ntfyDigest: DigestFormatter = {
+  maxEvents: 100,
+  format({ destination, envelopes }) {
+    const { base, topic } = splitTopic(destination.url)!;
+    const { rendered, count } = fitDigest(
+      envelopes,
+      (carried, items) => {
+        const outcome = commonOutcome(items);
+        return { topic, title: digestHeading(carried), message: items.map((item) => emojiLine(item, (text) => text)).join("\n"), priority: PRIORITIES[outcome], tags: [TAGS[outcome]] };
+      },
+      (message) => utf8Bytes(message.message),
+      NTFY_LIMITS.message,
+    );
+    return { request: ntfyRequest(destination, base, rendered), count };
+  },
+};
+
 export const ntfy: Platform = {
   type: "ntfy",
   // ntfy.sh's own limits pace inline webhooks to it; other servers are named by `type` only.
   ownsHost: (hostname) => hostname === "ntfy.sh",
-  keys: { ...MESSAGE_KEYS, token: z.string().min(1, "must not be empty").regex(/^[\x21-\x7e]+$/, "must be an access token (visible ASCII, no spaces)").optional() },
+  keys: { ...MESSAGE_KEYS, ...DIGEST_KEYS, token: z.string().min(1, "must not be empty").regex(/^[\x21-\x7e]+$/, "must be an access token (visible ASCII, no spaces)").optional() },
   signed: false,
   // The topic URL is checked with the config; an inline one could not be told apart from any URL.
   inline: false,
@@ -58,10 +84,9 @@ export const ntfy: Platform = {
   credentials: ({ options }) => (typeof options.token === "string" ? [options.token] : []),
   format({ destination, envelope }) {
     const { url, message } = ntfyMessage(destination, envelope);
-    const request = jsonRequest(url, JSON.stringify(message));
-    if (typeof destination.options.token === "string") request.headers.Authorization = `Bearer ${destination.options.token}`;
-    return request;
+    return ntfyRequest(destination, url, message);
   },
+  digest: ntfyDigest,
   answer: {
     waitsOn429: true,
     // ntfy.sh refills one request every 5 s once a visitor's burst is spent, and names no wait.

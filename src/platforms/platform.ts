@@ -35,8 +35,26 @@ export interface AnswerReading {
   pauseMs?(headers: Headers): number | undefined;
   /** The platform's own words for a failure, from its body; undefined: the body's first 200 characters. */
   reason?(body: string): string | undefined;
+  /**
+   * Does this (final, non-2xx) answer say the webhook no longer exists? Then the destination is
+   * disabled, not just this delivery failed. A 410 means that on every platform (classify.ts).
+   */
+  gone?(status: number, body: string): boolean;
   /** The status the answer really means, for platforms that report errors in a 2xx body. */
   statusOf?(status: number, body: string): number;
+}
+
+/** A digest: one message carrying several events of a backed-up lane, in arrival order. */
+export interface DigestInput {
+  destination: Destination;
+  envelopes: EventEnvelope[];
+}
+
+export interface DigestFormatter {
+  /** The most events one message may carry; the scheduler claims no more than this. */
+  maxEvents: number;
+  /** One message with as many of `envelopes`, from the first, as fit the platform's limits (at least one). */
+  format(input: DigestInput): { request: FormattedRequest; count: number };
 }
 
 export interface Platform {
@@ -59,6 +77,8 @@ export interface Platform {
   /** Strings of a configured destination that must never be shown, beyond its URL (tokens). */
   credentials?(destination: Pick<Destination, "url" | "options">): string[];
   format(input: FormatInput): FormattedRequest;
+  /** Chat platforms: how a backed-up lane coalesces (src/scheduler/digest.ts); absent: never digested. */
+  digest?: DigestFormatter;
   answer: AnswerReading;
   /** Default pacing per destination, under the platform's documented limits. */
   pacing: Rate[];

@@ -5,9 +5,10 @@
 
 import { cut, OUTCOME_EMOJI, type Outcome } from "../delivery/summary.ts";
 import { googleStyleReason, jsonRequest } from "./answers.ts";
-import { MESSAGE_KEYS } from "./keys.ts";
+import { commonOutcome, digestHeading, emojiLine, fitDigest } from "./digest-lines.ts";
+import { DIGEST_KEYS, MESSAGE_KEYS } from "./keys.ts";
 import { fitMessage, jsonBytes, messageParts } from "./message.ts";
-import type { Platform } from "./platform.ts";
+import type { DigestFormatter, Platform } from "./platform.ts";
 import type { Destination, EventEnvelope } from "../core/types.ts";
 
 /** `bytes`: the card's budget, below the documented ~28 KB, since posts fail at about 21 KB in practice. */
@@ -27,23 +28,47 @@ export function teamsMessage(destination: Destination, envelope: EventEnvelope):
     if (description !== undefined) body.push({ type: "TextBlock", text: description, wrap: true });
     if (kept.length > 0) body.push({ type: "FactSet", facts: kept });
     body.push({ type: "TextBlock", text: parts.footer, isSubtle: true, size: "Small", wrap: true });
-    const card: Record<string, unknown> = { $schema: "http://adaptivecards.io/schemas/adaptive-card.json", type: "AdaptiveCard", version: "1.4", body };
-    if (parts.link) card.actions = [{ type: "Action.OpenUrl", title: parts.linkLabel, url: parts.link }];
-    return { type: "message", attachments: [{ contentType: "application/vnd.microsoft.card.adaptive", contentUrl: null, content: card }] };
+    return cardMessage(body, parts.link ? [{ type: "Action.OpenUrl", title: parts.linkLabel, url: parts.link }] : undefined);
   };
   const description = parts.description === undefined ? undefined : cut(parts.description, TEAMS_LIMITS.description);
   return fitMessage(facts, description, render, jsonBytes, TEAMS_LIMITS.bytes);
 }
 
+/** The Workflows message around one Adaptive Card. */
+function cardMessage(body: unknown[], actions?: unknown[]): Record<string, unknown> {
+  const card: Record<string, unknown> = { $schema: "http://adaptivecards.io/schemas/adaptive-card.json", type: "AdaptiveCard", version: "1.4", body };
+  if (actions) card.actions = actions;
+  return { type: "message", attachments: [{ contentType: "application/vnd.microsoft.card.adaptive", contentUrl: null, content: card }] };
+}
+
+/** A backed-up flow's card: a coloured heading and one text line per event, within the card budget. */
+const teamsDigest: DigestFormatter = {
+  maxEvents: 100,
+  format({ destination, envelopes }) {
+    const { rendered, count } = fitDigest(
+      envelopes,
+      (carried, items) =>
+        cardMessage([
+          { type: "TextBlock", text: digestHeading(carried), weight: "Bolder", size: "Medium", color: COLORS[commonOutcome(items)], wrap: true },
+          ...items.map((item) => ({ type: "TextBlock", text: emojiLine(item, (text) => text), wrap: true, spacing: "None" })),
+        ]),
+      jsonBytes,
+      TEAMS_LIMITS.bytes,
+    );
+    return { request: jsonRequest(destination.url, JSON.stringify(rendered)), count };
+  },
+};
+
 export const teams: Platform = {
   type: "teams",
   detect: (url) => WORKFLOW_HOST.test(url.hostname) && url.pathname.includes("/workflows/"),
   ownsHost: (hostname) => WORKFLOW_HOST.test(hostname),
-  keys: { ...MESSAGE_KEYS },
+  keys: { ...MESSAGE_KEYS, ...DIGEST_KEYS },
   signed: false,
   inline: true,
   credentials: ({ url }) => [new URL(url).searchParams.get("sig") ?? ""].filter((sig) => sig.length >= 8),
   format: ({ destination, envelope }) => jsonRequest(destination.url, JSON.stringify(teamsMessage(destination, envelope))),
+  digest: teamsDigest,
   answer: {
     // Workflows throttle with 429 and Retry-After.
     waitsOn429: true,

@@ -6,9 +6,10 @@
 import { z } from "zod";
 import { cut, OUTCOME_EMOJI } from "../delivery/summary.ts";
 import { jsonRequest, parseJson, secondsToMs } from "./answers.ts";
-import { MESSAGE_KEYS } from "./keys.ts";
+import { digestHeading, emojiLine, fitDigest } from "./digest-lines.ts";
+import { DIGEST_KEYS, MESSAGE_KEYS } from "./keys.ts";
 import { escapeHtml, fitMessage, messageParts } from "./message.ts";
-import type { Platform } from "./platform.ts";
+import type { DigestFormatter, Platform } from "./platform.ts";
 import type { Destination, EventEnvelope } from "../core/types.ts";
 
 /**
@@ -44,12 +45,32 @@ export function telegramMessage(destination: Destination, envelope: EventEnvelop
   return { chat_id: destination.options.chat_id, text, parse_mode: "HTML", link_preview_options: { is_disabled: true } };
 }
 
+/** A backed-up chat's message: a bold heading and one line per event, within 4,096 characters. */
+const telegramDigest: DigestFormatter = {
+  maxEvents: 100,
+  format({ destination, envelopes }) {
+    const { rendered, count } = fitDigest(
+      envelopes,
+      (carried, items) => ({
+        chat_id: destination.options.chat_id,
+        text: [`<b>${telegramText(digestHeading(carried))}</b>`, ...items.map((item) => emojiLine(item, telegramText))].join("\n"),
+        parse_mode: "HTML",
+        link_preview_options: { is_disabled: true },
+      }),
+      (message) => message.text.length,
+      TELEGRAM_LIMITS.text,
+    );
+    return { request: jsonRequest(destination.url, JSON.stringify(rendered)), count };
+  },
+};
+
 export const telegram: Platform = {
   type: "telegram",
   detect: (url) => url.hostname === "api.telegram.org" && url.pathname.startsWith("/bot"),
   ownsHost: (hostname) => hostname === "api.telegram.org",
   keys: {
     ...MESSAGE_KEYS,
+    ...DIGEST_KEYS,
     chat_id: z.union([z.number().int(), z.string().regex(/^(-?\d+|@[A-Za-z][A-Za-z0-9_]{3,})$/, 'must be a numeric chat id ("-1001234567890") or a channel username ("@mychannel")')]).optional(),
   },
   signed: false,
@@ -64,6 +85,7 @@ export const telegram: Platform = {
     return token ? [`bot${token}`, token, decodeURIComponent(token)] : [];
   },
   format: ({ destination, envelope }) => jsonRequest(destination.url, JSON.stringify(telegramMessage(destination, envelope))),
+  digest: telegramDigest,
   answer: {
     waitsOn429: true,
     // {"ok": false, "error_code": 429, "description": "Too Many Requests: retry after 5", "parameters": {"retry_after": 5}}

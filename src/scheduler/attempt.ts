@@ -7,7 +7,7 @@ import { nextStep, type AttemptOutcome, type NextStep } from "../core/retry-poli
 import type { Destination } from "../core/types.ts";
 import { classify } from "../delivery/classify.ts";
 import { buildRequest } from "../delivery/request.ts";
-import type { Send } from "../delivery/sender.ts";
+import type { Send, SendResult } from "../delivery/sender.ts";
 import { errorMessage } from "../core/errors.ts";
 import { isStorageFault } from "../outbox/errors.ts";
 import { SettleNotRecorded } from "./settle-backlog.ts";
@@ -15,7 +15,8 @@ import type { AttemptRecord, ClaimedDelivery, Outbox, Settlement } from "../outb
 
 export type AttemptReport =
   | { kind: "released" }
-  | { kind: "settled"; record: AttemptRecord; next: NextStep; pauseUntil?: number };
+  /** `gone`: the platform said the webhook no longer exists (the reason, scrubbed); the scheduler disables the destination. */
+  | { kind: "settled"; record: AttemptRecord; next: NextStep; pauseUntil?: number; gone?: string };
 
 export interface AttemptDeps {
   outbox: Outbox;
@@ -26,15 +27,16 @@ export interface AttemptDeps {
   settle: (settlement: Settlement) => Promise<void>;
 }
 
-type AttemptFields = Omit<AttemptRecord, "deliveryId" | "outcome">;
+export type AttemptFields = Omit<AttemptRecord, "deliveryId" | "outcome">;
 
 export async function runAttempt(deps: AttemptDeps, delivery: ClaimedDelivery, destination: Destination | undefined, signal: AbortSignal): Promise<AttemptReport> {
   const { outbox, clock, send } = deps;
   const startedAt = clock.now();
   if (!destination) {
-    const reason = `destination "${delivery.destination}" is no longer in the config`;
-    const next: NextStep = { status: "failed", reason };
-    return await record(deps, delivery, { n: delivery.attempt, at: startedAt, durationMs: 0, error: reason }, { kind: "permanent", reason }, next);
+    // Taken just before a reload removed its destination: it waits with the rest of that
+    // destination's deliveries (still expiring), in case the destination comes back.
+    await outbox.release([{ id: delivery.id, lease: delivery.lease }], startedAt);
+    return { kind: "released" };
   }
 
   const request = buildRequest(destination, delivery, startedAt);
@@ -46,20 +48,8 @@ export async function runAttempt(deps: AttemptDeps, delivery: ClaimedDelivery, d
   }
 
   const now = clock.now();
-  const classified = classify(result, destination.type, now);
-  const scrub = (text: string) => scrubSecrets(text, destinationCredentials(destination));
-  // A receiver may echo what it got (URL path, headers): every reason is scrubbed before it is
-  // stored, logged or shown, including the "gave up after N attempts" one built from it.
-  const outcome: AttemptOutcome = classified.outcome.kind === "succeeded" ? classified.outcome : { ...classified.outcome, reason: scrub(classified.outcome.reason) };
-  const { pauseMs } = classified;
-  const fields: AttemptFields = {
-    n: delivery.attempt,
-    at: startedAt,
-    durationMs: result.durationMs,
-    statusCode: result.kind === "response" ? result.status : undefined,
-    error: outcome.kind === "succeeded" ? undefined : outcome.reason,
-    response: result.kind === "response" ? scrub(result.body) : undefined,
-  };
+  const { outcome, answer, waitMs, gone } = readAnswer(destination, result, now);
+  const fields: AttemptFields = { n: delivery.attempt, at: startedAt, ...answer };
   const next = nextStep({
     outcome,
     failedAttempts: delivery.failedAttempts,
@@ -68,12 +58,30 @@ export async function runAttempt(deps: AttemptDeps, delivery: ClaimedDelivery, d
     policy: destination.policy,
     random: deps.random,
   });
-  const report = await record(deps, delivery, fields, outcome, next);
-  const waitMs = Math.max(pauseMs ?? 0, outcome.kind === "rate_limited" ? outcome.waitMs : 0);
+  const report = { ...(await recordAttempt(deps, delivery, fields, outcome, next)), ...(gone && outcome.kind === "permanent" ? { gone: outcome.reason } : {}) };
   return waitMs > 0 ? { ...report, pauseUntil: now + waitMs } : report;
 }
 
-async function record(deps: AttemptDeps, delivery: ClaimedDelivery, fields: AttemptFields, outcome: AttemptOutcome, next: NextStep) {
+/** What one request's result means: its outcome, what the attempt row keeps of it, and how long the lane must wait. */
+export function readAnswer(destination: Destination, result: SendResult, now: number) {
+  const classified = classify(result, destination.type, now);
+  const scrub = (text: string) => scrubSecrets(text, destinationCredentials(destination));
+  // A receiver may echo what it got (URL path, headers): every reason is scrubbed before it is
+  // stored, logged or shown, including the "gave up after N attempts" one built from it.
+  const outcome: AttemptOutcome = classified.outcome.kind === "succeeded" ? classified.outcome : { ...classified.outcome, reason: scrub(classified.outcome.reason) };
+  const answer = {
+    durationMs: result.durationMs,
+    statusCode: result.kind === "response" ? result.status : undefined,
+    error: outcome.kind === "succeeded" ? undefined : outcome.reason,
+    response: result.kind === "response" ? scrub(result.body) : undefined,
+  };
+  const waitMs = Math.max(classified.pauseMs ?? 0, outcome.kind === "rate_limited" ? outcome.waitMs : 0);
+  // The platform said the webhook no longer exists: the scheduler disables the destination.
+  const gone = classified.gone === true && outcome.kind === "permanent";
+  return { outcome, answer, waitMs, gone };
+}
+
+export async function recordAttempt(deps: AttemptDeps, delivery: ClaimedDelivery, fields: AttemptFields, outcome: AttemptOutcome, next: NextStep) {
   const settlement: Settlement = { record: { deliveryId: delivery.id, outcome: outcome.kind, ...fields }, lease: delivery.lease, next, now: deps.clock.now() };
   const stored = await store(deps, settlement);
   return { kind: "settled" as const, record: stored.record, next };

@@ -18,15 +18,17 @@ export interface ClaimDeps {
   /** Configured lanes whose due rows the last claim took entirely (see Scheduler.handOff); kept up to date here. */
   caughtUp: Set<string>;
   maxInFlight: number;
+  /** Lanes the claim leaves alone this tick (held, or a digest of theirs is in flight). */
+  skip?: (name: string) => boolean;
 }
 
-export function createClaim({ outbox, pacer, logger, profileOf, caughtUp, maxInFlight }: ClaimDeps) {
+export function createClaim({ outbox, pacer, logger, profileOf, caughtUp, maxInFlight, skip = () => false }: ClaimDeps) {
   const claim = async (cfg: RuntimeConfig, now: number, leaseUntil: number, headWaits: number[], ticks: number): Promise<ClaimedDelivery[]> => {
     const claimed: ClaimedDelivery[] = [];
 
     // Ordered destinations: only their oldest unfinished delivery, and only when none is in flight.
     for (const destination of cfg.destinations.values()) {
-      if (!destination.ordered || pacer.availableAt(destination, now) > now) continue;
+      if (!destination.ordered || skip(destination.name) || pacer.availableAt(destination, now) > now) continue;
       if (!pacer.tryStart(destination, now)) continue;
       let head: HeadClaim;
       try {
@@ -47,7 +49,7 @@ export function createClaim({ outbox, pacer, logger, profileOf, caughtUp, maxInF
     // Each destination that can start a request now gets a quota: the pacer's room for it, out
     // of what is left of the capacity, so the claim takes no more rows than can start. The
     // starting point rotates so no destination is always served last.
-    const open = [...cfg.destinations.values()].filter((d) => !d.ordered && pacer.availableAt(d, now) <= now);
+    const open = [...cfg.destinations.values()].filter((d) => !d.ordered && !skip(d.name) && pacer.availableAt(d, now) <= now);
     const first = open.length > 0 ? ticks % open.length : 0;
     let left = capacity;
     const lanes = [...open.slice(first), ...open.slice(0, first)].map((d) => {

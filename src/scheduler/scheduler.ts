@@ -16,6 +16,9 @@ import { isStorageFault } from "../outbox/errors.ts";
 import { createSettleBacklog } from "./settle-backlog.ts";
 import { createPacer, type LaneProfile } from "./pacer.ts";
 import { createMaintenance } from "./maintenance.ts";
+import { createLaneHolds } from "./lane-holds.ts";
+import type { DestinationHold } from "../core/destination-state.ts";
+import { createDigests, type DigestBatch } from "./digest.ts";
 import { createClaim } from "./claim.ts";
 
 /** Requests in flight at most, across destinations (Bun's fetch allows 256). */
@@ -38,8 +41,8 @@ export interface SchedulerDeps {
   onStorageFault?: (message: string) => void;
   /** Called for each delivery that expired without finishing. */
   onExpired?: (delivery: { id: string; destination: string }) => void;
-  /** Called for each pending delivery failed because its destination left the config. */
-  onOrphaned?: (delivery: { id: string; destination: string }) => void;
+  /** Called once when Herald disables a destination (its webhook is gone, or too many failures in a row). */
+  onDisabled?: (hold: DestinationHold) => void;
   /** The longest sleep between ticks; IDLE_WAKE_MS unless a test needs a missed wake to show. */
   idleWakeMs?: number;
 }
@@ -59,8 +62,10 @@ export function createScheduler(deps: SchedulerDeps) {
   const pacer = createPacer();
   const settles = createSettleBacklog(outbox, logger);
   const attemptDeps = { ...deps, settle: settles.settle };
+  const digests = createDigests({ ...attemptDeps, pacer });
   const inFlight = new Map<string, { controller: AbortController; done: Promise<void> }>();
-  const maintenance = createMaintenance({ outbox, config, logger, onOrphaned: deps.onOrphaned });
+  const maintenance = createMaintenance({ outbox, config, logger });
+  const holds = createLaneHolds({ store: outbox, config, clock, logger, refreshMs: idleWakeMs, onDisabled: deps.onDisabled });
   let wake: (() => void) | undefined;
   let nudged = false;
   let lastTickAt: number | undefined;
@@ -115,7 +120,7 @@ export function createScheduler(deps: SchedulerDeps) {
     for (const event of events) {
       for (const delivery of event.deliveries) {
         const destination = delivery.target ? undefined : cfg.destinations.get(delivery.destination);
-        if (!destination || destination.ordered || !caughtUp.has(destination.name)) continue;
+        if (!destination || destination.ordered || !caughtUp.has(destination.name) || holds.isHeld(destination.name)) continue;
         if (pacer.totalInFlight() >= MAX_IN_FLIGHT || !pacer.tryStart(destination, now)) continue;
         delivery.leaseUntil = leaseUntil;
         taken.push(delivery);
@@ -167,33 +172,51 @@ export function createScheduler(deps: SchedulerDeps) {
     return { ...inlineDestination(delivery.target, cfg.defaults), name: delivery.destination };
   };
 
-  const start = (delivery: ClaimedDelivery, cfg: RuntimeConfig, claimedAt: number): Promise<void> => {
+  const reported = async (delivery: ClaimedDelivery, report: AttemptReport) => {
+    if (report.kind === "released") {
+      logger.info("delivery.released", { delivery: delivery.id, destination: delivery.destination });
+      return;
+    }
+    if (report.pauseUntil) pacer.pause(delivery.destination, report.pauseUntil);
+    if (report.record.outcome === "rate_limited") digests.rateLimited(delivery.destination);
+    logAttempt(logger, delivery, report);
+    deps.onAttempt?.(delivery, report);
+    // A gone answer, or the lane's Nth failed delivery in a row, disables the destination.
+    await holds.attempted(delivery.destination, report);
+  };
+
+  /** One request of `lane` (a delivery, or a digest of several), from its claim until its slot is given back. */
+  const track = (key: { delivery: string } | { digest: string }, lane: string, claimedAt: number, run: (signal: AbortSignal) => Promise<void>): Promise<void> => {
+    const id = "delivery" in key ? key.delivery : key.digest;
     const controller = new AbortController();
-    const done = runAttempt(attemptDeps, delivery, destinationFor(delivery, cfg), controller.signal)
-      .then((report) => {
-        if (report.kind === "released") {
-          logger.info("delivery.released", { delivery: delivery.id, destination: delivery.destination });
-          return;
-        }
-        if (report.pauseUntil) pacer.pause(delivery.destination, report.pauseUntil);
-        logAttempt(logger, delivery, report);
-        deps.onAttempt?.(delivery, report);
-      })
+    const done = run(controller.signal)
       .catch((error) => {
-        // The row stays in flight; its lease runs out and maintenance puts it back.
-        logger.error("delivery.error", { delivery: delivery.id, destination: delivery.destination, error: errorMessage(error) });
+        // The rows stay in flight; their lease runs out and maintenance puts them back.
+        logger.error("delivery.error", { ...key, destination: lane, error: errorMessage(error) });
         if (isStorageFault(error)) deps.onStorageFault?.(errorMessage(error));
       })
       .finally(() => {
-        pacer.finish(delivery.destination, claimedAt, clock.now());
-        inFlight.delete(delivery.id);
+        pacer.finish(lane, claimedAt, clock.now());
+        inFlight.delete(id);
         nudge();
       });
-    inFlight.set(delivery.id, { controller, done });
+    inFlight.set(id, { controller, done });
     return done;
   };
 
-  const claim = createClaim({ outbox, pacer, logger, profileOf, caughtUp, maxInFlight: MAX_IN_FLIGHT });
+  const start = (delivery: ClaimedDelivery, cfg: RuntimeConfig, claimedAt: number): Promise<void> =>
+    track({ delivery: delivery.id }, delivery.destination, claimedAt, async (signal) => reported(delivery, await runAttempt(attemptDeps, delivery, destinationFor(delivery, cfg), signal)));
+
+  const startDigest = (batch: DigestBatch, claimedAt: number): Promise<void> =>
+    track({ digest: batch.id }, batch.destination.name, claimedAt, async (signal) => {
+      try {
+        for (const [delivery, report] of await digests.send(batch, signal)) await reported(delivery, report);
+      } finally {
+        digests.done(batch.destination.name);
+      }
+    });
+
+  const claim = createClaim({ outbox, pacer, logger, profileOf, caughtUp, maxInFlight: MAX_IN_FLIGHT, skip: (name) => digests.holds(name) || holds.isHeld(name) });
 
   const tick = async (): Promise<TickResult> => {
     ticks++;
@@ -209,20 +232,25 @@ export function createScheduler(deps: SchedulerDeps) {
     for (const row of expired) {
       logger.warn("delivery.expired", { delivery: row.id, event: row.eventId, destination: row.destination, error: row.lastError });
       deps.onExpired?.(row);
+      await holds.expired(row.destination, row.lastError);
     }
     await maintenance.runIfDue(now);
+    await holds.refresh(now);
 
     const headWaits: number[] = [];
-    const claimed = await claim(cfg, now, leaseFrom(cfg, now), headWaits, ticks);
-    const settled = Promise.all(claimed.map((delivery) => start(delivery, cfg, now))).then(() => undefined);
-    return { expired: expired.length, claimed: claimed.length, nextWakeAt: await nextWake(now, headWaits, cfg), settled };
+    // Backed-up chat lanes first, so the ordinary claim does not take their rows one by one.
+    const digested = await digests.plan(cfg, now, leaseFrom(cfg, now), (name) => holds.isHeld(name));
+    const claimed = [...digested.singles, ...(await claim(cfg, now, leaseFrom(cfg, now), headWaits, ticks))];
+    const settled = Promise.all([...claimed.map((delivery) => start(delivery, cfg, now)), ...digested.batches.map((batch) => startDigest(batch, now))]).then(() => undefined);
+    const count = claimed.length + digested.batches.reduce((sum, batch) => sum + batch.rows.length, 0);
+    return { expired: expired.length, claimed: count, nextWakeAt: await nextWake(now, headWaits, cfg), settled };
   };
 
   /** The earliest of: the next due row, a paced lane reopening, an ordered head's retry time, the idle wake. */
   const nextWake = async (now: number, headWaits: number[], cfg: RuntimeConfig): Promise<number> => {
     const candidates = [now + idleWakeMs, ...headWaits];
     // A due row not claimed is waiting for a slot (a finishing request nudges) or a lane to reopen.
-    const due = await outbox.nextDueAfter([...cfg.destinations.keys()], now);
+    const due = await outbox.nextDueAfter([...cfg.destinations.keys()].filter((name) => !holds.isHeld(name)), now);
     if (due !== undefined) candidates.push(due);
     const reopening = pacer.earliestReopening(now);
     if (reopening !== undefined) candidates.push(reopening);
@@ -279,6 +307,11 @@ export function createScheduler(deps: SchedulerDeps) {
     tick,
     run,
     nudge,
+    /** A pause, resume or re-enable was just stored: the next tick (started now) sees it. */
+    holdsChanged: () => {
+      holds.changed();
+      nudge();
+    },
     handOff,
     idle,
     drain,

@@ -1,8 +1,8 @@
 // The dashboard in a real browser: headless Chromium (the Debian package, /usr/bin/chromium)
 // driven by playwright-core, against the real `herald serve` (the compiled binary when
 // HERALD_BIN is set), a real receiver on port 0 and the real database. It logs in, finds a
-// failed delivery, retries it and watches the page refresh itself to "succeeded", filters, sends
-// a test and logs out. Any console error, page error or failed request fails it. It saves the
+// failed delivery, retries it and watches the page refresh itself to "succeeded", filters,
+// searches the events, replays one to a named destination, sends a test and logs out. Any console error, page error or failed request fails it. It saves the
 // README's screenshots to docs/img/.
 // Bun only (`npm run test:browser`): it drives a browser, not Herald's runtime seams, which the
 // Deno half of `npm test` already covers; playwright-core's Node APIs run under Bun.
@@ -75,7 +75,12 @@ async function newPage(): Promise<Page> {
     if (message.type() === "error") problems.push(`console: ${message.text()}`);
   });
   page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
-  page.on("requestfailed", (request) => problems.push(`request failed: ${request.url()} ${request.failure()?.errorText}`));
+  // ERR_ABORTED is the browser dropping a request because the page moved on (the favicon is
+  // fetched after "load", so a quick next step cancels it): not Herald's failure. Refused,
+  // reset or blocked requests have their own codes and still count.
+  page.on("requestfailed", (request) => {
+    if (request.failure()?.errorText !== "net::ERR_ABORTED") problems.push(`request failed: ${request.url()} ${request.failure()?.errorText}`);
+  });
   page.on("response", (response) => {
     if (response.status() >= 400) problems.push(`HTTP ${response.status()} for ${response.url()}`);
   });
@@ -87,7 +92,7 @@ const shot = async (page: Page, name: string) => {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 };
 
-test("log in, find the failed delivery, retry it and watch it succeed, filter, send a test, log out", async () => {
+test("log in, find the failed delivery, retry it and watch it succeed, filter, replay an event, send a test, log out", async () => {
   const published = await publish(daemon, { event: "completed", data: { task_id: "task_abc123", task_type: "scrape", status: "success", credits_used: 5 } });
   expect(published.status).toBe(202);
   const failedId = published.body.deliveries.find((d) => d.destination === "billing")!.id;
@@ -143,6 +148,38 @@ test("log in, find the failed delivery, retry it and watch it succeed, filter, s
   await page.click("form.filters button[type=submit]");
   await page.waitForURL(/until=2000/);
   await page.getByText("No delivery matches these filters.").waitFor();
+
+  // Events: search by name and time, open one by its id, replay it to one named destination
+  // and see the new delivery appear on its page.
+  const other = await publish(daemon, { event: "failed", data: { task_id: "task_def456", status: "error" } });
+  expect(other.status).toBe(202);
+  await page.click('header a[href="/ui/events"]');
+  await page.waitForURL(`${daemon.url}/ui/events`);
+  expect(await page.locator("tr[data-event]").count()).toBe(2);
+  const search = page.locator('form[action="/ui/events"]');
+  await search.locator('input[name="name"]').fill("completed");
+  await search.locator('input[name="since"]').fill("1h");
+  await search.locator("button[type=submit]").click();
+  await page.waitForURL(/name=completed&.*since=1h/);
+  expect(await page.locator("tr[data-event]").count()).toBe(1);
+  await page.locator(`tr[data-event="${published.body.id}"]`).waitFor();
+  await shot(page, "events");
+  await search.locator('input[name="since"]').fill("");
+  await search.locator('input[name="until"]').fill("2000-01-01T00:00Z");
+  await search.locator("button[type=submit]").click();
+  await page.waitForURL(/until=2000/);
+  await page.getByText("No event matches these filters.").waitFor();
+
+  await page.fill('form[action="/ui/events/find"] input[name="id"]', published.body.id);
+  await page.click('form[action="/ui/events/find"] button[type=submit]');
+  await page.waitForURL(`${daemon.url}/ui/events/${published.body.id}`);
+  expect(await page.locator("tr[data-delivery]").count()).toBe(2);
+  await page.selectOption('select[name="destination"]', "warehouse");
+  await page.click("button:has-text('Replay')");
+  await page.getByText("replayed: 1 new delivery (warehouse)").waitFor();
+  expect(await page.locator("tr[data-delivery]").count()).toBe(3);
+  await eventually(() => receiver.requests.filter((r) => r.path === "/fine").length >= 3, 10_000, "the replayed delivery");
+  await page.locator('tr[data-delivery]:has-text("warehouse"):has-text("succeeded")').nth(1).waitFor({ timeout: 15_000 });
 
   // Send a test to a destination and see the answer.
   await page.goto(`${daemon.url}/ui/destinations`);

@@ -5,6 +5,7 @@ import { describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { openStorage } from "../../src/outbox/open-storage.ts";
+import { PG_SCHEMA_VERSION } from "../../src/outbox/postgres/migrations.ts";
 import { runHerald } from "../helpers/daemon.ts";
 import { tempDir } from "../helpers/fs.ts";
 import { skipWithoutPostgres, usePgDatabase } from "../helpers/pg.ts";
@@ -42,7 +43,7 @@ describe.skipIf(skipWithoutPostgres("storage-url (real server)"))("[storage] url
     const file = join(dir, "real.toml");
     writeFileSync(file, `[storage]\nurl = "${database.url()}"\n`);
     const before = await runHerald(["deliveries", "--config", file], {});
-    expect({ code: before.code, stderr: before.stderr }).toEqual({ code: 1, stderr: "herald: database schema version 0 is older than this Herald needs (2); start herald serve once to migrate it\n" });
+    expect({ code: before.code, stderr: before.stderr }).toEqual({ code: 1, stderr: `herald: database schema version 0 is older than this Herald needs (${PG_SCHEMA_VERSION}); start herald serve once to migrate it\n` });
     // What serve does at start.
     await (await openStorage({ url: database.url(), synchronous: "full" }, { migrate: true })).close();
     const listed = await runHerald(["deliveries", "--json", "--config", file], {});

@@ -92,16 +92,28 @@ for (const c of cases) {
     });
 
     test("default pacing keeps a burst of 30 under the platform's limits: zero 429s", async () => {
-      const { h, fake } = c.working();
+      // One message per event (a backed-up lane is otherwise digested, as the next test shows).
+      const { h, fake } = c.working(undefined, `digest = "off"`);
       await publishBurst(h, 30);
       await runUntil(h, () => fake.accepted.length === 30);
       expect(fake.rateLimited).toBe(0);
       expect(fake.rejected).toEqual([]);
     });
 
+    test("a backed-up lane is digested: fewer messages, every event once and in order, none refused", async () => {
+      const { h, fake } = c.working();
+      await publishBurst(h, 60);
+      await runUntil(h, () => deliveryRows(h).every((row) => row.status === "succeeded"));
+      expect(fake.rejected).toEqual([]);
+      expect(fake.rateLimited).toBe(0);
+      expect(fake.accepted.length).toBeLessThan(10);
+      const tasks = fake.accepted.flatMap((message) => [...new Set(JSON.stringify(message.payload).match(/completed: t\d+/g))]);
+      expect(tasks).toEqual(Array.from({ length: 60 }, (_, i) => `completed: t${i}`));
+    });
+
     test("429s are waited out and spend no attempt", async () => {
       // rate_limit above what the fake allows, as a user who got it wrong would set it.
-      const { h, fake } = c.working([{ count: 2, perMs: 1_000 }], `rate_limit = "${c.overLimit}"\nmax_attempts = 2`);
+      const { h, fake } = c.working([{ count: 2, perMs: 1_000 }], `rate_limit = "${c.overLimit}"\nmax_attempts = 2\ndigest = "off"`);
       await publishBurst(h, 8);
       await runUntil(h, () => fake.accepted.length === 8);
       expect(fake.rateLimited).toBeGreaterThan(0);

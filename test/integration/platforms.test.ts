@@ -10,9 +10,13 @@ import { sqliteOnly } from "../helpers/storage.ts";
 
 afterEach(() => stopPlatform());
 
+// These measure pacing of one message per event; a backed-up lane would otherwise be digested
+// (test/integration/digest.test.ts).
+const SEPARATE = `digest = "off"`;
+
 describe("default pacing keeps a burst under the platform's limit", () => {
   test("50 events to one Discord webhook (5 per 2 s, 30 per minute): zero 429s, all delivered", async () => {
-    const { h, fake: discord } = setUp((now) => startFakeDiscord({ now }), "discord", (fake) => fake.webhook("1001", "tok"));
+    const { h, fake: discord } = setUp((now) => startFakeDiscord({ now }), "discord", (fake) => fake.webhook("1001", "tok"), SEPARATE);
     expect((await publishBurst(h, 50)).status).toBe(202);
     await runUntil(h, () => discord.accepted.length === 50);
     expect(discord.rateLimited).toBe(0);
@@ -26,7 +30,7 @@ describe("default pacing keeps a burst under the platform's limit", () => {
 
 describe("default pacing keeps a burst under Slack's limit", () => {
   test("50 events to one Slack webhook (1 per second): zero 429s, all delivered", async () => {
-    const { h, fake: slack } = setUp((now) => startFakeSlack({ now }), "slack", (fake) => fake.hook("T1/B1/xyz"));
+    const { h, fake: slack } = setUp((now) => startFakeSlack({ now }), "slack", (fake) => fake.hook("T1/B1/xyz"), SEPARATE);
     expect((await publishBurst(h, 50)).status).toBe(202);
     await runUntil(h, () => slack.accepted.length === 50);
     expect(slack.rateLimited).toBe(0);
@@ -40,7 +44,7 @@ describe("a platform's 429 is waited out and spends no attempt", () => {
   // rate_limit set above what the fake allows, as a user who got it wrong would: the platform
   // answers 429, and Herald must wait what it is told, keep every delivery, and never give up.
   test("Discord: JSON retry_after is honoured, every event arrives, no attempt is used", async () => {
-    const { h, fake: discord } = setUp((now) => startFakeDiscord({ now }), "discord", (fake) => fake.webhook("1002", "tok"), `rate_limit = "20/1s"\nmax_attempts = 2`);
+    const { h, fake: discord } = setUp((now) => startFakeDiscord({ now }), "discord", (fake) => fake.webhook("1002", "tok"), `rate_limit = "20/1s"\nmax_attempts = 2\n${SEPARATE}`);
     await publishBurst(h, 30);
     await runUntil(h, () => discord.accepted.length === 30);
     expect(discord.rateLimited).toBeGreaterThan(0);
@@ -51,7 +55,7 @@ describe("a platform's 429 is waited out and spends no attempt", () => {
   });
 
   test("Slack: Retry-After is honoured, every event arrives, no attempt is used", async () => {
-    const { h, fake: slack } = setUp((now) => startFakeSlack({ now }), "slack", (fake) => fake.hook("T1/B1/abc"), `rate_limit = "5/1s"\nmax_attempts = 2`);
+    const { h, fake: slack } = setUp((now) => startFakeSlack({ now }), "slack", (fake) => fake.hook("T1/B1/abc"), `rate_limit = "5/1s"\nmax_attempts = 2\n${SEPARATE}`);
     await publishBurst(h, 12);
     await runUntil(h, () => slack.accepted.length === 12);
     expect(slack.rateLimited).toBeGreaterThan(0);

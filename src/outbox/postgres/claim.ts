@@ -103,11 +103,12 @@ export function createClaims({ sql, nodeId }: PgContext) {
            e.name, e.timestamp, e.data, e.raw_body
     FROM taken t JOIN events e ON e.id = t.event_id`;
 
-  // Fenced by the lease token: a holder whose lease was rescued and claimed again gives back nothing.
+  // Fenced by the lease token: a holder whose lease was rescued and claimed again gives back
+  // nothing. The due time is kept, so a row given back keeps its place in its lane's order.
   const release = async (items: Release[], now: number): Promise<void> => {
     if (items.length === 0) return;
     await sql`
-      UPDATE deliveries d SET status = 'pending', lease_until = NULL, lease_token = NULL, lease_owner = NULL, next_attempt_at = ${now}, updated_at = ${now}
+      UPDATE deliveries d SET status = 'pending', lease_until = NULL, lease_token = NULL, lease_owner = NULL, updated_at = ${now}
       FROM unnest(${items.map((i) => i.id)}::text[], ${items.map((i) => i.lease)}::bigint[]) AS r (id, lease)
       WHERE d.id = r.id AND d.status = 'in_flight' AND d.lease_token = r.lease`;
   };
@@ -125,5 +126,12 @@ export function createClaims({ sql, nodeId }: PgContext) {
     return row?.at ?? undefined;
   };
 
-  return { claimDue, claimHead, release, nextDueAfter };
+  // How far behind a lane is (digests), through the claim index, stopping at `limit`.
+  const countDue = async (destination: string, now: number, limit: number): Promise<number> => {
+    const [row] = await sql<Array<{ n: number }>>`
+      SELECT count(*)::int AS n FROM (SELECT 1 FROM deliveries WHERE status = 'pending' AND destination = ${destination} AND next_attempt_at <= ${now} LIMIT ${limit}) due`;
+    return row!.n;
+  };
+
+  return { claimDue, claimHead, release, nextDueAfter, countDue };
 }

@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import { StorageError } from "../../core/errors.ts";
 import type { Outbox, OperatorStore, Storage } from "../types.ts";
 import { createClaims } from "./claim.ts";
+import { createDestinationStates } from "./destination-state.ts";
 import { createPool, type PgContext } from "./client.ts";
 import { createEnqueue } from "./enqueue.ts";
 import { createScrubber, guarded, translate, type Scrubber } from "./errors.ts";
@@ -56,15 +57,16 @@ export async function openPostgresStorage(url: string, options: PostgresOpenOpti
     {
       enqueue: createEnqueue(context),
       ...createClaims(context),
+      ...createDestinationStates(context),
       ...createSettle(context),
       ...createMaintenance(context),
       rescueLeases: nodes.rescueLeases,
+      // Commits are durable when COMMIT returns (synchronous_commit on): nothing is left to wait for.
+      syncCommitted: () => Promise.resolve(),
       close,
     },
     scrub,
-  ) as Outbox;
-  // Commits are durable when COMMIT returns (synchronous_commit on): nothing is left to wait for.
-  outbox.syncCommitted = () => Promise.resolve();
+  );
   const operator: OperatorStore = guardAll(createOperatorStore(context), scrub);
   return {
     kind: "postgres",

@@ -6,6 +6,7 @@
 
 import type { PgContext, Sql } from "./client.ts";
 import { createDashboardQueries } from "./dashboard.ts";
+import { createDestinationStates } from "./destination-state.ts";
 import { createEventsQuery } from "./events.ts";
 import type { AttemptView, CancelManyResult, CancelResult, CancelSelection, DeliveryQuery, DeliveryRecord, OperatorStore, RetryResult, RetrySelection } from "../types.ts";
 
@@ -66,8 +67,8 @@ export function createOperatorStore(context: PgContext): OperatorStore {
   const getDelivery = async (id: string) => {
     const [row] = await sql<RecordRow[]>`SELECT ${recordColumns(sql)} FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.id = ${id}`;
     if (!row) return undefined;
-    const tries = await sql<Array<{ n: number; at: number; duration_ms: number; outcome: AttemptView["outcome"]; status_code: number | null; error: string | null; response: string | null }>>`
-      SELECT n, at, duration_ms, outcome, status_code, error, response FROM attempts WHERE delivery_id = ${id} ORDER BY n, id`;
+    const tries = await sql<Array<{ n: number; at: number; duration_ms: number; outcome: AttemptView["outcome"]; status_code: number | null; error: string | null; response: string | null; digest_id: string | null }>>`
+      SELECT n, at, duration_ms, outcome, status_code, error, response, digest_id FROM attempts WHERE delivery_id = ${id} ORDER BY n, id`;
     const attempts: AttemptView[] = tries.map((t) => ({
       n: t.n,
       at: t.at,
@@ -76,6 +77,7 @@ export function createOperatorStore(context: PgContext): OperatorStore {
       statusCode: t.status_code ?? undefined,
       error: t.error ?? undefined,
       response: t.response ?? undefined,
+      ...(t.digest_id ? { digestId: t.digest_id } : {}),
     }));
     return { delivery: toRecord(row), attempts };
   };
@@ -150,5 +152,5 @@ export function createOperatorStore(context: PgContext): OperatorStore {
       return result;
     });
 
-  return { listDeliveries, getDelivery, ...createEventsQuery(context), ...createDashboardQueries(context), retry, cancel, cancelMany, backupAdvice: PG_BACKUP_ADVICE };
+  return { listDeliveries, getDelivery, ...createEventsQuery(context), ...createDashboardQueries(context), ...createDestinationStates(context), retry, cancel, cancelMany, backupAdvice: PG_BACKUP_ADVICE };
 }

@@ -20,8 +20,9 @@ export function createSettle({ sql }: PgContext) {
           ${col((i) => i.record.at)}::bigint[], ${col((i) => Math.round(i.record.durationMs))}::int[], ${col((i) => i.record.statusCode ?? null)}::int[],
           ${col((i) => i.record.error ?? null)}::text[], ${col((i) => i.record.response ?? null)}::text[], ${col((i) => i.record.outcome)}::text[],
           ${spends}::int[], ${col((i) => i.next.status)}::text[], ${col((i) => (i.next.status === "pending" ? i.next.at : null))}::bigint[],
-          ${col((i) => (i.next.status === "failed" ? i.next.reason : (i.record.error ?? null)))}::text[], ${col((i) => i.now)}::bigint[]
-        ) AS t (id, lease, n, at, duration_ms, status_code, error, response, outcome, spends, next_status, next_at, last_error, now)
+          ${col((i) => (i.next.status === "failed" ? i.next.reason : (i.record.error ?? null)))}::text[], ${col((i) => i.now)}::bigint[],
+          ${col((i) => i.record.digestId ?? null)}::text[]
+        ) AS t (id, lease, n, at, duration_ms, status_code, error, response, outcome, spends, next_status, next_at, last_error, now, digest_id)
       ),
       moved AS (
         UPDATE deliveries d SET status = s.next_status, attempts = d.attempts + 1, failed_attempts = d.failed_attempts + s.spends,
@@ -31,8 +32,8 @@ export function createSettle({ sql }: PgContext) {
         FROM s WHERE d.id = s.id AND d.status = 'in_flight' AND d.lease_token = s.lease
         RETURNING d.id
       )
-      INSERT INTO attempts (delivery_id, n, at, duration_ms, status_code, error, response, outcome)
-      SELECT s.id, s.n, s.at, s.duration_ms, s.status_code, s.error, s.response, s.outcome FROM s JOIN moved m ON m.id = s.id`;
+      INSERT INTO attempts (delivery_id, n, at, duration_ms, status_code, error, response, outcome, digest_id)
+      SELECT s.id, s.n, s.at, s.duration_ms, s.status_code, s.error, s.response, s.outcome, s.digest_id FROM s JOIN moved m ON m.id = s.id`;
   };
   return { settleMany };
 }

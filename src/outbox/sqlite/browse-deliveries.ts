@@ -2,41 +2,30 @@
 // time range. Delivery ids are time-ordered ULIDs, so the time range is a range of the primary
 // key (firstDeliveryIdAt) and needs no index of its own; every filter reads an existing index.
 
+import { createDeliveriesByEvent } from "./deliveries-by-event.ts";
+import { COLUMNS, toRecord, type Row } from "./delivery-rows.ts";
 import type { SqliteHandle } from "./handle.ts";
-import type { BrowseQuery, BrowseResult, DeliveryRecord } from "../types.ts";
-
-interface Row {
-  id: string;
-  eventId: string;
-  event: string;
-  destination: string;
-  status: DeliveryRecord["status"];
-  attempts: number;
-  failedAttempts: number;
-  createdAt: number;
-  nextAttemptAt: number;
-  expiresAt: number;
-  finishedAt: number | null;
-  lastStatusCode: number | null;
-  lastError: string | null;
-}
-
-const COLUMNS = `d.id AS id, d.event_id AS eventId, e.name AS event, d.destination AS destination, d.status AS status,
-  d.attempts AS attempts, d.failed_attempts AS failedAttempts, d.created_at AS createdAt, d.next_attempt_at AS nextAttemptAt,
-  d.expires_at AS expiresAt, d.finished_at AS finishedAt, d.last_status_code AS lastStatusCode, d.last_error AS lastError`;
+import type { BrowseQuery, BrowseResult } from "../types.ts";
 
 /**
- * Deliveries an event-name or source filter examines at most per page. Neither has an index
- * (one on events would slow every publish), so a filter nothing matches would read the whole
- * outbox on the daemon's thread: 3 to 5 s with 1,000,000 rows, measured. The page says where
- * the search stopped, and its "Older" link goes on from there.
+ * Deliveries a source filter, or a name too common to start from its events
+ * (deliveries-by-event.ts), examines at most per page: walking the deliveries newest first to
+ * find few or no matches would read the whole outbox on the daemon's thread (3 to 5 s with
+ * 1,000,000 rows, measured). The page says where the search stopped; "Older" goes on.
  */
 export const SCAN_LIMIT = 20_000;
 
 export function createDeliveryBrowser(handle: Pick<SqliteHandle, "client">) {
   const { client } = handle;
+  const byEvent = createDeliveriesByEvent(handle);
   return {
     async browseDeliveries(query: BrowseQuery): Promise<BrowseResult> {
+      // A rare name is found exactly through its events; no search to bound.
+      if (query.event && !query.source) {
+        const plan = byEvent.plan(query.event);
+        if (plan === "none") return { deliveries: [] };
+        if (plan === "rare") return { deliveries: byEvent.list({ ...query, event: query.event }, plan) };
+      }
       const own: string[] = [];
       const ownParams: Array<string | number> = [];
       const joined: string[] = [];
@@ -61,12 +50,7 @@ export function createDeliveryBrowser(handle: Pick<SqliteHandle, "client">) {
       const rows = client
         .query(`SELECT ${COLUMNS} FROM ${scanned} d JOIN events e ON e.id = d.event_id ${where(conditions)} ORDER BY d.id DESC LIMIT ?`)
         .all(...(bounded ? [...ownParams, ...joinedParams] : ownParams), query.limit) as Row[];
-      const deliveries = rows.map((row) => ({
-        ...row,
-        finishedAt: row.finishedAt ?? undefined,
-        lastStatusCode: row.lastStatusCode ?? undefined,
-        lastError: row.lastError ?? undefined,
-      }));
+      const deliveries = rows.map(toRecord);
       if (!bounded || rows.length === query.limit) return { deliveries };
       const last = client.query(`SELECT id FROM deliveries ${where(own)} ORDER BY id DESC LIMIT 1 OFFSET ${SCAN_LIMIT - 1}`).get(...ownParams) as { id: string } | null;
       return last ? { deliveries, stoppedAt: { id: last.id, examined: SCAN_LIMIT } } : { deliveries };

@@ -3,10 +3,12 @@
 // transactions, so they are safe while a daemon works on the same file: a delivery the
 // scheduler has in flight is never touched.
 
+import { createDestinationStates } from "./destination-state.ts";
 import { and, asc, desc, eq, lt, type SQL } from "drizzle-orm";
 import { createEventsQuery } from "./events-query.ts";
 import type { SqliteHandle } from "./handle.ts";
 import { createDeliveryBrowser } from "./browse-deliveries.ts";
+import { createDeliveriesByEvent } from "./deliveries-by-event.ts";
 import { createOverviewStore } from "./overview-counts.ts";
 import { attempts, deliveries, events } from "./schema.ts";
 import type { AttemptView, CancelManyResult, CancelResult, CancelSelection, DeliveryQuery, DeliveryRecord, EventRecord, RetryResult, RetrySelection } from "../types.ts";
@@ -40,11 +42,12 @@ export function createOperatorStore(handle: SqliteHandle) {
     lastError: row.lastError ?? undefined,
   });
 
+  const byEvent = createDeliveriesByEvent(handle);
   const listDeliveries = (query: DeliveryQuery): DeliveryRecord[] => {
+    if (query.event) return byEvent.list({ ...query, event: query.event });
     const where: SQL[] = [];
     if (query.status) where.push(eq(deliveries.status, query.status));
     if (query.destination) where.push(eq(deliveries.destination, query.destination));
-    if (query.event) where.push(eq(events.name, query.event));
     if (query.before) where.push(lt(deliveries.id, query.before));
     const rows = db
       .select(recordColumns)
@@ -61,12 +64,12 @@ export function createOperatorStore(handle: SqliteHandle) {
     const row = db.select(recordColumns).from(deliveries).innerJoin(events, eq(events.id, deliveries.eventId)).where(eq(deliveries.id, id)).get();
     if (!row) return undefined;
     const tries = db
-      .select({ n: attempts.n, at: attempts.at, durationMs: attempts.durationMs, outcome: attempts.outcome, statusCode: attempts.statusCode, error: attempts.error, response: attempts.response })
+      .select({ n: attempts.n, at: attempts.at, durationMs: attempts.durationMs, outcome: attempts.outcome, statusCode: attempts.statusCode, error: attempts.error, response: attempts.response, digestId: attempts.digestId })
       .from(attempts)
       .where(eq(attempts.deliveryId, id))
       .orderBy(asc(attempts.n), asc(attempts.id))
       .all();
-    const views: AttemptView[] = tries.map((t) => ({ ...t, statusCode: t.statusCode ?? undefined, error: t.error ?? undefined, response: t.response ?? undefined }));
+    const views: AttemptView[] = tries.map((t) => ({ ...t, statusCode: t.statusCode ?? undefined, error: t.error ?? undefined, response: t.response ?? undefined, digestId: t.digestId ?? undefined }));
     return { delivery: toRecord(row), attempts: views };
   };
 
@@ -168,5 +171,6 @@ export function createOperatorStore(handle: SqliteHandle) {
     backupTo: (path: string) => void client.prepare("VACUUM INTO ?").run(path),
     ...createDeliveryBrowser(handle),
     ...createOverviewStore(handle),
+    ...createDestinationStates(handle),
   };
 }

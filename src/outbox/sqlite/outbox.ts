@@ -2,6 +2,8 @@
 // behind the seam (faults.ts): each method runs synchronously and returns a settled Promise.
 
 import { createClaims } from "./claim.ts";
+import { createDestinationStates } from "./destination-state.ts";
+import { createDigestQueries } from "./digest-queries.ts";
 import { createEnqueue } from "./enqueue.ts";
 import { behindSeam } from "./faults.ts";
 import { createMaintenance } from "./maintenance.ts";
@@ -20,7 +22,9 @@ export function createSqliteOutbox(handle: SqliteHandle): Outbox {
     syncCommitted: () => wal?.sync() ?? Promise.resolve(),
     ...createSettle(handle),
     ...claims,
+    ...createDigestQueries(handle),
     ...maintenance,
+    ...createDestinationStates(handle),
     close: () => {
       wal?.close();
       handle.close();

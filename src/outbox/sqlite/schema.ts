@@ -49,6 +49,8 @@ export const attempts = sqliteTable("attempts", {
   error: text("error"),
   response: text("response"),
   outcome: text("outcome", { enum: ["succeeded", "retryable", "permanent", "rate_limited"] }).notNull(),
+  /** The digest message that carried this attempt (migration 12); null when it went alone. */
+  digestId: text("digest_id"),
 });
 
 /** One row while a `herald serve` owns the database, so a second one refuses to start. */
@@ -61,4 +63,13 @@ export const owner = sqliteTable("owner", {
   heartbeatAt: integer("heartbeat_at"),
   /** The owner's pid namespace (Linux: /proc/self/ns/pid), null when unknown or before migration 10. */
   pidNamespace: text("pid_namespace"),
+});
+
+/** A paused or disabled destination (core/destination-state.ts names the states); no row: active. */
+export const destinationState = sqliteTable("destination_state", {
+  destination: text("destination").primaryKey(),
+  heldBy: text("held_by", { enum: ["operator", "gone", "failing"] }).notNull(),
+  reason: text("reason"),
+  heldAt: integer("held_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
 });

@@ -8,7 +8,7 @@ export function createSettle(handle: SqliteHandle) {
   const { client } = handle;
   // Raw prepared statements: this runs once per attempt.
   const insertAttempt = client.prepare(
-    "INSERT INTO attempts (delivery_id, n, at, duration_ms, status_code, error, response, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    "INSERT INTO attempts (delivery_id, n, at, duration_ms, status_code, error, response, outcome, digest_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
   );
   // Only a delivery still in flight is settled: one cancelled meanwhile keeps its state.
   const toPending = client.prepare(
@@ -35,7 +35,7 @@ export function createSettle(handle: SqliteHandle) {
         ? toPending.run(record.deliveryId, spends, now, lastError, record.statusCode ?? null, next.at, leaseUntil).changes
         : toFinal.run(record.deliveryId, spends, now, lastError, record.statusCode ?? null, next.status, leaseUntil).changes;
     if (moved === 0 && heldByAnother.get(record.deliveryId, leaseUntil)) return;
-    insertAttempt.run(record.deliveryId, record.n, record.at, record.durationMs, record.statusCode ?? null, record.error ?? null, record.response ?? null, record.outcome);
+    insertAttempt.run(record.deliveryId, record.n, record.at, record.durationMs, record.statusCode ?? null, record.error ?? null, record.response ?? null, record.outcome, record.digestId ?? null);
   };
   const settleMany = client.transaction((items: Settlement[]) => {
     for (const item of items) settleOne(item);
