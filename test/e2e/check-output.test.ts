@@ -2,6 +2,7 @@
 // columns, and with --json the same view as one object. URLs redacted, secrets only counted.
 import { describe, expect, test } from "bun:test";
 import { runHerald, writeConfig } from "../helpers/daemon.ts";
+import { isPostgresUrl } from "../helpers/rows.ts";
 
 const config = writeConfig(`
 [storage]
@@ -82,7 +83,7 @@ describe("herald check", () => {
       config: config.path,
       valid: true,
       server: { listen: "127.0.0.1:8787", max_body_bytes: 1048576, shutdown_grace: "10s" },
-      storage: { path: config.db, synchronous: "full" },
+      storage: { [isPostgresUrl(config.db) ? "url" : "path"]: config.db, synchronous: "full" },
       auth: { publish_tokens: 0, admin_tokens: 0 },
       delivery: { timeout: "5s", max_attempts: 5, backoff: ["30s", "5m", "1h", "6h"], jitter: 0.2, max_age: "24h", concurrency: 16, retention: "7d", disable_after_failures: 0 },
       security: { allow_http: false, allow_private_networks: false, allowed_hosts: [] },

@@ -107,11 +107,5 @@ export function moreContractCases(name: string, backend: ContractBackend, skip: 
       expect(seen).toHaveLength(300);
       expect(new Set(seen).size).toBe(300);
     });
-
-    test("probeWritable succeeds on a writable outbox", async () => {
-      const { outbox } = await setup();
-      await outbox.probeWritable();
-      await outbox.probeWritable();
-    });
   });
 }

@@ -142,7 +142,7 @@ describe("operational events", () => {
     const h = createHarness((db) => configFrom(opsToml(db, receiver.url)));
     for (let n = 0; n < 5; n++) await publishAndSettle(h, n);
     for (let i = 0; i < 5; i++) await h.tickAndSettle();
-    const names = h.handle.client.query("SELECT name, count(*) AS n FROM events GROUP BY name ORDER BY name").all();
+    const names = h.query("SELECT name, count(*) AS n FROM events GROUP BY name ORDER BY name").all();
     expect(names).toEqual([
       { name: "completed", n: 5 },
       { name: "herald.delivery.failed", n: 1 }, // the other 4 are folded into the next alert
