@@ -1,10 +1,12 @@
 // `npm run bench`: every scenario, each against its baseline measured in the same run, then a
 // table of Herald's figure, the baseline, their ratio and the target. Writes bench/results.md.
-import { cpus, totalmem, release, tmpdir } from "node:os";
+import { cpus, loadavg, totalmem, release, tmpdir } from "node:os";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fmt, mb, type Row } from "./lib/format.ts";
+import { startPostgres, type BenchPostgres } from "./lib/postgres.ts";
+import { postgresNotes, postgresRows } from "./lib/postgres-rows.ts";
 import { ROOT, stopAll } from "./lib/procs.ts";
 import { runtimeNotes, runtimeRows } from "./lib/runtime-rows.ts";
 import { cpuTicks, stolenShare } from "./lib/steal.ts";
@@ -18,6 +20,8 @@ import { ingest } from "./scenarios/ingest.ts";
 import { hangingDns } from "./scenarios/hanging-dns.ts";
 import { latency } from "./scenarios/latency.ts";
 import { peer } from "./scenarios/peer.ts";
+import { backends } from "./scenarios/postgres.ts";
+import { postgresBacklog } from "./scenarios/postgres-backlog.ts";
 import { runtimes } from "./scenarios/runtimes.ts";
 
 const QUICK = process.env.BENCH_QUICK === "1";
@@ -36,6 +40,13 @@ const ROUNDS_NOTE = MEASURED_ROUNDS === 1 ? "one round" : `the median of ${MEASU
 /** More publishers at once than the table's row: how the ratio moves as commit groups grow. */
 const WIDE_CONCURRENCY = 128;
 const seconds = (s: number) => (QUICK ? Math.max(1, s / 3) : s) * 1000;
+/** Rows of the backlog scenarios; BENCH_PG_BACKLOG_ROWS sets PostgreSQL's alone (its fill is the slow part of a quick run). */
+const BACKLOG_ROWS = QUICK ? 200_000 : 1_000_000;
+const PG_BACKLOG_ROWS = Number(process.env.BENCH_PG_BACKLOG_ROWS ?? BACKLOG_ROWS);
+/** The PostgreSQL server of the PostgreSQL rows, started by main() and stopped at the end. */
+let pg: BenchPostgres | undefined;
+/** The 1-minute load average when the run began, for results.md (other users of the machine show in it). */
+const loadAtStart = loadavg();
 
 const rows: Row[] = [];
 const log = (text: string) => console.error(`[bench] ${text}`);
@@ -111,6 +122,12 @@ async function main() {
     holds: dig.seconds < 15 * 60 && dig.rateLimited === 0 && dig.rejected === 0 && dig.inOrder,
   });
 
+  pg = await startPostgres();
+  const pgServer = await pg.describe();
+  const onPg = await scenario("PostgreSQL: ingest, batch, delivery and latency beside SQLite", () =>
+    backends({ concurrency: CONCURRENCY, ingestMs: seconds(4), batchMs: seconds(5), deliveries: 2 * DELIVERY_WARMUP, deliveryWarmup: DELIVERY_WARMUP, latencyRate: 1_000, latencyMs: seconds(10), rounds: MEASURED_ROUNDS }, pg!),
+  );
+
   const rt = await scenario("Deno: ingest, delivery and latency with the daemon on each runtime", () =>
     runtimes({ concurrency: CONCURRENCY, ingestMs: seconds(4), deliveries: 2 * DELIVERY_WARMUP, deliveryWarmup: DELIVERY_WARMUP, latencyRate: 1_000, latencyMs: seconds(10), rounds: MEASURED_ROUNDS }),
   );
@@ -126,8 +143,8 @@ async function main() {
     holds: dns.loaded.failed === 0 && dns.loaded.p99Ms / dns.quiet.p99Ms <= 1.5,
   });
 
-  const back = await scenario("backlog: 1,000,000 deliveries waiting in the future", () => backlog({ rows: QUICK ? 200_000 : 1_000_000, concurrency: CONCURRENCY, durationMs: seconds(5), deliveries: 2 * DELIVERY_WARMUP, deliveryWarmup: DELIVERY_WARMUP, deliveryConcurrency: CONCURRENCY, rounds: MEASURED_ROUNDS }));
-  const backlogRows = QUICK ? "200,000" : "1,000,000";
+  const back = await scenario("backlog: 1,000,000 deliveries waiting in the future", () => backlog({ rows: BACKLOG_ROWS, concurrency: CONCURRENCY, durationMs: seconds(5), deliveries: 2 * DELIVERY_WARMUP, deliveryWarmup: DELIVERY_WARMUP, deliveryConcurrency: CONCURRENCY, rounds: MEASURED_ROUNDS }));
+  const backlogRows = fmt(BACKLOG_ROWS);
   // Each against the empty outbox measured on either side of it, in the same minutes (backlog.ts).
   rows.push({
     what: `ingest with ${backlogRows} waiting (${ROUNDS_NOTE})`,
@@ -149,6 +166,13 @@ async function main() {
   rows.push({ what: `RSS idle, ${backlogRows}-row outbox`, herald: mb(back.idleRss), baseline: "-", ratio: "-", target: "<= 100 MB", holds: back.idleRss <= 100 * 1024 * 1024 });
   rows.push({ what: "RSS under the ingest load", herald: mb(back.peakRss), baseline: "-", ratio: "-", target: "<= 250 MB", holds: back.peakRss <= 250 * 1024 * 1024 });
   rows.push({ what: `start to /healthz, compiled binary, ${backlogRows} rows (slowest of 3)`, herald: `${fmt(back.startMs, 0)} ms`, baseline: "-", ratio: "-", target: "<= 200 ms", holds: back.startMs <= 200 });
+
+  const pgBack = await scenario(`PostgreSQL backlog: ${fmt(PG_BACKLOG_ROWS)} deliveries waiting in the future`, () =>
+    postgresBacklog({ rows: PG_BACKLOG_ROWS, concurrency: CONCURRENCY, durationMs: seconds(5), deliveries: 2 * DELIVERY_WARMUP, deliveryWarmup: DELIVERY_WARMUP, rounds: MEASURED_ROUNDS }, pg!),
+  );
+  rows.push(...postgresRows(onPg, pgBack, CONCURRENCY, ROUNDS_NOTE, fmt(PG_BACKLOG_ROWS)));
+  await pg.stop();
+  pg = undefined;
 
   const dash = await scenario("dashboard: every page on a 1,000,000-row outbox", () => dashboardPages({ rows: QUICK ? 200_000 : 1_000_000 }));
   const slowestPage = dash.pages.reduce((a, b) => (b.slowestMs > a.slowestMs ? b : a));
@@ -193,6 +217,7 @@ async function main() {
   }
 
   const denoNotes = runtimeNotes(rt);
+  const pgNotes = postgresNotes(onPg, pgBack, pgServer);
   const cpuNotes = cpuSection(ing, del, pr, cpus().length);
   const floorNotes = floorSection(ing, del, wide);
   const batchNotes = `The row is the median of ${bat.rounds.length === 1 ? "one round" : `${bat.rounds.length} interleaved rounds (raw inserts, then Herald)`}. Herald's ratio to the raw inserts in each, in the order they ran: ${bat.rounds.map((r) => fmt(r.heraldEventsPerSecond / r.baselineEventsPerSecond, 2)).join(", ")} (raw inserts ${bat.rounds.map((r) => fmt(r.baselineEventsPerSecond)).join(", ")} events/s).`;
@@ -205,11 +230,11 @@ async function main() {
   const minutes = ((Date.now() - started) / 60_000).toFixed(1);
   const machine = describeMachine();
   const stealNotes = stealSection();
-  console.log(`\n${table}\n\n${floorNotes}\n\n${batchNotes}\n\n${denoNotes}\n\n${cpuNotes}\n\n${stealNotes}\n\n${machine}\nclaim plan: ${back.plan.join("; ")}\nran in ${minutes} min`);
+  console.log(`\n${table}\n\n${floorNotes}\n\n${batchNotes}\n\n${denoNotes}\n\n${pgNotes}\n\n${cpuNotes}\n\n${stealNotes}\n\n${machine}\nclaim plan: ${back.plan.join("; ")}\nran in ${minutes} min`);
   if (!QUICK) {
     writeFileSync(
       join(ROOT, "bench/results.md"),
-      `# Benchmark results\n\nMeasured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}, in ${minutes} minutes. Every baseline ran in the same run on the same machine; the ratio is what the targets are about, since absolute figures drift between runs on shared machines.${disturbedWarning()}\n\n${table}\n\n## The floors: storage alone\n\n${floorNotes}\n\n## Batch ingest\n\n${batchNotes}\n\n## Deno and Bun\n\n${denoNotes}\n\n## Where the CPU goes\n\n${cpuNotes}\n\n## The host's share of the CPU\n\n${stealNotes}\n\n## The machine\n\n${machine}\n\n## The backlog\n\nEach figure with the backlog was measured between two on an empty outbox and held against their mean; the ratios of every round, in the order they ran: ingest ${back.ingest.ratios.map((r) => fmt(r, 2)).join(", ")}; delivery ${back.delivery.ratios.map((r) => fmt(r, 2)).join(", ")}.\n\nQuery plan of the due-row query: \`${back.plan.join("; ")}\`. It walks the destination's pending rows in due order and stops at "now", so rows waiting in the future are never read: ${fmt(back.claimMicros, 1)} µs per claim with ${fmt(back.waiting)} rows waiting.\n\nFilling the outbox with ${backlogRows} rows took ${fmt(back.fillSeconds, 1)} s; start times over three launches: ${back.starts.map((s) => `${fmt(s)} ms`).join(", ")}.\n\nA \`/metrics\` scrape with ${fmt(back.scrape.pending)} open deliveries took ${fmt(back.scrape.scrapeMs, 0)} ms, counted on the outbox's background thread; a \`/healthz\` sent during it was answered in ${fmt(back.scrape.healthzMs, 1)} ms.\n\n## Notes\n\n- Herald runs as users run it: the compiled binary, \`synchronous = "full"\` (each 2xx follows an fsync), default log level with its JSON lines written to a file.\n- BullMQ ran twice on Debian's redis-server: with its default persistence (snapshots, no fsync per job: a job it acknowledged can still be lost by a crash, which Herald's 202 rules out), and with \`appendonly yes\`, \`appendfsync always\` (each write fsynced before Redis answers, the same promise as Herald's 202).\n- Ingest measurements park the destination (\`rate_limit = "1/1h"\`) so the scheduler does not compete for the CPU; delivery measurements first store the events, then restart Herald with the destination open and time the drain at the receiver from the ${fmt(DELIVERY_WARMUP)}th arrival on; the fetch loop and the floor are timed from their ${fmt(DELIVERY_WARMUP)}th answer, so no side counts the seconds in which the runtime still compiles its hot code.\n`,
+      `# Benchmark results\n\nMeasured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}, in ${minutes} minutes. Every baseline ran in the same run on the same machine; the ratio is what the targets are about, since absolute figures drift between runs on shared machines.${disturbedWarning()}\n\n${table}\n\n## The floors: storage alone\n\n${floorNotes}\n\n## Batch ingest\n\n${batchNotes}\n\n## Deno and Bun\n\n${denoNotes}\n\n## PostgreSQL\n\n${pgNotes}\n\n## Where the CPU goes\n\n${cpuNotes}\n\n## The host's share of the CPU\n\n${stealNotes}\n\n## The machine\n\n${machine}\n\n## The backlog\n\nEach figure with the backlog was measured between two on an empty outbox and held against their mean; the ratios of every round, in the order they ran: ingest ${back.ingest.ratios.map((r) => fmt(r, 2)).join(", ")}; delivery ${back.delivery.ratios.map((r) => fmt(r, 2)).join(", ")}.\n\nQuery plan of the due-row query: \`${back.plan.join("; ")}\`. It walks the destination's pending rows in due order and stops at "now", so rows waiting in the future are never read: ${fmt(back.claimMicros, 1)} µs per claim with ${fmt(back.waiting)} rows waiting.\n\nFilling the outbox with ${backlogRows} rows took ${fmt(back.fillSeconds, 1)} s; start times over three launches: ${back.starts.map((s) => `${fmt(s)} ms`).join(", ")}.\n\nA \`/metrics\` scrape with ${fmt(back.scrape.pending)} open deliveries took ${fmt(back.scrape.scrapeMs, 0)} ms, counted on the outbox's background thread; a \`/healthz\` sent during it was answered in ${fmt(back.scrape.healthzMs, 1)} ms.\n\n## Notes\n\n- Herald runs as users run it: the compiled binary, \`synchronous = "full"\` (each 2xx follows an fsync), default log level with its JSON lines written to a file.\n- BullMQ ran twice on Debian's redis-server: with its default persistence (snapshots, no fsync per job: a job it acknowledged can still be lost by a crash, which Herald's 202 rules out), and with \`appendonly yes\`, \`appendfsync always\` (each write fsynced before Redis answers, the same promise as Herald's 202).\n- Ingest measurements park the destination (\`rate_limit = "1/1h"\`) so the scheduler does not compete for the CPU; delivery measurements first store the events, then restart Herald with the destination open and time the drain at the receiver from the ${fmt(DELIVERY_WARMUP)}th arrival on; the fetch loop and the floor are timed from their ${fmt(DELIVERY_WARMUP)}th answer, so no side counts the seconds in which the runtime still compiles its hot code.\n`,
     );
     log("wrote bench/results.md");
   }
@@ -309,7 +334,8 @@ function describeMachine(): string {
   const bun = spawnSync(process.execPath, ["--version"]).stdout.toString().trim();
   const deno = /deno (\S+)/.exec(spawnSync(join(ROOT, "node_modules/.bin/deno"), ["--version"]).stdout.toString())?.[1] ?? "unknown";
   const disk = spawnSync("sh", ["-c", "df -h /tmp | tail -1"]).stdout.toString().trim().split(/\s+/);
-  return [`- ${cpu.length} CPU cores (${cpu[0]?.model ?? "unknown"}), ${mb(totalmem())} memory, Linux ${release()}`, `- Bun ${bun}, Deno ${deno}; temporary files on ${disk[0]} (${disk[1]})`].join("\n");
+  const load = (l: number[]) => l.map((v) => v.toFixed(2)).join(", ");
+  return [`- ${cpu.length} CPU cores (${cpu[0]?.model ?? "unknown"}), ${mb(totalmem())} memory, Linux ${release()}`, `- Bun ${bun}, Deno ${deno}; temporary files on ${disk[0]} (${disk[1]})`, `- load average (1, 5, 15 min): ${load(loadAtStart)} at the start, ${load(loadavg())} at the end`].join("\n");
 }
 
 // Every database, log and Redis folder of the run goes under one folder, removed at the end: a
@@ -321,6 +347,7 @@ try {
   await main();
 } finally {
   await stopAll();
+  await pg?.stop();
   if (process.env.BENCH_KEEP_FILES === "1") log(`files kept in ${scratch}`);
   else rmSync(scratch, { recursive: true, force: true });
 }

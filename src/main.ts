@@ -10,9 +10,11 @@ import { testDestination } from "./commands/test-destination.ts";
 import { backupCommand, cancelCommand, deliveriesCommand, deliveryCommand, retryCommand, type OperatorFlags } from "./commands/operator-cli.ts";
 import { eventsCommand, replayCommand } from "./commands/events-cli.ts";
 import { StorageFault } from "./outbox/errors.ts";
+import { destinationsCommand, pauseCommand, resumeCommand } from "./commands/destinations-cli.ts";
 import { CommandError, ConfigError, ListenError, OwnershipError, StorageError, UsageError, errorMessage } from "./core/errors.ts";
 import { formatProblems, loadConfig, locateConfig } from "./config/load.ts";
 import { loadOutboxConfig } from "./config/outbox-config.ts";
+import { peekPendingByDestination } from "./outbox/open-storage.ts";
 import type { RuntimeConfig } from "./config/runtime.ts";
 import { newStandardSecret } from "./commands/secret.ts";
 import { USAGE, commandUsage, usageHint } from "./commands/usage.ts";
@@ -44,6 +46,9 @@ const COMMAND_FLAGS: Record<string, ReadonlyArray<keyof typeof FLAG_OPTIONS>> = 
   cancel: ["status", "destination", "json"],
   test: ["event", "json"],
   backup: ["json"],
+  pause: ["json"],
+  resume: ["json"],
+  destinations: ["json"],
   events: ["name", "source", "since", "until", "limit", "cursor", "json"],
   replay: ["destination", "name", "source", "since", "until", "limit", "cursor", "json"],
 };
@@ -121,7 +126,8 @@ async function run(argv: string[], env: Record<string, string | undefined>): Pro
       return 0;
     case "check": {
       noPositionals();
-      console.log(flags.json ? JSON.stringify(configView(config()), null, 2) : describeConfig(config()));
+      const loaded = config();
+      console.log(flags.json ? JSON.stringify(configView(loaded), null, 2) : describeConfig(loaded, peekPendingByDestination(loaded.storage)));
       return 0;
     }
     case "serve": {
@@ -147,6 +153,14 @@ async function run(argv: string[], env: Record<string, string | undefined>): Pro
     case "backup":
       if (positionals.length !== 1) throw new UsageError("backup takes the path of the copy: herald backup /var/backups/herald.db");
       return backupCommand(outboxConfig(), positionals[0]!, flags);
+    case "pause":
+    case "resume": {
+      if (positionals.length !== 1) throw new UsageError(`${command} takes one destination name: herald ${command} DESTINATION`);
+      return (command === "pause" ? pauseCommand : resumeCommand)(outboxConfig(), positionals[0]!, flags);
+    }
+    case "destinations":
+      noPositionals();
+      return destinationsCommand(outboxConfig(), flags);
     case "test": {
       if (positionals.length !== 1) throw new UsageError("test takes one destination name: herald test DESTINATION [--event completed]");
       return testDestination(config(), { destination: positionals[0]!, event: flags.event ?? "completed", json: flags.json });

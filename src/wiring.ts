@@ -67,10 +67,7 @@ export function wireRelay(deps: WiringDeps) {
       operational.attempted(delivery, report.next);
     },
     onStorageFault: (message) => storage.failed(clock.now(), message),
-    onOrphaned: (delivery) => {
-      metrics.finished(delivery.destination, "failed");
-      operational.endedWithoutAttempt(delivery, "failed");
-    },
+    onDisabled: (hold) => operational.destinationDisabled(hold),
     onExpired: (delivery) => {
       metrics.finished(delivery.destination, "expired");
       operational.endedWithoutAttempt(delivery, "expired");
@@ -90,6 +87,7 @@ export function wireRelay(deps: WiringDeps) {
     metrics,
     storage,
     nudge: scheduler.nudge,
+    holdsChanged: scheduler.holdsChanged,
     health,
     refused: createRefusedLog(),
     overview: (since) => operator.overviewCounts(since),

@@ -122,7 +122,8 @@ export function heraldCommand(runtime: Runtime = "bun"): string[] {
     const entry = process.env.BENCH_FROM_SOURCE || !existsSync(bundle) ? join(ROOT, "src/main.ts") : bundle;
     return [join(ROOT, "node_modules/.bin/deno"), "run", "-A", "--quiet", `--config=${join(ROOT, "deno.json")}`, entry];
   }
-  const binary = join(ROOT, "dist/herald");
+  // bench/compare.ts points this at the binary of the build it is measuring.
+  const binary = process.env.BENCH_HERALD_BINARY ?? join(ROOT, "dist/herald");
   // BENCH_FROM_SOURCE=1: run src/main.ts instead, e.g. under `bun --cpu-prof` while profiling.
   if (process.env.BENCH_FROM_SOURCE) return [BUN, join(ROOT, "src/main.ts")];
   return existsSync(binary) ? [binary] : [BUN, join(ROOT, "src/main.ts")];
@@ -152,7 +153,7 @@ export async function waitForHealth(url: string, timeoutMs = 20_000): Promise<nu
 /**
  * Herald as users run it: the compiled binary (with `runtime: "deno"`, the Deno bundle), default
  * log level (one JSON line per event and attempt, written to a file as journald would take
- * them), on a fresh or given database.
+ * them), on a fresh or given database. A `dbPath` that is a postgres:// URL selects PostgreSQL.
  */
 export async function startHerald(options: { toml?: string; dbPath?: string; synchronous?: "full" | "normal"; security?: string; runtime?: Runtime } = {}): Promise<Proc & { db: string; dir: string; startMs: number }> {
   const dir = mkdtempSync(join(tmpdir(), "herald-bench-"));
@@ -161,7 +162,7 @@ export async function startHerald(options: { toml?: string; dbPath?: string; syn
   const port = freePort();
   writeFileSync(
     config,
-    `[server]\nlisten = "127.0.0.1:${port}"\nmax_body = "4MiB"\n[storage]\npath = "${db}"\nsynchronous = "${options.synchronous ?? "full"}"\n[security]\n${options.security ?? "allow_http = true\nallow_private_networks = true"}\n${options.toml ?? ""}\n`,
+    `[server]\nlisten = "127.0.0.1:${port}"\nmax_body = "4MiB"\n[storage]\n${storageToml(db, options.synchronous ?? "full")}\n[security]\n${options.security ?? "allow_http = true\nallow_private_networks = true"}\n${options.toml ?? ""}\n`,
   );
   const log = Bun.file(join(dir, "herald.log"));
   const launched = performance.now();
@@ -170,4 +171,9 @@ export async function startHerald(options: { toml?: string; dbPath?: string; syn
   await waitForHealth(url);
   const startMs = performance.now() - launched;
   return { ...track(proc, port), db, dir, startMs };
+}
+
+/** The [storage] keys for a database: a PostgreSQL URL (durable on COMMIT), or an SQLite file. */
+function storageToml(db: string, synchronous: "full" | "normal"): string {
+  return db.startsWith("postgres://") ? `url = "${db}"` : `path = "${db}"\nsynchronous = "${synchronous}"`;
 }

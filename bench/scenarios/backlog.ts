@@ -11,7 +11,7 @@ import { ROOT, startHerald, startServer } from "../lib/procs.ts";
 import { destinationToml, heraldDrain } from "./delivery.ts";
 import { heraldIngest, measured, PARKED } from "./ingest.ts";
 
-const LATER = (url: string) => `[[destinations]]\nname = "later"\nurl = "${url}/later"\n`;
+export const LATER = (url: string) => `[[destinations]]\nname = "later"\nurl = "${url}/later"\n`;
 
 /**
  * Each figure under the backlog is measured between two on an empty outbox (empty, backlog,
@@ -19,7 +19,7 @@ const LATER = (url: string) => `[[destinations]]\nname = "later"\nurl = "${url}/
  * speed drifts by a fifth within minutes, more than the 15 % the comparison allows. With more
  * than one round, the round with the median ratio is reported, and every ratio is kept.
  */
-async function bracketed(rounds: number, empty: () => Promise<number>, underBacklog: () => Promise<number>) {
+export async function bracketed(rounds: number, empty: () => Promise<number>, underBacklog: () => Promise<number>) {
   const results: Array<{ value: number; empty: number; ratio: number }> = [];
   let before = await empty();
   for (let i = 0; i < rounds; i++) {

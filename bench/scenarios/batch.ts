@@ -5,7 +5,7 @@ import { medianRound } from "../lib/median.ts";
 import { ROOT, startHerald } from "../lib/procs.ts";
 import { PARKED, PAYLOAD } from "./ingest.ts";
 
-interface BatchOptions {
+export interface BatchOptions {
   size: number;
   durationMs: number;
   concurrency: number;
@@ -17,9 +17,9 @@ function rawInserts(options: BatchOptions): number {
   return (JSON.parse(raw.stdout.toString()) as { eventsPerSecond: number }).eventsPerSecond;
 }
 
-/** Herald on a fresh database: one second of warm-up, then the measured batches. */
-async function heraldBatches(options: BatchOptions): Promise<number> {
-  const herald = await startHerald({ toml: PARKED });
+/** Herald on a fresh database (or `dbPath`): one second of warm-up, then the measured batches. */
+export async function heraldBatches(options: BatchOptions, dbPath?: string): Promise<number> {
+  const herald = await startHerald({ toml: PARKED, dbPath });
   const body = JSON.stringify({ events: Array.from({ length: options.size }, () => PAYLOAD) });
   const send = async () => {
     const response = await fetch(`${herald.url}/v1/events/batch`, { method: "POST", headers: { "content-type": "application/json" }, body });

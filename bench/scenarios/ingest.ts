@@ -37,9 +37,9 @@ export async function measured(server: Proc, concurrency: number, durationMs: nu
   return { ...load, cpu: cpuPerItem(before, server.cpu(), load.requests), machineIdle };
 }
 
-/** Herald on a fresh database with `toml` for destinations and routes (the parked destination unless given): the measured load, and the RSS at its end. */
-export async function heraldIngest(options: { concurrency: number; durationMs: number; runtime?: Runtime }, toml = PARKED) {
-  const herald = await startHerald({ toml, runtime: options.runtime });
+/** Herald on a fresh database (or `dbPath`) with `toml` for destinations and routes (the parked destination unless given): the measured load, and the RSS at its end. */
+export async function heraldIngest(options: { concurrency: number; durationMs: number; runtime?: Runtime; dbPath?: string }, toml = PARKED) {
+  const herald = await startHerald({ toml, runtime: options.runtime, dbPath: options.dbPath });
   const load = await measured(herald, options.concurrency, options.durationMs);
   const rss = herald.rssBytes();
   await herald.stop();

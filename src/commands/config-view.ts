@@ -17,6 +17,7 @@ export interface PolicyView {
   max_age: string;
   concurrency: number;
   retention: string;
+  disable_after_failures: number;
 }
 
 export interface DestinationView {
@@ -31,6 +32,8 @@ export interface DestinationView {
   /** True when the rates are the platform's defaults rather than `rate_limit`. */
   rate_limit_default: boolean;
   ordered: boolean;
+  /** `paused = true` in the config. */
+  paused: boolean;
   /** What a custom destination's body is (`body`, or `body_template`); null for chat types. */
   body: "envelope" | "original" | "template" | null;
   /** The [delivery] keys this destination overrides. */
@@ -100,6 +103,7 @@ export function policyView(p: DeliveryPolicy): PolicyView {
     max_age: formatDuration(p.maxAgeMs),
     concurrency: p.concurrency,
     retention: formatDuration(p.retentionMs),
+    disable_after_failures: p.disableAfterFailures,
   };
 }
 
@@ -118,6 +122,7 @@ function destinationView(d: Destination, defaults: DeliveryPolicy): DestinationV
     rate_limits: effectiveRates(d).map((rate) => `${rate.count}/${formatDuration(rate.perMs)}`),
     rate_limit_default: !d.rateLimit && effectiveRates(d).length > 0,
     ordered: d.ordered,
+    paused: d.paused,
     body: custom ? (d.bodyTemplate ? "template" : d.bodyMode) : null,
     overrides,
   };

@@ -8,7 +8,11 @@ import type { RuntimeConfig } from "../config/runtime.ts";
 import type { MatchOperators } from "../core/types.ts";
 import { formatDuration } from "../core/units.ts";
 
-export function describeConfig(config: RuntimeConfig): string {
+/**
+ * `pending`: deliveries waiting per destination in the database, when it could be read. Those
+ * of a destination no longer in the config wait for it to come back (and still expire).
+ */
+export function describeConfig(config: RuntimeConfig, pending?: ReadonlyMap<string, number>): string {
   const view = configView(config);
   const { server, storage, auth, security, operational_events: ops } = view;
   const lines = [
@@ -26,8 +30,19 @@ export function describeConfig(config: RuntimeConfig): string {
     ``,
     ...section("routes", ["NAME", "EVENTS", "SOURCES", "MATCH", "TO"], view.routes.map(routeRow)),
     ...(view.sources.length > 0 ? [``, ...section("sources", ["NAME", "PATH", "VERIFY", "EVENT", "DEDUP"], view.sources.map(sourceRow))] : []),
+    ...waitingForRemoved(config, pending),
   ];
   return lines.join("\n");
+}
+
+function waitingForRemoved(config: RuntimeConfig, pending: ReadonlyMap<string, number> | undefined): string[] {
+  const removed = [...(pending ?? [])].filter(([name, n]) => n > 0 && !config.destinations.has(name));
+  if (removed.length === 0) return [];
+  return [
+    ``,
+    ...removed.map(([name, n]) => `${n} pending ${n === 1 ? "delivery waits" : "deliveries wait"} for destination "${name}", which is no longer in the config`),
+    `  (they are sent if it comes back, and expire at their max_age)`,
+  ];
 }
 
 /** A heading with its count, then the rows as columns under a header (none when empty). */
@@ -50,7 +65,7 @@ function destinationRow(d: DestinationView): string[] {
   const signature = d.signature === null ? "-" : d.signature === "none" ? "none (unsigned)" : `${d.signature} (${d.signature_header}, ${plural(d.secrets, "secret")})`;
   const rate = d.rate_limits.length ? `${d.rate_limits.join(" and ")}${d.rate_limit_default ? " (platform default)" : ""}` : "";
   const body = d.body === "template" ? ["body_template"] : d.body === "original" ? ["body original"] : [];
-  const options = [...(d.ordered ? ["ordered"] : []), ...body, ...(Object.keys(d.overrides).length ? [describePolicy(d.overrides)] : [])].join(", ");
+  const options = [...(d.paused ? ["paused"] : []), ...(d.ordered ? ["ordered"] : []), ...body, ...(Object.keys(d.overrides).length ? [describePolicy(d.overrides)] : [])].join(", ");
   return [d.name, d.type, d.url, signature, orDash(rate), orDash(options)];
 }
 

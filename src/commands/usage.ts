@@ -43,6 +43,20 @@ const COMMANDS: Record<string, { synopsis: string; summary: string; details?: st
     details:
       "To each --destination given (one configured later too), else to every destination the current routes match.\nBy filter: at most --limit events a call (default 100, at most 1000), newest first; --cursor continues.\nInline webhooks are not replayed: retry their deliveries. Ids not replayed are named on stderr.",
   },
+  pause: {
+    synopsis: "pause DESTINATION [--json]",
+    summary: "hold a destination: its deliveries wait (and still expire at max_age)",
+    details: "A running serve notices within a second. Exit 1 if the config has no such destination.",
+  },
+  resume: {
+    synopsis: "resume DESTINATION [--json]",
+    summary: "let a paused or disabled destination go; its waiting deliveries are sent",
+    details: "Also re-enables a destination Herald disabled (its webhook was gone, or it kept failing).\nOne paused by paused = true in the config stays paused (exit 1): remove the key and reload.",
+  },
+  destinations: {
+    synopsis: "destinations [--json]",
+    summary: "each configured destination's state (active, paused, disabled) and pending count",
+  },
   test: {
     synopsis: "test DESTINATION [--event E] [--json]",
     summary: 'send one sample event (default "completed") to a configured destination',

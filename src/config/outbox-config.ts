@@ -1,7 +1,7 @@
 // The config of the commands that only read or change the outbox (deliveries, delivery, retry,
-// cancel, backup, events, replay): where the database is, the destination names (a filter
-// naming none is an error), each one's max_age (a retried delivery's new expiry) and the routes
-// (where a replayed event goes). Only these keys are expanded
+// cancel, backup, events, replay, pause, resume, destinations): where the database is, the
+// destination names (a filter naming none is an error), each one's max_age (a retried
+// delivery's new expiry) and `paused`, and the routes (where a replayed event goes). Only these keys are expanded
 // and validated, so a ${VAR} elsewhere (a webhook URL, a token) that the daemon's environment
 // sets but an operator's shell does not cannot stop them; `check` and `serve` still read it all.
 
@@ -20,7 +20,7 @@ export interface OutboxConfig {
   sourcePath: string;
   storage: RuntimeConfig["storage"];
   defaults: { maxAgeMs: number };
-  destinations: ReadonlyMap<string, { policy: { maxAgeMs: number } }>;
+  destinations: ReadonlyMap<string, { paused: boolean; policy: { maxAgeMs: number } }>;
   /** Which destinations a replayed event goes to when none are named. */
   routes: readonly Route[];
 }
@@ -30,7 +30,7 @@ export type OutboxConfigResult = { ok: true; config: OutboxConfig } | { ok: fals
 const outboxSchema = z.object({
   storage: configSchema.shape.storage,
   delivery: configSchema.shape.delivery,
-  destinations: z.array(configSchema.shape.destinations.unwrap().element.pick({ name: true, max_age: true })),
+  destinations: z.array(configSchema.shape.destinations.unwrap().element.pick({ name: true, max_age: true, paused: true })),
   routes: configSchema.shape.routes,
 });
 
@@ -46,7 +46,7 @@ export function loadOutboxConfig(path: string, env: Record<string, string | unde
   const used = {
     storage: raw.storage,
     delivery: { max_age: table(raw.delivery).max_age },
-    destinations: listed.map((entry) => ({ name: table(entry).name, max_age: table(entry).max_age })),
+    destinations: listed.map((entry) => ({ name: table(entry).name, max_age: table(entry).max_age, paused: table(entry).paused })),
     routes: raw.routes,
   };
   const envProblems: EnvProblem[] = [];
@@ -65,7 +65,7 @@ export function loadOutboxConfig(path: string, env: Record<string, string | unde
       sourcePath: path,
       storage: storageConfig(storage, path),
       defaults: { maxAgeMs: delivery.max_age },
-      destinations: new Map(destinations.map((d) => [d.name, { policy: { maxAgeMs: d.max_age ?? delivery.max_age } }])),
+      destinations: new Map(destinations.map((d) => [d.name, { paused: d.paused, policy: { maxAgeMs: d.max_age ?? delivery.max_age } }])),
       routes,
     },
   };

@@ -145,6 +145,7 @@ function resolveDestination(
     maxAgeMs: entry.max_age ?? defaults.maxAgeMs,
     concurrency: entry.ordered ? 1 : (entry.concurrency ?? defaults.concurrency),
     retentionMs: entry.retention ?? defaults.retentionMs,
+    disableAfterFailures: entry.disable_after_failures ?? defaults.disableAfterFailures,
   };
   return {
     name: entry.name,
@@ -156,6 +157,7 @@ function resolveDestination(
     headers: entry.headers,
     rateLimit: entry.rate_limit,
     ordered: entry.ordered,
+    paused: entry.paused,
     policy,
     bodyMode: options.body === "original" ? "original" : "envelope",
     bodyTemplate,
@@ -225,6 +227,7 @@ function toPolicy(section: ParsedConfig["delivery"]): DeliveryPolicy {
     maxAgeMs: section.max_age,
     concurrency: section.concurrency,
     retentionMs: section.retention,
+    disableAfterFailures: section.disable_after_failures,
   };
 }
 

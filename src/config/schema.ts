@@ -16,6 +16,7 @@ export const DELIVERY_DEFAULTS = {
   max_age: "24h",
   concurrency: 16,
   retention: "7d",
+  disable_after_failures: 0,
 } as const;
 
 const deliveryKeys = {
@@ -26,6 +27,8 @@ const deliveryKeys = {
   max_age: durationField(),
   concurrency: z.number().int().min(1).max(256),
   retention: durationField(),
+  // 0: never. Deliveries ending failed or expired this many times in a row disable the destination.
+  disable_after_failures: z.number().int("must be a whole number").min(0, "must be 0 (never) or more").max(100_000),
 };
 
 const deliverySection = z
@@ -37,6 +40,7 @@ const deliverySection = z
     max_age: deliveryKeys.max_age.prefault(DELIVERY_DEFAULTS.max_age),
     concurrency: deliveryKeys.concurrency.default(DELIVERY_DEFAULTS.concurrency),
     retention: deliveryKeys.retention.prefault(DELIVERY_DEFAULTS.retention),
+    disable_after_failures: deliveryKeys.disable_after_failures.default(DELIVERY_DEFAULTS.disable_after_failures),
   })
   .prefault({});
 
@@ -59,6 +63,7 @@ const destination = z.strictObject({
   headers: z.record(headerNameField(), headerValueField()).default({}),
   rate_limit: rateField().optional(),
   ordered: z.boolean().default(false),
+  paused: z.boolean().default(false),
   // Keys only some platforms take (username, chat_id, body, ...): each platform module declares its own.
   ...PLATFORM_KEYS,
   timeout: deliveryKeys.timeout.optional(),
@@ -68,6 +73,7 @@ const destination = z.strictObject({
   max_age: deliveryKeys.max_age.optional(),
   concurrency: deliveryKeys.concurrency.optional(),
   retention: deliveryKeys.retention.optional(),
+  disable_after_failures: deliveryKeys.disable_after_failures.optional(),
 });
 
 /** A DNS server for the SSRF guard's lookups: an IP address, optionally with a port. */

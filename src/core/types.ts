@@ -23,6 +23,8 @@ export interface DeliveryPolicy {
   maxAgeMs: number;
   concurrency: number;
   retentionMs: number;
+  /** Deliveries ending failed or expired this many times in a row disable the destination; 0: never. */
+  disableAfterFailures: number;
 }
 
 /** How a chat message looks, beyond the defaults. Templates use {data.field}. */
@@ -49,6 +51,8 @@ export interface Destination {
   headers: Record<string, string>;
   rateLimit?: Rate;
   ordered: boolean;
+  /** `paused = true`: its deliveries wait (and still expire) until the key goes (core/destination-state.ts). */
+  paused: boolean;
   policy: DeliveryPolicy;
   presentation: Presentation;
   /** What a custom destination receives: Herald's envelope, or a source event's original body. */

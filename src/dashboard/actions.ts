@@ -1,8 +1,9 @@
-// What the dashboard's buttons do: retry and cancel, one delivery or every one shown, and replay
-// an event, through ops/ as the admin API does (same guards, logs and metrics). Each answers
+// What the dashboard's buttons do: retry and cancel, one delivery or every one shown, replay
+// an event, and pause or resume a destination, through ops/ as the admin API does (same guards, logs and metrics). Each answers
 // with a line for the next page to show.
 
 import type { AdminDeps } from "../ingress/admin.ts";
+import { LifecycleRefusal, pauseDestination, resumeDestination } from "../ops/destinations.ts";
 import { replayOne, replayProblems } from "../ops/events.ts";
 import { cancelByIds, retryByIds } from "../ops/operations.ts";
 import type { EventsAdapter } from "./events-adapter.ts";
@@ -50,4 +51,35 @@ export async function replay(deps: ActionDeps & { events: EventsAdapter }, event
   if (result.deliveries.length === 0) return { ok: false, message: "not replayed: no route takes this event now; pick a destination" };
   deps.nudge();
   return { ok: true, message: `replayed: ${result.deliveries.length} new ${result.deliveries.length === 1 ? "delivery" : "deliveries"} (${result.deliveries.map((d) => d.destination).join(", ")})` };
+}
+
+/** Holds a destination as POST /v1/destinations/{name}/pause does; the scheduler reads the holds again at once. */
+export async function pause(deps: ActionDeps, name: string): Promise<ActionResult> {
+  return refusalsAsResult(async () => {
+    const { changed, destination } = await pauseDestination(deps.operator, deps.config(), name, deps.clock.now());
+    if (!changed) return { ok: false, message: `not paused: ${name} is already ${destination.state} (${destination.reason})` };
+    deps.logger.info("destination.paused", { destination: name, by: "operator", via: "dashboard" });
+    deps.holdsChanged();
+    return { ok: true, message: `paused ${name}: its deliveries wait (and still expire at max_age)` };
+  });
+}
+
+/** Lets a destination go as POST /v1/destinations/{name}/resume does, with the same refusal while the config pauses it. */
+export async function resume(deps: ActionDeps, name: string): Promise<ActionResult> {
+  return refusalsAsResult(async () => {
+    const { changed, previous } = await resumeDestination(deps.operator, deps.config(), name);
+    if (!changed) return { ok: false, message: `not resumed: ${name} is not paused or disabled` };
+    deps.logger.info(previous?.by === "operator" ? "destination.resumed" : "destination.enabled", { destination: name, was: previous?.by, via: "dashboard" });
+    deps.holdsChanged();
+    return { ok: true, message: `resumed ${name}: its pending deliveries go out now` };
+  });
+}
+
+async function refusalsAsResult(run: () => Promise<ActionResult>): Promise<ActionResult> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof LifecycleRefusal) return { ok: false, message: `refused (${error.kind === "unknown" ? 404 : 409}): ${error.message}` };
+    throw error;
+  }
 }

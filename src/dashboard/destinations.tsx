@@ -1,26 +1,37 @@
 /** @jsxImportSource hono/jsx */
-// The destinations page: each configured destination with a "send a test" form (what
-// `herald test` does), the outcome of the last test, and the effective config exactly as
-// `herald check` prints it (URLs redacted, secrets only counted).
+// The destinations page: each configured destination with its state and a Pause or Resume
+// button (what the admin API's pause and resume do), a "send a test" form (what `herald test`
+// does), the outcome of the last test, and the effective config exactly as `herald check`
+// prints it (URLs redacted, secrets only counted).
 
 import type { TestResult } from "../commands/test-destination.ts";
 import { configView } from "../commands/config-view.ts";
 import { describeConfig } from "../commands/describe-config.ts";
 import type { RuntimeConfig } from "../config/runtime.ts";
+import type { DestinationStateJson } from "../ops/destinations.ts";
+import { DestinationState, HoldButton } from "./destination-state.tsx";
 import { Csrf, Problem } from "./layout.tsx";
 import { Table } from "./parts.tsx";
 import type { Session } from "./session.ts";
 
 const SAMPLE_EVENTS = ["completed", "failed", "started"];
 
-export function Destinations({ config, session, tested, problem }: { config: RuntimeConfig; session: Session; tested?: TestResult; problem?: string }) {
+export interface DestinationsProps {
+  config: RuntimeConfig;
+  states: Map<string, DestinationStateJson>;
+  session: Session;
+  tested?: TestResult;
+  problem?: string;
+}
+
+export function Destinations({ config, states, session, tested, problem }: DestinationsProps) {
   const { destinations } = configView(config);
   return (
     <>
       <h1>Destinations</h1>
       <Problem text={problem} />
       {tested && <TestOutcome result={tested} />}
-      <Table head={["Name", "Type", "URL", "Signature", "Send a test"]}>
+      <Table head={["Name", "Type", "URL", "Signature", "State", "Pending", "", "Send a test"]} num={["Pending"]}>
           {destinations.map((d) => (
             <tr data-destination={d.name}>
               <td>
@@ -29,6 +40,13 @@ export function Destinations({ config, session, tested, problem }: { config: Run
               <td>{d.type}</td>
               <td class="mono">{d.url}</td>
               <td>{d.signature === null ? "-" : d.signature}</td>
+              <td>
+                <DestinationState state={states.get(d.name)} />
+              </td>
+              <td class="num">{states.get(d.name)?.pending ?? "-"}</td>
+              <td>
+                <HoldButton state={states.get(d.name)} session={session} back="/ui/destinations" />
+              </td>
               <td>
                 <form method="post" action={`/ui/destinations/${encodeURIComponent(d.name)}/test`} class="inline">
                   <Csrf session={session} />

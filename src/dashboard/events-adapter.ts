@@ -2,18 +2,9 @@
 // replayEvent, passed in by wiring.ts. Without one (some tests), the Events page and the replay
 // form are not shown: nothing pretends to list.
 
-import type { EventRecord } from "../outbox/types.ts";
+import type { EventQuery, EventRecord } from "../outbox/types.ts";
 
-export interface EventQuery {
-  name?: string;
-  source?: string;
-  /** Received at or after / before these instants (ms since the epoch). */
-  since?: number;
-  until?: number;
-  /** Only events older than this id (the previous page's cursor). */
-  before?: string;
-  limit: number;
-}
+export type { EventQuery };
 
 export interface EventsAdapter {
   list(query: EventQuery): Promise<EventRecord[]>;

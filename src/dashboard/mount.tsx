@@ -12,9 +12,10 @@ import { sendSample } from "../commands/test-destination.ts";
 import type { Send } from "../delivery/sender.ts";
 import { CommandError } from "../core/errors.ts";
 import type { DestinationHealthLog } from "../ops/destination-health.ts";
+import { listDestinationStates, type DestinationStateJson } from "../ops/destinations.ts";
 import type { RefusedLog } from "../ops/refused-log.ts";
 import type { OverviewCounts } from "../outbox/types.ts";
-import { cancel, replay, retry, type ActionDeps, type ActionResult } from "./actions.ts";
+import { cancel, pause, replay, resume, retry, type ActionDeps, type ActionResult } from "./actions.ts";
 import type { EventsAdapter } from "./events-adapter.ts";
 import { Events, ReplayForm } from "./events.tsx";
 import { EVENTS_PAGE_SIZE, parseEventFilters } from "./events-query.ts";
@@ -105,9 +106,12 @@ export function mountDashboard(app: Hono, deps: DashboardDeps): void {
     );
   };
 
+  // Each destination's state as GET /v1/destinations answers it: one small read of the holds.
+  const states = async (): Promise<Map<string, DestinationStateJson>> => new Map((await listDestinationStates(operator, config())).map((s) => [s.name, s]));
+
   ui.get("/", async (c) => {
-    const read = await counts.read();
-    return page(c, "Overview", "overview", <Overview config={config()} data={{ ...read, health: deps.health.snapshot(), now: clock.now() }} />);
+    const [read, held] = await Promise.all([counts.read(), states()]);
+    return page(c, "Overview", "overview", <Overview config={config()} session={c.get("session")} data={{ ...read, health: deps.health.snapshot(), states: held, now: clock.now() }} />);
   });
 
   ui.get("/deliveries", async (c) => {
@@ -173,17 +177,23 @@ export function mountDashboard(app: Hono, deps: DashboardDeps): void {
   ui.post("/deliveries/:id/retry", act(retry));
   ui.post("/deliveries/:id/cancel", act(cancel));
 
-  ui.get("/destinations", (c) => page(c, "Destinations", "destinations", <Destinations config={config()} session={c.get("session")} />));
+  ui.get("/destinations", async (c) => page(c, "Destinations", "destinations", <Destinations config={config()} states={await states()} session={c.get("session")} />));
+  const hold = (run: (deps: ActionDeps, name: string) => Promise<ActionResult>) => async (c: Context<DashboardEnv>) => {
+    putFlash(c, await run(deps, c.req.param("name")!));
+    return c.redirect(safeBack(c.get("form").back, "/ui/destinations"), 303);
+  };
+  ui.post("/destinations/:name/pause", hold(pause));
+  ui.post("/destinations/:name/resume", hold(resume));
   ui.post("/destinations/:name/test", async (c) => {
     const event = c.get("form").event;
     const session = c.get("session");
     try {
       const tested = await sendSample(config(), c.req.param("name"), typeof event === "string" && event ? event : "completed", { clock, send: deps.send });
       deps.logger.info("dashboard.test_sent", { destination: tested.destination, outcome: tested.outcome });
-      return page(c, "Destinations", "destinations", <Destinations config={config()} session={session} tested={tested} />);
+      return page(c, "Destinations", "destinations", <Destinations config={config()} states={await states()} session={session} tested={tested} />);
     } catch (error) {
       if (!(error instanceof CommandError)) throw error;
-      return page(c, "Destinations", "destinations", <Destinations config={config()} session={session} problem={error.message} />, 404);
+      return page(c, "Destinations", "destinations", <Destinations config={config()} states={await states()} session={session} problem={error.message} />, 404);
     }
   });
 
@@ -196,8 +206,8 @@ export function mountDashboard(app: Hono, deps: DashboardDeps): void {
 const html = (c: Context, page: Child, status: 200 | 400 | 401 | 403 | 404 | 409 = 200) => c.html(`<!DOCTYPE html>${String(page)}`, status);
 
 /** Only a dashboard path: a form cannot send the browser elsewhere (an open redirect). */
-function safeBack(back: unknown): string {
-  return typeof back === "string" && /^\/ui(\/[\w\-/]*)?(\?[^\s]*)?$/.test(back) && !back.startsWith("//") ? back : "/ui/deliveries";
+function safeBack(back: unknown, fallback = "/ui/deliveries"): string {
+  return typeof back === "string" && /^\/ui(\/[\w\-/]*)?(\?[^\s]*)?$/.test(back) && !back.startsWith("//") ? back : fallback;
 }
 
 // The outcome of an action, shown once on the page it redirects to (not in the URL, which stays shareable).

@@ -1,21 +1,26 @@
 /** @jsxImportSource hono/jsx */
 // The overview page: the outbox's counts (from the background thread, cached a few seconds) and
-// per destination its type, success rate, p95 duration, last error and state, from the attempts
-// this process made (ops/destination-health.ts). Inline webhooks are one "inline (N)" row.
+// per destination its type, success rate, p95 duration and last error, from the attempts this
+// process made (ops/destination-health.ts), and its state as GET /v1/destinations gives it,
+// with a Pause or Resume button. Inline webhooks are one "inline (N)" row.
 
 import type { RuntimeConfig } from "../config/runtime.ts";
 import type { DestinationHealth } from "../ops/destination-health.ts";
+import type { DestinationStateJson } from "../ops/destinations.ts";
+import { DestinationState, HoldButton } from "./destination-state.tsx";
 import type { CountsReading } from "./counts-cache.ts";
 import { age, Live, time } from "./layout.tsx";
 import { Table } from "./parts.tsx";
+import type { Session } from "./session.ts";
 
 export interface OverviewData extends CountsReading {
   health: Map<string, DestinationHealth>;
+  states: Map<string, DestinationStateJson>;
   now: number;
 }
 
-export function Overview({ data, config }: { data: OverviewData; config: RuntimeConfig }) {
-  const { counts, health, now } = data;
+export function Overview({ data, config, session }: { data: OverviewData; config: RuntimeConfig; session: Session }) {
+  const { counts, health, states, now } = data;
   const shown = (n: number | undefined) => (n === undefined ? "…" : String(n));
   const oldest = counts?.oldestPendingCreatedAt;
   const cards: Array<[string, string, string]> = [
@@ -52,9 +57,12 @@ export function Overview({ data, config }: { data: OverviewData; config: Runtime
               <td>{type}</td>
               <td class="num">{h ? `${(h.successRate * 100).toFixed(1)}% of ${h.attempts}` : "-"}</td>
               <td class="num">{h ? age(h.p95Ms) : "-"}</td>
-              <td class="error">{h?.lastError ?? ""}</td>
-              <td>{state(h)}</td>
-              <td>{link && <a href={`/ui/deliveries?status=failed&destination=${encodeURIComponent(name)}`}>failures</a>}</td>
+              <td class="error">{lastError(h)}</td>
+              <td>{link ? <DestinationState state={states.get(name)} /> : "-"}</td>
+              <td>
+                {link && <HoldButton state={states.get(name)} session={session} back="/ui" />}{" "}
+                {link && <a href={`/ui/deliveries?status=failed&destination=${encodeURIComponent(name)}`}>failures</a>}
+              </td>
             </tr>
           ))}
       </Table>
@@ -63,8 +71,5 @@ export function Overview({ data, config }: { data: OverviewData; config: Runtime
   );
 }
 
-function state(h: DestinationHealth | undefined) {
-  if (!h) return <span class="status">no attempts yet</span>;
-  if (h.failuresInARow > 0) return <span class="status failing">{`failing (${h.failuresInARow} in a row)`}</span>;
-  return <span class="status ok">ok</span>;
-}
+/** Health, not state: a run of failed attempts that has not (yet) disabled the destination. */
+const lastError = (h: DestinationHealth | undefined) => (!h?.lastError ? "" : h.failuresInARow > 0 ? `${h.lastError}; failing (${h.failuresInARow} in a row)` : h.lastError);

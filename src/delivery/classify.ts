@@ -10,6 +10,8 @@ export interface Classification {
   outcome: AttemptOutcome;
   /** When set, the destination should send nothing more for this long (Discord's bucket is empty). */
   pauseMs?: number;
+  /** Set with a permanent outcome when the platform said the webhook no longer exists: the destination is disabled. */
+  gone?: boolean;
 }
 
 const RETRYABLE_4XX = new Set([408, 425, 429]);
@@ -36,7 +38,9 @@ export function classify(result: SendResult, type: string, now: number): Classif
     const note = status >= 300 && status < 400 ? " (redirects are not followed)" : "";
     return { outcome: { kind: "retryable", reason: reason + note, retryAfterMs }, pauseMs };
   }
-  return { outcome: { kind: "permanent", reason }, pauseMs };
+  // 410 Gone is the Standard Webhooks advice for an endpoint that was removed, on any platform.
+  const gone = status === 410 || (answer.gone?.(status, body) ?? false);
+  return { outcome: { kind: "permanent", reason }, pauseMs, ...(gone ? { gone } : {}) };
 }
 
 /** Retry-After is either delay-seconds or an HTTP date. */

@@ -37,6 +37,8 @@ export function inlineDestination(target: InlineTarget, defaults: DeliveryPolicy
     signatureHeader: target.signatureHeader ?? DEFAULT_SIGNATURE_HEADER,
     headers: {},
     ordered: false,
+    // Never paused or disabled: an inline webhook is one producer's, and no state is kept for it.
+    paused: false,
     policy: defaults,
     // The Spider seed attaches page HTML and screenshots to Discord messages: inline
     // destinations attach whatever their platform can.

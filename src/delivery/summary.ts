@@ -118,6 +118,9 @@ function operationalEvent(event: string, data: Record<string, unknown>): EventSu
   if (event === "herald.destination.recovered") {
     return { title: `Destination recovered: ${destination}`, outcome: "success", fields: pick(data, [["failed_before_recovery", "Failed before recovery"]]) };
   }
+  if (event === "herald.destination.disabled") {
+    return { title: `Destination disabled: ${destination}`, outcome: "failure", fields: pick(data, [["cause", "Cause"], ["reason", "Reason"]]) };
+  }
   if (event === "herald.destination.failing") {
     return { title: `Destination failing: ${destination}`, outcome: "failure", fields: pick(data, [["consecutive_failures", "Failures in a row"], ["error", "Error"]]) };
   }

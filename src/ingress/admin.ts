@@ -1,4 +1,5 @@
-// The admin API (contract §3): list and inspect deliveries, resend, cancel; events in admin-events.ts. A
+// The admin API (contract §3): list and inspect deliveries, resend, cancel; events in
+// admin-events.ts, destinations' pause and resume in admin-destinations.ts. A
 // destination filter must name a configured destination (or an inline one), else 400.
 // Behind admin tokens; with none configured it is open on a loopback listener only, like
 // publishing, and refused elsewhere.
@@ -14,6 +15,7 @@ import { bulkCancelRequest, bulkRetryRequest, cancelMatching, listDeliveries, li
 import { deliveryDetailJson } from "../ops/views.ts";
 import type { Metrics } from "../ops/metrics.ts";
 import type { OperatorStore } from "../outbox/types.ts";
+import { mountAdminDestinations } from "./admin-destinations.ts";
 import { mountAdminEvents } from "./admin-events.ts";
 import { requireToken } from "./auth.ts";
 import { readJsonBody } from "./body.ts";
@@ -26,6 +28,8 @@ export interface AdminDeps {
   logger: Logger;
   /** Wakes the scheduler so a retried delivery goes out now. */
   nudge: () => void;
+  /** A pause or resume was stored: the scheduler reads the holds again at once. */
+  holdsChanged: () => void;
   metrics: Metrics;
 }
 
@@ -82,6 +86,7 @@ export function mountAdmin(app: Hono, deps: AdminDeps): void {
   });
 
   mountAdminEvents(app, deps, guard);
+  mountAdminDestinations(app, deps, guard);
 }
 
 export function requireAdmin(deps: AdminDeps) {

@@ -62,6 +62,22 @@ const nextCursor = z.string().nullable().meta({ description: "pass as cursor for
 export const deliveryListAnswer = z.strictObject({ deliveries: z.array(deliveryAnswer), next_cursor: nextCursor });
 export const countAnswer = z.strictObject({ count: z.number().int() });
 
+export const destinationStateAnswer = z
+  .strictObject({
+    name: z.string(),
+    type: z.string().optional().meta({ description: "the platform type" }),
+    state: z.enum(["active", "paused", "disabled"]),
+    held_by: z
+      .enum(["config", "operator", "gone", "failing"])
+      .nullable()
+      .meta({ description: "config: paused = true; operator: paused by the API or CLI; gone: the platform said the webhook no longer exists; failing: disable_after_failures deliveries in a row ended badly" }),
+    reason: z.string().nullable(),
+    since: time.nullable(),
+    pending: z.number().int().meta({ description: "deliveries waiting" }),
+  })
+  .meta({ id: "DestinationState" });
+export const destinationListAnswer = z.strictObject({ destinations: z.array(destinationStateAnswer) });
+
 export const eventAnswer = z
   .strictObject({
     id: id("evt"),

@@ -32,6 +32,8 @@ export interface IngressDeps extends PublishDeps, InlineCheckDeps, DashboardDeps
   logger: Logger;
   /** Wakes the scheduler: new deliveries start without waiting for a poll. */
   nudge: () => void;
+  /** A pause or resume was stored: the scheduler reads the holds again at once. */
+  holdsChanged: () => void;
   /** Why Herald is not ready, or undefined when it is. */
   notReadyReason: () => Promise<string | undefined>;
   metrics: Metrics;

@@ -15,8 +15,8 @@ const ERRORS = {
   400: "malformed JSON, or a body or parameter that does not match the schema (issues name each field)",
   401: "missing or wrong Bearer token",
   403: "admin API without auth.admin_tokens on a listener that is not loopback",
-  404: "no such id",
-  409: "the delivery is in a state that does not allow this",
+  404: "no such id (or destination name)",
+  409: "the delivery (or destination) is in a state that does not allow this",
   413: "body larger than server.max_body",
   415: "Content-Type is not application/json (UTF-8)",
   500: "internal error (a bug, logged as ingress.error); a write answered 500 stored nothing",
@@ -28,6 +28,8 @@ const json = (schema: z.ZodType, description: string) => ({ description, content
 const errors = (...statuses: ErrorStatus[]): ZodOpenApiResponsesObject => Object.fromEntries(statuses.map((s) => [String(s), json(answers.errorAnswer, ERRORS[s])]));
 const body = (schema: z.ZodType, required = true) => ({ required, content: { "application/json": { schema } } });
 const idParam = (what: string) => z.object({ id: z.string().meta({ description: `the ${what} id` }) });
+
+const nameParam = z.object({ name: z.string().meta({ description: "a configured destination's name" }) });
 
 const PUBLISH = [{ publishToken: [] }];
 const ADMIN = [{ adminToken: [] }];
@@ -142,6 +144,32 @@ export function buildOpenApiDocument() {
       },
       "/v1/deliveries/{id}/cancel": {
         post: admin({ summary: "a pending delivery becomes cancelled", requestParams: { path: idParam("delivery") }, responses: { 200: json(answers.deliveryDetailAnswer, "the delivery") } }, 404, 409),
+      },
+      "/v1/destinations": {
+        get: admin({ summary: "each configured destination's state: active, paused or disabled", responses: { 200: json(answers.destinationListAnswer, "in config order") } }),
+      },
+      "/v1/destinations/{name}/pause": {
+        post: admin(
+          {
+            summary: "hold a destination: its deliveries wait (and still expire)",
+            description: "A destination already paused or disabled keeps its hold and reason.",
+            requestParams: { path: nameParam },
+            responses: { 200: json(answers.destinationStateAnswer, "the destination's state") },
+          },
+          404,
+        ),
+      },
+      "/v1/destinations/{name}/resume": {
+        post: admin(
+          {
+            summary: "let a paused or disabled destination go; its waiting deliveries are sent",
+            description: "409 when paused = true in the config holds it: remove the key and reload.",
+            requestParams: { path: nameParam },
+            responses: { 200: json(answers.destinationStateAnswer, "the destination's state") },
+          },
+          404,
+          409,
+        ),
       },
     },
   });

@@ -1,6 +1,7 @@
 // Operational events: Herald tells its own routes when a delivery ends failed or expired
 // (herald.delivery.failed), when a destination has failed N deliveries in a row
-// (herald.destination.failing) and when it delivers again (herald.destination.recovered).
+// (herald.destination.failing), when it delivers again (herald.destination.recovered) and
+// when Herald disables it (herald.destination.disabled; lane-holds.ts).
 // Off unless [operational_events] enabled = true. They are stored like any event, so they
 // are retried and visible in the admin API.
 //
@@ -12,6 +13,7 @@
 // dead webhooks is one alert and a count, never thousands ahead of a real destination's alert.
 
 import type { Clock } from "../core/clock.ts";
+import type { DestinationHold } from "../core/destination-state.ts";
 import { errorMessage } from "../core/errors.ts";
 import type { IdGenerator } from "../core/ids.ts";
 import type { NextStep } from "../core/retry-policy.ts";
@@ -112,7 +114,13 @@ export function createOperationalEvents(deps: OperationalEventsDeps) {
       if (next.status === "succeeded") succeeded(delivery.destination);
       else if (next.status === "failed") void lookUp(delivery.id).then((found) => finishedBadly(delivery, "failed", next.reason, found));
     },
-    /** Ended with no attempt to report: expired, or failed because its destination left the config. */
+    /** Herald disabled a destination (its webhook is gone, or too many deliveries in a row ended badly). */
+    destinationDisabled(hold: DestinationHold) {
+      if (!enabled()) return;
+      alerts.flush(hold.destination); // the failures folded so far, before the disable
+      raise("herald.destination.disabled", hold.destination, { destination: hold.destination, cause: hold.by, reason: hold.reason });
+    },
+    /** Ended with no attempt to report: expired. */
     endedWithoutAttempt(delivery: { id: string; destination: string }, status: "failed" | "expired") {
       if (!enabled()) return;
       void lookUp(delivery.id).then((found) => {

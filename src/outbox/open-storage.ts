@@ -3,6 +3,7 @@
 
 import type { StorageConfig } from "../config/runtime.ts";
 import { openPostgresStorage } from "./postgres/open.ts";
+import { peekSqlitePending } from "./sqlite/destination-state.ts";
 import { openSqliteStorage } from "./sqlite/storage.ts";
 import type { Storage } from "./types.ts";
 
@@ -15,4 +16,13 @@ import type { Storage } from "./types.ts";
 export async function openStorage(config: StorageConfig, options: { migrate?: boolean } = {}): Promise<Storage> {
   if (config.url === undefined) return openSqliteStorage(config.path, { synchronous: config.synchronous });
   return openPostgresStorage(config.url, { applicationName: "herald", migrate: options.migrate ?? false });
+}
+
+/**
+ * Pending deliveries per destination, for `herald check`, which must change nothing and never
+ * fail for want of storage: read from an existing SQLite file without creating, migrating or
+ * locking it; undefined for PostgreSQL (check does not connect to a server) or an unreadable file.
+ */
+export function peekPendingByDestination(config: StorageConfig): Map<string, number> | undefined {
+  return config.path === undefined ? undefined : peekSqlitePending(config.path);
 }

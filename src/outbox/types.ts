@@ -5,6 +5,7 @@
 // error into it or into a plain Error.
 
 import type { NextStep } from "../core/retry-policy.ts";
+import type { DestinationHold } from "../core/destination-state.ts";
 import type { DeliveryStatus, EventEnvelope, InlineTarget } from "../core/types.ts";
 
 export interface NewDelivery {
@@ -140,7 +141,22 @@ export interface OutboxStats {
   oldestPendingReceivedAt?: number;
 }
 
-export interface Outbox {
+/**
+ * The destination lifecycle's storage (destination_state): the relay reads and writes holds,
+ * and so do operators (the admin API and the CLI, from another process).
+ */
+export interface DestinationStateStore {
+  /** Every held (paused or disabled) destination; one small read, done about once a second. */
+  listHolds(): Promise<DestinationHold[]>;
+  /** Holds a destination unless it already is; answers the hold now stored and whether this call made it. */
+  hold(hold: DestinationHold): Promise<{ hold: DestinationHold; created: boolean }>;
+  /** Lets a held destination go (resume, re-enable); answers the hold it had, if any. */
+  clearHold(destination: string): Promise<DestinationHold | undefined>;
+  /** Pending deliveries per configured destination name (inline webhooks left out). */
+  pendingByDestination(): Promise<Map<string, number>>;
+}
+
+export interface Outbox extends DestinationStateStore {
   /** Stores events and their deliveries in one transaction; duplicates (same id) return the first answer. */
   enqueue(events: NewEvent[], options?: EnqueueOptions): Promise<EnqueueResult[]>;
   /**
@@ -148,8 +164,6 @@ export interface Outbox {
    * disk works; at once when durability is not asked for (synchronous = "normal").
    */
   syncCommitted(): Promise<void>;
-  /** Pending deliveries of destinations no longer configured become failed; returns them. */
-  failOrphans(configured: string[], now: number): Promise<Array<{ id: string; destination: string }>>;
   /** Marks pending deliveries whose expiry has passed as expired. */
   expireDue(now: number): Promise<ExpiredDelivery[]>;
   claimDue(request: ClaimRequest): Promise<ClaimedDelivery[]>;
@@ -300,7 +314,7 @@ export interface CancelManyResult {
  * What operators do with the outbox (the admin API and the CLI): look, resend, cancel. Kept
  * apart from Outbox, which is what the relay itself needs.
  */
-export interface OperatorStore {
+export interface OperatorStore extends DestinationStateStore {
   listDeliveries(query: DeliveryQuery): Promise<DeliveryRecord[]>;
   getDelivery(id: string): Promise<{ delivery: DeliveryRecord; attempts: AttemptView[] } | undefined>;
   getEvent(id: string): Promise<EventRecord | undefined>;

@@ -14,6 +14,9 @@ import type { DigestFormatter, Platform } from "./platform.ts";
 
 const HOSTS = new Set(["discord.com", "ptb.discord.com", "canary.discord.com", "discordapp.com", "ptb.discordapp.com", "canary.discordapp.com"]);
 
+/** Discord's JSON error codes that mean the webhook is gone for good (platform-notes.md). */
+const GONE_CODES = new Set([10015, 50027]);
+
 export const DISCORD_LIMITS = {
   title: 256,
   description: 4096,
@@ -186,6 +189,8 @@ export const discord: Platform = {
       const resetAfter = Number(headers.get("x-ratelimit-reset-after"));
       return Number.isFinite(resetAfter) && resetAfter > 0 ? Math.ceil(resetAfter * 1000) : undefined;
     },
+    // 10015 unknown webhook (deleted), 50027 invalid webhook token (regenerated): both final.
+    gone: (status, body) => (status === 404 || status === 401) && GONE_CODES.has(Number((parseJson(body) as { code?: unknown } | undefined)?.code)),
     reason(body) {
       const parsed = parseJson(body) as { code?: unknown; message?: unknown } | undefined;
       return parsed?.code !== undefined ? `Discord error ${String(parsed.code)} (${String(parsed.message ?? "")})` : undefined;

@@ -35,6 +35,11 @@ export interface AnswerReading {
   pauseMs?(headers: Headers): number | undefined;
   /** The platform's own words for a failure, from its body; undefined: the body's first 200 characters. */
   reason?(body: string): string | undefined;
+  /**
+   * Does this (final, non-2xx) answer say the webhook no longer exists? Then the destination is
+   * disabled, not just this delivery failed. A 410 means that on every platform (classify.ts).
+   */
+  gone?(status: number, body: string): boolean;
   /** The status the answer really means, for platforms that report errors in a 2xx body. */
   statusOf?(status: number, body: string): number;
 }

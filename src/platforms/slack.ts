@@ -88,6 +88,10 @@ export const slack: Platform = {
   digest: slackDigest,
   // Errors are plain-text bodies (403 action_prohibited, 404 channel_not_found, 410
   // channel_is_archived): the default reading keeps them as the reason.
-  answer: { waitsOn429: true },
+  // A 404 (channel_not_found; no_service when the webhook was removed or its app uninstalled)
+  // and a 410 (channel_is_archived, per Slack's 2016 changelog on incoming-webhook errors): the
+  // webhook takes no message again until someone acts. 403 action_prohibited is a workspace
+  // policy, not a dead webhook, and stays a failure of the one delivery.
+  answer: { waitsOn429: true, gone: (status) => status === 404 || status === 410 },
   pacing: [{ count: 1, perMs: 1_000 }],
 };

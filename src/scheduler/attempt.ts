@@ -15,7 +15,8 @@ import type { AttemptRecord, ClaimedDelivery, Outbox, Settlement } from "../outb
 
 export type AttemptReport =
   | { kind: "released" }
-  | { kind: "settled"; record: AttemptRecord; next: NextStep; pauseUntil?: number };
+  /** `gone`: the platform said the webhook no longer exists (the reason, scrubbed); the scheduler disables the destination. */
+  | { kind: "settled"; record: AttemptRecord; next: NextStep; pauseUntil?: number; gone?: string };
 
 export interface AttemptDeps {
   outbox: Outbox;
@@ -32,9 +33,10 @@ export async function runAttempt(deps: AttemptDeps, delivery: ClaimedDelivery, d
   const { outbox, clock, send } = deps;
   const startedAt = clock.now();
   if (!destination) {
-    const reason = `destination "${delivery.destination}" is no longer in the config`;
-    const next: NextStep = { status: "failed", reason };
-    return await recordAttempt(deps, delivery, { n: delivery.attempt, at: startedAt, durationMs: 0, error: reason }, { kind: "permanent", reason }, next);
+    // Taken just before a reload removed its destination: it waits with the rest of that
+    // destination's deliveries (still expiring), in case the destination comes back.
+    await outbox.release([{ id: delivery.id, lease: delivery.lease }], startedAt);
+    return { kind: "released" };
   }
 
   const request = buildRequest(destination, delivery, startedAt);
@@ -46,7 +48,7 @@ export async function runAttempt(deps: AttemptDeps, delivery: ClaimedDelivery, d
   }
 
   const now = clock.now();
-  const { outcome, answer, waitMs } = readAnswer(destination, result, now);
+  const { outcome, answer, waitMs, gone } = readAnswer(destination, result, now);
   const fields: AttemptFields = { n: delivery.attempt, at: startedAt, ...answer };
   const next = nextStep({
     outcome,
@@ -56,7 +58,7 @@ export async function runAttempt(deps: AttemptDeps, delivery: ClaimedDelivery, d
     policy: destination.policy,
     random: deps.random,
   });
-  const report = await recordAttempt(deps, delivery, fields, outcome, next);
+  const report = { ...(await recordAttempt(deps, delivery, fields, outcome, next)), ...(gone && outcome.kind === "permanent" ? { gone: outcome.reason } : {}) };
   return waitMs > 0 ? { ...report, pauseUntil: now + waitMs } : report;
 }
 
@@ -74,7 +76,9 @@ export function readAnswer(destination: Destination, result: SendResult, now: nu
     response: result.kind === "response" ? scrub(result.body) : undefined,
   };
   const waitMs = Math.max(classified.pauseMs ?? 0, outcome.kind === "rate_limited" ? outcome.waitMs : 0);
-  return { outcome, answer, waitMs };
+  // The platform said the webhook no longer exists: the scheduler disables the destination.
+  const gone = classified.gone === true && outcome.kind === "permanent";
+  return { outcome, answer, waitMs, gone };
 }
 
 export async function recordAttempt(deps: AttemptDeps, delivery: ClaimedDelivery, fields: AttemptFields, outcome: AttemptOutcome, next: NextStep) {

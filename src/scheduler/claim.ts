@@ -18,7 +18,7 @@ export interface ClaimDeps {
   /** Configured lanes whose due rows the last claim took entirely (see Scheduler.handOff); kept up to date here. */
   caughtUp: Set<string>;
   maxInFlight: number;
-  /** Lanes the ordinary claim leaves alone this tick (a digest of theirs is in flight). */
+  /** Lanes the claim leaves alone this tick (held, or a digest of theirs is in flight). */
   skip?: (name: string) => boolean;
 }
 
@@ -28,7 +28,7 @@ export function createClaim({ outbox, pacer, logger, profileOf, caughtUp, maxInF
 
     // Ordered destinations: only their oldest unfinished delivery, and only when none is in flight.
     for (const destination of cfg.destinations.values()) {
-      if (!destination.ordered || pacer.availableAt(destination, now) > now) continue;
+      if (!destination.ordered || skip(destination.name) || pacer.availableAt(destination, now) > now) continue;
       if (!pacer.tryStart(destination, now)) continue;
       let head: HeadClaim;
       try {

@@ -65,12 +65,12 @@ export function createDigests(deps: DigestDeps) {
    * Claims one digest for each backed-up lane that may start a request now. A lane whose first
    * due event fills a message alone gives it back as a single (sent as it always is).
    */
-  const plan = async (cfg: RuntimeConfig, now: number, leaseUntil: number) => {
+  const plan = async (cfg: RuntimeConfig, now: number, leaseUntil: number, held: (name: string) => boolean = () => false) => {
     const batches: DigestBatch[] = [];
     const singles: ClaimedDelivery[] = [];
     for (const destination of cfg.destinations.values()) {
       const { name } = destination;
-      if (!digestEnabled(destination) || sending.has(name) || pacer.availableAt(destination, now) > now) continue;
+      if (!digestEnabled(destination) || held(name) || sending.has(name) || pacer.availableAt(destination, now) > now) continue;
       const threshold = throttled.has(name) ? 1 : roomWithin(destination, DIGEST_HORIZON_MS);
       if ((await outbox.countDue(name, now, threshold + 1)) <= threshold) {
         throttled.delete(name);
@@ -116,13 +116,14 @@ export function createDigests(deps: DigestDeps) {
       return rows.map((row) => [row, { kind: "released" }]);
     }
     const now = clock.now();
-    const { outcome, answer, waitMs } = readAnswer(destination, result, now);
+    const { outcome, answer, waitMs, gone } = readAnswer(destination, result, now);
     if (outcome.kind === "rate_limited") throttled.add(destination.name);
     return await Promise.all(
       rows.map(async (row): Promise<[ClaimedDelivery, AttemptReport]> => {
         const next = nextStep({ outcome, failedAttempts: row.failedAttempts, now, expiresAt: row.expiresAt, policy: destination.policy, random: deps.random });
         const report = await recordAttempt(deps, row, { n: row.attempt, at: startedAt, ...answer, digestId: batch.id }, outcome, next);
-        return [row, waitMs > 0 ? { ...report, pauseUntil: now + waitMs } : report];
+        const settled = gone && report.kind === "settled" ? { ...report, gone: outcome.kind === "permanent" ? outcome.reason : undefined } : report;
+        return [row, waitMs > 0 ? { ...settled, pauseUntil: now + waitMs } : settled];
       }),
     );
   };

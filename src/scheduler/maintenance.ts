@@ -1,6 +1,8 @@
-// Periodic housekeeping run from the scheduler's tick: put back leases whose owner died, fail
-// deliveries whose destination was removed from the config, prune finished rows past
-// retention (the SQLite backend checkpoints its WAL there too, so it stays small).
+// Periodic housekeeping run from the scheduler's tick: put back leases whose owner died and
+// prune finished rows past retention (the SQLite backend checkpoints its WAL there too, so it
+// stays small). Deliveries of a destination removed from the config are left alone: claims
+// only ask configured destinations, so they wait (and expire at their max_age) until it
+// comes back.
 
 import { errorMessage } from "../core/errors.ts";
 import type { RuntimeConfig } from "../config/runtime.ts";
@@ -13,11 +15,9 @@ export interface MaintenanceDeps {
   outbox: Outbox;
   config: () => RuntimeConfig;
   logger: Logger;
-  /** A pending delivery failed because its destination left the config (counted like any failure). */
-  onOrphaned?: (delivery: { id: string; destination: string }) => void;
 }
 
-export function createMaintenance({ outbox, config, logger, onOrphaned }: MaintenanceDeps) {
+export function createMaintenance({ outbox, config, logger }: MaintenanceDeps) {
   let lastRun = -Infinity;
   return {
     async runIfDue(now: number): Promise<void> {
@@ -27,12 +27,6 @@ export function createMaintenance({ outbox, config, logger, onOrphaned }: Mainte
         const rescued = await outbox.rescueLeases(now, { all: false });
         if (rescued > 0) logger.warn("outbox.leases_rescued", { count: rescued });
         const { defaults, destinations } = config();
-        // Claims only ask configured destinations, so a removed one's rows would wait forever.
-        const orphans = await outbox.failOrphans([...destinations.keys()], now);
-        for (const row of orphans) {
-          logger.warn("delivery.failed", { delivery: row.id, destination: row.destination, reason: `destination "${row.destination}" is no longer in the config` });
-          onOrphaned?.(row);
-        }
         const byDestination: Record<string, number> = {};
         for (const d of destinations.values()) {
           if (d.policy.retentionMs !== defaults.retentionMs) byDestination[d.name] = now - d.policy.retentionMs;

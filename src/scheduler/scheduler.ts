@@ -16,6 +16,8 @@ import { isStorageFault } from "../outbox/errors.ts";
 import { createSettleBacklog } from "./settle-backlog.ts";
 import { createPacer, type LaneProfile } from "./pacer.ts";
 import { createMaintenance } from "./maintenance.ts";
+import { createLaneHolds } from "./lane-holds.ts";
+import type { DestinationHold } from "../core/destination-state.ts";
 import { createDigests, type DigestBatch } from "./digest.ts";
 import { createClaim } from "./claim.ts";
 
@@ -39,8 +41,8 @@ export interface SchedulerDeps {
   onStorageFault?: (message: string) => void;
   /** Called for each delivery that expired without finishing. */
   onExpired?: (delivery: { id: string; destination: string }) => void;
-  /** Called for each pending delivery failed because its destination left the config. */
-  onOrphaned?: (delivery: { id: string; destination: string }) => void;
+  /** Called once when Herald disables a destination (its webhook is gone, or too many failures in a row). */
+  onDisabled?: (hold: DestinationHold) => void;
   /** The longest sleep between ticks; IDLE_WAKE_MS unless a test needs a missed wake to show. */
   idleWakeMs?: number;
 }
@@ -62,7 +64,8 @@ export function createScheduler(deps: SchedulerDeps) {
   const attemptDeps = { ...deps, settle: settles.settle };
   const digests = createDigests({ ...attemptDeps, pacer });
   const inFlight = new Map<string, { controller: AbortController; done: Promise<void> }>();
-  const maintenance = createMaintenance({ outbox, config, logger, onOrphaned: deps.onOrphaned });
+  const maintenance = createMaintenance({ outbox, config, logger });
+  const holds = createLaneHolds({ store: outbox, config, clock, logger, refreshMs: idleWakeMs, onDisabled: deps.onDisabled });
   let wake: (() => void) | undefined;
   let nudged = false;
   let lastTickAt: number | undefined;
@@ -117,7 +120,7 @@ export function createScheduler(deps: SchedulerDeps) {
     for (const event of events) {
       for (const delivery of event.deliveries) {
         const destination = delivery.target ? undefined : cfg.destinations.get(delivery.destination);
-        if (!destination || destination.ordered || !caughtUp.has(destination.name)) continue;
+        if (!destination || destination.ordered || !caughtUp.has(destination.name) || !holds.mayHandOff(destination.name)) continue;
         if (pacer.totalInFlight() >= MAX_IN_FLIGHT || !pacer.tryStart(destination, now)) continue;
         delivery.leaseUntil = leaseUntil;
         taken.push(delivery);
@@ -169,7 +172,7 @@ export function createScheduler(deps: SchedulerDeps) {
     return { ...inlineDestination(delivery.target, cfg.defaults), name: delivery.destination };
   };
 
-  const reported = (delivery: ClaimedDelivery, report: AttemptReport) => {
+  const reported = async (delivery: ClaimedDelivery, report: AttemptReport) => {
     if (report.kind === "released") {
       logger.info("delivery.released", { delivery: delivery.id, destination: delivery.destination });
       return;
@@ -178,6 +181,8 @@ export function createScheduler(deps: SchedulerDeps) {
     if (report.record.outcome === "rate_limited") digests.rateLimited(delivery.destination);
     logAttempt(logger, delivery, report);
     deps.onAttempt?.(delivery, report);
+    // A gone answer, or the lane's Nth failed delivery in a row, disables the destination.
+    await holds.attempted(delivery.destination, report);
   };
 
   /** One request of `lane` (a delivery, or a digest of several), from its claim until its slot is given back. */
@@ -205,13 +210,13 @@ export function createScheduler(deps: SchedulerDeps) {
   const startDigest = (batch: DigestBatch, claimedAt: number): Promise<void> =>
     track({ digest: batch.id }, batch.destination.name, claimedAt, async (signal) => {
       try {
-        for (const [delivery, report] of await digests.send(batch, signal)) reported(delivery, report);
+        for (const [delivery, report] of await digests.send(batch, signal)) await reported(delivery, report);
       } finally {
         digests.done(batch.destination.name);
       }
     });
 
-  const claim = createClaim({ outbox, pacer, logger, profileOf, caughtUp, maxInFlight: MAX_IN_FLIGHT, skip: (name) => digests.holds(name) });
+  const claim = createClaim({ outbox, pacer, logger, profileOf, caughtUp, maxInFlight: MAX_IN_FLIGHT, skip: (name) => digests.holds(name) || holds.isHeld(name) });
 
   const tick = async (): Promise<TickResult> => {
     ticks++;
@@ -227,12 +232,14 @@ export function createScheduler(deps: SchedulerDeps) {
     for (const row of expired) {
       logger.warn("delivery.expired", { delivery: row.id, event: row.eventId, destination: row.destination, error: row.lastError });
       deps.onExpired?.(row);
+      await holds.expired(row.destination, row.lastError);
     }
     await maintenance.runIfDue(now);
+    await holds.refresh(now);
 
     const headWaits: number[] = [];
     // Backed-up chat lanes first, so the ordinary claim does not take their rows one by one.
-    const digested = await digests.plan(cfg, now, leaseFrom(cfg, now));
+    const digested = await digests.plan(cfg, now, leaseFrom(cfg, now), (name) => holds.isHeld(name));
     const claimed = [...digested.singles, ...(await claim(cfg, now, leaseFrom(cfg, now), headWaits, ticks))];
     const settled = Promise.all([...claimed.map((delivery) => start(delivery, cfg, now)), ...digested.batches.map((batch) => startDigest(batch, now))]).then(() => undefined);
     const count = claimed.length + digested.batches.reduce((sum, batch) => sum + batch.rows.length, 0);
@@ -243,7 +250,7 @@ export function createScheduler(deps: SchedulerDeps) {
   const nextWake = async (now: number, headWaits: number[], cfg: RuntimeConfig): Promise<number> => {
     const candidates = [now + idleWakeMs, ...headWaits];
     // A due row not claimed is waiting for a slot (a finishing request nudges) or a lane to reopen.
-    const due = await outbox.nextDueAfter([...cfg.destinations.keys()], now);
+    const due = await outbox.nextDueAfter([...cfg.destinations.keys()].filter((name) => !holds.isHeld(name)), now);
     if (due !== undefined) candidates.push(due);
     const reopening = pacer.earliestReopening(now);
     if (reopening !== undefined) candidates.push(reopening);
@@ -300,6 +307,11 @@ export function createScheduler(deps: SchedulerDeps) {
     tick,
     run,
     nudge,
+    /** A pause, resume or re-enable was just stored: the next tick (started now) sees it. */
+    holdsChanged: () => {
+      holds.changed();
+      nudge();
+    },
     handOff,
     idle,
     drain,

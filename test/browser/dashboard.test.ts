@@ -92,7 +92,7 @@ const shot = async (page: Page, name: string) => {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 };
 
-test("log in, find the failed delivery, retry it and watch it succeed, filter, replay an event, send a test, log out", async () => {
+test("log in, find the failed delivery, retry it and watch it succeed, filter, replay an event, send a test, pause and resume, log out", async () => {
   const published = await publish(daemon, { event: "completed", data: { task_id: "task_abc123", task_type: "scrape", status: "success", credits_used: 5 } });
   expect(published.status).toBe(202);
   const failedId = published.body.deliveries.find((d) => d.destination === "billing")!.id;
@@ -183,9 +183,17 @@ test("log in, find the failed delivery, retry it and watch it succeed, filter, r
 
   // Send a test to a destination and see the answer.
   await page.goto(`${daemon.url}/ui/destinations`);
-  await page.click('tr[data-destination="warehouse"] button[type=submit]');
+  await page.click('tr[data-destination="warehouse"] button:has-text("Send test")');
   await page.locator('[data-test-result="delivered"]').waitFor();
   await shot(page, "destinations");
+
+  // Pause a destination and resume it: the row says which, and the button turns.
+  await page.click('tr[data-destination="warehouse"] button:has-text("Pause")');
+  await page.getByText("paused warehouse").waitFor();
+  await page.locator('tr[data-destination="warehouse"] [data-state="paused"]', { hasText: "paused by operator" }).waitFor();
+  await page.click('tr[data-destination="warehouse"] button:has-text("Resume")');
+  await page.getByText("resumed warehouse").waitFor();
+  await page.locator('tr[data-destination="warehouse"] [data-state="active"]').waitFor();
 
   // Log out: back to the login form, and the pages ask for it again.
   await page.click("header button[type=submit]");

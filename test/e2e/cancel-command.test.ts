@@ -6,7 +6,8 @@ import { readDeliveries, runHerald, writeConfig } from "../helpers/daemon.ts";
 import { seedDeliveries } from "../helpers/seed.ts";
 
 function setUp() {
-  const config = writeConfig(relayToml("{{db}}", "http://127.0.0.1:9", { extra: `[[destinations]]\nname = "other"\nurl = "http://127.0.0.1:9/other"\n` }));
+  // Seeded straight into an SQLite file (seed.ts), so on both passes; operator-cli.test.ts has the CLI on PostgreSQL.
+  const config = writeConfig(relayToml("{{db}}", "http://127.0.0.1:9", { extra: `[[destinations]]\nname = "other"\nurl = "http://127.0.0.1:9/other"\n` }), { sqlite: true });
   const [pending, pendingToo, otherPending, inFlight, failed] = seedDeliveries(config.db, [
     { status: "pending" },
     { status: "pending" },

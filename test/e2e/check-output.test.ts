@@ -2,6 +2,7 @@
 // columns, and with --json the same view as one object. URLs redacted, secrets only counted.
 import { describe, expect, test } from "bun:test";
 import { runHerald, writeConfig } from "../helpers/daemon.ts";
+import { isPostgresUrl } from "../helpers/rows.ts";
 
 const config = writeConfig(`
 [storage]
@@ -82,15 +83,15 @@ describe("herald check", () => {
       config: config.path,
       valid: true,
       server: { listen: "127.0.0.1:8787", max_body_bytes: 1048576, shutdown_grace: "10s" },
-      storage: { path: config.db, synchronous: "full" },
+      storage: { [isPostgresUrl(config.db) ? "url" : "path"]: config.db, synchronous: "full" },
       auth: { publish_tokens: 0, admin_tokens: 0 },
-      delivery: { timeout: "5s", max_attempts: 5, backoff: ["30s", "5m", "1h", "6h"], jitter: 0.2, max_age: "24h", concurrency: 16, retention: "7d" },
+      delivery: { timeout: "5s", max_attempts: 5, backoff: ["30s", "5m", "1h", "6h"], jitter: 0.2, max_age: "24h", concurrency: 16, retention: "7d", disable_after_failures: 0 },
       security: { allow_http: false, allow_private_networks: false, allowed_hosts: [] },
     });
     expect(view.destinations).toEqual([
-      { name: "ops-discord", type: "discord", url: "https://discord.com/api/***", signature: null, signature_header: null, secrets: 0, rate_limits: ["5/2s", "30/1m"], rate_limit_default: true, ordered: false, body: null, overrides: {} },
-      { name: "billing", type: "custom", url: "https://billing.example.com/hooks/***", signature: "sha256", signature_header: "X-Herald-Signature", secrets: 2, rate_limits: [], rate_limit_default: false, ordered: false, body: "envelope", overrides: { max_attempts: 8 } },
-      { name: "audit", type: "custom", url: "https://audit.example.com/***", signature: "none", signature_header: null, secrets: 0, rate_limits: ["10/1s"], rate_limit_default: false, ordered: true, body: "envelope", overrides: { concurrency: 1 } },
+      { name: "ops-discord", type: "discord", url: "https://discord.com/api/***", signature: null, signature_header: null, secrets: 0, rate_limits: ["5/2s", "30/1m"], rate_limit_default: true, ordered: false, paused: false, body: null, overrides: {} },
+      { name: "billing", type: "custom", url: "https://billing.example.com/hooks/***", signature: "sha256", signature_header: "X-Herald-Signature", secrets: 2, rate_limits: [], rate_limit_default: false, ordered: false, paused: false, body: "envelope", overrides: { max_attempts: 8 } },
+      { name: "audit", type: "custom", url: "https://audit.example.com/***", signature: "none", signature_header: null, secrets: 0, rate_limits: ["10/1s"], rate_limit_default: false, ordered: true, paused: false, body: "envelope", overrides: { concurrency: 1 } },
     ]);
     expect(view.routes).toEqual([
       { name: "task-results", events: ["completed", "failed"], sources: null, match: [{ path: "data.task_type", values: ["scrape", "crawl"] }], to: ["billing", "ops-discord"] },

@@ -14,7 +14,8 @@ import { startReceiver } from "../helpers/receiver.ts";
 
 const receiver = startReceiver();
 afterAll(() => receiver.stop());
-const config = writeConfig(relayToml("{{db}}", receiver.url));
+// --help must leave the database untouched: the SQLite file, seeded directly, shows it on either pass.
+const config = writeConfig(relayToml("{{db}}", receiver.url), { sqlite: true });
 
 /** A database holding one failed delivery, which `retry --status failed` would send again. */
 function seedFailedDelivery(): void {

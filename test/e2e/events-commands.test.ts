@@ -3,7 +3,7 @@
 import { writeFileSync } from "node:fs";
 import { afterEach, describe, expect, test } from "bun:test";
 import { relayToml } from "../helpers/config.ts";
-import { cleanUp, eventually, publish, runHerald, startDaemon, writeConfig, type Daemon } from "../helpers/daemon.ts";
+import { cleanUp, eventually, publish, runHerald, startDaemon, writeConfig, type Daemon, fillDb } from "../helpers/daemon.ts";
 import { startReceiver, type Receiver } from "../helpers/receiver.ts";
 
 let receiver: Receiver | undefined;
@@ -32,7 +32,7 @@ describe("the events commands", () => {
     const json = JSON.parse((await runHerald(["events", "--name", "completed", "--json", "--config", config.path])).stdout);
     expect(json).toEqual({ events: [expect.objectContaining({ id: first, event: "completed", data: { task_id: "t1" }, source: null })], next_cursor: null });
 
-    writeFileSync(config.path, `${toml.replaceAll("{{db}}", config.db)}\n[[destinations]]\nname = "late"\nurl = "${receiver.url}/late"\n`);
+    writeFileSync(config.path, fillDb(`${toml}\n[[destinations]]\nname = "late"\nurl = "${receiver.url}/late"\n`, config.db));
     daemon.signal("SIGHUP");
     await daemon.waitForLog((line) => line.msg === "config.reloaded");
     const replay = await runHerald(["replay", first, "evt_01JD0000000000000000000000", "--destination", "late", "--json", "--config", config.path]);

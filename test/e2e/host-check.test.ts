@@ -3,9 +3,9 @@
 // so the Host header is exactly the one written here.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { connect } from "node:net";
-import { openSqliteClient } from "../../src/runtime/sqlite.ts";
 import { relayToml } from "../helpers/config.ts";
 import { cleanUp, DAEMON_RUNTIME, startDaemon, writeConfig, type Daemon } from "../helpers/daemon.ts";
+import { rowsOf } from "../helpers/rows.ts";
 
 let daemon: Daemon;
 let db: string;
@@ -69,9 +69,7 @@ describe("without tokens, only loopback Hosts are served", () => {
           },
         });
       }
-      const conn = openSqliteClient(db, { create: false });
-      expect(conn.query("SELECT count(*) AS n FROM events").get()).toEqual({ n: 0 });
-      conn.close();
+      expect(rowsOf(db).query("SELECT count(*) AS n FROM events").get()).toEqual({ n: 0 });
     },
   );
 

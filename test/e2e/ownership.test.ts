@@ -9,6 +9,9 @@ import { cleanUp, heraldCommand, publish, startDaemonWith, writeConfig, type Dae
 import { startReceiver, type Receiver } from "../helpers/receiver.ts";
 import { run, runSync } from "../helpers/process.ts";
 import { OWNER_STALE_MS } from "../../src/outbox/sqlite/ownership.ts";
+import { sqliteOnly } from "../helpers/storage.ts";
+
+const SQLITE_ONLY = sqliteOnly("ownership", "the SQLite file's owner row (PostgreSQL's nodes are in postgres-outbox.test.ts)");
 
 let receiver: Receiver | undefined;
 const daemons: Daemon[] = [];
@@ -58,7 +61,7 @@ function query<T>(db: string, sql: string): T[] {
   }
 }
 
-describe("one serve per database, across hosts", () => {
+describe.skipIf(SQLITE_ONLY)("one serve per database, across hosts", () => {
   test("a serve on another host is refused while the owner's heartbeat is fresh, even after kill -9; it takes over once the heartbeat is stale", async () => {
     receiver = startReceiver(() => new Promise<Response>(() => {})); // holds the first delivery in flight
     const config = writeConfig(relayToml("{{db}}", receiver.url, { extra: '[delivery]\ntimeout = "60s"' }));

@@ -3,7 +3,7 @@
 import { afterEach, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { LOOPBACK_SECURITY } from "../helpers/config.ts";
-import { cleanUp, eventually, runHerald, startDaemon, writeConfig, type Daemon } from "../helpers/daemon.ts";
+import { cleanUp, eventually, runHerald, startDaemon, writeConfig, type Daemon, fillDb } from "../helpers/daemon.ts";
 import { startFakeDiscord, type FakeDiscord } from "../helpers/fake-platforms.ts";
 import { startReceiver, type Receiver } from "../helpers/receiver.ts";
 
@@ -105,7 +105,7 @@ to = ["chat"]
   await cli("retry", "--status", "failed");
 
   // A reload with a broken file: the error names keys, never values.
-  writeFileSync(config.path, toml.replace('signature = "standard"', 'signature = "standard"\nunknown_key = "${HDR}"').replaceAll("{{db}}", config.db));
+  writeFileSync(config.path, fillDb(toml.replace('signature = "standard"', 'signature = "standard"\nunknown_key = "${HDR}"'), config.db));
   daemon.signal("SIGHUP");
   await daemon.waitForLog((l) => l.msg === "config.reload_failed");
   daemon.signal("SIGTERM");

@@ -1,6 +1,7 @@
 // Building configs for tests from TOML text, the way users write them.
 import { parseConfigText, formatProblems } from "../../src/config/load.ts";
 import type { RuntimeConfig } from "../../src/config/runtime.ts";
+import { isPostgresUrl } from "./rows.ts";
 
 /** Loopback receivers need http and private addresses; tests say so like a user would. */
 export const LOOPBACK_SECURITY = `
@@ -24,6 +25,9 @@ export interface RelayParts {
   destination?: string;
 }
 
+/** The [storage] key for an SQLite file or a PostgreSQL URL (a harness on either backend). */
+export const storageKey = (location: string) => (isPostgresUrl(location) ? `url = "${location}"` : `path = "${location}"`);
+
 /** TOML for one custom destination "recv" at `url`/hook, routed every event, on a port the system picks. */
 export function relayToml(dbPath: string, url: string, { server = "", extra = "", destination = "" }: RelayParts = {}): string {
   return `
@@ -31,7 +35,7 @@ export function relayToml(dbPath: string, url: string, { server = "", extra = ""
 listen = "127.0.0.1:0"
 ${server}
 [storage]
-path = "${dbPath}"
+${storageKey(dbPath)}
 ${LOOPBACK_SECURITY}
 ${extra}
 [[destinations]]

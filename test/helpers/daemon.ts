@@ -5,9 +5,11 @@
 // Deno bundle).
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { openSqliteClient } from "../../src/runtime/sqlite.ts";
 import { RUNTIME } from "../../src/runtime/which.ts";
+import { onTestEnd } from "./cleanup.ts";
 import { tempDir } from "./fs.ts";
+import { isPostgresUrl, rowsOf } from "./rows.ts";
+import { dropPgDatabase, freshPgDatabase, testBackend } from "./storage.ts";
 import { run, sleep, spawn } from "./process.ts";
 
 export const ROOT = join(import.meta.dirname!, "..", "..");
@@ -49,11 +51,27 @@ export interface Daemon {
   exited: Promise<number>;
 }
 
-export function writeConfig(toml: string): { path: string; dir: string; db: string } {
+/** The config text with `{{db}}` filled in: `path = "{{db}}"` becomes `url = "..."` when `db` is a PostgreSQL URL. */
+export function fillDb(toml: string, db: string): string {
+  return (isPostgresUrl(db) ? toml.replaceAll('path = "{{db}}"', `url = "${db}"`) : toml).replaceAll("{{db}}", db);
+}
+
+/**
+ * Writes a config whose `{{db}}` names a new SQLite file, or with HERALD_TEST_STORAGE=postgres
+ * a new database (dropped after the test) when the text says `path = "{{db}}"`. `db` is the
+ * file or the URL: readDeliveries, rowsOf and fillDb take either. `sqlite` keeps the file for
+ * a test that writes rows into it itself (test/helpers/seed.ts).
+ */
+export function writeConfig(toml: string, options: { sqlite?: boolean } = {}): { path: string; dir: string; db: string } {
   const dir = tempDir("herald-e2e-");
   const path = join(dir, "herald.toml");
-  const db = join(dir, "herald.db");
-  writeFileSync(path, toml.replaceAll("{{db}}", db));
+  let db = join(dir, "herald.db");
+  if (testBackend() === "postgres" && !options.sqlite && toml.includes('path = "{{db}}"')) {
+    db = freshPgDatabase();
+    const url = db;
+    onTestEnd(() => dropPgDatabase(url));
+  }
+  writeFileSync(path, fillDb(toml, db));
   return { path, dir, db };
 }
 
@@ -116,12 +134,7 @@ export async function startDaemonWith(command: string[], env: Record<string, str
 }
 
 export function readDeliveries(db: string): Array<{ id: string; event_id: string; status: string; attempts: number }> {
-  const conn = openSqliteClient(db, { create: false });
-  try {
-    return conn.query("SELECT id, event_id, status, attempts FROM deliveries ORDER BY id").all() as Array<{ id: string; event_id: string; status: string; attempts: number }>;
-  } finally {
-    conn.close();
-  }
+  return rowsOf(db).query("SELECT id, event_id, status, attempts FROM deliveries ORDER BY id").all() as Array<{ id: string; event_id: string; status: string; attempts: number }>;
 }
 
 export async function publish(daemon: Daemon, body: unknown, headers: Record<string, string> = {}) {

@@ -1,32 +1,113 @@
 // Herald's parts wired by the same wireRelay() as app.ts, but with a manual clock and fixed randomness, so a
-// test publishes through the real ingress and drives the scheduler one tick() at a time.
+// test publishes through the real ingress and drives the scheduler one tick() at a time. The
+// outbox is a new SQLite file, or with HERALD_TEST_STORAGE=postgres a new PostgreSQL database
+// (test/helpers/storage.ts); `query` reads rows from either (test/helpers/rows.ts).
 import { join } from "node:path";
 import type { RuntimeConfig } from "../../src/config/runtime.ts";
 import type { Resolver } from "../../src/delivery/ssrf-guard.ts";
 import { createLogger } from "../../src/log.ts";
+import { openPostgresStorage } from "../../src/outbox/postgres/open.ts";
 import { openOutbox } from "../../src/outbox/sqlite/outbox.ts";
-import { QUICK_BUSY_TIMEOUT_MS, setBusyTimeout } from "../../src/outbox/sqlite/handle.ts";
-import type { Outbox } from "../../src/outbox/types.ts";
+import { QUICK_BUSY_TIMEOUT_MS, setBusyTimeout, type SqliteHandle } from "../../src/outbox/sqlite/handle.ts";
+import type { OperatorStore, Outbox } from "../../src/outbox/types.ts";
 import { wireRelay } from "../../src/wiring.ts";
 import type { EventsAdapter } from "../../src/dashboard/events-adapter.ts";
 import { manualClock, type ManualClock } from "./clock.ts";
+import { onTestEnd } from "./cleanup.ts";
 import { tempDir } from "./fs.ts";
+import { rowsOf, type Rows } from "./rows.ts";
+import { freshPgDatabase, releasePgDatabase, testBackend } from "./storage.ts";
+
+/**
+ * An object whose methods wait for `ready` and call the opened one's: PostgreSQL opens
+ * asynchronously, while createHarness is synchronous for its many callers. Every Outbox and
+ * OperatorStore method is async; a property read once the open has finished is the real one.
+ */
+function deferred<T extends object>(ready: Promise<T>): T {
+  let opened: T | undefined;
+  void ready.then((value) => (opened = value), () => {});
+  return new Proxy({} as T, {
+    get: (_, key) => {
+      if (opened) return Reflect.get(opened, key);
+      return async (...args: unknown[]) => {
+        const target = await ready;
+        return (Reflect.get(target, key) as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+}
+
+interface OpenedOutbox {
+  /** The SQLite file, or the PostgreSQL database's URL. */
+  location: string;
+  outbox: Outbox;
+  operator: OperatorStore;
+  /** SQLite's handle, for the SQLite-only tests that reach under the seam. */
+  handle: SqliteHandle;
+  query: Rows["query"];
+}
+
+/** `wrap` is applied to the opened outbox (on PostgreSQL once it is open: a proxy has no methods to copy). */
+function openHarnessOutbox(wrap: (outbox: Outbox) => Outbox = (outbox) => outbox): OpenedOutbox {
+  if (testBackend() === "postgres") {
+    const url = freshPgDatabase();
+    const ready = openPostgresStorage(url, { migrate: true, applicationName: "herald-harness" });
+    onTestEnd(async () => {
+      await (await ready.catch(() => undefined))?.close();
+      releasePgDatabase(url);
+    });
+    const noHandle = new Proxy({} as SqliteHandle, { get: () => { throw new Error("h.handle is SQLite's; this test runs on PostgreSQL (mark it sqliteOnly)"); } });
+    return { location: url, outbox: deferred(ready.then((s) => wrap(s.outbox))), operator: deferred(ready.then((s) => s.operator)), handle: noHandle, query: rowsOf(url).query };
+  }
+  const dbPath = join(tempDir(), "herald.db");
+  const { outbox, operator, handle } = openOutbox(dbPath, { synchronous: "full" });
+  // As serve does once it has started (app.ts).
+  setBusyTimeout(handle, QUICK_BUSY_TIMEOUT_MS);
+  return { location: dbPath, outbox: wrap(outbox), operator, handle, query: (sql) => handle.client.query(sql) as ReturnType<Rows["query"]> };
+}
 
 /** `realTime`: the system clock instead of the manual one, for tests that let scheduler.run() sleep and wake by itself. */
 export function createHarness(
   makeConfig: (dbPath: string) => RuntimeConfig,
   options: { resolve?: Resolver; fetch?: typeof fetch; wrapOutbox?: (outbox: Outbox) => Outbox; realTime?: { idleWakeMs: number }; events?: EventsAdapter } = {},
 ) {
-  const dbPath = join(tempDir(), "herald.db");
+  const opened = openHarnessOutbox(options.wrapOutbox);
+  const { handle, query } = opened;
+  // Operational events are stored without being awaited (after a lookup, then an enqueue); on
+  // PostgreSQL each is a round trip, so tickAndSettle waits until no outbox or operator call is
+  // in progress, as SQLite's near-instant calls made moot.
+  const inFlight = new Set<Promise<unknown>>();
+  const tracked = <T extends object>(target: T): T =>
+    new Proxy(target, {
+      get: (object, key) => {
+        const value = Reflect.get(object, key);
+        if (typeof value !== "function") return value;
+        return (...args: unknown[]) => {
+          const result = (value as (...a: unknown[]) => unknown).apply(object, args);
+          if (result instanceof Promise) {
+            const settled: Promise<unknown> = result.catch(() => {}).finally(() => inFlight.delete(settled));
+            inFlight.add(settled);
+          }
+          return result;
+        };
+      },
+    });
+  const outbox = tracked(opened.outbox);
+  const operator = tracked(opened.operator);
+  /** Until no call is in progress (a few rounds: one call's end may start the next). */
+  const quiet = async () => {
+    for (let round = 0; round < 20; round++) {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (inFlight.size === 0) return;
+      await Promise.all(inFlight);
+    }
+  };
+  // The SQLite file or the PostgreSQL URL: relayToml() writes either into [storage].
+  const dbPath = opened.location;
   let config = makeConfig(dbPath);
   const clock: ManualClock = options.realTime ? { now: () => Date.now(), advance: () => { throw new Error("a real-time harness cannot move its clock"); } } : manualClock();
   const logs: Array<Record<string, unknown>> = [];
   const logger = createLogger({ level: () => "debug", clock, sensitive: () => config.sensitive, write: (line) => logs.push(JSON.parse(line)) });
-  const opened = openOutbox(dbPath, { synchronous: "full" });
-  const { operator, handle } = opened;
-  // As serve does once it has started (app.ts).
-  setBusyTimeout(handle, QUICK_BUSY_TIMEOUT_MS);
-  const outbox = options.wrapOutbox ? options.wrapOutbox(opened.outbox) : opened.outbox;
   const { scheduler, ingress, metrics } = wireRelay({ config: () => config, clock, random: () => 0.5, resolve: options.resolve, fetch: options.fetch, outbox, operator, logger, idleWakeMs: options.realTime?.idleWakeMs, events: options.events });
 
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
@@ -38,14 +119,16 @@ export function createHarness(
 
   /** Ticks and waits for every attempt in flight: the tick's, and those handed off at a commit. */
   const tickAndSettle = async () => {
+    await quiet();
     const result = await scheduler.tick();
     await result.settled;
     await scheduler.idle();
+    await quiet();
     return result;
   };
 
   const deliveryRow = (id: string) =>
-    handle.client.query("SELECT status, attempts, failed_attempts, next_attempt_at, last_error, last_status_code FROM deliveries WHERE id = ?").get(id) as {
+    query("SELECT status, attempts, failed_attempts, next_attempt_at, last_error, last_status_code FROM deliveries WHERE id = ?").get(id) as {
       status: string;
       attempts: number;
       failed_attempts: number;
@@ -56,6 +139,8 @@ export function createHarness(
 
   return {
     dbPath,
+    /** A SELECT on the outbox, on either backend. */
+    query,
     clock,
     logs,
     outbox,

@@ -8,15 +8,19 @@ export function moreContractCases(name: string, backend: ContractBackend, skip: 
   describe.skipIf(skip)(`the Outbox contract (${name}), maintenance and operators`, () => {
     const { setup, again } = contractFixture(backend);
 
-    test("deliveries of destinations no longer configured fail; inline ones stay", async () => {
-      const { outbox, operator, event, clock } = await setup();
+    test("destination holds: the first hold is kept, clearing answers it, pending counts leave inline out", async () => {
+      const { outbox, event, clock } = await setup();
       const inline = event([]);
       inline.deliveries = [{ id: "dlv_inline_1", destination: "inline:x", target: { url: "https://x.example/", type: "custom" }, expiresAt: clock.now() + DAY }];
-      const [gone] = await outbox.enqueue([event(["gone", "a"]), inline]);
-      const failed = await outbox.failOrphans(["a"], clock.now());
-      expect(failed).toEqual([{ id: gone!.deliveries[0]!.id, destination: "gone" }]);
-      expect((await operator.getDelivery(gone!.deliveries[0]!.id))!.delivery).toMatchObject({ status: "failed", lastError: 'destination "gone" is no longer in the config' });
-      expect((await operator.getDelivery("dlv_inline_1"))!.delivery.status).toBe("pending");
+      await outbox.enqueue([event(["a", "gone"]), inline]);
+      expect(await outbox.hold({ destination: "a", by: "gone", reason: "HTTP 410", since: 1_000 })).toEqual({ hold: { destination: "a", by: "gone", reason: "HTTP 410", since: 1_000 }, created: true });
+      // A pause of a disabled destination keeps why it was disabled, and when.
+      expect(await outbox.hold({ destination: "a", by: "operator", since: 2_000 })).toEqual({ hold: { destination: "a", by: "gone", reason: "HTTP 410", since: 1_000 }, created: false });
+      expect(await outbox.listHolds()).toEqual([{ destination: "a", by: "gone", reason: "HTTP 410", since: 1_000 }]);
+      expect(Object.fromEntries(await outbox.pendingByDestination())).toEqual({ a: 1, gone: 1 });
+      expect(await outbox.clearHold("a")).toEqual({ destination: "a", by: "gone", reason: "HTTP 410", since: 1_000 });
+      expect(await outbox.clearHold("a")).toBeUndefined();
+      expect(await outbox.listHolds()).toEqual([]);
     });
 
     test("prune deletes finished deliveries past retention (per destination too) and events left without deliveries", async () => {
@@ -102,12 +106,6 @@ export function moreContractCases(name: string, backend: ContractBackend, skip: 
       await Promise.all([worker(storage), worker(other)]);
       expect(seen).toHaveLength(300);
       expect(new Set(seen).size).toBe(300);
-    });
-
-    test("probeWritable succeeds on a writable outbox", async () => {
-      const { outbox } = await setup();
-      await outbox.probeWritable();
-      await outbox.probeWritable();
     });
   });
 }

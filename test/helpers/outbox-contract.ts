@@ -3,11 +3,12 @@
 // file calls outboxContract() with a factory; what only one backend can show (query plans,
 // PRAGMAs, server faults) stays in that backend's own file. Split in files for size: claims,
 // settles and leases here; maintenance, operators and concurrency in outbox-contract-more.ts;
-// the events API in outbox-contract-events.ts.
+// the events API in outbox-contract-events.ts; lanes, batches and retention in outbox-contract-lanes.ts.
 import { describe, expect, test } from "bun:test";
 import type { Settlement } from "../../src/outbox/types.ts";
 import { contractFixture, DAY, LEASE_MS, type ContractBackend } from "./outbox-contract-fixture.ts";
 import { eventsContractCases } from "./outbox-contract-events.ts";
+import { laneContractCases } from "./outbox-contract-lanes.ts";
 import { moreContractCases } from "./outbox-contract-more.ts";
 
 export type { ContractBackend } from "./outbox-contract-fixture.ts";
@@ -184,5 +185,6 @@ export function outboxContract(name: string, backend: ContractBackend, skip = fa
 
   });
   moreContractCases(name, backend, skip);
+  laneContractCases(name, backend, skip);
   eventsContractCases(name, backend, skip);
 }

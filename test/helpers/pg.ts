@@ -8,6 +8,12 @@ export const PG_URL = process.env.HERALD_TEST_PG_URL || undefined;
 
 /** True when there is no server: pass to describe.skipIf. Prints why, once per file. */
 export function skipWithoutPostgres(suite: string): boolean {
+  // `npm run test:pg` runs the shared suites on PostgreSQL after npm test's first pass has run
+  // the PostgreSQL-only files: once is enough.
+  if (PG_URL && process.env.HERALD_TEST_STORAGE === "postgres") {
+    console.log(`SKIPPED ${suite} under HERALD_TEST_STORAGE=postgres: a PostgreSQL-only file, run by the first pass (bun test with HERALD_TEST_PG_URL)`);
+    return true;
+  }
   if (PG_URL) return false;
   console.log(`SKIPPED ${suite}: HERALD_TEST_PG_URL is not set (run under scripts/pg-test-server run -- ...)`);
   return true;

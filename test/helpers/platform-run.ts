@@ -62,5 +62,5 @@ export function respectedEveryWait(arrivals: Arrival[]): boolean {
 }
 
 export function deliveryRows(h: Harness) {
-  return h.handle.client.query("SELECT status, attempts, failed_attempts, last_error FROM deliveries").all() as Array<{ status: string; attempts: number; failed_attempts: number; last_error: string | null }>;
+  return h.query("SELECT status, attempts, failed_attempts, last_error FROM deliveries").all() as Array<{ status: string; attempts: number; failed_attempts: number; last_error: string | null }>;
 }

@@ -9,6 +9,9 @@ import { openOutbox } from "../../src/outbox/sqlite/outbox.ts";
 import { manualClock } from "../helpers/clock.ts";
 import { eventually } from "../helpers/daemon.ts";
 import { tempDir } from "../helpers/fs.ts";
+import { sqliteOnly } from "../helpers/storage.ts";
+
+const SQLITE_ONLY = sqliteOnly("background-checkpoint", "SQLite's WAL checkpoints");
 
 function setup() {
   const path = join(tempDir(), "herald.db");
@@ -34,7 +37,7 @@ function setup() {
   return { path, outbox, handle, write, automaticPages, size: () => statSync(path).size };
 }
 
-describe("background checkpoints", () => {
+describe.skipIf(SQLITE_ONLY)("background checkpoints", () => {
   test("without them, writes under the automatic threshold stay in the WAL (the control)", () => {
     const { handle, write, size, outbox } = setup();
     handle.client.exec(`PRAGMA wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);

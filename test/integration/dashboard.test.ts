@@ -5,6 +5,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { configFrom, relayToml } from "../helpers/config.ts";
 import { ADMIN_TOKEN, dashboardHarness, form, login, page, SECRET, type DashboardConfig, type Harness } from "../helpers/dashboard.ts";
 import { startReceiver, statusSequence, type Receiver } from "../helpers/receiver.ts";
+import { sqliteOnly } from "../helpers/storage.ts";
 
 let receiver: Receiver;
 afterEach(() => receiver?.stop());
@@ -133,7 +134,7 @@ describe("pages", () => {
     receiver = startReceiver(statusSequence(500));
     const h = harness();
     const id = await failedDelivery(h);
-    const eventId = h.handle.client.query("SELECT event_id AS e FROM deliveries WHERE id = ?").get(id) as { e: string };
+    const eventId = h.query("SELECT event_id AS e FROM deliveries WHERE id = ?").get(id) as { e: string };
     const { cookie } = await login(h);
     expect((await page(h, `/ui/deliveries/${id}`, cookie)).text).toContain(`href="/ui/events/${eventId.e}"`);
     const shown = await page(h, `/ui/events/${eventId.e}`, cookie);
@@ -226,7 +227,7 @@ describe("pages", () => {
     expect(text).not.toContain("source-secret-0123");
   });
 
-  test("a source filter searches a bounded number of deliveries a page, and says where it stopped; an event name is found through its events", async () => {
+  test.skipIf(sqliteOnly("dashboard: bounded filter search", "fills the SQLite file with 20,010 rows by recursive SQL; postgres-events.test.ts has PostgreSQL's large-table plans"))("a source filter searches a bounded number of deliveries a page, and says where it stopped; an event name is found through its events", async () => {
     receiver = startReceiver();
     const h = harness();
     // Rows written straight into the file, as a busy daemon would have left them (ids sort like Herald's).

@@ -40,7 +40,7 @@ describe("durable publishing", () => {
     const response = Promise.resolve(h.post("/v1/events", { event: "completed", data: { n: 1 } })).then((r) => ((answered = true), r));
     await eventually(() => synced === 1, 5_000, "the real fsync");
     await turns(5);
-    expect(h.handle.client.query("SELECT count(*) AS n FROM events").get()).toEqual({ n: 1 });
+    expect(h.query("SELECT count(*) AS n FROM events").get()).toEqual({ n: 1 });
     expect(answered).toBe(false);
     openGate();
     expect((await response).status).toBe(202);

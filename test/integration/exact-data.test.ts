@@ -20,7 +20,7 @@ function harness() {
   return createHarness((db) => configFrom(relayToml(db, url, { extra: SOURCE })));
 }
 
-const stored = (h: ReturnType<typeof createHarness>) => h.handle.client.query("SELECT (SELECT count(*) FROM events) AS events, (SELECT count(*) FROM deliveries) AS deliveries").get();
+const stored = (h: ReturnType<typeof createHarness>) => h.query("SELECT (SELECT count(*) FROM events) AS events, (SELECT count(*) FROM deliveries) AS deliveries").get();
 
 async function refusal(response: Response) {
   expect(response.status).toBe(400);

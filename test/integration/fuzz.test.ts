@@ -8,6 +8,7 @@ import { stringify } from "smol-toml";
 import { formatProblems, parseConfigText } from "../../src/config/load.ts";
 import { configFrom, relayToml } from "../helpers/config.ts";
 import { createHarness } from "../helpers/harness.ts";
+import { sqliteOnly } from "../helpers/storage.ts";
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 200);
 const SECRET = "fuzz-source-secret";
@@ -24,7 +25,12 @@ function harness() {
 }
 
 type Harness = ReturnType<typeof createHarness>;
-const counts = (h: Harness) => h.handle.client.query("SELECT (SELECT count(*) FROM events) AS events, (SELECT count(*) FROM deliveries) AS deliveries").get() as { events: number; deliveries: number };
+// Hundreds of publishes and row reads per property: on PostgreSQL each read is a psql run and the
+// file would take minutes. The parsing fuzzed here is the same on both backends; exact-data.test.ts
+// shows that PostgreSQL stores what was published byte for byte.
+const FUZZ_SQLITE_ONLY = sqliteOnly("fuzz", "hundreds of row reads per property (exact-data.test.ts covers PostgreSQL's storage of what was published)");
+
+const counts = (h: Harness) => h.query("SELECT (SELECT count(*) FROM events) AS events, (SELECT count(*) FROM deliveries) AS deliveries").get() as { events: number; deliveries: number };
 
 async function expectClearAnswer(h: Harness, response: Response, before: { events: number }) {
   expect([200, 202, 400, 401, 404, 413, 415]).toContain(response.status);
@@ -42,7 +48,7 @@ async function expectClearAnswer(h: Harness, response: Response, before: { event
 const json = fc.jsonValue({ maxDepth: 6 });
 const eventName = fc.oneof(fc.constantFrom("completed", "on_find", "x\r\nX-Injected: 1", "a b", "", "é", "herald.delivery.failed"), fc.string({ maxLength: 140 }));
 
-describe("the publish API, fuzzed", () => {
+describe.skipIf(FUZZ_SQLITE_ONLY)("the publish API, fuzzed", () => {
   test("random bodies of any JSON shape", async () => {
     const h = harness();
     await fc.assert(
@@ -63,7 +69,7 @@ describe("the publish API, fuzzed", () => {
         const response = await h.post("/v1/events", JSON.stringify({ event: name, data }));
         const body = (await expectClearAnswer(h, response, before)) as { id?: string };
         if (response.status === 202) {
-          const stored = h.handle.client.query("SELECT name, data FROM events WHERE id = ?").get(body.id!) as { name: string; data: string };
+          const stored = h.query("SELECT name, data FROM events WHERE id = ?").get(body.id!) as { name: string; data: string };
           expect(stored.name).toBe(name);
           expect(JSON.parse(stored.data)).toEqual(JSON.parse(JSON.stringify(data)));
           expect(name).toMatch(/^[\x21-\x7e]{1,128}$/); // only header-safe names get through
@@ -78,7 +84,7 @@ describe("the publish API, fuzzed", () => {
     const text = '{"event":"x","data":{"__proto__":{"polluted":true},"constructor":{"prototype":1},"toString":"s","b":3}}';
     const response = await h.post("/v1/events", text);
     expect(response.status).toBe(202);
-    const stored = h.handle.client.query("SELECT data FROM events").get() as { data: string };
+    const stored = h.query("SELECT data FROM events").get() as { data: string };
     expect(stored.data).toBe('{"__proto__":{"polluted":true},"constructor":{"prototype":1},"toString":"s","b":3}');
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
@@ -133,7 +139,7 @@ describe("the publish API, fuzzed", () => {
   });
 });
 
-describe("inbound sources, fuzzed", () => {
+describe.skipIf(FUZZ_SQLITE_ONLY)("inbound sources, fuzzed", () => {
   test("random bodies and signature headers: 401 unless correctly signed; a signed JSON object is stored verbatim", async () => {
     const h = harness();
     const sign = (text: string) => "sha256=" + createHmac("sha256", SECRET).update(text).digest("hex");
@@ -145,7 +151,7 @@ describe("inbound sources, fuzzed", () => {
         await expectClearAnswer(h, response, before);
         if (signature !== "valid") expect(response.status).toBe(401);
         if (response.status === 202) {
-          const stored = h.handle.client.query("SELECT raw_body FROM events ORDER BY id DESC LIMIT 1").get() as { raw_body: string };
+          const stored = h.query("SELECT raw_body FROM events ORDER BY id DESC LIMIT 1").get() as { raw_body: string };
           expect(stored.raw_body).toBe(text);
         }
       }),

@@ -62,7 +62,7 @@ describe("inline webhook signatures", () => {
       webhook: hook("/spider", { secret: SECRET, signature: "timestamped", signature_header: "X-Spider-Signature" }),
     });
     expect(published.status).toBe(202);
-    const [stored] = h.handle.client.query("SELECT target FROM deliveries").all() as Array<{ target: string }>;
+    const [stored] = h.query("SELECT target FROM deliveries").all() as Array<{ target: string }>;
     expect(JSON.parse(stored!.target)).toEqual({ url: `${receiver.url}/spider`, type: "custom", secret: SECRET, signature: "timestamped", signatureHeader: "X-Spider-Signature" });
 
     await h.tickAndSettle();
@@ -86,7 +86,7 @@ describe("inline webhook signatures", () => {
       { path: "webhook[0].secret", message: 'a Standard Webhooks secret must be "whsec_" followed by base64 of at least 24 bytes; run `herald secret` to make one' },
       { path: "webhook[1].signature", message: '"sha256" needs a secret' },
     ]);
-    expect(h.handle.client.query("SELECT count(*) AS n FROM events").get()).toEqual({ n: 0 });
+    expect(h.query("SELECT count(*) AS n FROM events").get()).toEqual({ n: 0 });
   });
 });
 
@@ -108,7 +108,7 @@ describe("inline signature_header may not name a reserved header", () => {
     expect(issues[0]!.message).toBe('"Host" is a hop-by-hop or framing header, set by the HTTP client; it cannot be set here');
     expect(issues[6]!.message).toBe('"X-Herald-Event" is set by Herald and cannot be overridden');
     names.forEach((name, i) => expect(issues[i]!.message).toStartWith(`"${name}" `));
-    expect(h.handle.client.query("SELECT count(*) AS n FROM events").get()).toEqual({ n: 0 });
+    expect(h.query("SELECT count(*) AS n FROM events").get()).toEqual({ n: 0 });
     expect(receiver.requests).toEqual([]);
   });
 

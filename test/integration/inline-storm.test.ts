@@ -39,7 +39,7 @@ to = ["ops"]
 
 const alertsSent = () => receiver.requests.filter((r) => r.path === "/ops").map((r) => JSON.parse(r.body) as { event: string; data: Record<string, unknown> });
 const storedAlerts = (h: ReturnType<typeof createHarness>) =>
-  h.handle.client.query("SELECT data FROM events WHERE name = 'herald.delivery.failed' ORDER BY id").all().map((row) => JSON.parse((row as { data: string }).data) as Record<string, unknown>);
+  h.query("SELECT data FROM events WHERE name = 'herald.delivery.failed' ORDER BY id").all().map((row) => JSON.parse((row as { data: string }).data) as Record<string, unknown>);
 
 test("a batch of 500 dead inline webhooks: two alerts in all, one metric series, and billing's first failure is announced at once", async () => {
   receiver = startReceiver(() => new Response("gone", { status: 400 }));
@@ -93,6 +93,6 @@ test("an inline receiver's answer never reaches the ops channel: only the status
   expect(alert!.data.error).toBe("gave up after 1 attempt: HTTP 500");
   expect(receiver.requests.filter((r) => r.path === "/ops").map((r) => r.body).join()).not.toContain("compromised");
   // The operator still sees the whole answer on the delivery itself.
-  const [row] = h.handle.client.query("SELECT last_error FROM deliveries WHERE destination LIKE 'inline:%'").all() as Array<{ last_error: string }>;
+  const [row] = h.query("SELECT last_error FROM deliveries WHERE destination LIKE 'inline:%'").all() as Array<{ last_error: string }>;
   expect(row!.last_error).toContain(planted);
 });

@@ -35,5 +35,5 @@ to = ["alerts"]
   const [request] = await receiver.waitFor(1);
   expect(JSON.parse(request!.body).data.task_id).toBe("task_a1");
   expect(receiver.requests).toHaveLength(1);
-  expect(h.handle.client.query("SELECT count(*) AS n FROM events").get()).toEqual({ n: 4 });
+  expect(h.query("SELECT count(*) AS n FROM events").get()).toEqual({ n: 4 });
 });

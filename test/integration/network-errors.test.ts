@@ -54,7 +54,7 @@ to = ["ops"]`),
   await h.tickAndSettle();
   await h.tickAndSettle(); // the operational events, to "ops"
 
-  const rows = h.handle.client.query("SELECT id, destination, status, last_error FROM deliveries WHERE destination != 'ops' ORDER BY destination").all() as Array<Record<string, string>>;
+  const rows = h.query("SELECT id, destination, status, last_error FROM deliveries WHERE destination != 'ops' ORDER BY destination").all() as Array<Record<string, string>>;
   expect(rows.map(({ destination, status, last_error }) => ({ destination, status, last_error }))).toEqual([
     { destination: "hook", status: "failed", last_error: "gave up after 1 attempt: network: connection refused (ECONNREFUSED) at https://leaky.example.test via 93.184.216.34" },
     { destination: expect.stringMatching(/^inline:inline\.example\.test#/), status: "failed", last_error: "gave up after 1 attempt: network: connection refused (ECONNREFUSED) at https://inline.example.test via 93.184.216.34" },
@@ -62,7 +62,7 @@ to = ["ops"]`),
 
   const seen: string[] = [JSON.stringify(h.logs)];
   for (const query of ["SELECT error, response FROM attempts", "SELECT name, data FROM events", "SELECT last_error FROM deliveries"]) {
-    seen.push(JSON.stringify(h.handle.client.query(query).all()));
+    seen.push(JSON.stringify(h.query(query).all()));
   }
   for (const row of rows) seen.push(await (await h.ingress.request(`/v1/deliveries/${row.id}`, { headers: ADMIN })).text());
   seen.push(await (await h.ingress.request("/v1/deliveries", { headers: ADMIN })).text());

@@ -7,6 +7,9 @@ import { openSqlite, type SqliteHandle } from "../../src/outbox/sqlite/handle.ts
 import { OWNER_HEARTBEAT_MS, OWNER_STALE_MS, giveUpOwnership, renewOwnership, takeOwnership } from "../../src/outbox/sqlite/ownership.ts";
 import { manualClock } from "../helpers/clock.ts";
 import { tempDir } from "../helpers/fs.ts";
+import { sqliteOnly } from "../helpers/storage.ts";
+
+const SQLITE_ONLY = sqliteOnly("ownership", "the SQLite file's owner row (PostgreSQL's nodes are in postgres-outbox.test.ts)");
 
 const A = { pid: 1, host: "herald-a" };
 const B = { pid: 1, host: "herald-b" }; // containers: both pid 1, told apart only by host name
@@ -33,7 +36,7 @@ const refusal = (run: () => void) => {
   throw new Error("ownership was taken");
 };
 
-describe("the owner's heartbeat", () => {
+describe.skipIf(SQLITE_ONLY)("the owner's heartbeat", () => {
   test("another host is refused while the heartbeat is fresh, with the owner's pid, host and time to staleness; it takes over once stale", () => {
     const { clock, a, b, owner } = setup();
     takeOwnership(a, { ...A, now: clock.now() }, alive);

@@ -67,8 +67,8 @@ async function oneAttempt(url: string, wrapOutbox?: (outbox: Outbox) => Outbox) 
   const started = Date.now();
   await h.tickAndSettle();
   const tookMs = Date.now() - started;
-  const delivery = h.handle.client.query("SELECT status, attempts, failed_attempts, next_attempt_at FROM deliveries").get() as Record<string, number | string>;
-  const attempt = h.handle.client.query("SELECT outcome, status_code, error, length(response) AS response_bytes, response FROM attempts").get() as Record<string, number | string | null>;
+  const delivery = h.query("SELECT status, attempts, failed_attempts, next_attempt_at FROM deliveries").get() as Record<string, number | string>;
+  const attempt = h.query("SELECT outcome, status_code, error, length(response) AS response_bytes, response FROM attempts").get() as Record<string, number | string | null>;
   return { delivery, attempt, tookMs, retryAt: h.clock.now() + 60_000 };
 }
 

@@ -53,7 +53,7 @@ describe("delivery outcomes", () => {
     await h.tickAndSettle();
     expect(receiver.requests).toHaveLength(1);
     expect(h.deliveryRow(deliveries[0]!.id)).toMatchObject({ status: "failed", attempts: 1, last_error: "HTTP 400: missing field task_id" });
-    expect(h.handle.client.query("SELECT response FROM attempts").get()).toEqual({ response: "missing field task_id" });
+    expect(h.query("SELECT response FROM attempts").get()).toEqual({ response: "missing field task_id" });
   });
 
   test("after max_attempts failures the delivery is failed", async () => {
@@ -255,7 +255,7 @@ describe("hand-off at commit", () => {
     };
   }
   const leaseOf = (h: ReturnType<typeof createHarness>, id: string) =>
-    (h.handle.client.query("SELECT status, lease_until AS leaseUntil FROM deliveries WHERE id = ?").get(id) as { status: string; leaseUntil: number | null });
+    (h.query(`SELECT status, lease_until AS "leaseUntil" FROM deliveries WHERE id = ?`).get(id) as { status: string; leaseUntil: number | null });
   const order = () => receiver.requests.map((r) => JSON.parse(r.body).data.n as number);
 
   test("a caught-up lane's delivery is on disk in flight, with its lease, when the 202 comes, and is sent without a tick", async () => {

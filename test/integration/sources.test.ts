@@ -136,7 +136,7 @@ describe("verification", () => {
     const pretty = JSON.stringify(EVOMI_COMPLETED, null, 2);
     const accepted = await send(h, "/in/evomi", evomiRequest(EVOMI_COMPLETED, pretty));
     expect(accepted).toMatchObject({ status: 202, body: { event: "completed", duplicate: false, deliveries: [{ destination: "raw" }] } });
-    const stored = h.handle.client.query("SELECT name, source, raw_body, data, timestamp FROM events").get() as Record<string, string>;
+    const stored = h.query("SELECT name, source, raw_body, data, timestamp FROM events").get() as Record<string, string>;
     expect(stored).toEqual({ name: "completed", source: "evomi", raw_body: pretty, data: JSON.stringify(EVOMI_COMPLETED.data), timestamp: "2026-03-09T12:00:00.000Z" });
     await h.tickAndSettle();
     expect(receiver.requests[0]!.body).toBe(pretty);
@@ -148,7 +148,7 @@ describe("verification", () => {
     const first = await send(h, "/in/evomi", evomiRequest(EVOMI_COMPLETED));
     const again = await send(h, "/in/evomi", evomiRequest(EVOMI_COMPLETED));
     expect(again).toEqual({ status: 200, body: { id: first.body.id, deliveries: first.body.deliveries, duplicate: true, event: "completed" } });
-    expect(h.handle.client.query("SELECT count(*) AS n FROM deliveries").get()).toEqual({ n: 1 });
+    expect(h.query("SELECT count(*) AS n FROM deliveries").get()).toEqual({ n: 1 });
   });
 
   test("tampered, unsigned, wrongly keyed, stale and replayed requests are refused or ignored", async () => {
@@ -166,7 +166,7 @@ describe("verification", () => {
     const signed = spiderRequest(h, payload, SPIDER_KEYS[1]);
     expect((await send(h, "/in/spider", signed)).status).toBe(202);
     expect(await send(h, "/in/spider", signed)).toMatchObject({ status: 200, body: { duplicate: true } });
-    expect(h.handle.client.query("SELECT count(*) AS n FROM events").get()).toEqual({ n: 1 });
+    expect(h.query("SELECT count(*) AS n FROM events").get()).toEqual({ n: 1 });
   });
 
   test("Standard Webhooks, signed by the reference library; GitHub's X-Hub-Signature-256", async () => {
@@ -203,7 +203,7 @@ describe("verification", () => {
     const deflate = await h.post("/in/evomi", "{}", { "content-encoding": "deflate" });
     expect(await deflate.json()).toEqual({ error: { code: "unsupported_media_type", message: "Content-Encoding deflate is not accepted: send the body uncompressed" } });
     expect([utf16.status, deflate.status]).toEqual([415, 415]);
-    expect(h.handle.client.query("SELECT count(*) AS n FROM events").get()).toEqual({ n: 0 });
+    expect(h.query("SELECT count(*) AS n FROM events").get()).toEqual({ n: 0 });
   });
 });
 
@@ -232,7 +232,7 @@ describe("reserved event names", () => {
     });
 
     await h.tickAndSettle();
-    expect(h.handle.client.query("SELECT (SELECT count(*) FROM events) AS events, (SELECT count(*) FROM deliveries) AS deliveries").get()).toEqual({ events: 0, deliveries: 0 });
+    expect(h.query("SELECT (SELECT count(*) FROM events) AS events, (SELECT count(*) FROM deliveries) AS deliveries").get()).toEqual({ events: 0, deliveries: 0 });
     expect(receiver.requests).toEqual([]);
     expect(discord.accepted).toEqual([]);
     expect(h.logs.filter((l) => l.msg === "source.refused").map((l) => l.source)).toEqual(["gh", "std"]);
@@ -279,7 +279,7 @@ describe("replays", () => {
       const replay = await send(h, "/in/spider", { text, headers: { "X-Spider-Signature": header } });
       expect({ header, ...replay }).toMatchObject({ header, status: 200, body: { id: first.body.id, duplicate: true } });
     }
-    expect(h.handle.client.query("SELECT (SELECT count(*) FROM events) AS events, (SELECT count(*) FROM deliveries) AS deliveries").get()).toEqual({ events: 1, deliveries: 1 });
+    expect(h.query("SELECT (SELECT count(*) FROM events) AS events, (SELECT count(*) FROM deliveries) AS deliveries").get()).toEqual({ events: 1, deliveries: 1 });
   });
 });
 

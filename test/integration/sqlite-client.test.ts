@@ -9,6 +9,9 @@ import type { SqliteDriver } from "../../src/runtime/sqlite-driver.ts";
 import { RUNTIME } from "../../src/runtime/which.ts";
 import { DatabaseError, isStorageFault } from "../../src/runtime/sqlite-errors.ts";
 import { tempDir } from "../helpers/fs.ts";
+import { sqliteOnly } from "../helpers/storage.ts";
+
+const SQLITE_ONLY = sqliteOnly("sqlite-client", "the SQLite client under both runtimes");
 
 function thrown(run: () => unknown): DatabaseError {
   try {
@@ -26,7 +29,7 @@ const drivers: Array<[string, SqliteDriver]> = [["node:sqlite", nodeSqlite]];
 if (RUNTIME === "bun") drivers.unshift(["bun:sqlite", ((await import(BUN_DRIVER)) as { bunSqlite: SqliteDriver }).bunSqlite]);
 
 for (const [name, driver] of drivers) {
-  describe(`the SQLite client over ${name}`, () => {
+  describe.skipIf(SQLITE_ONLY)(`the SQLite client over ${name}`, () => {
     const open = (path = join(tempDir(), "t.db"), create = true) => {
       const client = openSqliteClientWith(driver, path, { create });
       client.exec("PRAGMA journal_mode = WAL");

@@ -40,7 +40,7 @@ describe("DNS rebinding", () => {
     // rebind.example.test does not exist in real DNS: only a pinned connection can arrive.
     expect(receiver.requests).toHaveLength(1);
     expect(receiver.requests[0]!.headers.host).toBe(`rebind.example.test:${port}`);
-    expect(h.deliveryRow((h.handle.client.query("SELECT id FROM deliveries").get() as { id: string }).id).status).toBe("succeeded");
+    expect(h.deliveryRow((h.query("SELECT id FROM deliveries").get() as { id: string }).id).status).toBe("succeeded");
   });
 
   test("a name that now resolves to a private address is refused at send time, and nothing is sent", async () => {
@@ -50,7 +50,7 @@ describe("DNS rebinding", () => {
     await h.post("/v1/events", { event: "completed", data: {} });
     await h.tickAndSettle();
     expect(receiver.requests).toEqual([]);
-    const row = h.handle.client.query("SELECT status, last_error FROM deliveries").get();
+    const row = h.query("SELECT status, last_error FROM deliveries").get();
     expect(row).toEqual({
       status: "failed",
       last_error: `refused: host internal.example.test resolves to 10.0.0.7, a private network, a non-public address; allow this host with security.allowed_hosts = ["internal.example.test"], or every non-public address with security.allow_private_networks = true`,
@@ -71,7 +71,7 @@ describe("DNS rebinding", () => {
     );
     await h.post("/v1/events", { event: "completed", data: {} });
     await h.tickAndSettle();
-    const id = (h.handle.client.query("SELECT id FROM deliveries").get() as { id: string }).id;
+    const id = (h.query("SELECT id FROM deliveries").get() as { id: string }).id;
     expect(h.deliveryRow(id)).toMatchObject({ status: "pending", attempts: 1, last_error: "network: host flaky-dns.example.test does not resolve (ENOTFOUND)" });
     h.clock.advance(30_000);
     await h.tickAndSettle();
@@ -93,7 +93,7 @@ describe("DNS rebinding", () => {
       const h = harness(`https://${host}/hook`, async (name) => answers[name]!, "");
       await h.post("/v1/events", { event: "completed", data: {} });
       await h.tickAndSettle();
-      const row = h.handle.client.query("SELECT status, last_error FROM deliveries").get() as { status: string; last_error: string };
+      const row = h.query("SELECT status, last_error FROM deliveries").get() as { status: string; last_error: string };
       expect({ host, status: row.status, refused: row.last_error.startsWith(`refused: host ${host} resolves to`) }).toEqual({ host, status: "failed", refused: true });
     }
   });
@@ -130,7 +130,7 @@ describe("pinning", () => {
     await h.tickAndSettle();
     expect(receiver.requests).toEqual([]);
     expect(network.dialled).toEqual(["93.184.216.34"]);
-    expect(h.deliveryRow((h.handle.client.query("SELECT id FROM deliveries").get() as { id: string }).id).status).toBe("succeeded");
+    expect(h.deliveryRow((h.query("SELECT id FROM deliveries").get() as { id: string }).id).status).toBe("succeeded");
   });
 
   test("an IPv4-mapped answer inside an allowed IPv4 range is exempt, and the connection is plain IPv4", async () => {
@@ -149,7 +149,7 @@ describe("pinning", () => {
       const h = harness(`http://six.example.test:${v6.port}/hook`, async () => ["::1"], `allow_http = true\nallowed_hosts = ["::1"]`);
       await h.post("/v1/events", { event: "completed", data: {} });
       await h.tickAndSettle();
-      const attempt = h.handle.client.query("SELECT status_code, response FROM attempts").get();
+      const attempt = h.query("SELECT status_code, response FROM attempts").get();
       expect(attempt).toEqual({ status_code: 200, response: `host six.example.test:${v6.port}` });
     } finally {
       v6.close();
@@ -169,7 +169,7 @@ describe("pinning", () => {
       const h = harness(`https://${host}/hook`, async () => [address], "");
       await h.post("/v1/events", { event: "completed", data: {} });
       await h.tickAndSettle();
-      const row = h.handle.client.query("SELECT status, last_error FROM deliveries").get() as { status: string; last_error: string };
+      const row = h.query("SELECT status, last_error FROM deliveries").get() as { status: string; last_error: string };
       expect({ host, status: row.status, refused: row.last_error.includes(`, ${label}, a non-public address`) }).toEqual({ host, status: "failed", refused: true });
     }
     expect(receiver.requests).toEqual([]);

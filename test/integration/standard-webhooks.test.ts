@@ -67,5 +67,5 @@ test("a message the reference library signs is stored once; replays with rewritt
     const replay = await h.post("/in/std", text, headers(variant!));
     expect({ variant, status: replay.status, body: await replay.json() }).toMatchObject({ variant, status: 200, body: { id: firstBody.id, duplicate: true } });
   }
-  expect(h.handle.client.query("SELECT count(*) AS events, (SELECT count(*) FROM deliveries) AS deliveries FROM events").get()).toEqual({ events: 1, deliveries: 1 });
+  expect(h.query("SELECT count(*) AS events, (SELECT count(*) FROM deliveries) AS deliveries FROM events").get()).toEqual({ events: 1, deliveries: 1 });
 });

@@ -57,6 +57,20 @@ describe("classify", () => {
     expect(slack).toEqual({ kind: "permanent", reason: "HTTP 410: channel_is_archived" });
   });
 
+  test("a webhook that is gone: 410 anywhere, Discord 10015 and 50027, Slack 404 no_service; other final answers are not", () => {
+    const gone = (status: number, body: string, type: string) => classify(response(status, {}, body), type, now).gone ?? false;
+    expect(gone(410, "", "custom")).toBe(true);
+    expect(gone(404, JSON.stringify({ message: "Unknown Webhook", code: 10015 }), "discord")).toBe(true);
+    expect(gone(401, JSON.stringify({ message: "Invalid Webhook Token", code: 50027 }), "discord")).toBe(true);
+    expect(gone(404, "no_service", "slack")).toBe(true);
+    expect(gone(404, "channel_not_found", "slack")).toBe(true);
+    expect(gone(410, "channel_is_archived", "slack")).toBe(true);
+    expect(gone(404, "", "custom")).toBe(false);
+    expect(gone(400, JSON.stringify({ message: "Invalid Form Body", code: 50035 }), "discord")).toBe(false);
+    expect(gone(403, "action_prohibited", "slack")).toBe(false);
+    expect(gone(500, "", "custom")).toBe(false);
+  });
+
   test("the newer platforms' 429s: Telegram's retry_after, a fallback wait when none is named, custom's is a retry", () => {
     const telegram = classify(response(429, {}, JSON.stringify({ ok: false, error_code: 429, description: "Too Many Requests: retry after 7", parameters: { retry_after: 7 } })), "telegram", now).outcome;
     expect(telegram).toEqual({ kind: "rate_limited", reason: "HTTP 429: rate limited by telegram", waitMs: 7_000 });

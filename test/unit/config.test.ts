@@ -24,6 +24,7 @@ describe("config defaults", () => {
       maxAgeMs: 86_400_000,
       concurrency: 16,
       retentionMs: 604_800_000,
+      disableAfterFailures: 0,
     });
     expect(config.security).toEqual({ allowHttp: false, allowPrivateNetworks: false, allowedHosts: [] });
   });

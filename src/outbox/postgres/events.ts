@@ -4,7 +4,8 @@
 // are ranges of the primary key (event ids begin with their arrival time); name and source
 // filters walk their indexes (migration 2), so a page reads about as many rows as it shows.
 
-import { createIdGenerator, firstEventIdAt } from "../../core/ids.ts";
+import { createIdGenerator } from "../../core/ids.ts";
+import { eventConditions } from "../event-filter.ts";
 import type { PgContext } from "./client.ts";
 import type { EventQuery, EventRecord, ReplayTarget } from "../types.ts";
 
@@ -32,34 +33,16 @@ const toEventRecord = (row: EventRow, deliveryIds: string[]): EventRecord => ({
 });
 
 /**
- * An id is made just after its event's arrival time is read, in the same or a later
- * millisecond: "before until" may hold ids up to this much later than `until`, and the exact
- * received_at check drops the rest.
- */
-const ID_CLOCK_SLACK_MS = 1_000;
-
-/**
  * The listing's statement, built for the filters given rather than with "$1 IS NULL OR ..."
  * guards, which keep the planner from choosing an index. Exported so a test can EXPLAIN it.
  */
 export function eventListSql(query: EventQuery): { text: string; params: Array<string | number> } {
-  const where: string[] = [];
   const params: Array<string | number> = [];
-  const add = (clause: string, value: string | number) => {
+  const where = eventConditions(query).map(({ clause, value }) => {
     params.push(value);
-    where.push(clause.replace("?", `$${params.length}`));
-  };
-  if (query.name !== undefined) add("name = ?", query.name);
-  if (query.source !== undefined) add("source = ?", query.source);
-  if (query.since !== undefined) {
-    add("id >= ?", firstEventIdAt(query.since));
-    add("received_at >= ?::bigint", query.since);
-  }
-  if (query.until !== undefined) {
-    add("id < ?", firstEventIdAt(query.until + ID_CLOCK_SLACK_MS));
-    add("received_at < ?::bigint", query.until);
-  }
-  if (query.before !== undefined) add("id < ?", query.before);
+    // received_at is a bigint: an untyped parameter would be compared as text.
+    return clause.replace("?", clause.startsWith("received_at") ? `$${params.length}::bigint` : `$${params.length}`);
+  });
   params.push(query.limit);
   const text = `SELECT ${EVENT_COLUMNS} FROM events ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
     ORDER BY id DESC LIMIT $${params.length}::int`;

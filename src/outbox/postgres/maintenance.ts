@@ -32,12 +32,6 @@ export function createMaintenance({ sql, nodeId }: PgContext) {
     WHERE status = 'pending' AND expires_at <= ${now}
     RETURNING id, destination, event_id AS "eventId", last_error AS "lastError"`.then((rows) => [...rows]);
 
-  const failOrphans = (configured: string[], now: number) => sql<Array<{ id: string; destination: string }>>`
-    UPDATE deliveries SET status = 'failed', finished_at = ${now}, updated_at = ${now},
-      last_error = 'destination "' || destination || '" is no longer in the config'
-    WHERE status = 'pending' AND target IS NULL AND destination <> ALL(${configured}::text[]) AND destination NOT LIKE 'inline:%'
-    RETURNING id, destination`.then((rows) => [...rows]);
-
   /** Finished deliveries past their destination's retention, then events past the default with no deliveries left. */
   const prune = (cutoffs: PruneCutoffs) =>
     sql.begin(async (tx) => {
@@ -75,5 +69,5 @@ export function createMaintenance({ sql, nodeId }: PgContext) {
     await sql`INSERT INTO probe (node_id, filler) VALUES (${nodeId}, ${filler}) ON CONFLICT (node_id) DO UPDATE SET filler = excluded.filler`;
   };
 
-  return { expireDue, failOrphans, prune, stats, probeWritable };
+  return { expireDue, prune, stats, probeWritable };
 }

@@ -131,6 +131,21 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     description: "digests: which message carried an attempt sent with others",
     sql: `ALTER TABLE attempts ADD COLUMN digest_id text COLLATE "C";`,
   },
+  {
+    version: 4,
+    description: "destination lifecycle: paused and disabled destinations",
+    sql: `
+      -- A row holds a destination: its pending deliveries are not claimed (they still expire).
+      -- held_by 'operator' is a pause; 'gone' and 'failing' are Herald's own disables.
+      CREATE TABLE destination_state (
+        destination text COLLATE "C" PRIMARY KEY,
+        held_by text NOT NULL CHECK (held_by IN ('operator', 'gone', 'failing')),
+        reason text,
+        held_at bigint NOT NULL,
+        updated_at bigint NOT NULL
+      );
+    `,
+  },
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS.at(-1)?.version ?? 0;

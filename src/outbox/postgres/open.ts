@@ -6,7 +6,9 @@ import { randomUUID } from "node:crypto";
 import { StorageError } from "../../core/errors.ts";
 import type { Outbox, OperatorStore, Storage } from "../types.ts";
 import { createClaims } from "./claim.ts";
-import { CONNECT_TIMEOUT_S, createPool, type PgContext } from "./client.ts";
+import { createDestinationStates } from "./destination-state.ts";
+import { createPool, type PgContext } from "./client.ts";
+import { ANSWER_DEADLINE_MS, answerWithin } from "./deadline.ts";
 import { createEnqueue } from "./enqueue.ts";
 import { createScrubber, guarded, translate, type Scrubber } from "./errors.ts";
 import { createMaintenance } from "./maintenance.ts";
@@ -31,22 +33,25 @@ function guardAll<T extends object>(methods: T, scrub: Scrubber): T {
   return out as T;
 }
 
-/**
- * Rejects when the server does not answer a first query within the connect timeout. A host
- * that drops packets (a black-holed address) never fails the TCP connect, and postgres.js's own
- * connect_timeout did not end that wait on Bun: without this, serve and the CLI hung silently.
- */
-async function reachable(sql: PgContext["sql"], url: string): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
+/** Rejects when the server does not answer a first query in time (deadline.ts says why). */
+const reachable = (sql: PgContext["sql"], url: string) => {
   const { hostname, port } = new URL(url);
-  const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(Object.assign(new Error(`no answer from ${hostname}:${port || 5432} within ${CONNECT_TIMEOUT_S} s`), { code: "CONNECT_TIMEOUT" })), CONNECT_TIMEOUT_S * 1000);
-  });
-  try {
-    await Promise.race([sql`select 1`, timedOut]);
-  } finally {
-    clearTimeout(timer);
+  return answerWithin(sql`select 1`, ANSWER_DEADLINE_MS, `${hostname}:${port || 5432}`);
+};
+
+/**
+ * The calls of the delivery path, each given up as unavailable past the deadline, so a publish
+ * during an outage answers 503 in seconds. Operator and maintenance calls (a retry of many
+ * rows, a prune) may rightly take longer and keep the server's statement timeout alone.
+ */
+const DEADLINED = new Set(["enqueue", "claimDue", "claimHead", "settleMany", "release", "expireDue", "nextDueAfter", "countDue", "probeWritable", "listHolds"]);
+
+function withDeadlines<T extends object>(methods: T, what: string): T {
+  const out: Record<string, unknown> = { ...(methods as Record<string, unknown>) };
+  for (const [name, value] of Object.entries(methods)) {
+    if (DEADLINED.has(name) && typeof value === "function") out[name] = (...args: unknown[]) => answerWithin((value as (...a: unknown[]) => Promise<unknown>)(...args), ANSWER_DEADLINE_MS, what);
   }
+  return out as T;
 }
 
 export async function openPostgresStorage(url: string, options: PostgresOpenOptions): Promise<Storage> {
@@ -71,17 +76,19 @@ export async function openPostgresStorage(url: string, options: PostgresOpenOpti
     nodes.stopBeating();
     return (closed ??= sql.end({ timeout: 1 }));
   };
+  const { hostname, port } = new URL(url);
   const outbox: Outbox = guardAll(
-    {
+    withDeadlines({
       enqueue: createEnqueue(context),
       ...createClaims(context),
+      ...createDestinationStates(context),
       ...createSettle(context),
       ...createMaintenance(context),
       rescueLeases: nodes.rescueLeases,
       // Commits are durable when COMMIT returns (synchronous_commit on): nothing is left to wait for.
       syncCommitted: () => Promise.resolve(),
       close,
-    },
+    }, `${hostname}:${port || 5432}`),
     scrub,
   );
   const operator: OperatorStore = guardAll(createOperatorStore(context), scrub);

@@ -6,6 +6,7 @@
 
 import type { PgContext, Sql } from "./client.ts";
 import { createDashboardQueries } from "./dashboard.ts";
+import { createDestinationStates } from "./destination-state.ts";
 import { createEventsQuery } from "./events.ts";
 import type { AttemptView, CancelManyResult, CancelResult, CancelSelection, DeliveryQuery, DeliveryRecord, OperatorStore, RetryResult, RetrySelection } from "../types.ts";
 
@@ -151,5 +152,5 @@ export function createOperatorStore(context: PgContext): OperatorStore {
       return result;
     });
 
-  return { listDeliveries, getDelivery, ...createEventsQuery(context), ...createDashboardQueries(context), retry, cancel, cancelMany, backupAdvice: PG_BACKUP_ADVICE };
+  return { listDeliveries, getDelivery, ...createEventsQuery(context), ...createDashboardQueries(context), ...createDestinationStates(context), retry, cancel, cancelMany, backupAdvice: PG_BACKUP_ADVICE };
 }

@@ -135,27 +135,6 @@ export function createClaims(handle: SqliteHandle) {
   // Asked first, so a tick with nothing expired takes no write lock.
   const expireDue = (now: number) => (anyExpired.get(now) ? (expire.all(now, EXPIRED_MESSAGE) as ExpiredDelivery[]) : []);
 
-  // Destinations with pending rows, found by jumping through the per-destination index (one
-  // seek per destination, not one read per row), so the sweep stays cheap on a huge outbox.
-  const nextPendingDestination = client.prepare(
-    "SELECT destination FROM deliveries INDEXED BY deliveries_pending_by_destination WHERE status = 'pending' AND destination > ?1 ORDER BY destination LIMIT 1",
-  );
-  const failDestination = client.prepare(
-    `UPDATE deliveries SET status = 'failed', finished_at = ?2, updated_at = ?2, last_error = 'destination "' || destination || '" is no longer in the config'
-     WHERE status = 'pending' AND destination = ?1 AND target IS NULL RETURNING id, destination`,
-  );
-  const failOrphans = (configured: string[], now: number) => {
-    const known = new Set(configured);
-    const failed: Array<{ id: string; destination: string }> = [];
-    let after = "";
-    for (;;) {
-      const row = nextPendingDestination.get(after) as { destination: string } | null;
-      if (!row) return failed;
-      after = row.destination;
-      if (!known.has(after) && !after.startsWith("inline:")) failed.push(...(failDestination.all(after, now) as typeof failed));
-    }
-  };
-
   // Its due time is kept (a claimed row was due already): a row given back, such as an inline
   // row the pacer refused, keeps its place in its lane's order.
   const releaseOne = client.prepare(
@@ -199,7 +178,6 @@ export function createClaims(handle: SqliteHandle) {
     claimDue,
     claimHead: (destination: string, now: number, leaseUntil: number) => withoutFsync(() => claimHead.immediate(destination, now, leaseUntil)),
     expireDue,
-    failOrphans,
     release,
     rescueLeases,
     nextDueAfter,

@@ -4,7 +4,8 @@
 // and source filters walk their indexes (migration 11): a page reads about as many rows as it
 // shows, however large the outbox.
 
-import { createIdGenerator, firstEventIdAt } from "../../core/ids.ts";
+import { createIdGenerator } from "../../core/ids.ts";
+import { eventConditions } from "../event-filter.ts";
 import type { SqliteValue } from "../../runtime/sqlite.ts";
 import type { SqliteHandle } from "./handle.ts";
 import type { EventQuery, EventRecord, ReplayTarget } from "../types.ts";
@@ -19,32 +20,11 @@ interface EventRow {
   data: string;
 }
 
-/**
- * An id is made just after its event's arrival time is read, in the same or a later
- * millisecond: "before until" may hold ids up to this much later than `until`, and the exact
- * received_at check drops the rest.
- */
-const ID_CLOCK_SLACK_MS = 1_000;
-
 /** The listing's statement: exported so a test can check its query plan uses the indexes. */
 export function eventListSql(query: EventQuery): { sql: string; params: SqliteValue[] } {
-  const where: string[] = [];
-  const params: SqliteValue[] = [];
-  const add = (clause: string, value: SqliteValue) => {
-    where.push(clause);
-    params.push(value);
-  };
-  if (query.name !== undefined) add("name = ?", query.name);
-  if (query.source !== undefined) add("source = ?", query.source);
-  if (query.since !== undefined) {
-    add("id >= ?", firstEventIdAt(query.since));
-    add("received_at >= ?", query.since);
-  }
-  if (query.until !== undefined) {
-    add("id < ?", firstEventIdAt(query.until + ID_CLOCK_SLACK_MS));
-    add("received_at < ?", query.until);
-  }
-  if (query.before !== undefined) add("id < ?", query.before);
+  const conditions = eventConditions(query);
+  const where = conditions.map((condition) => condition.clause);
+  const params: SqliteValue[] = conditions.map((condition) => condition.value);
   const sql = `SELECT id, name, timestamp, received_at, idempotency_key, source, data FROM events
     ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?`;
   return { sql, params: [...params, query.limit] };

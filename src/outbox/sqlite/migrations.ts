@@ -195,4 +195,22 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE attempts ADD COLUMN digest_id TEXT;
     `,
   },
+  {
+    version: 13,
+    description: "destination lifecycle: paused and disabled destinations",
+    sql: `
+      -- A row holds a destination: its pending deliveries are not claimed (they still expire).
+      -- held_by 'operator' is a pause (herald pause, the admin API); 'gone' (the platform said
+      -- the webhook no longer exists) and 'failing' (disable_after_failures deliveries in a
+      -- row ended badly) are Herald's own disables. Resume deletes the row. The config's
+      -- paused = true needs no row. Inline webhooks never get one: they are per producer.
+      CREATE TABLE destination_state (
+        destination TEXT PRIMARY KEY,
+        held_by TEXT NOT NULL CHECK (held_by IN ('operator', 'gone', 'failing')),
+        reason TEXT,
+        held_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];

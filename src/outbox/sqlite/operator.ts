@@ -3,6 +3,7 @@
 // transactions, so they are safe while a daemon works on the same file: a delivery the
 // scheduler has in flight is never touched.
 
+import { createDestinationStates } from "./destination-state.ts";
 import { and, asc, desc, eq, lt, type SQL } from "drizzle-orm";
 import { createEventsQuery } from "./events-query.ts";
 import type { SqliteHandle } from "./handle.ts";
@@ -170,5 +171,6 @@ export function createOperatorStore(handle: SqliteHandle) {
     backupTo: (path: string) => void client.prepare("VACUUM INTO ?").run(path),
     ...createDeliveryBrowser(handle),
     ...createOverviewStore(handle),
+    ...createDestinationStates(handle),
   };
 }

@@ -2,6 +2,7 @@
 // behind the seam (faults.ts): each method runs synchronously and returns a settled Promise.
 
 import { createClaims } from "./claim.ts";
+import { createDestinationStates } from "./destination-state.ts";
 import { createDigestQueries } from "./digest-queries.ts";
 import { createEnqueue } from "./enqueue.ts";
 import { behindSeam } from "./faults.ts";
@@ -23,6 +24,7 @@ export function createSqliteOutbox(handle: SqliteHandle): Outbox {
     ...claims,
     ...createDigestQueries(handle),
     ...maintenance,
+    ...createDestinationStates(handle),
     close: () => {
       wal?.close();
       handle.close();

@@ -64,3 +64,12 @@ export const owner = sqliteTable("owner", {
   /** The owner's pid namespace (Linux: /proc/self/ns/pid), null when unknown or before migration 10. */
   pidNamespace: text("pid_namespace"),
 });
+
+/** A paused or disabled destination (core/destination-state.ts names the states); no row: active. */
+export const destinationState = sqliteTable("destination_state", {
+  destination: text("destination").primaryKey(),
+  heldBy: text("held_by", { enum: ["operator", "gone", "failing"] }).notNull(),
+  reason: text("reason"),
+  heldAt: integer("held_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});

@@ -1,0 +1,26 @@
+// A time limit on waiting for the server. A host that drops packets, or a pool whose
+// connections are stuck reconnecting after an outage, can leave a query unanswered far longer
+// than any producer waits (seen: 18 s, and postgres.js's connect_timeout did not end it on
+// Bun). Past the limit the call fails as "unavailable" (a 503 at the ingress), and what the
+// query does later is the server's: each call is one atomic statement or transaction, so it is
+// stored whole or not at all, and an idempotency key makes the producer's retry safe.
+
+import { CONNECT_TIMEOUT_S } from "./client.ts";
+
+/** How long a call waits for an answer before it is given up as unavailable. */
+export const ANSWER_DEADLINE_MS = CONNECT_TIMEOUT_S * 1000;
+
+/** `work`, or a CONNECT_TIMEOUT error (translated to StorageFault "unavailable") once `ms` pass without an answer. */
+export async function answerWithin<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error(`no answer from ${what} within ${ms / 1000} s`), { code: "CONNECT_TIMEOUT" })), ms);
+  });
+  // A late failure of the abandoned query must not surface as an unhandled rejection.
+  work.catch(() => {});
+  try {
+    return await Promise.race([work, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
