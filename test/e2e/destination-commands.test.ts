@@ -5,6 +5,7 @@ import { existsSync } from "node:fs";
 import { relayToml } from "../helpers/config.ts";
 import { runHerald, writeConfig } from "../helpers/daemon.ts";
 import { seedDeliveries } from "../helpers/seed.ts";
+import { sqliteOnly } from "../helpers/storage.ts";
 
 function setUp(extra = "") {
   const config = writeConfig(relayToml("{{db}}", "http://127.0.0.1:9", { extra }));
@@ -13,7 +14,7 @@ function setUp(extra = "") {
 }
 
 describe("herald pause, resume and destinations", () => {
-  test("pause holds the destination, destinations shows it, resume lets it go; an unknown name exits 1 naming the configured ones", async () => {
+  test.skipIf(sqliteOnly("destination-commands", "SQLite's before-the-first-serve answers and herald check's peek at the SQLite file"))("pause holds the destination, destinations shows it, resume lets it go; an unknown name exits 1 naming the configured ones", async () => {
     const { config, run } = setUp();
     seedDeliveries(config.db, [{ status: "pending" }, { status: "pending" }]);
 
@@ -36,7 +37,7 @@ describe("herald pause, resume and destinations", () => {
     expect((await run("pause")).code).toBe(2);
   });
 
-  test("before the first serve: destinations lists the config, pause says where to hold it instead, no database is made", async () => {
+  test.skipIf(sqliteOnly("destination-commands", "SQLite's before-the-first-serve answers and herald check's peek at the SQLite file"))("before the first serve: destinations lists the config, pause says where to hold it instead, no database is made", async () => {
     const { config, run } = setUp();
     expect((await run("destinations")).stdout).toMatch(/^recv\s+active\s+0\s*$/m);
     const paused = await run("pause", "recv");
@@ -47,7 +48,7 @@ describe("herald pause, resume and destinations", () => {
 });
 
 describe("herald check and a removed destination's deliveries", () => {
-  test("says how many wait for a destination no longer in the config; nothing when there is no database", async () => {
+  test.skipIf(sqliteOnly("destination-commands", "SQLite's before-the-first-serve answers and herald check's peek at the SQLite file"))("says how many wait for a destination no longer in the config; nothing when there is no database", async () => {
     const { config, run } = setUp();
     expect((await run("check")).stdout).not.toContain("no longer in the config");
     seedDeliveries(config.db, [{ status: "pending", destination: "old-hook" }, { status: "pending", destination: "old-hook" }, { status: "pending" }, { status: "failed", destination: "older" }]);

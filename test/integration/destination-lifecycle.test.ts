@@ -11,6 +11,7 @@ import { configFrom, LOOPBACK_SECURITY } from "../helpers/config.ts";
 import { startFakeDiscord, startFakeSlack, type FakePlatform } from "../helpers/fake-platforms.ts";
 import { createHarness } from "../helpers/harness.ts";
 import { startReceiver, statusSequence, type Receiver } from "../helpers/receiver.ts";
+import { sqliteOnly } from "../helpers/storage.ts";
 
 let receiver: Receiver;
 let fake: FakePlatform | undefined;
@@ -91,7 +92,7 @@ function cliIo(h: H) {
 }
 
 describe("disabled when the platform says the webhook is gone", () => {
-  test("Discord 404 code 10015 disables the destination, the ops channel hears it once, the next event waits, herald resume sends it", async () => {
+  test.skipIf(sqliteOnly("destination-lifecycle", "runs the CLI's commands on a config naming the SQLite file"))("Discord 404 code 10015 disables the destination, the ops channel hears it once, the next event waits, herald resume sends it", async () => {
     receiver = startReceiver();
     const discord = startFakeDiscord();
     fake = discord;
@@ -247,7 +248,7 @@ describe("paused = true in the config", () => {
 });
 
 describe("disable_after_failures", () => {
-  test("N deliveries in a row ending failed disable the destination; a success in between starts the count again", async () => {
+  test.skipIf(sqliteOnly("destination-lifecycle", "runs the CLI's commands on a config naming the SQLite file"))("N deliveries in a row ending failed disable the destination; a success in between starts the count again", async () => {
     receiver = startReceiver(statusSequence(400, 200, 400, 400, 200));
     const h = harness({ chat: `url = "${receiver.url}/chat"\ndisable_after_failures = 2` });
     const ids: string[] = [];
