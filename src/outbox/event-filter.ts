@@ -1,10 +1,35 @@
-// What an events listing's filters mean as conditions on the events table, shared by both
-// backends (each writes them in its own placeholder style). Time filters become ranges of the
+// The events table as both backends read it: its row, the record an operator sees, and what an
+// events listing's filters mean as conditions (each backend writes them in its own placeholder
+// style). Time filters become ranges of the
 // primary key, since event ids begin with their arrival time (core/ids.ts), plus an exact
 // received_at check; name and source walk their own indexes.
 
 import { firstEventIdAt } from "../core/ids.ts";
-import type { EventQuery } from "./types.ts";
+import type { EventQuery, EventRecord } from "./types.ts";
+
+/** An events row as both backends select it (EVENT_COLUMNS). */
+export interface EventRow {
+  id: string;
+  name: string;
+  timestamp: string;
+  received_at: number;
+  idempotency_key: string | null;
+  source: string | null;
+  data: string;
+}
+
+export const EVENT_COLUMNS = "id, name, timestamp, received_at, idempotency_key, source, data";
+
+export const toEventRecord = (row: EventRow, deliveryIds: string[]): EventRecord => ({
+  id: row.id,
+  event: row.name,
+  timestamp: row.timestamp,
+  receivedAt: row.received_at,
+  idempotencyKey: row.idempotency_key ?? undefined,
+  source: row.source ?? undefined,
+  data: JSON.parse(row.data) as Record<string, unknown>,
+  deliveryIds,
+});
 
 /**
  * An id is made just after its event's arrival time is read, in the same or a later

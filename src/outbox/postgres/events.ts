@@ -1,36 +1,13 @@
 // Operator queries over stored events on PostgreSQL, with the SQLite backend's semantics
-// (src/outbox/events-query.ts): read one, list them newest first by filter, and replay one (new pending
+// (src/outbox/sqlite/events-query.ts): read one, list them newest first by filter, and replay one (new pending
 // deliveries of the same event row, so a source event keeps its original body). Time filters
 // are ranges of the primary key (event ids begin with their arrival time); name and source
 // filters walk their indexes (migration 2), so a page reads about as many rows as it shows.
 
 import { createIdGenerator } from "../../core/ids.ts";
-import { eventConditions } from "../event-filter.ts";
+import { EVENT_COLUMNS, eventConditions, toEventRecord, type EventRow } from "../event-filter.ts";
 import type { PgContext } from "./client.ts";
 import type { EventQuery, EventRecord, ReplayTarget } from "../types.ts";
-
-interface EventRow {
-  id: string;
-  name: string;
-  timestamp: string;
-  received_at: number;
-  idempotency_key: string | null;
-  source: string | null;
-  data: string;
-}
-
-const EVENT_COLUMNS = "id, name, timestamp, received_at, idempotency_key, source, data";
-
-const toEventRecord = (row: EventRow, deliveryIds: string[]): EventRecord => ({
-  id: row.id,
-  event: row.name,
-  timestamp: row.timestamp,
-  receivedAt: row.received_at,
-  idempotencyKey: row.idempotency_key ?? undefined,
-  source: row.source ?? undefined,
-  data: JSON.parse(row.data) as Record<string, unknown>,
-  deliveryIds,
-});
 
 /**
  * The listing's statement, built for the filters given rather than with "$1 IS NULL OR ..."

@@ -5,27 +5,17 @@
 // shows, however large the outbox.
 
 import { createIdGenerator } from "../../core/ids.ts";
-import { eventConditions } from "../event-filter.ts";
+import { EVENT_COLUMNS, eventConditions, toEventRecord, type EventRow } from "../event-filter.ts";
 import type { SqliteValue } from "../../runtime/sqlite.ts";
 import type { SqliteHandle } from "./handle.ts";
 import type { EventQuery, EventRecord, ReplayTarget } from "../types.ts";
-
-interface EventRow {
-  id: string;
-  name: string;
-  timestamp: string;
-  received_at: number;
-  idempotency_key: string | null;
-  source: string | null;
-  data: string;
-}
 
 /** The listing's statement: exported so a test can check its query plan uses the indexes. */
 export function eventListSql(query: EventQuery): { sql: string; params: SqliteValue[] } {
   const conditions = eventConditions(query);
   const where = conditions.map((condition) => condition.clause);
   const params: SqliteValue[] = conditions.map((condition) => condition.value);
-  const sql = `SELECT id, name, timestamp, received_at, idempotency_key, source, data FROM events
+  const sql = `SELECT ${EVENT_COLUMNS} FROM events
     ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?`;
   return { sql, params: [...params, query.limit] };
 }
@@ -37,16 +27,7 @@ export function createEventsQuery(handle: SqliteHandle) {
     const { sql, params } = eventListSql(query);
     const rows = client.query(sql).all(...params) as EventRow[];
     const deliveryIds = deliveriesOf(rows.map((row) => row.id));
-    return rows.map((row) => ({
-      id: row.id,
-      event: row.name,
-      timestamp: row.timestamp,
-      receivedAt: row.received_at,
-      idempotencyKey: row.idempotency_key ?? undefined,
-      source: row.source ?? undefined,
-      data: JSON.parse(row.data) as Record<string, unknown>,
-      deliveryIds: deliveryIds.get(row.id) ?? [],
-    }));
+    return rows.map((row) => toEventRecord(row, deliveryIds.get(row.id) ?? []));
   };
 
   /** Each event's delivery ids in one query over deliveries_event. */
