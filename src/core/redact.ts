@@ -89,7 +89,18 @@ function decoded(text: string): string {
  * Everything about a destination that must never be shown: its URL's credentials, its signing
  * secrets, and header values that carry credentials (Authorization, X-Api-Key, ...).
  */
-export function destinationCredentials(destination: { url: string; secrets: readonly string[]; headers: Record<string, string>; credentials?: readonly string[] }): string[] {
+export function destinationCredentials(destination: CredentialSource): readonly string[] {
+  // Computed once per destination object: every attempt scrubs its answer with them, and a
+  // configured destination is the same object until a reload replaces it.
+  let known = credentialsOf.get(destination);
+  if (!known) credentialsOf.set(destination, (known = Object.freeze(credentialsFrom(destination))));
+  return known;
+}
+
+type CredentialSource = { url: string; secrets: readonly string[]; headers: Record<string, string>; credentials?: readonly string[] };
+const credentialsOf = new WeakMap<CredentialSource, readonly string[]>();
+
+function credentialsFrom(destination: CredentialSource): string[] {
   const headerValues = Object.entries(destination.headers)
     .filter(([name]) => /authorization|token|key|secret|password|cookie|signature/i.test(name))
     .flatMap(([, value]) => [value, ...value.split(/\s+/).filter((part) => part.length >= 8)]);
