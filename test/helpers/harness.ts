@@ -47,8 +47,16 @@ interface OpenedOutbox {
   query: Rows["query"];
 }
 
-/** `wrap` is applied to the opened outbox (on PostgreSQL once it is open: a proxy has no methods to copy). */
-function openHarnessOutbox(wrap: (outbox: Outbox) => Outbox = (outbox) => outbox): OpenedOutbox {
+/** Wrappers a test puts around what the app is given, e.g. to inject a fault into one method. */
+export interface StorageWraps {
+  wrapOutbox?: (outbox: Outbox) => Outbox;
+  wrapOperator?: (operator: OperatorStore) => OperatorStore;
+}
+
+const unwrapped = <T>(value: T) => value;
+
+/** The wraps are applied to the opened outbox and operator (on PostgreSQL once open: a proxy has no methods to copy). */
+function openHarnessOutbox({ wrapOutbox = unwrapped, wrapOperator = unwrapped }: StorageWraps): OpenedOutbox {
   if (testBackend() === "postgres") {
     const url = freshPgDatabase();
     const ready = openPostgresStorage(url, { migrate: true, applicationName: "herald-harness" });
@@ -57,21 +65,21 @@ function openHarnessOutbox(wrap: (outbox: Outbox) => Outbox = (outbox) => outbox
       releasePgDatabase(url);
     });
     const noHandle = new Proxy({} as SqliteHandle, { get: () => { throw new Error("h.handle is SQLite's; this test runs on PostgreSQL (mark it sqliteOnly)"); } });
-    return { location: url, outbox: deferred(ready.then((s) => wrap(s.outbox))), operator: deferred(ready.then((s) => s.operator)), handle: noHandle, query: rowsOf(url).query };
+    return { location: url, outbox: deferred(ready.then((s) => wrapOutbox(s.outbox))), operator: deferred(ready.then((s) => wrapOperator(s.operator))), handle: noHandle, query: rowsOf(url).query };
   }
   const dbPath = join(tempDir(), "herald.db");
   const { outbox, operator, handle } = openOutbox(dbPath, { synchronous: "full" });
   // As serve does once it has started (app.ts).
   setBusyTimeout(handle, QUICK_BUSY_TIMEOUT_MS);
-  return { location: dbPath, outbox: wrap(outbox), operator, handle, query: (sql) => handle.client.query(sql) as ReturnType<Rows["query"]> };
+  return { location: dbPath, outbox: wrapOutbox(outbox), operator: wrapOperator(operator), handle, query: (sql) => handle.client.query(sql) as ReturnType<Rows["query"]> };
 }
 
 /** `realTime`: the system clock instead of the manual one, for tests that let scheduler.run() sleep and wake by itself. */
 export function createHarness(
   makeConfig: (dbPath: string) => RuntimeConfig,
-  options: { resolve?: Resolver; fetch?: typeof fetch; wrapOutbox?: (outbox: Outbox) => Outbox; realTime?: { idleWakeMs: number }; events?: EventsAdapter } = {},
+  options: StorageWraps & { resolve?: Resolver; fetch?: typeof fetch; realTime?: { idleWakeMs: number }; events?: EventsAdapter } = {},
 ) {
-  const opened = openHarnessOutbox(options.wrapOutbox);
+  const opened = openHarnessOutbox(options);
   const { handle, query } = opened;
   // Operational events are stored without being awaited (after a lookup, then an enqueue); on
   // PostgreSQL each is a round trip, so tickAndSettle waits until no outbox or operator call is
