@@ -45,10 +45,20 @@ interface OpenedOutbox {
   /** SQLite's handle, for the SQLite-only tests that reach under the seam. */
   handle: SqliteHandle;
   query: Rows["query"];
+  /** Rows.execute, once the database is open and migrated (on PostgreSQL that is asynchronous). */
+  execute(sql: string): Promise<void>;
 }
 
-/** `wrap` is applied to the opened outbox (on PostgreSQL once it is open: a proxy has no methods to copy). */
-function openHarnessOutbox(wrap: (outbox: Outbox) => Outbox = (outbox) => outbox): OpenedOutbox {
+/** Wrappers a test puts around what the app is given, e.g. to inject a fault into one method. */
+export interface StorageWraps {
+  wrapOutbox?: (outbox: Outbox) => Outbox;
+  wrapOperator?: (operator: OperatorStore) => OperatorStore;
+}
+
+const unwrapped = <T>(value: T) => value;
+
+/** The wraps are applied to the opened outbox and operator (on PostgreSQL once open: a proxy has no methods to copy). */
+function openHarnessOutbox({ wrapOutbox = unwrapped, wrapOperator = unwrapped }: StorageWraps): OpenedOutbox {
   if (testBackend() === "postgres") {
     const url = freshPgDatabase();
     const ready = openPostgresStorage(url, { migrate: true, applicationName: "herald-harness" });
@@ -56,23 +66,41 @@ function openHarnessOutbox(wrap: (outbox: Outbox) => Outbox = (outbox) => outbox
       await (await ready.catch(() => undefined))?.close();
       releasePgDatabase(url);
     });
+    const rows = rowsOf(url);
     const noHandle = new Proxy({} as SqliteHandle, { get: () => { throw new Error("h.handle is SQLite's; this test runs on PostgreSQL (mark it sqliteOnly)"); } });
-    return { location: url, outbox: deferred(ready.then((s) => wrap(s.outbox))), operator: deferred(ready.then((s) => s.operator)), handle: noHandle, query: rowsOf(url).query };
+    return {
+      location: url,
+      outbox: deferred(ready.then((s) => wrapOutbox(s.outbox))),
+      operator: deferred(ready.then((s) => wrapOperator(s.operator))),
+      handle: noHandle,
+      query: rows.query,
+      execute: async (sql) => {
+        await ready;
+        rows.execute(sql);
+      },
+    };
   }
   const dbPath = join(tempDir(), "herald.db");
   const { outbox, operator, handle } = openOutbox(dbPath, { synchronous: "full" });
   // As serve does once it has started (app.ts).
   setBusyTimeout(handle, QUICK_BUSY_TIMEOUT_MS);
-  return { location: dbPath, outbox: wrap(outbox), operator, handle, query: (sql) => handle.client.query(sql) as ReturnType<Rows["query"]> };
+  return {
+    location: dbPath,
+    outbox: wrapOutbox(outbox),
+    operator: wrapOperator(operator),
+    handle,
+    query: (sql) => handle.client.query(sql) as ReturnType<Rows["query"]>,
+    execute: async (sql) => void handle.client.run(sql),
+  };
 }
 
 /** `realTime`: the system clock instead of the manual one, for tests that let scheduler.run() sleep and wake by itself. */
 export function createHarness(
   makeConfig: (dbPath: string) => RuntimeConfig,
-  options: { resolve?: Resolver; fetch?: typeof fetch; wrapOutbox?: (outbox: Outbox) => Outbox; realTime?: { idleWakeMs: number }; events?: EventsAdapter } = {},
+  options: StorageWraps & { resolve?: Resolver; fetch?: typeof fetch; realTime?: { idleWakeMs: number }; events?: EventsAdapter } = {},
 ) {
-  const opened = openHarnessOutbox(options.wrapOutbox);
-  const { handle, query } = opened;
+  const opened = openHarnessOutbox(options);
+  const { handle, query, execute } = opened;
   // Operational events are stored without being awaited (after a lookup, then an enqueue); on
   // PostgreSQL each is a round trip, so tickAndSettle waits until no outbox or operator call is
   // in progress, as SQLite's near-instant calls made moot.
@@ -141,6 +169,8 @@ export function createHarness(
     dbPath,
     /** A SELECT on the outbox, on either backend. */
     query,
+    /** A statement that answers no rows (set-up), in SQL both backends take. */
+    execute,
     clock,
     logs,
     outbox,

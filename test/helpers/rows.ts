@@ -2,8 +2,9 @@
 // or the PostgreSQL database it was given. The tests read synchronously (bun:sqlite is), so on
 // PostgreSQL the query goes through psql, whose answer comes back as JSON rows with the column
 // names the SQL gave: SQLite's rows and PostgreSQL's look alike (times are bigints there, text
-// columns text). Only plain SELECTs with `?` placeholders are portable; whatever else a test
-// does to the database (PRAGMAs, locks, bulk inserts) belongs to its SQLite-only tests.
+// columns text). Only plain SELECTs with `?` placeholders are portable, and for set-up, plain
+// statements both dialects take (`execute`); what only SQLite has (PRAGMAs, locks) belongs to
+// its SQLite-only tests.
 import { execFileSync } from "node:child_process";
 import { openSqliteClient } from "../../src/runtime/sqlite.ts";
 
@@ -11,6 +12,8 @@ export type Row = Record<string, unknown>;
 
 export interface Rows {
   query(sql: string): { get(...params: unknown[]): Row | undefined; all(...params: unknown[]): Row[] };
+  /** Runs one statement that answers no rows: rows written as a daemon would have left them. */
+  execute(sql: string): void;
 }
 
 export const isPostgresUrl = (location: string) => /^postgres(ql)?:\/\//.test(location);
@@ -33,7 +36,10 @@ function postgresRows(url: string): Rows {
     const bound = sql.replace(/\?/g, () => literal(params[i++]));
     return JSON.parse(psql(url, `SELECT coalesce(json_agg(t), '[]') FROM (${bound}) t`)) as Row[];
   };
-  return { query: (sql) => ({ get: (...params) => all(sql, params)[0], all: (...params) => all(sql, params) }) };
+  return {
+    query: (sql) => ({ get: (...params) => all(sql, params)[0], all: (...params) => all(sql, params) }),
+    execute: (sql) => void psql(url, sql),
+  };
 }
 
 function sqliteRows(path: string): Rows {
@@ -50,6 +56,7 @@ function sqliteRows(path: string): Rows {
       get: (...params) => read((c) => (c.query(sql).get(...(params as never[])) ?? undefined) as Row | undefined),
       all: (...params) => read((c) => c.query(sql).all(...(params as never[])) as Row[]),
     }),
+    execute: (sql) => read((c) => void c.run(sql)),
   };
 }
 

@@ -1,13 +1,12 @@
-// The dashboard's Events page and replay over the real store (the SQLite operator store that
-// serve wires in): search by name, source, time and id, each event's deliveries linked, replay
-// to what the routes match now or to a named one (one added by a reload, too), the errors a
-// page shows, CSRF and login on the replay POST, and never a URL or secret on these pages.
+// The dashboard's Events page and replay over the real store (the operator store serve wires
+// in, on either backend): search by name, source, time and id, each event's deliveries linked,
+// replay to what the routes match now or to a named one (one added by a reload, too), the
+// errors a page shows, CSRF and login on the replay POST, and never a URL or secret on these pages.
 import { createHmac } from "node:crypto";
 import { afterEach, describe, expect, test } from "bun:test";
 import { configFrom } from "../helpers/config.ts";
 import { dashboardHarness, dashboardToml, follow, form, login, page, SECRET, type DashboardConfig, type Harness } from "../helpers/dashboard.ts";
 import { startReceiver, type Receiver } from "../helpers/receiver.ts";
-import { sqliteOnly } from "../helpers/storage.ts";
 
 let receiver: Receiver;
 afterEach(() => receiver?.stop());
@@ -17,7 +16,7 @@ const SOURCE = `[[sources]]\nname = "evomi"\npath = "/in/evomi"\nverify = "sha25
 const LATER = `[[destinations]]\nname = "later"\nurl = "${"{{url}}"}/later-path-token-9931"\n`;
 const harness = (options: DashboardConfig = {}) => dashboardHarness(receiver.url, options);
 const rowsOf = (h: Harness, eventId: string) =>
-  h.handle.client.query("SELECT id, destination, status FROM deliveries WHERE event_id = ? ORDER BY id").all(eventId) as Array<{ id: string; destination: string; status: string }>;
+  h.query("SELECT id, destination, status FROM deliveries WHERE event_id = ? ORDER BY id").all(eventId) as Array<{ id: string; destination: string; status: string }>;
 
 async function published(h: Harness, event: string, data: Record<string, unknown> = {}) {
   const answer = (await (await h.post("/v1/events", { event, data })).json()) as { id: string; deliveries: Array<{ id: string }> };
@@ -76,7 +75,7 @@ describe("the Events page", () => {
 });
 
 describe("replay from an event's page", () => {
-  test.skipIf(sqliteOnly("dashboard-events", "reads delivery rows through the SQLite handle"))("to what the routes match: a new delivery, shown on the page, that the receiver gets", async () => {
+  test("to what the routes match: a new delivery, shown on the page, that the receiver gets", async () => {
     receiver = startReceiver();
     const h = harness();
     const { id, deliveries } = await published(h, "completed", { task_id: "t1" });
@@ -95,7 +94,7 @@ describe("replay from an event's page", () => {
     expect(receiver.requests[1]!.body).toBe(receiver.requests[0]!.body);
   });
 
-  test.skipIf(sqliteOnly("dashboard-events", "reads delivery rows through the SQLite handle"))("to a destination added by a reload after the event came; an unknown one is named on the page", async () => {
+  test("to a destination added by a reload after the event came; an unknown one is named on the page", async () => {
     receiver = startReceiver();
     const h = harness();
     const { id } = await published(h, "completed", { task_id: "t1" });
@@ -118,7 +117,7 @@ describe("replay from an event's page", () => {
     expect((await page(h, "/ui/events", `${cookie}; ${gone.headers.get("set-cookie")!.split(";")[0]}`)).text).toContain("not replayed: the event is no longer stored");
   });
 
-  test.skipIf(sqliteOnly("dashboard-events", "reads delivery rows through the SQLite handle"))("without a destination, to what the routes match now, as the API does; none is said so", async () => {
+  test("without a destination, to what the routes match now, as the API does; none is said so", async () => {
     receiver = startReceiver();
     const h = harness();
     const { id } = await published(h, "completed", { task_id: "t1" });
@@ -140,7 +139,7 @@ describe("replay from an event's page", () => {
     expect(rowsOf(h, inline.id)).toHaveLength(2);
   });
 
-  test.skipIf(sqliteOnly("dashboard-events", "reads delivery rows through the SQLite handle"))("needs the session and its CSRF token, from the dashboard's origin; a refused POST adds nothing", async () => {
+  test("needs the session and its CSRF token, from the dashboard's origin; a refused POST adds nothing", async () => {
     receiver = startReceiver();
     const h = harness();
     const { id } = await published(h, "completed");

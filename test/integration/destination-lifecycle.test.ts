@@ -4,14 +4,10 @@
 // run of failures disables it, and a destination removed from the config keeps its deliveries.
 import { afterEach, describe, expect, test } from "bun:test";
 import { destinationsCommand, resumeCommand } from "../../src/commands/destinations-cli.ts";
-import type { OutboxConfig } from "../../src/config/outbox-config.ts";
-import type { RuntimeConfig } from "../../src/config/runtime.ts";
 import { destinationListAnswer, destinationStateAnswer } from "../../src/ingress/answer-schemas.ts";
-import { configFrom, LOOPBACK_SECURITY } from "../helpers/config.ts";
 import { startFakeDiscord, startFakeSlack, type FakePlatform } from "../helpers/fake-platforms.ts";
-import { createHarness } from "../helpers/harness.ts";
 import { startReceiver, statusSequence, type Receiver } from "../helpers/receiver.ts";
-import { sqliteOnly } from "../helpers/storage.ts";
+import { postJson, getJson, PUBLISH, tokenedHarness, tokenedHead } from "../helpers/token-harness.ts";
 
 let receiver: Receiver;
 let fake: FakePlatform | undefined;
@@ -20,9 +16,6 @@ afterEach(() => {
   fake?.stop();
   fake = undefined;
 });
-
-const ADMIN = { authorization: "Bearer admin-token-0123456789" };
-const PUBLISH = { authorization: "Bearer publish-token-0123456789" };
 
 interface Parts {
   /** The "chat" destination's keys after its name. */
@@ -34,15 +27,7 @@ interface Parts {
 }
 
 function toml(db: string, { chat, extra = "", withChat = true }: Parts): string {
-  return `
-[server]
-listen = "127.0.0.1:0"
-[storage]
-path = "${db}"
-[auth]
-admin_tokens = ["admin-token-0123456789"]
-publish_tokens = ["publish-token-0123456789"]
-${LOOPBACK_SECURITY}
+  return `${tokenedHead(db)}
 ${extra}
 ${withChat ? `[[destinations]]\nname = "chat"\n${chat}\n` : ""}
 [[destinations]]
@@ -57,11 +42,7 @@ to = ["ops"]
 `;
 }
 
-function harness(parts: Parts) {
-  const h = createHarness((db) => configFrom(toml(db, parts)));
-  const reload = (next: Parts) => h.setConfig(configFrom(toml(h.dbPath, next)));
-  return { ...h, reload };
-}
+const harness = (parts: Parts) => tokenedHarness(toml, parts);
 type H = ReturnType<typeof harness>;
 
 async function publish(h: H, task = "t1"): Promise<string> {
@@ -70,20 +51,12 @@ async function publish(h: H, task = "t1"): Promise<string> {
   return ((await response.json()) as { deliveries: Array<{ id: string }> }).deliveries[0]!.id;
 }
 
-async function admin(h: H, method: "GET" | "POST", path: string) {
-  const response = method === "GET" ? await h.ingress.request(path, { headers: ADMIN }) : await h.post(path, "", ADMIN);
-  return { status: response.status, body: (await response.json()) as any };
-}
+const admin = (h: H, method: "GET" | "POST", path: string) => (method === "GET" ? getJson(h, path) : postJson(h, path));
 
 async function chatState(h: H) {
   const { status, body } = await admin(h, "GET", "/v1/destinations");
   expect(status).toBe(200);
   return destinationListAnswer.parse(body).destinations.find((d) => d.name === "chat")!;
-}
-
-/** The CLI's view of the same config (what loadOutboxConfig reads), over the same database file. */
-function cliConfig(h: H, config: RuntimeConfig): OutboxConfig {
-  return { sourcePath: "test.toml", storage: { path: h.dbPath, synchronous: "full" }, defaults: config.defaults, destinations: config.destinations, routes: config.routes };
 }
 
 function cliIo(h: H) {
@@ -92,7 +65,7 @@ function cliIo(h: H) {
 }
 
 describe("disabled when the platform says the webhook is gone", () => {
-  test.skipIf(sqliteOnly("destination-lifecycle", "runs the CLI's commands on a config naming the SQLite file"))("Discord 404 code 10015 disables the destination, the ops channel hears it once, the next event waits, herald resume sends it", async () => {
+  test("Discord 404 code 10015 disables the destination, the ops channel hears it once, the next event waits, herald resume sends it", async () => {
     receiver = startReceiver();
     const discord = startFakeDiscord();
     fake = discord;
@@ -125,7 +98,7 @@ describe("disabled when the platform says the webhook is gone", () => {
     expect(h.logs.filter((l) => l.msg === "destination.disabled")).toHaveLength(1);
 
     // The operator fixes the URL (a reload); the destination stays disabled until resumed.
-    const config = configFrom(toml(h.dbPath, { chat: `type = "discord"\nurl = "${discord.webhook("1001", "tok")}"`, extra: "[operational_events]\nenabled = true" }));
+    const config = h.configOf({ chat: `type = "discord"\nurl = "${discord.webhook("1001", "tok")}"`, extra: "[operational_events]\nenabled = true" });
     h.setConfig(config);
     const second = await publish(h, "t2");
     await h.tickAndSettle();
@@ -137,7 +110,7 @@ describe("disabled when the platform says the webhook is gone", () => {
 
     // `herald resume chat` from another connection: the daemon reads the holds within a second.
     const { out, io } = cliIo(h);
-    expect(await resumeCommand(cliConfig(h, config), "chat", {}, io)).toBe(0);
+    expect(await resumeCommand(config, "chat", {}, io)).toBe(0);
     expect(out).toEqual(["re-enabled chat: 1 pending delivery go out now"]);
     h.clock.advance(1_000);
     await h.tickAndSettle();
@@ -248,7 +221,7 @@ describe("paused = true in the config", () => {
 });
 
 describe("disable_after_failures", () => {
-  test.skipIf(sqliteOnly("destination-lifecycle", "runs the CLI's commands on a config naming the SQLite file"))("N deliveries in a row ending failed disable the destination; a success in between starts the count again", async () => {
+  test("N deliveries in a row ending failed disable the destination; a success in between starts the count again", async () => {
     receiver = startReceiver(statusSequence(400, 200, 400, 400, 200));
     const h = harness({ chat: `url = "${receiver.url}/chat"\ndisable_after_failures = 2` });
     const ids: string[] = [];
@@ -269,8 +242,7 @@ describe("disable_after_failures", () => {
     expect(h.deliveryRow(waiting).status).toBe("pending");
 
     const { out, io } = cliIo(h);
-    const config = configFrom(toml(h.dbPath, { chat: `url = "${receiver.url}/chat"\ndisable_after_failures = 2` }));
-    await destinationsCommand(cliConfig(h, config), { json: true }, io);
+    await destinationsCommand(h.configOf({ chat: `url = "${receiver.url}/chat"\ndisable_after_failures = 2` }), { json: true }, io);
     expect(JSON.parse(out[0]!).destinations.map((d: { name: string; state: string; pending: number }) => [d.name, d.state, d.pending])).toEqual([
       ["chat", "disabled", 1],
       ["ops", "active", 0],

@@ -7,7 +7,12 @@ import type { PgContext, Sql } from "./client.ts";
 import { recordColumns, toRecord, type RecordRow } from "./operator.ts";
 import type { BrowseQuery, BrowseResult, OverviewCounts } from "../types.ts";
 
-/** Deliveries an event-name or source filter examines at most per page, as on SQLite (SCAN_LIMIT there). */
+/**
+ * Deliveries a source filter examines at most per page, as on SQLite (SCAN_LIMIT there). An
+ * event name alone needs no bound: as in the admin list (operator.ts), the planner starts from
+ * events_name for a rare name and walks the deliveries for a common one, which SQLite's
+ * deliveries-by-event.ts chooses by hand; either way a rare name's deliveries are found at once.
+ */
 const SCAN_LIMIT = 20_000;
 
 type Fragment = ReturnType<Sql>;
@@ -24,14 +29,15 @@ export function createDashboardQueries({ sql }: PgContext) {
     const joined: Fragment[] = [];
     if (query.event !== undefined) joined.push(sql`e.name = ${query.event}`);
     if (query.source !== undefined) joined.push(sql`e.source = ${query.source}`);
-    // The deliveries' own filters read an index; the event's are applied to at most SCAN_LIMIT of them.
-    const scanned = joined.length > 0 ? sql`(SELECT * FROM deliveries d WHERE ${all(own)} ORDER BY d.id DESC LIMIT ${SCAN_LIMIT})` : sql`deliveries`;
-    const conditions = joined.length > 0 ? joined : own;
+    const bounded = query.source !== undefined;
+    // The deliveries' own filters read an index; a source's are applied to at most SCAN_LIMIT of them.
+    const scanned = bounded ? sql`(SELECT * FROM deliveries d WHERE ${all(own)} ORDER BY d.id DESC LIMIT ${SCAN_LIMIT})` : sql`deliveries`;
+    const conditions = bounded ? joined : [...own, ...joined];
     const rows = await sql<RecordRow[]>`
       SELECT ${recordColumns(sql)} FROM ${scanned} d JOIN events e ON e.id = d.event_id
       WHERE ${all(conditions)} ORDER BY d.id DESC LIMIT ${query.limit}`;
     const deliveries = rows.map(toRecord);
-    if (joined.length === 0 || rows.length === query.limit) return { deliveries };
+    if (!bounded || rows.length === query.limit) return { deliveries };
     const [last] = await sql<Array<{ id: string }>>`SELECT d.id FROM deliveries d WHERE ${all(own)} ORDER BY d.id DESC LIMIT 1 OFFSET ${SCAN_LIMIT - 1}`;
     return last ? { deliveries, stoppedAt: { id: last.id, examined: SCAN_LIMIT } } : { deliveries };
   };
