@@ -40,6 +40,16 @@ function admin(operation: Omit<ZodOpenApiOperationObject, "security">, ...more: 
   return { ...operation, tags: ["admin"], security: ADMIN, responses: { ...operation.responses, ...errors(...ADMIN_ERRORS, ...more) } };
 }
 
+/** POST /v1/deliveries/{id}/retry and /cancel: the delivery in the answer, 409 when its state does not allow it. */
+function deliveryAction(summary: string): ZodOpenApiOperationObject {
+  return admin({ summary, requestParams: { path: idParam("delivery") }, responses: { 200: json(answers.deliveryDetailAnswer, "the delivery") } }, 404, 409);
+}
+
+/** POST /v1/destinations/{name}/pause and /resume: a named destination's state in the answer. */
+function destinationAction(summary: string, description: string, ...more: ErrorStatus[]): ZodOpenApiOperationObject {
+  return admin({ summary, description, requestParams: { path: nameParam }, responses: { 200: json(answers.destinationStateAnswer, "the destination's state") } }, 404, ...more);
+}
+
 export function buildOpenApiDocument() {
   return createDocument({
     openapi: "3.1.0",
@@ -140,36 +150,17 @@ export function buildOpenApiDocument() {
         get: admin({ summary: "a delivery with every attempt", requestParams: { path: idParam("delivery") }, responses: { 200: json(answers.deliveryDetailAnswer, "the delivery") } }, 404),
       },
       "/v1/deliveries/{id}/retry": {
-        post: admin({ summary: "back to pending now, with a fresh attempt budget", requestParams: { path: idParam("delivery") }, responses: { 200: json(answers.deliveryDetailAnswer, "the delivery") } }, 404, 409),
+        post: deliveryAction("back to pending now, with a fresh attempt budget"),
       },
       "/v1/deliveries/{id}/cancel": {
-        post: admin({ summary: "a pending delivery becomes cancelled", requestParams: { path: idParam("delivery") }, responses: { 200: json(answers.deliveryDetailAnswer, "the delivery") } }, 404, 409),
+        post: deliveryAction("a pending delivery becomes cancelled"),
       },
       "/v1/destinations": {
         get: admin({ summary: "each configured destination's state: active, paused or disabled", responses: { 200: json(answers.destinationListAnswer, "in config order") } }),
       },
-      "/v1/destinations/{name}/pause": {
-        post: admin(
-          {
-            summary: "hold a destination: its deliveries wait (and still expire)",
-            description: "A destination already paused or disabled keeps its hold and reason.",
-            requestParams: { path: nameParam },
-            responses: { 200: json(answers.destinationStateAnswer, "the destination's state") },
-          },
-          404,
-        ),
-      },
+      "/v1/destinations/{name}/pause": { post: destinationAction("hold a destination: its deliveries wait (and still expire)", "A destination already paused or disabled keeps its hold and reason.") },
       "/v1/destinations/{name}/resume": {
-        post: admin(
-          {
-            summary: "let a paused or disabled destination go; its waiting deliveries are sent",
-            description: "409 when paused = true in the config holds it: remove the key and reload.",
-            requestParams: { path: nameParam },
-            responses: { 200: json(answers.destinationStateAnswer, "the destination's state") },
-          },
-          404,
-          409,
-        ),
+        post: destinationAction("let a paused or disabled destination go; its waiting deliveries are sent", "409 when paused = true in the config holds it: remove the key and reload.", 409),
       },
     },
   });

@@ -3,8 +3,10 @@
 // admin filters plus a source and a creation range (delivery ids are time-ordered, so a range
 // of the primary key), and the overview's counts, each read through an index.
 
-import type { PgContext, Sql } from "./client.ts";
-import { recordColumns, toRecord, type RecordRow } from "./operator.ts";
+import { DELIVERY_COLUMNS, deliveryConditions, eventOfDeliveryConditions, toDeliveryRecord, type DeliveryRow } from "../delivery-rows.ts";
+import { whereClause } from "../where.ts";
+import type { PgContext } from "./client.ts";
+import { numbered, type Param } from "./placeholders.ts";
 import type { BrowseQuery, BrowseResult, OverviewCounts } from "../types.ts";
 
 /**
@@ -15,30 +17,22 @@ import type { BrowseQuery, BrowseResult, OverviewCounts } from "../types.ts";
  */
 const SCAN_LIMIT = 20_000;
 
-type Fragment = ReturnType<Sql>;
-
 export function createDashboardQueries({ sql }: PgContext) {
-  const all = (conditions: Fragment[]) => (conditions.length === 0 ? sql`TRUE` : conditions.reduce((joined, next) => sql`${joined} AND ${next}`));
-
   const browseDeliveries = async (query: BrowseQuery): Promise<BrowseResult> => {
-    const own: Fragment[] = [];
-    if (query.status !== undefined) own.push(sql`d.status = ${query.status}`);
-    if (query.destination !== undefined) own.push(sql`d.destination = ${query.destination}`);
-    if (query.from !== undefined) own.push(sql`d.id >= ${query.from}`);
-    if (query.before !== undefined) own.push(sql`d.id < ${query.before}`);
-    const joined: Fragment[] = [];
-    if (query.event !== undefined) joined.push(sql`e.name = ${query.event}`);
-    if (query.source !== undefined) joined.push(sql`e.source = ${query.source}`);
+    const own = deliveryConditions(query);
+    const joined = eventOfDeliveryConditions(query);
     const bounded = query.source !== undefined;
+    const params: Param[] = [];
     // The deliveries' own filters read an index; a source's are applied to at most SCAN_LIMIT of them.
-    const scanned = bounded ? sql`(SELECT * FROM deliveries d WHERE ${all(own)} ORDER BY d.id DESC LIMIT ${SCAN_LIMIT})` : sql`deliveries`;
-    const conditions = bounded ? joined : [...own, ...joined];
-    const rows = await sql<RecordRow[]>`
-      SELECT ${recordColumns(sql)} FROM ${scanned} d JOIN events e ON e.id = d.event_id
-      WHERE ${all(conditions)} ORDER BY d.id DESC LIMIT ${query.limit}`;
-    const deliveries = rows.map(toRecord);
+    const scanned = bounded ? `(SELECT * FROM deliveries d ${whereClause(numbered(own, params))} ORDER BY d.id DESC LIMIT ${SCAN_LIMIT})` : "deliveries";
+    const where = whereClause(numbered(bounded ? joined : [...own, ...joined], params));
+    params.push(query.limit);
+    const text = `SELECT ${DELIVERY_COLUMNS} FROM ${scanned} d JOIN events e ON e.id = d.event_id ${where} ORDER BY d.id DESC LIMIT $${params.length}::int`;
+    const rows = (await sql.unsafe(text, params, { prepare: true })) as unknown as DeliveryRow[];
+    const deliveries = rows.map(toDeliveryRecord);
     if (!bounded || rows.length === query.limit) return { deliveries };
-    const [last] = await sql<Array<{ id: string }>>`SELECT d.id FROM deliveries d WHERE ${all(own)} ORDER BY d.id DESC LIMIT 1 OFFSET ${SCAN_LIMIT - 1}`;
+    const ownParams: Param[] = [];
+    const [last] = (await sql.unsafe(`SELECT d.id FROM deliveries d ${whereClause(numbered(own, ownParams))} ORDER BY d.id DESC LIMIT 1 OFFSET ${SCAN_LIMIT - 1}`, ownParams, { prepare: true })) as unknown as Array<{ id: string }>;
     return last ? { deliveries, stoppedAt: { id: last.id, examined: SCAN_LIMIT } } : { deliveries };
   };
 

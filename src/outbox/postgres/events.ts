@@ -6,22 +6,20 @@
 
 import { createIdGenerator } from "../../core/ids.ts";
 import { EVENT_COLUMNS, eventConditions, toEventRecord, type EventRow } from "../event-filter.ts";
+import { whereClause } from "../where.ts";
 import type { PgContext } from "./client.ts";
+import { numbered, type Param } from "./placeholders.ts";
 import type { EventQuery, EventRecord, ReplayTarget } from "../types.ts";
 
 /**
  * The listing's statement, built for the filters given rather than with "$1 IS NULL OR ..."
  * guards, which keep the planner from choosing an index. Exported so a test can EXPLAIN it.
  */
-export function eventListSql(query: EventQuery): { text: string; params: Array<string | number> } {
-  const params: Array<string | number> = [];
-  const where = eventConditions(query).map(({ clause, value }) => {
-    params.push(value);
-    // received_at is a bigint: an untyped parameter would be compared as text.
-    return clause.replace("?", clause.startsWith("received_at") ? `$${params.length}::bigint` : `$${params.length}`);
-  });
+export function eventListSql(query: EventQuery): { text: string; params: Param[] } {
+  const params: Param[] = [];
+  const where = numbered(eventConditions(query), params, (clause) => clause.startsWith("received_at"));
   params.push(query.limit);
-  const text = `SELECT ${EVENT_COLUMNS} FROM events ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+  const text = `SELECT ${EVENT_COLUMNS} FROM events ${whereClause(where)}
     ORDER BY id DESC LIMIT $${params.length}::int`;
   return { text, params };
 }

@@ -3,8 +3,9 @@
 // key (firstDeliveryIdAt) and needs no index of its own; every filter reads an existing index.
 
 import { createDeliveriesByEvent } from "./deliveries-by-event.ts";
-import { COLUMNS, toRecord, type Row } from "./delivery-rows.ts";
+import { DELIVERY_COLUMNS, deliveryConditions, eventOfDeliveryConditions, toDeliveryRecord, type DeliveryCondition, type DeliveryRow } from "../delivery-rows.ts";
 import type { SqliteHandle } from "./handle.ts";
+import { whereClause } from "../where.ts";
 import type { BrowseQuery, BrowseResult } from "../types.ts";
 
 /**
@@ -26,33 +27,21 @@ export function createDeliveryBrowser(handle: Pick<SqliteHandle, "client">) {
         if (plan === "none") return { deliveries: [] };
         if (plan === "rare") return { deliveries: byEvent.list({ ...query, event: query.event }, plan) };
       }
-      const own: string[] = [];
-      const ownParams: Array<string | number> = [];
-      const joined: string[] = [];
-      const joinedParams: Array<string | number> = [];
-      const add = (to: string[], params: Array<string | number>, condition: string, value: string | number | undefined) => {
-        if (value === undefined) return;
-        to.push(condition);
-        params.push(value);
-      };
-      add(own, ownParams, "status = ?", query.status);
-      add(own, ownParams, "destination = ?", query.destination);
-      add(own, ownParams, "id >= ?", query.from);
-      add(own, ownParams, "id < ?", query.before);
-      add(joined, joinedParams, "e.name = ?", query.event);
-      add(joined, joinedParams, "e.source = ?", query.source);
-      const where = (conditions: string[]) => (conditions.length ? `WHERE ${conditions.join(" AND ")}` : "");
+      const own = deliveryConditions(query);
+      const joined = eventOfDeliveryConditions(query);
+      const clauses = (conditions: DeliveryCondition[]) => conditions.map((c) => c.clause);
+      const values = (conditions: DeliveryCondition[]) => conditions.map((c) => c.value);
       const bounded = joined.length > 0;
       // The deliveries' own filters read an index; the event's are applied to at most SCAN_LIMIT of them.
-      const scanned = bounded ? `(SELECT * FROM deliveries ${where(own)} ORDER BY id DESC LIMIT ${SCAN_LIMIT})` : "deliveries";
-      const conditions = bounded ? joined : own.map((c) => `d.${c}`);
+      const scanned = bounded ? `(SELECT * FROM deliveries d ${whereClause(clauses(own))} ORDER BY d.id DESC LIMIT ${SCAN_LIMIT})` : "deliveries";
+      const conditions = bounded ? joined : own;
       // query(): cached by SQL text, and the filters make at most a few dozen distinct texts.
       const rows = client
-        .query(`SELECT ${COLUMNS} FROM ${scanned} d JOIN events e ON e.id = d.event_id ${where(conditions)} ORDER BY d.id DESC LIMIT ?`)
-        .all(...(bounded ? [...ownParams, ...joinedParams] : ownParams), query.limit) as Row[];
-      const deliveries = rows.map(toRecord);
+        .query(`SELECT ${DELIVERY_COLUMNS} FROM ${scanned} d JOIN events e ON e.id = d.event_id ${whereClause(clauses(conditions))} ORDER BY d.id DESC LIMIT ?`)
+        .all(...values(bounded ? [...own, ...joined] : own), query.limit) as DeliveryRow[];
+      const deliveries = rows.map(toDeliveryRecord);
       if (!bounded || rows.length === query.limit) return { deliveries };
-      const last = client.query(`SELECT id FROM deliveries ${where(own)} ORDER BY id DESC LIMIT 1 OFFSET ${SCAN_LIMIT - 1}`).get(...ownParams) as { id: string } | null;
+      const last = client.query(`SELECT d.id FROM deliveries d ${whereClause(clauses(own))} ORDER BY d.id DESC LIMIT 1 OFFSET ${SCAN_LIMIT - 1}`).get(...values(own)) as { id: string } | null;
       return last ? { deliveries, stoppedAt: { id: last.id, examined: SCAN_LIMIT } } : { deliveries };
     },
   };

@@ -7,7 +7,7 @@
 
 import type { SqliteValue } from "../../runtime/sqlite.ts";
 import type { BrowseQuery, DeliveryRecord } from "../types.ts";
-import { COLUMNS, toRecord, type Row } from "./delivery-rows.ts";
+import { DELIVERY_COLUMNS, deliveryConditions, toDeliveryRecord, type DeliveryRow } from "../delivery-rows.ts";
 import type { SqliteHandle } from "./handle.ts";
 
 /** Up to this many events of a name, their deliveries are found through the events (a sort of a few thousand rows at most). */
@@ -18,18 +18,15 @@ export type ByEventQuery = Omit<BrowseQuery, "source"> & { event: string };
 
 /** The statement for a query with an event name; `rare` says whether to start from the events. */
 export function deliveriesByEventSql(query: ByEventQuery, rare: boolean): { sql: string; params: SqliteValue[] } {
-  const where = ["e.name = ?"];
-  const params: SqliteValue[] = [query.event];
-  if (query.status) where.push("d.status = ?"), params.push(query.status);
-  if (query.destination) where.push("d.destination = ?"), params.push(query.destination);
-  if (query.from) where.push("d.id >= ?"), params.push(query.from);
-  if (query.before) where.push("d.id < ?"), params.push(query.before);
+  const conditions = [{ clause: "e.name = ?", value: query.event }, ...deliveryConditions(query)];
   // CROSS JOIN fixes SQLite's join order, the left table outside. Left to itself the planner
   // starts from events_name for any name, which for a common one joins and sorts every match
   // (2.4 s for 1,000,000 "completed"); a rare name must start there. INDEXED BY: with a status
   // filter it would otherwise range over deliveries_status once per event.
   const from = rare ? "events e CROSS JOIN deliveries d INDEXED BY deliveries_event ON d.event_id = e.id" : "deliveries d CROSS JOIN events e ON e.id = d.event_id";
-  return { sql: `SELECT ${COLUMNS} FROM ${from} WHERE ${where.join(" AND ")} ORDER BY d.id DESC LIMIT ?`, params: [...params, query.limit] };
+  const where = conditions.map((c) => c.clause).join(" AND ");
+  const params: SqliteValue[] = [...conditions.map((c) => c.value), query.limit];
+  return { sql: `SELECT ${DELIVERY_COLUMNS} FROM ${from} WHERE ${where} ORDER BY d.id DESC LIMIT ?`, params };
 }
 
 export function createDeliveriesByEvent(handle: Pick<SqliteHandle, "client">) {
@@ -45,7 +42,7 @@ export function createDeliveriesByEvent(handle: Pick<SqliteHandle, "client">) {
     if (chosen === "none") return [];
     const { sql, params } = deliveriesByEventSql(query, chosen === "rare");
     // query(): cached by SQL text; the optional filters make a handful of texts.
-    return (client.query(sql).all(...params) as Row[]).map(toRecord);
+    return (client.query(sql).all(...params) as DeliveryRow[]).map(toDeliveryRecord);
   };
   return { plan, list };
 }

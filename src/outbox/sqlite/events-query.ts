@@ -8,15 +8,15 @@ import { createIdGenerator } from "../../core/ids.ts";
 import { EVENT_COLUMNS, eventConditions, toEventRecord, type EventRow } from "../event-filter.ts";
 import type { SqliteValue } from "../../runtime/sqlite.ts";
 import type { SqliteHandle } from "./handle.ts";
+import { whereClause } from "../where.ts";
 import type { EventQuery, EventRecord, ReplayTarget } from "../types.ts";
 
 /** The listing's statement: exported so a test can check its query plan uses the indexes. */
 export function eventListSql(query: EventQuery): { sql: string; params: SqliteValue[] } {
   const conditions = eventConditions(query);
-  const where = conditions.map((condition) => condition.clause);
   const params: SqliteValue[] = conditions.map((condition) => condition.value);
   const sql = `SELECT ${EVENT_COLUMNS} FROM events
-    ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?`;
+    ${whereClause(conditions.map((condition) => condition.clause))} ORDER BY id DESC LIMIT ?`;
   return { sql, params: [...params, query.limit] };
 }
 
