@@ -4,39 +4,30 @@
 // what was answered 202 before a kill is stored and delivered after it. The tests run a server
 // of their own (scripts/pg-test-server start --durable: fsync on, so a kill loses only what was
 // never committed), so stopping it disturbs no other file. Skips without HERALD_TEST_PG_URL.
-import { execFileSync } from "node:child_process";
-import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { relayToml } from "../helpers/config.ts";
-import { cleanUp, eventually, ROOT, startDaemon, writeConfig, type Daemon } from "../helpers/daemon.ts";
+import { cleanUp, eventually, startDaemon, writeConfig, type Daemon } from "../helpers/daemon.ts";
 import { skipWithoutPostgres } from "../helpers/pg.ts";
+import { startOwnPgServer, type OwnPgServer } from "../helpers/pg-server.ts";
 import { sleep } from "../helpers/process.ts";
 import { startReceiver, type Receiver } from "../helpers/receiver.ts";
 import { psql, rowsOf } from "../helpers/rows.ts";
 import { freshPgDatabase } from "../helpers/storage.ts";
 
-const SERVER_SCRIPT = join(ROOT, "scripts/pg-test-server");
 const skip = skipWithoutPostgres("chaos postgres-daemon-faults");
 
-let server: { url: string; dir: string } | undefined;
+let server: OwnPgServer | undefined;
 let daemon: Daemon | undefined;
 let receiver: Receiver | undefined;
 
 beforeAll(() => {
-  if (skip) return;
-  const printed = execFileSync(SERVER_SCRIPT, ["start", "--durable"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
-  const value = (name: string) => printed.match(new RegExp(`^${name}=(.*)$`, "m"))![1]!;
-  server = { url: value("HERALD_TEST_PG_URL"), dir: value("HERALD_TEST_PG_DIR") };
+  if (!skip) server = startOwnPgServer();
 });
-afterAll(() => {
-  if (server) execFileSync(SERVER_SCRIPT, ["stop", server.dir], { stdio: "ignore" });
-});
+afterAll(() => server?.remove());
 afterEach(async () => {
   await cleanUp(daemon, receiver);
   daemon = undefined;
 });
-
-const serverScript = (command: "halt" | "resume") => execFileSync(SERVER_SCRIPT, [command, server!.dir], { stdio: "ignore" });
 
 /** A daemon on a new database of this file's server, relaying every event to a receiver. */
 async function startOnPostgres(extra = "") {
@@ -87,11 +78,11 @@ describe.skipIf(skip)("a daemon on PostgreSQL, through the server's faults", () 
     expect((await publishKey("before")).status).toBe(202);
     await eventually(() => deliveredKeys().has("before"), 10_000, "the first delivery");
 
-    serverScript("halt");
+    await server!.halt();
     try {
       await expectRefused("during");
     } finally {
-      serverScript("resume");
+      await server!.resume();
     }
     await publishUntilAccepted("after");
     await eventually(() => deliveredKeys().has("after"), 15_000, "a delivery after the server came back");

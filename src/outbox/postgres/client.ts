@@ -3,7 +3,8 @@
 // node:tls), is bundled into `bun build --compile`, and measured as fast as Bun.sql (which does
 // not exist on Deno). Timeouts are bounded so that a stopped or unreachable server fails a
 // request in seconds (answered 503) instead of hanging it; the pool reconnects by itself on the
-// next query once the server is back, so nothing needs a restart.
+// next query once the server is back, within RECONNECT_MAX_DELAY_S, so nothing needs a
+// restart (renewal.ts replaces a pool whose open connections are no use).
 
 import postgres from "postgres";
 import type { Scrubber } from "./errors.ts";
@@ -20,15 +21,26 @@ export interface PoolOptions {
 export const CONNECT_TIMEOUT_S = 5;
 /** No statement of Herald's should run this long; one that does is cancelled (a lock stuck elsewhere). */
 export const STATEMENT_TIMEOUT_MS = 15_000;
+/** The longest wait before a connection that failed tries the server again. */
+export const RECONNECT_MAX_DELAY_S = 1;
+
+/**
+ * Seconds before the next connection attempt, after `failures` in a row across the pool:
+ * 0.1, 0.2, 0.4, 0.8, then 1 s. postgres.js's own grows to 20 s, so a pool that failed
+ * through an outage of a few seconds sat out up to 20 s after the server was back.
+ */
+export const reconnectDelayS = (failures: number) => Math.min(0.05 * 2 ** failures, RECONNECT_MAX_DELAY_S);
 
 export function createPool(url: string, options: PoolOptions): Sql {
   return postgres(url, {
     max: options.max ?? 10,
     connect_timeout: CONNECT_TIMEOUT_S,
+    backoff: reconnectDelayS,
     // Idle connections close after a minute, so a long quiet spell holds no server slots.
     idle_timeout: 60,
     // Connections are renewed every few minutes: a session keeps the settings it began with,
-    // so a server switched back from read-only mode is written to again once they are.
+    // so a setting changed for the database or role reaches every session in time (read-only
+    // mode does not wait for this: renewal.ts renews the pool that met it).
     max_lifetime: 180,
     // Herald's times are milliseconds since the epoch in bigint columns: read them as numbers
     // (exact up to 2^53), not the strings postgres.js gives int8 by default.

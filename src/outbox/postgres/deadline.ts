@@ -10,11 +10,16 @@ import { CONNECT_TIMEOUT_S } from "./client.ts";
 /** How long a call waits for an answer before it is given up as unavailable. */
 export const ANSWER_DEADLINE_MS = CONNECT_TIMEOUT_S * 1000;
 
-/** `work`, or a CONNECT_TIMEOUT error (translated to StorageFault "unavailable") once `ms` pass without an answer. */
+/** A call given up without an answer; its code makes errors.ts translate it as "unavailable". */
+export class NoAnswer extends Error {
+  readonly code = "CONNECT_TIMEOUT";
+}
+
+/** `work`, or a NoAnswer error once `ms` pass without an answer. */
 export async function answerWithin<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(Object.assign(new Error(`no answer from ${what} within ${ms / 1000} s`), { code: "CONNECT_TIMEOUT" })), ms);
+    timer = setTimeout(() => reject(new NoAnswer(`no answer from ${what} within ${ms / 1000} s`)), ms);
   });
   // A late failure of the abandoned query must not surface as an unhandled rejection.
   work.catch(() => {});

@@ -1,20 +1,23 @@
-// Opening the PostgreSQL backend: a pool, the migrations, and the query modules composed into
-// the Storage seam (src/outbox/types.ts). Every method's driver errors are translated at this
-// one place (errors.ts), so callers see StorageFault or a plain Error in Herald's words.
+// Opening the PostgreSQL backend: a pool (renewed after faults it would keep, renewal.ts), the
+// migrations, and the query modules composed into the Storage seam (src/outbox/types.ts).
+// Every method's driver errors are translated at this one place (errors.ts), so callers see
+// StorageFault or a plain Error in Herald's words.
 
 import { randomUUID } from "node:crypto";
 import { StorageError } from "../../core/errors.ts";
+import { isStorageFault } from "../errors.ts";
 import type { Outbox, OperatorStore, Storage } from "../types.ts";
 import { createClaims } from "./claim.ts";
 import { createDestinationStates } from "./destination-state.ts";
 import { createPool, type PgContext } from "./client.ts";
-import { ANSWER_DEADLINE_MS, answerWithin } from "./deadline.ts";
+import { ANSWER_DEADLINE_MS, answerWithin, NoAnswer } from "./deadline.ts";
 import { createEnqueue } from "./enqueue.ts";
 import { createScrubber, guarded, translate, type Scrubber } from "./errors.ts";
 import { createMaintenance } from "./maintenance.ts";
 import { migrate } from "./migrations.ts";
 import { createNodes } from "./nodes.ts";
 import { createOperatorStore } from "./operator.ts";
+import { createRenewablePool, createRenewalPolicy, type RenewalPolicy } from "./renewal.ts";
 import { createSettle } from "./settle.ts";
 
 export interface PostgresOpenOptions {
@@ -24,11 +27,21 @@ export interface PostgresOpenOptions {
   migrate: boolean;
 }
 
-/** Every function of `methods`, with its driver errors translated (and deadlocks retried once). */
-function guardAll<T extends object>(methods: T, scrub: Scrubber): T {
+/** `work` translated (deadlocks retried once); a read-only answer renews the pool (renewal.ts says why). */
+async function guardedCall<T>(scrub: Scrubber, renewal: RenewalPolicy, work: () => Promise<T>): Promise<T> {
+  try {
+    return await guarded(scrub, work);
+  } catch (error) {
+    if (isStorageFault(error) && error.kind === "read_only") renewal.readOnly();
+    throw error;
+  }
+}
+
+/** Every function of `methods`, with its driver errors translated by guardedCall. */
+function guardAll<T extends object>(methods: T, scrub: Scrubber, renewal: RenewalPolicy): T {
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(methods)) {
-    out[name] = typeof value === "function" ? (...args: unknown[]) => guarded(scrub, () => (value as (...a: unknown[]) => Promise<unknown>)(...args)) : value;
+    out[name] = typeof value === "function" ? (...args: unknown[]) => guardedCall(scrub, renewal, () => (value as (...a: unknown[]) => Promise<unknown>)(...args)) : value;
   }
   return out as T;
 }
@@ -46,23 +59,40 @@ const reachable = (sql: PgContext["sql"], url: string) => {
  */
 const DEADLINED = new Set(["enqueue", "claimDue", "claimHead", "settleMany", "release", "expireDue", "nextDueAfter", "countDue", "probeWritable", "listHolds"]);
 
-function withDeadlines<T extends object>(methods: T, what: string): T {
+/** `work` within the deadline, telling the renewal policy whether the server answered at all. */
+async function deadlined<T>(work: Promise<T>, what: string, renewal: RenewalPolicy): Promise<T> {
+  try {
+    const answer = await answerWithin(work, ANSWER_DEADLINE_MS, what);
+    renewal.answered();
+    return answer;
+  } catch (error) {
+    if (error instanceof NoAnswer) renewal.unanswered();
+    else renewal.answered();
+    throw error;
+  }
+}
+
+function withDeadlines<T extends object>(methods: T, what: string, renewal: RenewalPolicy): T {
   const out: Record<string, unknown> = { ...(methods as Record<string, unknown>) };
   for (const [name, value] of Object.entries(methods)) {
-    if (DEADLINED.has(name) && typeof value === "function") out[name] = (...args: unknown[]) => answerWithin((value as (...a: unknown[]) => Promise<unknown>)(...args), ANSWER_DEADLINE_MS, what);
+    if (DEADLINED.has(name) && typeof value === "function") out[name] = (...args: unknown[]) => deadlined((value as (...a: unknown[]) => Promise<unknown>)(...args), what, renewal);
   }
   return out as T;
 }
 
 export async function openPostgresStorage(url: string, options: PostgresOpenOptions): Promise<Storage> {
   const scrub = createScrubber(url);
-  const sql = createPool(url, { applicationName: options.applicationName });
+  // A retired pool keeps what it runs until the callers' deadline has passed, so renewing
+  // never cuts short a call that could still be answered.
+  const pool = createRenewablePool({ open: () => createPool(url, { applicationName: options.applicationName }), drainS: ANSWER_DEADLINE_MS / 1000 });
+  const renewal = createRenewalPolicy(pool);
+  const sql = pool.sql;
   const context: PgContext = { sql, nodeId: randomUUID(), scrub };
   try {
     await reachable(sql, url);
     await migrate(sql, options.migrate);
   } catch (error) {
-    await sql.end({ timeout: 1 }).catch(() => {});
+    await pool.end(1).catch(() => {});
     if (error instanceof StorageError) throw error;
     throw new StorageError(`cannot open the PostgreSQL database: ${translate(error, scrub).message}`, { cause: error });
   }
@@ -74,7 +104,7 @@ export async function openPostgresStorage(url: string, options: PostgresOpenOpti
   // sends (seen on Bun after pg_terminate_backend), so the timeout is what ends those.
   const close = () => {
     nodes.stopBeating();
-    return (closed ??= sql.end({ timeout: 1 }));
+    return (closed ??= pool.end(1));
   };
   const { hostname, port } = new URL(url);
   const outbox: Outbox = guardAll(
@@ -88,15 +118,16 @@ export async function openPostgresStorage(url: string, options: PostgresOpenOpti
       // Commits are durable when COMMIT returns (synchronous_commit on): nothing is left to wait for.
       syncCommitted: () => Promise.resolve(),
       close,
-    }, `${hostname}:${port || 5432}`),
+    }, `${hostname}:${port || 5432}`, renewal),
     scrub,
+    renewal,
   );
-  const operator: OperatorStore = guardAll(createOperatorStore(context), scrub);
+  const operator: OperatorStore = guardAll(createOperatorStore(context), scrub, renewal);
   return {
     kind: "postgres",
     outbox,
     operator,
-    serve: (duties) => guarded(scrub, () => nodes.serve(duties)),
+    serve: (duties) => guardedCall(scrub, renewal, () => nodes.serve(duties)),
     close,
   };
 }
