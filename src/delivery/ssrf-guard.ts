@@ -23,13 +23,40 @@ export type { Resolver };
  */
 export type GuardVerdict = { ok: true; address?: string } | { ok: false; reason: string; detail?: string; transient?: "timeout" | "network" };
 
-export async function guardUrl(url: string, policy: SecurityPolicy, resolve: Resolver): Promise<GuardVerdict> {
+/**
+ * What a URL's text and the policy decide alone: a final verdict (refused, or a literal address
+ * judged by checkUrl), or the host to look up and whether it is exempt. Every attempt to a
+ * destination asks again, so this is kept per policy object (a reload makes a new one) and per
+ * URL, up to a bound: producers' inline URLs are unbounded.
+ */
+type StaticStage = { verdict: GuardVerdict } | { host: string; exempt: boolean };
+const STATIC_STAGES_KEPT = 4_096;
+const staticStages = new WeakMap<SecurityPolicy, Map<string, StaticStage>>();
+
+function staticStage(url: string, policy: SecurityPolicy): StaticStage {
+  let kept = staticStages.get(policy);
+  if (!kept) staticStages.set(policy, (kept = new Map()));
+  let stage = kept.get(url);
+  if (!stage) {
+    if (kept.size >= STATIC_STAGES_KEPT) kept.clear();
+    kept.set(url, (stage = Object.freeze(judgeStatically(url, policy))));
+  }
+  return stage;
+}
+
+function judgeStatically(url: string, policy: SecurityPolicy): StaticStage {
   const verdict = checkUrl(url, policy);
-  if (!verdict.ok) return verdict;
+  if (!verdict.ok) return { verdict: Object.freeze({ ok: false, reason: verdict.reason }) };
   const host = normalizeHostname(verdict.url.hostname);
   // A literal address was judged by checkUrl and needs no lookup.
-  if (parseIp(host)) return { ok: true };
-  const exempt = policy.allowPrivateNetworks || hostIsAllowed(policy, host);
+  if (parseIp(host)) return { verdict: Object.freeze({ ok: true }) };
+  return { host, exempt: policy.allowPrivateNetworks || hostIsAllowed(policy, host) };
+}
+
+export async function guardUrl(url: string, policy: SecurityPolicy, resolve: Resolver): Promise<GuardVerdict> {
+  const stage = staticStage(url, policy);
+  if ("verdict" in stage) return stage.verdict;
+  const { host, exempt } = stage;
   let addresses: string[];
   try {
     addresses = await resolve(host);

@@ -137,6 +137,18 @@ describe("after DNS resolution", () => {
     expect(await guardUrl("https://gone.internal/h", { ...strict, allowPrivateNetworks: true }, resolve)).toEqual({ ok: false, reason: "host gone.internal does not resolve (ENOTFOUND)", transient: "network" });
   });
 
+  test("every call looks the name up again, and a new policy (a reload) judges a URL afresh", async () => {
+    const answers: Record<string, string[]> = { "flip.example.com": ["93.184.216.34"] };
+    const resolve = resolver(answers);
+    expect(await guardUrl("https://flip.example.com/h", strict, resolve)).toEqual({ ok: true, address: "93.184.216.34" });
+    answers["flip.example.com"] = ["10.0.0.7"];
+    expect((await guardUrl("https://flip.example.com/h", strict, resolve)).ok).toBe(false);
+
+    expect((await guardUrl("http://10.0.0.7/h", { ...strict, allowHttp: true }, resolve)).ok).toBe(false);
+    expect(await guardUrl("http://10.0.0.7/h", { ...strict, allowHttp: true, allowPrivateNetworks: true }, resolve)).toEqual({ ok: true });
+    expect((await guardUrl("http://10.0.0.7/h", strict, resolve)).ok).toBe(false);
+  });
+
   test("an IPv4-mapped answer is given to the sender as plain IPv4, an IPv6 one in RFC 5952 form", async () => {
     const resolve = resolver({ "mapped.example.com": ["::ffff:93.184.216.34"], "six.example.com": ["2A00:1450:4001:080B:0000:0000:0000:200E"] });
     expect(await guardUrl("https://mapped.example.com/h", strict, resolve)).toEqual({ ok: true, address: "93.184.216.34" });
