@@ -73,15 +73,21 @@ export function createMetrics({ clock, stats }: MetricsDeps) {
     },
   });
 
+  // Every attempt feeds three series: their children are kept instead of hashing the labels
+  // each time. Destinations are configured names plus "inline", so the maps stay small.
+  const attemptsOf = children((destination, result) => attempts.labels(destination, result));
+  const durationOf = children((destination) => duration.labels(destination));
+  const deliveriesOf = children((destination, outcome) => deliveries.labels(destination, outcome));
+
   return {
     eventsAccepted: (count: number) => events.inc(count),
     attempt(name: string, record: AttemptRecord, next: NextStep) {
       const destination = destinationGroup(name);
-      attempts.inc({ destination, result: record.outcome });
-      duration.observe({ destination }, record.durationMs / 1000);
-      if (next.status !== "pending") deliveries.inc({ destination, outcome: next.status });
+      attemptsOf(destination, record.outcome).inc();
+      durationOf(destination).observe(record.durationMs / 1000);
+      if (next.status !== "pending") deliveriesOf(destination, next.status).inc();
     },
-    finished: (name: string, outcome: FinalOutcome) => deliveries.inc({ destination: destinationGroup(name), outcome }),
+    finished: (name: string, outcome: FinalOutcome) => deliveriesOf(destinationGroup(name), outcome).inc(),
     contentType: registry.contentType,
     render: () => {
       snapshot = undefined;
@@ -91,3 +97,14 @@ export function createMetrics({ clock, stats }: MetricsDeps) {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** A metric's child per label values, made on first use. */
+function children<C>(make: (...values: string[]) => C): (...values: string[]) => C {
+  const made = new Map<string, C>();
+  return (...values) => {
+    const key = values.join("\u0000");
+    let child = made.get(key);
+    if (!child) made.set(key, (child = make(...values)));
+    return child;
+  };
+}
