@@ -127,7 +127,14 @@ async function run(argv: string[], env: Record<string, string | undefined>): Pro
     case "check": {
       noPositionals();
       const loaded = config();
-      console.log(flags.json ? JSON.stringify(configView(loaded), null, 2) : describeConfig(loaded, peekPendingByDestination(loaded.storage)));
+      if (flags.json) {
+        console.log(JSON.stringify(configView(loaded), null, 2));
+        return 0;
+      }
+      const { pending, unreachable } = await peekPendingByDestination(loaded.storage);
+      // The config is valid all the same: the note only says what check could not count.
+      if (unreachable) console.error(`herald: ${unreachable}`);
+      console.log(describeConfig(loaded, pending));
       return 0;
     }
     case "serve": {

@@ -22,7 +22,7 @@ import {
   unknownDestination,
 } from "../ops/operations.ts";
 import { deliveryDetailJson, deliveryJson } from "../ops/views.ts";
-import { openStorage } from "../outbox/open-storage.ts";
+import { backupAdvice, openExistingStorage } from "../outbox/open-storage.ts";
 import { createPrivateFile } from "../outbox/private-files.ts";
 import type { CancelManyResult, OperatorStore, RetryResult } from "../outbox/types.ts";
 
@@ -48,17 +48,17 @@ export interface Io {
 export const defaultIo: Io = { print: (text) => console.log(text), warn: (text) => console.error(text), clock: systemClock };
 
 /**
- * Runs `use` on the configured database. Before the first `serve` there is no file yet: then
- * there is nothing to show or retry, which `empty` answers (after a note on stderr), so an
- * operator is never told something exists that does not.
+ * Runs `use` on the configured database. Before the first `serve` there is none yet (no SQLite
+ * file, or a PostgreSQL database without Herald's schema): then there is nothing to show or
+ * retry, which `empty` answers (after a note on stderr), so an operator is never told
+ * something exists that does not, and nothing is created.
  */
 export async function withStore<T>(config: OutboxConfig, io: Io, use: (store: OperatorStore) => Promise<T>, empty: () => T | Promise<T>): Promise<T> {
-  const path = config.storage.path;
-  if (path !== undefined && !existsSync(path)) {
-    io.warn(`herald: no database at ${path} yet (it is created by the first "herald serve")`);
+  const { storage, absent } = await openExistingStorage(config.storage);
+  if (!storage) {
+    io.warn(`herald: ${absent}`);
     return empty();
   }
-  const storage = await openStorage(config.storage);
   try {
     return await use(storage.operator);
   } finally {
@@ -204,8 +204,15 @@ export async function backupCommand(config: OutboxConfig, path: string, flags: O
   // Absolute from here on, so every message names the copy plainly.
   const destination = resolve(path);
   const { path: database } = config.storage;
-  if (database !== undefined && !existsSync(database)) throw new CommandError(`no database at ${database} to back up`);
-  await withStore(
+  // Said before anything is opened: the advice holds whether or not the server answers, and
+  // whether or not serve has migrated it yet.
+  const advice = backupAdvice(config.storage);
+  if (advice) throw new CommandError(advice);
+  const missing = () => {
+    throw new CommandError(`no database at ${database} to back up`);
+  };
+  if (database !== undefined && !existsSync(database)) missing();
+  const bytes = await withStore(
     config,
     io,
     async (store) => {
@@ -217,10 +224,10 @@ export async function backupCommand(config: OutboxConfig, path: string, flags: O
         rmSync(destination, { force: true });
         throw error;
       }
+      return statSync(destination).size;
     },
-    () => undefined,
+    missing,
   );
-  const bytes = statSync(destination).size;
   io.print(flags.json ? JSON.stringify({ database: config.storage.path, backup: destination, bytes }) : `backed up ${config.storage.path} to ${destination} (${bytes} bytes)`);
   return 0;
 }

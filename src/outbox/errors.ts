@@ -4,6 +4,8 @@
 // Each backend translates its driver's errors into it at the seam, so nothing above knows which
 // driver ran. Its message names the problem in Herald's words and never carries a password.
 
+import { StorageError } from "../core/errors.ts";
+
 export type StorageFaultKind = "busy" | "full" | "read_only" | "unavailable" | "io" | "corrupt" | "denied";
 
 export class StorageFault extends Error {
@@ -20,3 +22,11 @@ export class StorageFault extends Error {
 export function isStorageFault(error: unknown): error is StorageFault {
   return error instanceof StorageFault;
 }
+
+/**
+ * A PostgreSQL database that holds no Herald schema yet (no `schema_migrations` rows: a new
+ * database, or one with other applications' tables only), opened without migrating. The CLI
+ * treats it as SQLite's "no file yet": an outbox with nothing in it, left as it is for the
+ * first `herald serve` to migrate.
+ */
+export class NoSchemaYet extends StorageError {}

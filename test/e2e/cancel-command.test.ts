@@ -5,10 +5,10 @@ import { relayToml } from "../helpers/config.ts";
 import { readDeliveries, runHerald, writeConfig } from "../helpers/daemon.ts";
 import { seedDeliveries } from "../helpers/seed.ts";
 
-function setUp() {
-  // Seeded straight into an SQLite file (seed.ts), so on both passes; operator-cli.test.ts has the CLI on PostgreSQL.
+async function setUp() {
+  // An SQLite file on both passes; operator-cli.test.ts has the CLI on PostgreSQL.
   const config = writeConfig(relayToml("{{db}}", "http://127.0.0.1:9", { extra: `[[destinations]]\nname = "other"\nurl = "http://127.0.0.1:9/other"\n` }), { sqlite: true });
-  const [pending, pendingToo, otherPending, inFlight, failed] = seedDeliveries(config.db, [
+  const [pending, pendingToo, otherPending, inFlight, failed] = await seedDeliveries(config.db, [
     { status: "pending" },
     { status: "pending" },
     { status: "pending", destination: "other" },
@@ -22,7 +22,7 @@ function setUp() {
 
 describe("herald cancel", () => {
   test("by id: cancels the pending one, says why the others were not on stderr, exit 0 as the contract has it", async () => {
-    const { run, statusOf, ids } = setUp();
+    const { run, statusOf, ids } = await setUp();
     const result = await run("cancel", ids.pending, ids.inFlight, ids.failed, "dlv_00000000000000000000000000");
     expect(result).toEqual({
       code: 0,
@@ -38,7 +38,7 @@ describe("herald cancel", () => {
   });
 
   test("by filter: every pending delivery of a destination, then of all, with --json", async () => {
-    const { run, statusOf, ids } = setUp();
+    const { run, statusOf, ids } = await setUp();
     expect(await run("cancel", "--status", "pending", "--destination", "recv")).toEqual({ code: 0, stdout: "cancelled 2 deliveries\n", stderr: "" });
     expect(statusOf()).toMatchObject({ [ids.pending]: "cancelled", [ids.pendingToo]: "cancelled", [ids.otherPending]: "pending", [ids.inFlight]: "in_flight" });
     const json = await run("cancel", "--status", "pending", "--json");
@@ -48,7 +48,7 @@ describe("herald cancel", () => {
   });
 
   test("mistakes are usage errors", async () => {
-    const { run } = setUp();
+    const { run } = await setUp();
     const wrongStatus = await run("cancel", "--status", "failed");
     expect(wrongStatus.code).toBe(2);
     expect(wrongStatus.stderr).toStartWith("herald: --status: must be pending\n");
@@ -60,7 +60,7 @@ describe("herald cancel", () => {
 
 describe("a destination filter naming no configured destination", () => {
   test("is an error listing the configured ones, for deliveries, retry and cancel, as for herald test", async () => {
-    const { run, statusOf } = setUp();
+    const { run, statusOf } = await setUp();
     const before = statusOf();
     const refusal = { code: 1, stdout: "", stderr: 'herald: unknown destination "typo"; the config has "other", "recv"\n' };
     expect(await run("deliveries", "--destination", "typo")).toEqual(refusal);
@@ -71,7 +71,7 @@ describe("a destination filter naming no configured destination", () => {
   });
 
   test("an inline destination's name is taken as given", async () => {
-    const { run } = setUp();
+    const { run } = await setUp();
     expect(await run("deliveries", "--destination", "inline:example.com#0123abcd")).toEqual({ code: 0, stdout: "no deliveries match\n", stderr: "" });
   });
 });

@@ -74,7 +74,7 @@ describe("a relative storage.path", () => {
     expect(before.stderr).toBe(`herald: no database at ${config.db} yet (it is created by the first "herald serve")\n`);
 
     mkdirSync(join(config.db, ".."));
-    const [id] = seedDeliveries(config.db, [{ status: "failed" }]);
+    const [id] = await seedDeliveries(config.db, [{ status: "failed" }]);
     const list = await runHerald(["deliveries", "--json", "--config", config.path], {}, { cwd: config.elsewhere });
     expect(list).toMatchObject({ code: 0, stderr: "" });
     expect(JSON.parse(list.stdout).deliveries.map((d: { id: string }) => d.id)).toEqual([id]);
@@ -100,7 +100,7 @@ describe("the outbox commands without the daemon's environment", () => {
   test("need only the storage location: a missing variable elsewhere does not stop them", async () => {
     const config = relativeStorage(secrets);
     mkdirSync(join(config.db, ".."));
-    const [failed] = seedDeliveries(config.db, [{ status: "failed" }]);
+    const [failed] = await seedDeliveries(config.db, [{ status: "failed" }]);
     const run = (...args: string[]) => runHerald([...args, "--config", config.path], {}, { cwd: config.elsewhere });
 
     expect(await run("deliveries")).toMatchObject({ code: 0, stderr: "" });

@@ -1,12 +1,11 @@
 // `herald deliveries`, `delivery` and `retry` as an operator runs them: next to a running
 // daemon, and on the database of a stopped one.
-import { existsSync } from "node:fs";
 import { afterEach, describe, expect, test } from "bun:test";
 import { openSqliteClient } from "../../src/runtime/sqlite.ts";
 import { relayToml } from "../helpers/config.ts";
 import { cleanUp, eventually, publish, readDeliveries, runHerald, startDaemon, writeConfig, type Daemon } from "../helpers/daemon.ts";
 import { startReceiver, statusSequence, type Receiver } from "../helpers/receiver.ts";
-import { isPostgresUrl } from "../helpers/rows.ts";
+import { databaseMade, isPostgresUrl } from "../helpers/rows.ts";
 import { sqliteOnly } from "../helpers/storage.ts";
 
 let receiver: Receiver | undefined;
@@ -103,14 +102,13 @@ describe("the operator commands", () => {
   test("mistakes get clear messages and exit statuses", async () => {
     receiver = startReceiver();
     const config = writeConfig(relay(receiver.url));
-    // Before the first serve there is no SQLite file: nothing to list, and nothing made up.
-    // (A PostgreSQL database exists but has no schema: storage-url.test.ts shows that answer.)
-    if (!isPostgresUrl(config.db)) {
-      const noDb = await runHerald(["deliveries", "--json", "--config", config.path]);
-      expect(noDb).toMatchObject({ code: 0, stderr: expect.stringMatching(/^herald: no database at .*herald\.db yet \(it is created by the first "herald serve"\)\n$/) });
-      expect(JSON.parse(noDb.stdout)).toEqual({ deliveries: [], next_cursor: null });
-      expect(existsSync(config.db)).toBe(false);
-    }
+    // Before the first serve there is no SQLite file, or a PostgreSQL database without Herald's
+    // schema: nothing to list, nothing made up, and nothing made.
+    const noDb = await runHerald(["deliveries", "--json", "--config", config.path]);
+    const where = isPostgresUrl(config.db) ? "Herald schema in postgres://.*" : "database at .*herald\\.db";
+    expect(noDb).toMatchObject({ code: 0, stderr: expect.stringMatching(new RegExp(`^herald: no ${where} yet \\(it is created by the first "herald serve"\\)\n$`)) });
+    expect(JSON.parse(noDb.stdout)).toEqual({ deliveries: [], next_cursor: null });
+    expect(databaseMade(config.db)).toBe(false);
 
     daemon = await startDaemon(config.path);
     const badStatus = await runHerald(["deliveries", "--status", "lost", "--config", config.path]);

@@ -9,7 +9,7 @@ import { RUNTIME } from "../../src/runtime/which.ts";
 import { onTestEnd } from "./cleanup.ts";
 import { tempDir } from "./fs.ts";
 import { isPostgresUrl, rowsOf } from "./rows.ts";
-import { dropPgDatabase, freshPgDatabase, testBackend } from "./storage.ts";
+import { dropPgDatabase, newPgDatabase, testBackend } from "./storage.ts";
 import { run, sleep, spawn } from "./process.ts";
 
 export const ROOT = join(import.meta.dirname!, "..", "..");
@@ -58,16 +58,17 @@ export function fillDb(toml: string, db: string): string {
 
 /**
  * Writes a config whose `{{db}}` names a new SQLite file, or with HERALD_TEST_STORAGE=postgres
- * a new database (dropped after the test) when the text says `path = "{{db}}"`. `db` is the
- * file or the URL: readDeliveries, rowsOf and fillDb take either. `sqlite` keeps the file for
- * a test that writes rows into it itself (test/helpers/seed.ts).
+ * a new database that no serve has migrated yet (dropped after the test) when the text says
+ * `path = "{{db}}"`. `db` is the file or the URL: readDeliveries, rowsOf, fillDb and
+ * seedDeliveries take either. `sqlite` keeps the file on both passes, for a test that needs
+ * SQLite itself.
  */
 export function writeConfig(toml: string, options: { sqlite?: boolean } = {}): { path: string; dir: string; db: string } {
   const dir = tempDir("herald-e2e-");
   const path = join(dir, "herald.toml");
   let db = join(dir, "herald.db");
   if (testBackend() === "postgres" && !options.sqlite && toml.includes('path = "{{db}}"')) {
-    db = freshPgDatabase();
+    db = newPgDatabase();
     const url = db;
     onTestEnd(() => dropPgDatabase(url));
   }

@@ -6,6 +6,7 @@
 // statements both dialects take (`execute`); what only SQLite has (PRAGMAs, locks) belongs to
 // its SQLite-only tests.
 import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { openSqliteClient } from "../../src/runtime/sqlite.ts";
 
 export type Row = Record<string, unknown>;
@@ -63,4 +64,10 @@ function sqliteRows(path: string): Rows {
 /** Reads rows from an SQLite file path or a postgres:// URL. */
 export function rowsOf(location: string): Rows {
   return isPostgresUrl(location) ? postgresRows(location) : sqliteRows(location);
+}
+
+/** Whether Herald has made its database there: the SQLite file, or any table in a PostgreSQL database. */
+export function databaseMade(location: string): boolean {
+  if (!isPostgresUrl(location)) return existsSync(location);
+  return psql(location, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").trim() !== "0";
 }

@@ -48,8 +48,11 @@ const spare: string[] = [];
  * harness or a daemon's config can be made where a test expects a plain value.
  */
 export function freshPgDatabase(serverUrl = testServerUrl()): string {
-  const reused = spare.pop();
-  if (reused) return reused;
+  return spare.pop() ?? newPgDatabase(serverUrl);
+}
+
+/** A database made for the caller, which no Herald has migrated yet: what the first serve finds. */
+export function newPgDatabase(serverUrl = testServerUrl()): string {
   const name = `herald_h_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
   psql(serverUrl, `CREATE DATABASE ${name}`);
   const url = new URL(serverUrl);

@@ -3,11 +3,12 @@
 // a large backlog, dead and live nodes at start-up rescue. Skips without HERALD_TEST_PG_URL.
 import { describe, expect, test } from "bun:test";
 import { StorageError } from "../../src/core/errors.ts";
+import { NoSchemaYet } from "../../src/outbox/errors.ts";
 import { PG_SCHEMA_VERSION } from "../../src/outbox/postgres/migrations.ts";
 import { openPostgresStorage } from "../../src/outbox/postgres/open.ts";
 import type { Storage } from "../../src/outbox/types.ts";
 import { outboxContract } from "../helpers/outbox-contract.ts";
-import { adminClient, skipWithoutPostgres, usePgDatabase } from "../helpers/pg.ts";
+import { adminClient, skipWithoutPostgres, usePgDatabase, type AdminSql } from "../helpers/pg.ts";
 
 const skip = skipWithoutPostgres("postgres-outbox");
 const db = usePgDatabase();
@@ -39,6 +40,18 @@ async function withStorage<T>(url: string, body: (storage: Storage) => Promise<T
 }
 
 /** What `promise` rejects with (the deno shim's rejects.toThrow wants a function, not an error). */
+/** A client on `url` for set-up and assertions, ended once `body` is done. */
+async function withAdmin<T>(url: string, body: (admin: AdminSql) => Promise<T>): Promise<T> {
+  const admin = adminClient(url);
+  try {
+    return await body(admin);
+  } finally {
+    await admin.end();
+  }
+}
+
+const schemaAt = async (admin: AdminSql) => (await admin`SELECT max(version) AS version FROM schema_migrations`)[0]?.version;
+
 async function rejection(promise: Promise<unknown>): Promise<Error> {
   return promise.then(
     () => {
@@ -75,21 +88,40 @@ describe.skipIf(skip)("PostgreSQL schema and migrations", () => {
   test("a database whose schema is newer than this code is refused, naming both versions", async () => {
     const url = await db.create();
     await withStorage(url, async () => {});
-    const admin = adminClient(url);
-    try {
-      await admin`INSERT INTO schema_migrations (version, description) VALUES (${PG_SCHEMA_VERSION + 1}, 'from the future')`;
-    } finally {
-      await admin.end();
+    await withAdmin(url, (admin) => admin`INSERT INTO schema_migrations (version, description) VALUES (${PG_SCHEMA_VERSION + 1}, 'from the future')`);
+    // By serve (migrate) and by the CLI (without) alike.
+    for (const migrate of [true, false]) {
+      const refused = await rejection(openPostgresStorage(url, { migrate }));
+      expect(refused).toBeInstanceOf(StorageError);
+      expect(refused).not.toBeInstanceOf(NoSchemaYet);
+      expect(refused.message).toBe(`database schema version ${PG_SCHEMA_VERSION + 1} is newer than this Herald understands (${PG_SCHEMA_VERSION}); upgrade Herald`);
     }
-    const refused = await rejection(openPostgresStorage(url, { migrate: true }));
-    expect(refused).toBeInstanceOf(StorageError);
-    expect(refused.message).toBe(`database schema version ${PG_SCHEMA_VERSION + 1} is newer than this Herald understands (${PG_SCHEMA_VERSION}); upgrade Herald`);
   });
 
-  test("without migrate, an empty database is refused rather than changed", async () => {
+  test("without migrate, a database with no Herald schema (other tables only) is NoSchemaYet and left as it is", async () => {
     const url = await db.create();
-    const refused = await rejection(openPostgresStorage(url, { migrate: false }));
-    expect(refused.message).toBe(`database schema version 0 is older than this Herald needs (${PG_SCHEMA_VERSION}); start herald serve once to migrate it`);
+    await withAdmin(url, async (admin) => {
+      await admin`CREATE TABLE customers (id integer PRIMARY KEY)`;
+      const refused = await rejection(openPostgresStorage(url, { migrate: false }));
+      expect(refused).toBeInstanceOf(NoSchemaYet);
+      expect(refused.message).toBe("the database has no Herald schema yet; the first herald serve creates it");
+      expect([...(await admin`SELECT tablename FROM pg_tables WHERE schemaname = 'public'`)]).toEqual([{ tablename: "customers" }]);
+      // serve (migrate) still makes the schema there, beside the other tables.
+      await withStorage(url, async () => {});
+      expect(await schemaAt(admin)).toBe(PG_SCHEMA_VERSION);
+    });
+  });
+
+  test("without migrate, an older schema is refused rather than changed, saying to start serve", async () => {
+    const url = await db.create();
+    await withStorage(url, async () => {});
+    await withAdmin(url, async (admin) => {
+      await admin`DELETE FROM schema_migrations WHERE version = ${PG_SCHEMA_VERSION}`;
+      const refused = await rejection(openPostgresStorage(url, { migrate: false }));
+      expect(refused).not.toBeInstanceOf(NoSchemaYet);
+      expect(refused.message).toBe(`database schema version ${PG_SCHEMA_VERSION - 1} is older than this Herald needs (${PG_SCHEMA_VERSION}); start herald serve once to migrate it`);
+      expect(await schemaAt(admin)).toBe(PG_SCHEMA_VERSION - 1);
+    });
   });
 
   test("the per-lane claim reads its lane's partial index on a 100,000-row backlog of other lanes", async () => {

@@ -15,6 +15,11 @@ export interface PoolOptions {
   applicationName?: string;
   /** Connections in the pool; the daemon's writes are batched, so a few go a long way. */
   max?: number;
+  /** Shorter limits than the daemon's, for a look that must not hold anything up (herald check). */
+  connectTimeoutS?: number;
+  statementTimeoutMs?: number;
+  /** Every transaction read-only: the session cannot change the database. */
+  readOnly?: boolean;
 }
 
 /** A TCP connection that takes longer than this to open counts as the server being unreachable. */
@@ -34,7 +39,7 @@ export const reconnectDelayS = (failures: number) => Math.min(0.05 * 2 ** failur
 export function createPool(url: string, options: PoolOptions): Sql {
   return postgres(url, {
     max: options.max ?? 10,
-    connect_timeout: CONNECT_TIMEOUT_S,
+    connect_timeout: options.connectTimeoutS ?? CONNECT_TIMEOUT_S,
     backoff: reconnectDelayS,
     // Idle connections close after a minute, so a long quiet spell holds no server slots.
     idle_timeout: 60,
@@ -49,7 +54,8 @@ export function createPool(url: string, options: PoolOptions): Sql {
     },
     connection: {
       application_name: options.applicationName ?? "herald",
-      statement_timeout: STATEMENT_TIMEOUT_MS,
+      statement_timeout: options.statementTimeoutMs ?? STATEMENT_TIMEOUT_MS,
+      ...(options.readOnly ? { default_transaction_read_only: true } : {}),
       // A transaction left open by a client that vanished must not hold row locks for long.
       idle_in_transaction_session_timeout: 30_000,
     },

@@ -3,7 +3,7 @@
 // kept as it is, so pausing a disabled destination never hides why it was disabled.
 
 import type { DestinationHold, HoldCause } from "../../core/destination-state.ts";
-import type { PgContext } from "./client.ts";
+import type { PgContext, Sql } from "./client.ts";
 import type { DestinationStateStore } from "../types.ts";
 
 interface HoldRow {
@@ -33,11 +33,13 @@ export function createDestinationStates({ sql }: PgContext): DestinationStateSto
       const [row] = await sql<HoldRow[]>`DELETE FROM destination_state WHERE destination = ${destination} RETURNING destination, held_by AS by, reason, held_at AS since`;
       return row ? toHold(row) : undefined;
     },
-    async pendingByDestination() {
-      // Inline lanes (inline:<host>#<hash>) are a producer's, left out by name.
-      const rows = await sql<Array<{ destination: string; n: number }>>`
-        SELECT destination, count(*)::int AS n FROM deliveries WHERE status = 'pending' AND destination NOT LIKE 'inline:%' GROUP BY destination`;
-      return new Map(rows.map((row) => [row.destination, row.n]));
-    },
+    pendingByDestination: () => pendingByDestination(sql),
   };
+}
+
+/** Pending deliveries per configured destination; inline lanes (inline:<host>#<hash>) are a producer's, left out by name. */
+export async function pendingByDestination(sql: Sql): Promise<Map<string, number>> {
+  const rows = await sql<Array<{ destination: string; n: number }>>`
+    SELECT destination, count(*)::int AS n FROM deliveries WHERE status = 'pending' AND destination NOT LIKE 'inline:%' GROUP BY destination`;
+  return new Map(rows.map((row) => [row.destination, row.n]));
 }

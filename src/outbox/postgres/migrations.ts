@@ -5,6 +5,7 @@
 // released migration: add a new one (expand first, contract once every node runs the new code).
 
 import { StorageError } from "../../core/errors.ts";
+import { NoSchemaYet } from "../errors.ts";
 import type { Sql } from "./client.ts";
 
 export interface PgMigration {
@@ -151,9 +152,10 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS.at(-1)?.version ?? 0;
 
 /**
- * Brings the schema up to this code's version (when `apply`), or checks that it already is.
- * Refuses a database whose schema is newer than this code: an old node would write rows the
- * new schema does not expect.
+ * Brings the schema up to this code's version (when `apply`), or checks that it already is:
+ * without `apply`, a database with no schema at all is NoSchemaYet and an older one is refused
+ * (the CLI never changes a schema that serving nodes share). Refuses a database whose schema
+ * is newer than this code: an old node would write rows the new schema does not expect.
  */
 export async function migrate(sql: Sql, apply: boolean): Promise<void> {
   // Read first, without a lock or a write: a node starting against an up-to-date schema (the
@@ -162,6 +164,7 @@ export async function migrate(sql: Sql, apply: boolean): Promise<void> {
   checkNotNewer(current);
   if (current === PG_SCHEMA_VERSION) return;
   if (!apply) {
+    if (current === 0) throw new NoSchemaYet("the database has no Herald schema yet; the first herald serve creates it");
     throw new StorageError(`database schema version ${current} is older than this Herald needs (${PG_SCHEMA_VERSION}); start herald serve once to migrate it`);
   }
   await sql.begin(async (txn) => {
