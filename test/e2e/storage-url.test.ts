@@ -109,6 +109,35 @@ describe.skipIf(skipWithoutPostgres("storage-url (real server)"))("[storage] url
     expect(result.stderr).toEndWith("(SQLSTATE 25006)\n");
   });
 
+  test("?search_path= gives Herald a schema of its own beside another application's tables of the same names", async () => {
+    const base = await database.create();
+    const admin = adminClient(base);
+    try {
+      await admin.unsafe("CREATE SCHEMA herald; CREATE TABLE public.events (app_column integer)");
+      const url = `${base}?search_path=herald`;
+      const file = join(dir, "search-path.toml");
+      writeFileSync(file, `[server]\nlisten = "127.0.0.1:0"\n[storage]\nurl = "${url}"\n`);
+      const daemon = await startDaemon(file);
+      try {
+        const published = await fetch(`${daemon.url}/v1/events`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ event: "build.done", data: { n: 1 } }) });
+        expect(published.status).toBe(202);
+        const { id } = (await published.json()) as { id: string };
+        const listed = await runHerald(["events", "--json", "--config", file], {});
+        expect(listed.code).toBe(0);
+        expect(JSON.parse(listed.stdout).events.map((e: { id: string }) => e.id)).toEqual([id]);
+      } finally {
+        daemon.signal("SIGTERM");
+        await daemon.exited;
+      }
+      const tables = await admin`SELECT schemaname, tablename FROM pg_tables WHERE schemaname IN ('public', 'herald') ORDER BY 1, 2`;
+      expect(tables.filter((t) => t.schemaname === "public").map((t) => t.tablename)).toEqual(["events"]);
+      expect(tables.filter((t) => t.schemaname === "herald").map((t) => t.tablename)).toEqual(expect.arrayContaining(["attempts", "deliveries", "events", "schema_migrations"]));
+      expect([...(await admin`SELECT count(*)::int AS n FROM public.events`)]).toEqual([{ n: 0 }]);
+    } finally {
+      await admin.end();
+    }
+  });
+
   test("serve logs a URL without a password as check shows it, not as [redacted]", async () => {
     const url = await database.create();
     const file = join(dir, "no-password.toml");
