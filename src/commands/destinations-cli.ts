@@ -13,7 +13,7 @@ import { defaultIo, short, withStore, type Io, type OperatorFlags } from "./oper
 const NOTHING_STORED: DestinationStateStore = {
   listHolds: async () => [],
   hold: async () => {
-    throw new CommandError("there is no database yet to record the pause in; set paused = true in the config instead");
+    throw new CommandError("there is no outbox yet to record the pause in (the first \"herald serve\" makes it); set paused = true in the config instead");
   },
   clearHold: async () => undefined,
   pendingByDestination: async () => new Map(),
