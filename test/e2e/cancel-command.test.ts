@@ -2,12 +2,11 @@
 // left: what is cancelled, what is not and why, and a misspelt destination refused by name.
 import { describe, expect, test } from "bun:test";
 import { relayToml } from "../helpers/config.ts";
-import { readDeliveries, runHerald, writeConfig } from "../helpers/daemon.ts";
+import { runHerald, writeConfig } from "../helpers/daemon.ts";
 import { seedDeliveries } from "../helpers/seed.ts";
 
 async function setUp() {
-  // An SQLite file on both passes; operator-cli.test.ts has the CLI on PostgreSQL.
-  const config = writeConfig(relayToml("{{db}}", "http://127.0.0.1:9", { extra: `[[destinations]]\nname = "other"\nurl = "http://127.0.0.1:9/other"\n` }), { sqlite: true });
+  const config = writeConfig(relayToml("{{db}}", "http://127.0.0.1:9", { extra: `[[destinations]]\nname = "other"\nurl = "http://127.0.0.1:9/other"\n` }));
   const [pending, pendingToo, otherPending, inFlight, failed] = await seedDeliveries(config.db, [
     { status: "pending" },
     { status: "pending" },
@@ -16,7 +15,11 @@ async function setUp() {
     { status: "failed" },
   ]);
   const run = (...args: string[]) => runHerald([...args, "--config", config.path]);
-  const statusOf = () => Object.fromEntries(readDeliveries(config.db).map((d) => [d.id, d.status]));
+  // Read as an operator reads them, on either backend.
+  const statusOf = async () => {
+    const listed = await run("deliveries", "--json");
+    return Object.fromEntries((JSON.parse(listed.stdout) as { deliveries: Array<{ id: string; status: string }> }).deliveries.map((d) => [d.id, d.status]));
+  };
   return { run, statusOf, ids: { pending: pending!, pendingToo: pendingToo!, otherPending: otherPending!, inFlight: inFlight!, failed: failed! } };
 }
 
@@ -34,13 +37,13 @@ describe("herald cancel", () => {
         "",
       ].join("\n"),
     });
-    expect(statusOf()).toMatchObject({ [ids.pending]: "cancelled", [ids.inFlight]: "in_flight", [ids.failed]: "failed", [ids.pendingToo]: "pending" });
+    expect(await statusOf()).toMatchObject({ [ids.pending]: "cancelled", [ids.inFlight]: "in_flight", [ids.failed]: "failed", [ids.pendingToo]: "pending" });
   });
 
   test("by filter: every pending delivery of a destination, then of all, with --json", async () => {
     const { run, statusOf, ids } = await setUp();
     expect(await run("cancel", "--status", "pending", "--destination", "recv")).toEqual({ code: 0, stdout: "cancelled 2 deliveries\n", stderr: "" });
-    expect(statusOf()).toMatchObject({ [ids.pending]: "cancelled", [ids.pendingToo]: "cancelled", [ids.otherPending]: "pending", [ids.inFlight]: "in_flight" });
+    expect(await statusOf()).toMatchObject({ [ids.pending]: "cancelled", [ids.pendingToo]: "cancelled", [ids.otherPending]: "pending", [ids.inFlight]: "in_flight" });
     const json = await run("cancel", "--status", "pending", "--json");
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout)).toEqual({ count: 1, cancelled: [ids.otherPending], skipped: [] });
@@ -61,13 +64,13 @@ describe("herald cancel", () => {
 describe("a destination filter naming no configured destination", () => {
   test("is an error listing the configured ones, for deliveries, retry and cancel, as for herald test", async () => {
     const { run, statusOf } = await setUp();
-    const before = statusOf();
+    const before = await statusOf();
     const refusal = { code: 1, stdout: "", stderr: 'herald: unknown destination "typo"; the config has "other", "recv"\n' };
     expect(await run("deliveries", "--destination", "typo")).toEqual(refusal);
     expect(await run("retry", "--status", "failed", "--destination", "typo")).toEqual(refusal);
     expect(await run("cancel", "--status", "pending", "--destination", "typo")).toEqual(refusal);
     expect(await run("test", "typo")).toEqual(refusal);
-    expect(statusOf()).toEqual(before);
+    expect(await statusOf()).toEqual(before);
   });
 
   test("an inline destination's name is taken as given", async () => {
