@@ -3,6 +3,7 @@
 // 1,000,000-row outbox held the daemon's thread for about 3 s; and both plans answer the same.
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "bun:test";
+import { browsePageSql } from "../../src/outbox/sqlite/browse-deliveries.ts";
 import { deliveriesByEventSql } from "../../src/outbox/sqlite/deliveries-by-event.ts";
 import { createOperatorStore } from "../../src/outbox/sqlite/operator.ts";
 import { openOutbox } from "../../src/outbox/sqlite/outbox.ts";
@@ -57,5 +58,24 @@ describe("the admin deliveries list filtered by event name", () => {
     const walked = handle.client.query(deliveriesByEventSql({ event: "failed", limit: 4 }, false).sql).all("failed", 4) as Array<{ id: string }>;
     expect(rare.map((d) => d.id)).toEqual(walked.map((d) => d.id));
     expect(store.listDeliveries({ event: "failed", destination: "billing", before: rare[3]!.id, limit: 51 }).map((d) => d.eventId)).toEqual(["evt_00000000000000000000000007"]);
+  });
+});
+
+describe("the dashboard's deliveries list filtered by the event", () => {
+  const plan = (query: Parameters<typeof browsePageSql>[0]) => {
+    const { sql, params } = browsePageSql(query);
+    return (handle.client.query(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((row) => row.detail).join("; ");
+  };
+
+  test.each([
+    ["a common name", { event: "completed", limit: 51 }],
+    ["a source", { source: "github", limit: 51 }],
+    ["a name with a status", { event: "completed", status: "pending", limit: 51 }],
+  ] as const)("walks the newest deliveries, each joined to its event, and stops at the page's end: %s", (_, query) => {
+    const found = plan(query);
+    // Starting from events_name (or events_source) read every event of the name and sorted them.
+    expect(found).toMatch(/^CO-ROUTINE d; (SCAN|SEARCH) d USING INDEX (sqlite_autoindex_deliveries_1|deliveries_status)/);
+    expect(found).not.toContain("AUTOMATIC");
+    expect(found).not.toContain("TEMP B-TREE");
   });
 });
