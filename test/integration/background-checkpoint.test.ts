@@ -5,6 +5,7 @@ import { readdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { createIdGenerator } from "../../src/core/ids.ts";
 import { BACKSTOP_CHECKPOINT_PAGES, startBackgroundCheckpoints } from "../../src/outbox/sqlite/background-checkpoint.ts";
+import { createDestinationStates } from "../../src/outbox/sqlite/destination-state.ts";
 import { openOutbox } from "../../src/outbox/sqlite/outbox.ts";
 import { manualClock } from "../helpers/clock.ts";
 import { eventually } from "../helpers/daemon.ts";
@@ -72,6 +73,19 @@ describe.skipIf(SQLITE_ONLY)("background checkpoints", () => {
     await checkpoints.stop();
     // Stopped: the caller reads the figures itself.
     expect(checkpoints.stats()).toBeUndefined();
+    outbox.close();
+  });
+
+  test("the worker counts each destination's pending deliveries on its own connection, as the daemon's thread would", async () => {
+    const { handle, write, automaticPages, outbox } = setup();
+    const checkpoints = startBackgroundCheckpoints(handle, { intervalMs: 10, onProblem: () => {} });
+    await eventually(() => automaticPages() === BACKSTOP_CHECKPOINT_PAGES, 5_000, "the worker ready");
+    write();
+    const counted = await checkpoints.pending();
+    expect(counted).toEqual(new Map([["recv", 1_000]]));
+    expect(counted).toEqual(await createDestinationStates(handle).pendingByDestination());
+    await checkpoints.stop();
+    expect(checkpoints.pending()).toBeUndefined();
     outbox.close();
   });
 

@@ -30,6 +30,8 @@ export interface BackgroundCheckpoints {
   stats(): Promise<OutboxStats> | undefined;
   /** The dashboard overview's counts (failed and expired from `since`), likewise. */
   overview(since: number): Promise<OverviewCounts> | undefined;
+  /** Pending deliveries per configured destination, likewise. */
+  pending(): Promise<Map<string, number>> | undefined;
   /** Lets a checkpoint under way finish, then closes the worker's connection. */
   stop(): Promise<void>;
   /** At once, for a start-up that failed: the process is about to exit. */
@@ -92,6 +94,7 @@ export function startBackgroundCheckpoints(
   return {
     stats: () => ask<OutboxStats>((id) => ({ kind: "stats", id })),
     overview: (since) => ask<OverviewCounts>((id) => ({ kind: "overview", id, since })),
+    pending: () => ask<Map<string, number>>((id) => ({ kind: "pending", id })),
     async stop() {
       running = false;
       await new Promise<void>((resolve) => {

@@ -8,6 +8,7 @@
 import { openSqliteClient, type SqliteClient } from "../../runtime/sqlite.ts";
 import { createStatsReader } from "./stats-reader.ts";
 import { createOverviewCounter } from "./overview-counts.ts";
+import { createPendingCounter } from "./destination-state.ts";
 import type { OutboxStats, OverviewCounts } from "../types.ts";
 
 declare const self: Worker;
@@ -17,8 +18,11 @@ export interface CheckpointWorkerStart {
   intervalMs: number;
 }
 
-/** Asks for the gauges' figures (or the dashboard's, counting from `since`); answered by a "stats" report with the same id. */
-export type StatsRequest = { kind: "stats"; id: number } | { kind: "overview"; id: number; since: number };
+/**
+ * Asks for the gauges' figures, the dashboard's (counting from `since`), or the pending
+ * deliveries per destination; answered by a "stats" report with the same id.
+ */
+export type StatsRequest = { kind: "stats"; id: number } | { kind: "overview"; id: number; since: number } | { kind: "pending"; id: number };
 
 export type CheckpointWorkerReport =
   | { kind: "ready" }
@@ -26,7 +30,7 @@ export type CheckpointWorkerReport =
   | { kind: "unavailable"; message: string }
   /** A checkpoint failed (a full disk, say); the next one tries again. */
   | { kind: "failed"; message: string }
-  | { kind: "stats"; id: number; stats?: OutboxStats | OverviewCounts; error?: string }
+  | { kind: "stats"; id: number; stats?: OutboxStats | OverviewCounts | Map<string, number>; error?: string }
   | { kind: "stopped" };
 
 /** A failure that goes on is reported again at most this often. */
@@ -36,6 +40,7 @@ const report = (message: CheckpointWorkerReport) => self.postMessage(message);
 let stop: (() => void) | undefined;
 let readStats: (() => OutboxStats) | undefined;
 let readOverview: ((since: number) => OverviewCounts) | undefined;
+let readPending: (() => Map<string, number>) | undefined;
 
 self.onmessage = (message: MessageEvent<CheckpointWorkerStart | StatsRequest | "stop">) => {
   const request = message.data;
@@ -47,6 +52,7 @@ self.onmessage = (message: MessageEvent<CheckpointWorkerStart | StatsRequest | "
     db = openSqliteClient(path, { create: false });
     readStats = createStatsReader(db);
     readOverview = createOverviewCounter(db);
+    readPending = createPendingCounter(db);
   } catch (error) {
     return report({ kind: "unavailable", message: `cannot open the database: ${(error as Error).message}` });
   }
@@ -68,6 +74,7 @@ self.onmessage = (message: MessageEvent<CheckpointWorkerStart | StatsRequest | "
     clearInterval(timer);
     readStats = undefined;
     readOverview = undefined;
+    readPending = undefined;
     try {
       db.close();
     } finally {
@@ -79,9 +86,10 @@ self.onmessage = (message: MessageEvent<CheckpointWorkerStart | StatsRequest | "
 
 function answerStats(request: StatsRequest) {
   const { id } = request;
-  if (!readStats || !readOverview) return report({ kind: "stats", id, error: "the background thread has no open database" });
+  if (!readStats || !readOverview || !readPending) return report({ kind: "stats", id, error: "the background thread has no open database" });
   try {
-    report({ kind: "stats", id, stats: request.kind === "overview" ? readOverview(request.since) : readStats() });
+    const stats = request.kind === "overview" ? readOverview(request.since) : request.kind === "pending" ? readPending() : readStats();
+    report({ kind: "stats", id, stats });
   } catch (error) {
     report({ kind: "stats", id, error: (error as Error).message });
   }

@@ -4,7 +4,7 @@
 
 import type { DestinationHold, HoldCause } from "../../core/destination-state.ts";
 import { existsSync } from "node:fs";
-import { openSqliteClient } from "../../runtime/sqlite.ts";
+import { openSqliteClient, type SqliteClient } from "../../runtime/sqlite.ts";
 import type { SqliteHandle } from "./handle.ts";
 import type { DestinationStateStore } from "../types.ts";
 
@@ -28,7 +28,7 @@ export function createDestinationStates(handle: SqliteHandle): DestinationStateS
     "INSERT INTO destination_state (destination, held_by, reason, held_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4) ON CONFLICT (destination) DO NOTHING RETURNING destination",
   );
   const remove = client.prepare(`DELETE FROM destination_state WHERE destination = ?1 RETURNING ${columns}`);
-  const pendingCounts = client.prepare(PENDING_BY_DESTINATION);
+  const pendingCounts = createPendingCounter(client);
 
   return {
     async listHolds() {
@@ -46,7 +46,7 @@ export function createDestinationStates(handle: SqliteHandle): DestinationStateS
       return row ? toHold(row) : undefined;
     },
     async pendingByDestination() {
-      return countsOf(pendingCounts.all());
+      return pendingCounts();
     },
   };
 }
@@ -61,6 +61,16 @@ const PENDING_BY_DESTINATION =
 const countsOf = (rows: unknown[]) => new Map((rows as Array<{ destination: string; n: number }>).map((row) => [row.destination, Number(row.n)]));
 
 /**
+ * Pending deliveries per configured destination. It visits every pending row's index entry
+ * (about 100 ms with 1,000,000 waiting), so the daemon asks its background thread
+ * (checkpoint-worker.ts), which runs this on its own connection.
+ */
+export function createPendingCounter(client: SqliteClient): () => Map<string, number> {
+  const statement = client.prepare(PENDING_BY_DESTINATION);
+  return () => countsOf(statement.all());
+}
+
+/**
  * The pending counts of the database at `path`, for `herald check`, which must not change a
  * file (no create, no migration, no write lock) nor fail for want of one: undefined when there
  * is no database yet or it cannot be read.
@@ -70,7 +80,7 @@ export function peekSqlitePending(path: string): Map<string, number> | undefined
   try {
     const client = openSqliteClient(path, { create: false });
     try {
-      return countsOf(client.prepare(PENDING_BY_DESTINATION).all());
+      return createPendingCounter(client)();
     } finally {
       client.close();
     }

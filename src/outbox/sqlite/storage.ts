@@ -20,6 +20,9 @@ export function openSqliteStorage(path: string, options: OpenOptions): Storage {
   // The dashboard overview's counts likewise.
   const ownOverview = operator.overviewCounts;
   const overviewCounts = (since: number) => checkpoints?.overview(since)?.catch(() => ownOverview(since)) ?? ownOverview(since);
+  // And the pending count of each destination (the dashboard, the admin API, herald destinations).
+  const ownPending = operator.pendingByDestination;
+  const pendingByDestination = () => checkpoints?.pending()?.catch(() => ownPending()) ?? ownPending();
 
   const serve = async (duties: ServeDuties) => {
     const me: OwnerIdentity = duties.identity;
@@ -53,7 +56,7 @@ export function openSqliteStorage(path: string, options: OpenOptions): Storage {
   return {
     kind: "sqlite",
     outbox: { ...outbox, stats },
-    operator: { ...operator, overviewCounts },
+    operator: { ...operator, overviewCounts, pendingByDestination },
     serve,
     close: () => outbox.close(),
   };
