@@ -12,7 +12,7 @@ test("a 10,000-page on_find crawl arrives in minutes, not hours: zero 429s, ever
   const { h, fake } = setUp((now) => startFakeDiscord({ now }), "discord", (f) => f.webhook("2001", "tok"));
   await publishCrawl(h, 10_000);
   const started = h.clock.now();
-  await runUntil(h, () => deliveryRows(h).every((row) => row.status === "succeeded"), 2_000);
+  await runUntil(h, async () => (await deliveryRows(h)).every((row) => row.status === "succeeded"), 2_000);
   const minutes = (h.clock.now() - started) / 60_000;
   console.log(`10,000 on_find events: ${fake.accepted.length} Discord messages in ${minutes.toFixed(1)} simulated minutes (one per event at 30 a minute: 333 minutes)`);
   expect(fake.rateLimited).toBe(0);
@@ -20,7 +20,7 @@ test("a 10,000-page on_find crawl arrives in minutes, not hours: zero 429s, ever
   expect(fake.accepted.flatMap((message) => pagesIn(message.payload))).toEqual(Array.from({ length: 10_000 }, (_, i) => page(i)));
   expect(minutes).toBeLessThan(15);
   // Each delivery was settled on its own, by one attempt that names the message it went in.
-  const attempts = attemptRows(h);
+  const attempts = await attemptRows(h);
   expect(attempts.length).toBe(10_000);
   expect(attempts.every((a) => a.n === 1 && a.statusCode === 200 && a.digestId?.startsWith("dgs_"))).toBe(true);
   expect(new Set(attempts.map((a) => a.digestId)).size).toBe(fake.accepted.length);

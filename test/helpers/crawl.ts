@@ -28,5 +28,6 @@ export interface AttemptRow {
   digestId: string | null;
 }
 
-export const attemptRows = (h: Harness) =>
-  h.handle.client.query("SELECT delivery_id AS deliveryId, n, status_code AS statusCode, digest_id AS digestId FROM attempts ORDER BY id").all() as AttemptRow[];
+/** Every attempt in the order it was recorded, on either backend. */
+export const attemptRows = async (h: Harness) =>
+  (await h.select('SELECT delivery_id AS "deliveryId", n, status_code AS "statusCode", digest_id AS "digestId" FROM attempts ORDER BY id')) as unknown as AttemptRow[];

@@ -1,7 +1,8 @@
 // Herald's parts wired by the same wireRelay() as app.ts, but with a manual clock and fixed randomness, so a
 // test publishes through the real ingress and drives the scheduler one tick() at a time. The
 // outbox is a new SQLite file, or with HERALD_TEST_STORAGE=postgres a new PostgreSQL database
-// (test/helpers/storage.ts); `query` reads rows from either (test/helpers/rows.ts).
+// (test/helpers/storage.ts); `query` reads rows from either (test/helpers/rows.ts), and `select`
+// does asynchronously, once the outbox is open, for a test that reads often.
 import { join } from "node:path";
 import type { RuntimeConfig } from "../../src/config/runtime.ts";
 import type { Resolver } from "../../src/delivery/ssrf-guard.ts";
@@ -15,7 +16,7 @@ import type { EventsAdapter } from "../../src/dashboard/events-adapter.ts";
 import { manualClock, type ManualClock } from "./clock.ts";
 import { onTestEnd } from "./cleanup.ts";
 import { tempDir } from "./fs.ts";
-import { rowsOf, type Rows } from "./rows.ts";
+import { postgresSelect, rowsOf, type Rows, type Select } from "./rows.ts";
 import { freshPgDatabase, releasePgDatabase, testBackend } from "./storage.ts";
 
 /**
@@ -45,6 +46,7 @@ interface OpenedOutbox {
   /** SQLite's handle, for the SQLite-only tests that reach under the seam. */
   handle: SqliteHandle;
   query: Rows["query"];
+  select: Select;
   /** Rows.execute, once the database is open and migrated (on PostgreSQL that is asynchronous). */
   execute(sql: string): Promise<void>;
 }
@@ -62,7 +64,9 @@ function openHarnessOutbox({ wrapOutbox = unwrapped, wrapOperator = unwrapped }:
   if (testBackend() === "postgres") {
     const url = freshPgDatabase();
     const ready = openPostgresStorage(url, { migrate: true, applicationName: "herald-harness" });
+    const reads = postgresSelect(url);
     onTestEnd(async () => {
+      await reads.close();
       await (await ready.catch(() => undefined))?.close();
       releasePgDatabase(url);
     });
@@ -74,6 +78,10 @@ function openHarnessOutbox({ wrapOutbox = unwrapped, wrapOperator = unwrapped }:
       operator: deferred(ready.then((s) => wrapOperator(s.operator))),
       handle: noHandle,
       query: rows.query,
+      select: async (sql, ...params) => {
+        await ready;
+        return reads.select(sql, ...params);
+      },
       execute: async (sql) => {
         await ready;
         rows.execute(sql);
@@ -90,6 +98,7 @@ function openHarnessOutbox({ wrapOutbox = unwrapped, wrapOperator = unwrapped }:
     operator: wrapOperator(operator),
     handle,
     query: (sql) => handle.client.query(sql) as ReturnType<Rows["query"]>,
+    select: async (sql, ...params) => handle.client.query(sql).all(...(params as never[])) as Awaited<ReturnType<Select>>,
     execute: async (sql) => void handle.client.run(sql),
   };
 }
@@ -100,7 +109,7 @@ export function createHarness(
   options: StorageWraps & { resolve?: Resolver; fetch?: typeof fetch; realTime?: { idleWakeMs: number }; events?: EventsAdapter } = {},
 ) {
   const opened = openHarnessOutbox(options);
-  const { handle, query, execute } = opened;
+  const { handle, query, select, execute } = opened;
   // Operational events are stored without being awaited (after a lookup, then an enqueue); on
   // PostgreSQL each is a round trip, so tickAndSettle waits until no outbox or operator call is
   // in progress, as SQLite's near-instant calls made moot.
@@ -169,6 +178,8 @@ export function createHarness(
     dbPath,
     /** A SELECT on the outbox, on either backend. */
     query,
+    /** A SELECT on the outbox, on either backend, answered asynchronously once it is open: for many reads. */
+    select,
     /** A statement that answers no rows (set-up), in SQL both backends take. */
     execute,
     clock,
@@ -182,6 +193,8 @@ export function createHarness(
     tickAndSettle,
     deliveryRow,
     metrics,
+    /** The config the relay runs on: its [storage] names this harness's outbox, for a command to open. */
+    config: () => config,
     setConfig: (next: RuntimeConfig) => {
       config = next;
     },

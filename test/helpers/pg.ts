@@ -27,8 +27,8 @@ export function withDatabase(url: string, name: string): string {
 }
 
 /** A postgres.js client for assertions and set-up (not Herald's pool). */
-export function adminClient(url: string) {
-  return postgres(url, { max: 2, onnotice: () => {}, types: { bigint: { to: 20, from: [20], serialize: (v: number) => String(v), parse: (v: string) => Number(v) } } });
+export function adminClient(url: string, max = 2) {
+  return postgres(url, { max, onnotice: () => {}, types: { bigint: { to: 20, from: [20], serialize: (v: number) => String(v), parse: (v: string) => Number(v) } } });
 }
 
 export type AdminSql = ReturnType<typeof adminClient>;

@@ -2,7 +2,7 @@
 // platform on the harness's manual clock: the fakes count time by the same clock, so a
 // "2 second window" is exact and nothing sleeps.
 import { expect } from "bun:test";
-import { configFrom, LOOPBACK_SECURITY, routeEverythingTo } from "./config.ts";
+import { configFrom, LOOPBACK_SECURITY, routeEverythingTo, storageKey } from "./config.ts";
 import type { Arrival, FakePlatform } from "./fake-platforms.ts";
 import { createHarness } from "./harness.ts";
 
@@ -21,7 +21,7 @@ export function setUp<F extends FakePlatform>(start: (now: () => number) => F, t
   h = createHarness((db) =>
     configFrom(`
 [storage]
-path = "${db}"
+${storageKey(db)}
 ${LOOPBACK_SECURITY}
 [[destinations]]
 name = "chat"
@@ -33,13 +33,16 @@ ${routeEverythingTo("chat")}`),
   return { h, fake };
 }
 
-/** Ticks, moving the clock to each next wake-up, until `done` or the step budget runs out. */
-export async function runUntil(h: Harness, done: () => boolean, steps = 5_000) {
-  for (let i = 0; i < steps && !done(); i++) {
+/**
+ * Ticks, moving the clock to each next wake-up, until `done` or the step budget runs out. `done`
+ * may read rows: through h.select (deliveryRows does), one query per round and no process.
+ */
+export async function runUntil(h: Harness, done: () => boolean | Promise<boolean>, steps = 5_000) {
+  for (let i = 0; i < steps && !(await done()); i++) {
     const result = await h.tickAndSettle();
     if (result.claimed === 0) h.clock.advance(Math.max(1, result.nextWakeAt - h.clock.now()));
   }
-  expect(done()).toBe(true);
+  expect(await done()).toBe(true);
 }
 
 export const publishBurst = (h: Harness, n: number) =>
@@ -61,6 +64,12 @@ export function respectedEveryWait(arrivals: Arrival[]): boolean {
   return arrivals.every((limited) => limited.status !== 429 || !arrivals.some((a) => a.at > limited.at && a.at < limited.at + limited.retryAfterMs!));
 }
 
-export function deliveryRows(h: Harness) {
-  return h.query("SELECT status, attempts, failed_attempts, last_error FROM deliveries").all() as Array<{ status: string; attempts: number; failed_attempts: number; last_error: string | null }>;
+export interface DeliveryRow {
+  status: string;
+  attempts: number;
+  failed_attempts: number;
+  last_error: string | null;
 }
+
+/** Every delivery in the order it was made, on either backend. */
+export const deliveryRows = async (h: Harness) => (await h.select("SELECT status, attempts, failed_attempts, last_error FROM deliveries ORDER BY id")) as unknown as DeliveryRow[];

@@ -4,10 +4,12 @@
 // names the SQL gave: SQLite's rows and PostgreSQL's look alike (times are bigints there, text
 // columns text). Only plain SELECTs with `?` placeholders are portable, and for set-up, plain
 // statements both dialects take (`execute`); what only SQLite has (PRAGMAs, locks) belongs to
-// its SQLite-only tests.
+// its SQLite-only tests. A test that reads many times (a poll, a property run hundreds of times)
+// reads through `select` instead: asynchronous, over one connection, with no process per read.
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { openSqliteClient } from "../../src/runtime/sqlite.ts";
+import { adminClient } from "./pg.ts";
 
 export type Row = Record<string, unknown>;
 
@@ -58,6 +60,25 @@ function sqliteRows(path: string): Rows {
       all: (...params) => read((c) => c.query(sql).all(...(params as never[])) as Row[]),
     }),
     execute: (sql) => read((c) => void c.run(sql)),
+  };
+}
+
+/** One SELECT with `?` placeholders, answered with its rows in order. */
+export type Select = (sql: string, ...params: unknown[]) => Promise<Row[]>;
+
+/**
+ * `select` on a PostgreSQL database over one postgres.js connection (bigints as numbers, as the
+ * psql reads give them), and `close` for when the test is done. Column names are as the SQL
+ * gives them; PostgreSQL folds an unquoted alias to lower case, so a camelCase one is quoted.
+ */
+export function postgresSelect(url: string): { select: Select; close(): Promise<void> } {
+  const sql = adminClient(url, 1);
+  return {
+    select: async (text, ...params) => {
+      let i = 0;
+      return [...(await sql.unsafe(text.replace(/\?/g, () => `$${++i}`), params as never[]))] as Row[];
+    },
+    close: () => sql.end({ timeout: 1 }),
   };
 }
 

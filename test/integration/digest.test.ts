@@ -9,7 +9,6 @@ import { attemptRows, page, pagesIn, publishCrawl } from "../helpers/crawl.ts";
 import { discordPayloadProblems, startFakeDiscord, startFakeSlack, type FakePlatform } from "../helpers/fake-platforms.ts";
 import { deliveryRows, runUntil, setUp, stopPlatform } from "../helpers/platform-run.ts";
 import { startReceiver, type Receiver } from "../helpers/receiver.ts";
-import { sqliteOnly } from "../helpers/storage.ts";
 
 let receiver: Receiver | undefined;
 afterEach(() => {
@@ -18,10 +17,10 @@ afterEach(() => {
   receiver = undefined;
 });
 
-const allSucceeded = (h: Parameters<typeof deliveryRows>[0]) => () => deliveryRows(h).every((row) => row.status === "succeeded");
+const allSucceeded = (h: Parameters<typeof deliveryRows>[0]) => async () => (await deliveryRows(h)).every((row) => row.status === "succeeded");
 
 describe("Discord", () => {
-  test.skipIf(sqliteOnly("digest", "reads attempt rows through the SQLite handle (test/helpers/crawl.ts)"))("a 1,000-page crawl: 10 messages, zero 429s, every page once and in order, each delivery settled on its own", async () => {
+  test("a 1,000-page crawl: 10 messages, zero 429s, every page once and in order, each delivery settled on its own", async () => {
     const { h, fake } = setUp((now) => startFakeDiscord({ now }), "discord", (f) => f.webhook("2001", "tok"));
     await publishCrawl(h, 1_000);
     await runUntil(h, allSucceeded(h));
@@ -29,7 +28,7 @@ describe("Discord", () => {
     expect(fake.rejected).toEqual([]);
     expect(fake.accepted).toHaveLength(10);
     expect(fake.accepted.flatMap((message) => pagesIn(message.payload))).toEqual(Array.from({ length: 1_000 }, (_, i) => page(i)));
-    const attempts = attemptRows(h);
+    const attempts = await attemptRows(h);
     expect(attempts).toHaveLength(1_000);
     expect(attempts.every((a) => a.n === 1 && a.statusCode === 200)).toBe(true);
     expect(new Set(attempts.map((a) => a.digestId)).size).toBe(10);
@@ -37,7 +36,7 @@ describe("Discord", () => {
     expect(first[0]!.title).toBe("100 on_find events");
   });
 
-  test.skipIf(sqliteOnly("digest", "reads attempt rows through the SQLite handle (test/helpers/crawl.ts)"))("a few events go one message each, byte for byte as before, with no digest named", async () => {
+  test("a few events go one message each, byte for byte as before, with no digest named", async () => {
     const { h, fake } = setUp((now) => startFakeDiscord({ now }), "discord", (f) => f.webhook("2002", "tok"));
     await publishCrawl(h, 3);
     await runUntil(h, () => fake.accepted.length === 3);
@@ -46,15 +45,15 @@ describe("Discord", () => {
       const envelope = { event: "on_find", timestamp: embeds[0]!.timestamp, data: { crawl_id: "c1", url: page(i), status_code: 200, domain: "example.com", pathname: `/crawl/page-${i}` } };
       expect(JSON.stringify(message.payload)).toBe(formatDiscord(discordDestination(), envelope).body as string);
     }
-    expect(attemptRows(h).every((a) => a.digestId === null)).toBe(true);
+    expect((await attemptRows(h)).every((a) => a.digestId === null)).toBe(true);
   });
 
-  test.skipIf(sqliteOnly("digest", "reads attempt rows through the SQLite handle (test/helpers/crawl.ts)"))("the admin API shows which digest carried each delivery", async () => {
+  test("the admin API shows which digest carried each delivery", async () => {
     const { h, fake } = setUp((now) => startFakeDiscord({ now }), "discord", (f) => f.webhook("2003", "tok"));
     await publishCrawl(h, 40);
     await runUntil(h, allSucceeded(h));
     expect(fake.accepted).toHaveLength(1);
-    const attempts = attemptRows(h);
+    const attempts = await attemptRows(h);
     expect(new Set(attempts.map((a) => a.digestId)).size).toBe(1);
     const response = await h.ingress.request(`/v1/deliveries/${attempts[17]!.deliveryId}`);
     const detail = (await response.json()) as { status: string; attempts: Array<{ digest_id: string | null; status_code: number }> };
@@ -62,15 +61,14 @@ describe("Discord", () => {
     expect(detail.attempts).toEqual([expect.objectContaining({ digest_id: attempts[0]!.digestId, status_code: 200 })]);
   });
 
-  test.skipIf(sqliteOnly("digest", "reads attempt rows through the SQLite handle (test/helpers/crawl.ts)"))("herald delivery ID says which digest carried the attempt", async () => {
+  test("herald delivery ID says which digest carried the attempt", async () => {
     const { h } = setUp((now) => startFakeDiscord({ now }), "discord", (f) => f.webhook("2006", "tok"));
     await publishCrawl(h, 20);
     await runUntil(h, allSucceeded(h));
-    const { deliveryId, digestId } = attemptRows(h)[5]!;
+    const { deliveryId, digestId } = (await attemptRows(h))[5]!;
     const printed: string[] = [];
     const io = { print: (text: string) => printed.push(text), warn: () => {}, clock: h.clock };
-    const config = { sourcePath: "test.toml", storage: { path: h.dbPath, synchronous: "full" as const }, defaults: { maxAgeMs: 86_400_000 }, destinations: new Map(), routes: [] };
-    expect(await deliveryCommand(config, deliveryId, {}, io)).toBe(0);
+    expect(await deliveryCommand(h.config(), deliveryId, {}, io)).toBe(0);
     expect(printed.join("\n")).toContain(`attempt #1 was sent in digest ${digestId}`);
   });
 
@@ -85,22 +83,22 @@ describe("Discord", () => {
     expect(fake.accepted.flatMap((message) => pagesIn(message.payload))).toEqual(Array.from({ length: 8 }, (_, i) => page(i)));
   });
 
-  test.skipIf(sqliteOnly("digest", "reads attempt rows through the SQLite handle (test/helpers/crawl.ts)"))("a failing digest retries each delivery by its own policy, and they are digested again", async () => {
+  test("a failing digest retries each delivery by its own policy, and they are digested again", async () => {
     let calls = 0;
     receiver = startReceiver(() => (++calls === 1 ? new Response("busy", { status: 503 }) : Response.json({ id: String(calls) })));
     const none: FakePlatform = { arrivals: [], accepted: [], rejected: [], rateLimited: 0, pings: [], stop() {} };
     const { h } = setUp(() => none, "discord", () => `${receiver!.url}/api/webhooks/1/t`, `backoff = ["30s"]\njitter = 0`);
     await publishCrawl(h, 30);
     await h.tickAndSettle();
-    expect(deliveryRows(h).every((row) => row.status === "pending" && row.failed_attempts === 1 && row.last_error === "HTTP 503: busy")).toBe(true);
-    const firstTry = attemptRows(h);
+    expect((await deliveryRows(h)).every((row) => row.status === "pending" && row.failed_attempts === 1 && row.last_error === "HTTP 503: busy")).toBe(true);
+    const firstTry = await attemptRows(h);
     expect(firstTry).toHaveLength(30);
     expect(new Set(firstTry.map((a) => a.digestId)).size).toBe(1);
     expect(firstTry.every((a) => a.statusCode === 503)).toBe(true);
     await runUntil(h, allSucceeded(h));
     expect(receiver.requests).toHaveLength(2);
     expect(pagesIn(JSON.parse(receiver.requests[1]!.body))).toEqual(Array.from({ length: 30 }, (_, i) => page(i)));
-    const retried = attemptRows(h).filter((a) => a.n === 2);
+    const retried = (await attemptRows(h)).filter((a) => a.n === 2);
     expect(retried).toHaveLength(30);
     expect(retried.every((a) => a.statusCode === 200 && a.digestId !== firstTry[0]!.digestId)).toBe(true);
   });
@@ -118,12 +116,12 @@ describe("Discord", () => {
     expect(fake.accepted.flatMap((message) => pagesIn(message.payload))).toEqual(Array.from({ length: 60 }, (_, n) => long(n)));
   });
 
-  test.skipIf(sqliteOnly("digest", "reads attempt rows through the SQLite handle (test/helpers/crawl.ts)"))('digest = "off" sends one message per event even when the lane is backed up', async () => {
+  test('digest = "off" sends one message per event even when the lane is backed up', async () => {
     const { h, fake } = setUp((now) => startFakeDiscord({ now }), "discord", (f) => f.webhook("2004", "tok"), `digest = "off"`);
     await publishCrawl(h, 20);
     await runUntil(h, () => fake.accepted.length === 20);
     expect(fake.accepted.every((message) => pagesIn(message.payload).length === 1)).toBe(true);
-    expect(attemptRows(h).every((a) => a.digestId === null)).toBe(true);
+    expect((await attemptRows(h)).every((a) => a.digestId === null)).toBe(true);
   });
 });
 

@@ -88,7 +88,7 @@ for (const c of cases) {
       await runUntil(h, () => fake.accepted.length === 1);
       expect(fake.rejected).toEqual([]);
       c.formatted(fake.accepted[0]!.payload);
-      expect(deliveryRows(h)[0]).toMatchObject({ status: "succeeded", attempts: 1 });
+      expect((await deliveryRows(h))[0]).toMatchObject({ status: "succeeded", attempts: 1 });
     });
 
     test("default pacing keeps a burst of 30 under the platform's limits: zero 429s", async () => {
@@ -103,7 +103,7 @@ for (const c of cases) {
     test("a backed-up lane is digested: fewer messages, every event once and in order, none refused", async () => {
       const { h, fake } = c.working();
       await publishBurst(h, 60);
-      await runUntil(h, () => deliveryRows(h).every((row) => row.status === "succeeded"));
+      await runUntil(h, async () => (await deliveryRows(h)).every((row) => row.status === "succeeded"));
       expect(fake.rejected).toEqual([]);
       expect(fake.rateLimited).toBe(0);
       expect(fake.accepted.length).toBeLessThan(10);
@@ -118,7 +118,7 @@ for (const c of cases) {
       await runUntil(h, () => fake.accepted.length === 8);
       expect(fake.rateLimited).toBeGreaterThan(0);
       if (c.namesWait) expect(respectedEveryWait(fake.arrivals)).toBe(true);
-      const rows = deliveryRows(h);
+      const rows = await deliveryRows(h);
       expect(rows.every((row) => row.status === "succeeded" && row.failed_attempts === 0)).toBe(true);
       expect(rows.some((row) => row.attempts > 2)).toBe(true);
     });
@@ -126,8 +126,8 @@ for (const c of cases) {
     test("a permanent error fails the delivery at once with the platform's reason", async () => {
       const { h, fake } = c.broken();
       await publishBurst(h, 1);
-      await runUntil(h, () => deliveryRows(h)[0]!.status !== "pending");
-      expect(deliveryRows(h)[0]).toMatchObject({ status: "failed", attempts: 1, last_error: c.reason });
+      await runUntil(h, async () => (await deliveryRows(h))[0]!.status !== "pending");
+      expect((await deliveryRows(h))[0]).toMatchObject({ status: "failed", attempts: 1, last_error: c.reason });
       expect(fake.arrivals.length).toBe(1);
     });
   });
@@ -147,8 +147,8 @@ describe("Slack-compatible webhooks take Slack's messages", () => {
 
       const gone = setUp((now) => start({ now }), "slack", (fake) => `${(fake as ReturnType<typeof start>).hook("known")}-gone`);
       await publishBurst(gone.h, 1);
-      await runUntil(gone.h, () => deliveryRows(gone.h)[0]!.status !== "pending");
-      expect(deliveryRows(gone.h)[0]).toMatchObject({ status: "failed", attempts: 1 });
+      await runUntil(gone.h, async () => (await deliveryRows(gone.h))[0]!.status !== "pending");
+      expect((await deliveryRows(gone.h))[0]).toMatchObject({ status: "failed", attempts: 1 });
       fake.stop();
     });
   }
