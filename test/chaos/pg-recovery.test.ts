@@ -7,11 +7,11 @@
 // 2 s is typical, the bound leaves room for a loaded machine). Every event answered 202 or 200
 // is delivered exactly once, and every publish made while the server could not write is a 503.
 // The file runs a server of its own (test/helpers/pg-server.ts). Skips without HERALD_TEST_PG_URL.
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, test } from "bun:test";
 import { relayToml } from "../helpers/config.ts";
 import { cleanUp, eventually, startDaemon, writeConfig, type Daemon } from "../helpers/daemon.ts";
 import { skipWithoutPostgres } from "../helpers/pg.ts";
-import { startOwnPgServer, type OwnPgServer } from "../helpers/pg-server.ts";
+import { useOwnPgServer } from "../helpers/pg-server.ts";
 import { sleep } from "../helpers/process.ts";
 import { startReceiver, type Receiver } from "../helpers/receiver.ts";
 import { psql } from "../helpers/rows.ts";
@@ -34,15 +34,11 @@ const LEASE_RESCUE_MS = 2_000 + 60_000 + MAINTENANCE_INTERVAL_MS;
 
 const skip = skipWithoutPostgres("chaos pg-recovery");
 
-let server: OwnPgServer | undefined;
+const server = useOwnPgServer(skip);
 let daemon: Daemon | undefined;
 let receiver: Receiver | undefined;
 let proxy: TcpProxy | undefined;
 
-beforeAll(() => {
-  if (!skip) server = startOwnPgServer();
-});
-afterAll(() => server?.remove());
 afterEach(async () => {
   await cleanUp(daemon, receiver, proxy);
   daemon = undefined;
@@ -59,7 +55,7 @@ interface Answer {
 /** A daemon on a new database of this file's server (through `via`, if given), relaying every event to a receiver. */
 async function startOnPostgres(via?: TcpProxy) {
   receiver = startReceiver();
-  const direct = freshPgDatabase(server!.url);
+  const direct = freshPgDatabase(server().url);
   const url = via ? via.via(direct) : direct;
   // Short waits, so a delivery whose attempt met the outage is retried well within the bound.
   const config = writeConfig(relayToml(url, receiver.url, { extra: `[delivery]\nbackoff = ["200ms"]\njitter = 0\ntimeout = "2s"\n` }));
@@ -190,17 +186,17 @@ async function measure(what: string, fault: (traffic: Traffic) => Promise<number
 
 /** Ends every session on `database` but psql's own (what an operator, a pooler or a failover does). */
 const terminateSessions = (database: string) =>
-  psql(server!.url, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '${database}' AND pid <> pg_backend_pid()`);
+  psql(server().url, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '${database}' AND pid <> pg_backend_pid()`);
 
 describe.skipIf(skip)("a daemon on PostgreSQL, once the server answers again", () => {
   test("the server stopped for 3 s: publishes 503 meanwhile; ready, accepting and delivering within the bound", async () => {
     await startOnPostgres();
     await measure("stopped 3 s", async (traffic) => {
-      await server!.halt();
+      await server().halt();
       const down = Date.now();
       await sleep(OUTAGE_MS);
       expectRefusedBetween(traffic, down, Date.now());
-      await server!.resume();
+      await server().resume();
       return Date.now();
     });
   }, 240_000);
@@ -208,8 +204,8 @@ describe.skipIf(skip)("a daemon on PostgreSQL, once the server answers again", (
   test("the server restarted: ready, accepting and delivering within the bound", async () => {
     await startOnPostgres();
     await measure("restarted", async () => {
-      await server!.halt();
-      await server!.resume();
+      await server().halt();
+      await server().resume();
       return Date.now();
     });
   }, 240_000);
@@ -226,20 +222,20 @@ describe.skipIf(skip)("a daemon on PostgreSQL, once the server answers again", (
     const { database } = await startOnPostgres();
     await measure("read-only then writable", async (traffic) => {
       // A session keeps the database's settings it began with: end the daemon's so its new ones are read-only.
-      psql(server!.url, `ALTER DATABASE ${database} SET default_transaction_read_only = on`);
+      psql(server().url, `ALTER DATABASE ${database} SET default_transaction_read_only = on`);
       terminateSessions(database);
       await sleep(1_000);
       const readOnly = Date.now();
       await sleep(OUTAGE_MS);
       expectRefusedBetween(traffic, readOnly, Date.now());
       // Only new sessions see the reset: the daemon must renew the ones that met read-only mode.
-      psql(server!.url, `ALTER DATABASE ${database} RESET default_transaction_read_only`);
+      psql(server().url, `ALTER DATABASE ${database} RESET default_transaction_read_only`);
       return Date.now();
     });
   }, 240_000);
 
   test("the network to the server cut without a close, then back: 503 in time meanwhile; new connections recover within the bound", async () => {
-    const { hostname, port } = new URL(server!.url);
+    const { hostname, port } = new URL(server().url);
     proxy = await startTcpProxy(hostname, Number(port));
     await startOnPostgres(proxy);
     let frozen = 0;
