@@ -184,6 +184,20 @@ async function measure(what: string, fault: (traffic: Traffic) => Promise<number
   return traffic;
 }
 
+/**
+ * Makes the daemon's pool open all its connections (postgres.js opens one more while every open
+ * one is busy, up to 10), so that once the network is cut every one of them is stuck and only a
+ * fresh pool can answer: calls pile up while the proxy holds their bytes, then flow.
+ */
+async function fillPool(through: TcpProxy) {
+  through.hold();
+  const calls = Array.from({ length: 30 }, async () => void (await (await fetch(`${daemon!.url}/v1/events?limit=1`)).arrayBuffer()));
+  await sleep(500);
+  through.release();
+  await Promise.all(calls);
+  expect(through.counts().accepted).toBeGreaterThanOrEqual(10);
+}
+
 /** Ends every session on `database` but psql's own (what an operator, a pooler or a failover does). */
 const terminateSessions = (database: string) =>
   psql(server().url, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '${database}' AND pid <> pg_backend_pid()`);
@@ -241,6 +255,7 @@ describe.skipIf(skip)("a daemon on PostgreSQL, once the server answers again", (
     let frozen = 0;
     let thawed = 0;
     const traffic = await measure("network frozen", async (traffic) => {
+      await fillPool(proxy!);
       proxy!.freeze();
       frozen = Date.now();
       await sleep(FREEZE_MS);

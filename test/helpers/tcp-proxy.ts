@@ -3,7 +3,9 @@
 // every byte of every connection open now or opened later, and keeps each socket open, so the
 // client hears neither answers nor a close. unfreeze() lets connections opened after it through;
 // the ones that lived through the freeze stay silent for good (their path is gone), which only a
-// client that gives up on them and connects anew recovers from.
+// client that gives up on them and connects anew recovers from. hold() and release() only delay:
+// bytes wait (in the kernel's buffers) and then flow, so a client's calls pile up meanwhile and
+// its pool opens every connection it may.
 import { connect, createServer, type Socket } from "node:net";
 
 export interface TcpProxy {
@@ -11,6 +13,8 @@ export interface TcpProxy {
   via(url: string): string;
   freeze(): void;
   unfreeze(): void;
+  hold(): void;
+  release(): void;
   /** Connections the proxy has accepted so far, and those of them it keeps silent. */
   counts(): { accepted: number; silenced: number };
   stop(): void;
@@ -19,6 +23,7 @@ export interface TcpProxy {
 export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
   const open = new Set<Socket>();
   let frozen = false;
+  let held = false;
   let accepted = 0;
   let silenced = 0;
   /** Stops forwarding between the two ends of one connection, for good. */
@@ -36,6 +41,10 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
       return;
     }
     const upstream = connect(targetPort, targetHost);
+    if (held) {
+      client.pause();
+      upstream.pause();
+    }
     open.add(upstream);
     upstream.on("close", () => open.delete(upstream));
     upstream.on("error", () => {});
@@ -70,6 +79,14 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     },
     unfreeze() {
       frozen = false;
+    },
+    hold() {
+      held = true;
+      for (const socket of open) socket.pause();
+    },
+    release() {
+      held = false;
+      for (const socket of open) socket.resume();
     },
     counts: () => ({ accepted, silenced }),
     stop() {
