@@ -18,7 +18,6 @@ import { createOperationalEvents } from "./ops/operational-events.ts";
 import { createGroupCommit } from "./outbox/group-commit.ts";
 import type { OperatorStore, Outbox } from "./outbox/types.ts";
 import { createScheduler } from "./scheduler/scheduler.ts";
-import type { EventsAdapter } from "./dashboard/events-adapter.ts";
 
 export interface WiringDeps {
   config: () => RuntimeConfig;
@@ -33,8 +32,6 @@ export interface WiringDeps {
   logger: Logger;
   /** Passed to the scheduler (tests only). */
   idleWakeMs?: number;
-  /** The dashboard's events list and replay; the operator store's own unless a test passes a stand-in. */
-  events?: EventsAdapter;
 }
 
 /**
@@ -92,7 +89,6 @@ export function wireRelay(deps: WiringDeps) {
     refused: createRefusedLog(),
     overview: (since) => operator.overviewCounts(since),
     send,
-    events: deps.events ?? { list: (query) => operator.listEvents(query), replay: (id, targets, now) => operator.replayEvent(id, targets, now) },
     notReadyReason: createReadiness({ clock, probeWritable: outbox.probeWritable, lastTickAt: scheduler.lastTickAt, storage, commits }),
   });
   return { scheduler, ingress, metrics };

@@ -6,7 +6,6 @@ import type { AdminDeps } from "../ingress/admin.ts";
 import { LifecycleRefusal, pauseDestination, resumeDestination } from "../ops/destinations.ts";
 import { replayOne, replayProblems } from "../ops/events.ts";
 import { cancelByIds, retryByIds } from "../ops/operations.ts";
-import type { EventsAdapter } from "./events-adapter.ts";
 
 /** What the admin API's handlers have: the dashboard acts with the same parts. */
 export type ActionDeps = AdminDeps;
@@ -39,13 +38,12 @@ export async function cancel(deps: ActionDeps, ids: string[]): Promise<ActionRes
  * to one named configured destination (one added after the event came, too), or to every
  * destination the routes take it to now. Each gets a whole max_age from now.
  */
-export async function replay(deps: ActionDeps & { events: EventsAdapter }, eventId: string, destination: string | undefined): Promise<ActionResult> {
+export async function replay(deps: ActionDeps, eventId: string, destination: string | undefined): Promise<ActionResult> {
   const config = deps.config();
   const named = destination ? [destination] : undefined;
   const problem = replayProblems(config, named)[0];
   if (problem) return { ok: false, message: `not replayed: ${problem.message}` };
-  const store = { getEvent: (id: string) => deps.operator.getEvent(id), replayEvent: deps.events.replay };
-  const result = await replayOne(store, config, eventId, named, deps.clock.now());
+  const result = await replayOne(deps.operator, config, eventId, named, deps.clock.now());
   if (!result) return { ok: false, message: "not replayed: the event is no longer stored" };
   deps.logger.info("operator.replay", { event: eventId, deliveries: result.deliveries.length, destinations: result.deliveries.map((d) => d.destination), via: "dashboard" });
   if (result.deliveries.length === 0) return { ok: false, message: "not replayed: no route takes this event now; pick a destination" };

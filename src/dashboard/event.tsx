@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
 // One stored event: when and how it arrived, its data, and its deliveries (the fan-out), each
-// linked to its page. Listing, searching and replaying events wait for the events API.
+// linked to its page. The page adds the replay form below it (events.tsx).
 
 import type { DeliveryRecord, EventRecord } from "../outbox/types.ts";
 import { Live, time } from "./layout.tsx";

@@ -3,7 +3,7 @@
 
 import { z } from "zod";
 import { blank, filterText, parseView, viewUrl } from "./deliveries-query.ts";
-import type { EventQuery } from "./events-adapter.ts";
+import type { EventQuery } from "../outbox/types.ts";
 
 export const EVENTS_PAGE_SIZE = 50;
 

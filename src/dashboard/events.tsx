@@ -1,5 +1,5 @@
 /** @jsxImportSource hono/jsx */
-// The events page (shown once the events API is wired, events-adapter.ts): search by name,
+// The events page: search by name,
 // source, time and id, newest first with cursor paging; each event links to its page, where
 // it can be replayed (actions.ts).
 

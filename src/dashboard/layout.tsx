@@ -23,12 +23,10 @@ export interface PageProps {
   session?: Session;
   /** False when no login is needed (loopback without admin tokens): no logout button. */
   loggedIn?: boolean;
-  /** Sections this daemon has (Events only once the events API is wired). */
-  hidden?: Section[];
   children?: Child;
 }
 
-export function Page({ title, section, session, loggedIn, hidden = [], children }: PageProps) {
+export function Page({ title, section, session, loggedIn, children }: PageProps) {
   return (
     <html lang="en">
       <head>
@@ -45,7 +43,7 @@ export function Page({ title, section, session, loggedIn, hidden = [], children 
         <header>
           <a class="brand" href="/ui">Herald</a>
           {section &&
-            NAV.filter(([key]) => !hidden.includes(key)).map(([key, href, label]) => (
+            NAV.map(([key, href, label]) => (
               <a href={href} aria-current={key === section ? "page" : undefined}>
                 {label}
               </a>

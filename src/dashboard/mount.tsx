@@ -16,7 +16,6 @@ import { listDestinationStates, type DestinationStateJson } from "../ops/destina
 import type { RefusedLog } from "../ops/refused-log.ts";
 import type { OverviewCounts } from "../outbox/types.ts";
 import { cancel, pause, replay, resume, retry, type ActionDeps, type ActionResult } from "./actions.ts";
-import type { EventsAdapter } from "./events-adapter.ts";
 import { Events, ReplayForm } from "./events.tsx";
 import { EVENTS_PAGE_SIZE, parseEventFilters } from "./events-query.ts";
 import { ASSETS } from "./assets.ts";
@@ -41,8 +40,6 @@ export interface DashboardDeps extends ActionDeps {
   overview: (since: number) => Promise<OverviewCounts>;
   /** The daemon's sender (SSRF guard and all), for "send a test". */
   send: Send;
-  /** The events list and replay, once the events API is wired in (events-adapter.ts); without it they are not shown. */
-  events?: EventsAdapter;
 }
 
 /** A wrong token waits this long before its answer: slows guessing without a lockout anyone could trigger. */
@@ -98,7 +95,7 @@ export function mountDashboard(app: Hono, deps: DashboardDeps): void {
     const flash = takeFlash(c);
     return html(
       c,
-      <Page title={title} section={section} session={c.get("session")} loggedIn={c.get("loggedIn")} hidden={deps.events ? [] : ["events"]}>
+      <Page title={title} section={section} session={c.get("session")} loggedIn={c.get("loggedIn")}>
         {flash?.ok ? <Notice text={flash.message} /> : <Problem text={flash?.message} />}
         {body}
       </Page>,
@@ -131,15 +128,10 @@ export function mountDashboard(app: Hono, deps: DashboardDeps): void {
     return page(c, `Delivery ${found.delivery.id}`, "deliveries", <Delivery session={c.get("session")} delivery={found.delivery} attempts={found.attempts} event={event} headers={headers} />);
   });
 
-  const eventsApi = () => {
-    if (!deps.events) throw new PageError(404, "the events list and replay need the events API, which this build does not have yet");
-    return deps.events;
-  };
   ui.get("/events", async (c) => {
-    const events = eventsApi();
     const parsed = parseEventFilters(c.req.query(), clock.now());
     if (!parsed.ok) return page(c, "Events", "events", <><Problem text={parsed.problem} /><Events config={config()} filters={parsed.filters} rows={[]} /></>, 400);
-    const rows = await events.list(parsed.query);
+    const rows = await operator.listEvents(parsed.query);
     const shown = rows.slice(0, EVENTS_PAGE_SIZE);
     return page(c, "Events", "events", <Events config={config()} filters={parsed.filters} rows={shown} next={rows.length > EVENTS_PAGE_SIZE ? shown.at(-1)!.id : undefined} />);
   });
@@ -153,14 +145,12 @@ export function mountDashboard(app: Hono, deps: DashboardDeps): void {
     if (!event) throw new PageError(404, `no event ${JSON.stringify(c.req.param("id").slice(0, 64))}`);
     const found = await Promise.all(event.deliveryIds.slice(0, EVENT_DELIVERIES_SHOWN).map((id) => operator.getDelivery(id)));
     const deliveries = found.flatMap((f) => (f ? [f.delivery] : []));
-    const replayForm = deps.events && <ReplayForm session={c.get("session")} eventId={event.id} config={config()} />;
-    return page(c, `Event ${event.id}`, deps.events ? "events" : "deliveries", <><EventPage event={event} deliveries={deliveries} />{replayForm}</>);
+    return page(c, `Event ${event.id}`, "events", <><EventPage event={event} deliveries={deliveries} /><ReplayForm session={c.get("session")} eventId={event.id} config={config()} /></>);
   });
   ui.post("/events/:id/replay", async (c) => {
-    const events = eventsApi();
     const destination = c.get("form").destination;
     const id = c.req.param("id");
-    putFlash(c, await replay({ ...deps, events }, id, typeof destination === "string" && destination ? destination : undefined));
+    putFlash(c, await replay(deps, id, typeof destination === "string" && destination ? destination : undefined));
     return c.redirect(`/ui/events/${id}`, 303);
   });
 

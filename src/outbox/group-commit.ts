@@ -62,10 +62,17 @@ export function createGroup<I, O>(
     try {
       outcomes = (await writeAll(group.map((w) => w.item))).map((result) => ({ ok: true, result }));
     } catch (error) {
-      // A storage fault fails everyone alike. Anything else might be one caller's doing:
-      // write the members one by one so a bad one cannot sink the others.
-      if (group.length === 1 || isStorageFault(error)) {
-        for (const waiting of group) waiting.reject(error);
+      // A storage fault fails everyone alike, also those who gathered while this write was in
+      // flight: they would meet the same storage, and a server that gave this write no answer
+      // would keep them waiting a second answer deadline before their 503.
+      if (isStorageFault(error)) {
+        for (const waiting of [...group, ...queue.splice(0)]) waiting.reject(error);
+        return;
+      }
+      // Anything else might be one caller's doing: write the members one by one so a bad one
+      // cannot sink the others.
+      if (group.length === 1) {
+        group[0]!.reject(error);
         return;
       }
       outcomes = [];

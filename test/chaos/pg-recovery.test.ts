@@ -1,39 +1,48 @@
 // How soon a daemon on PostgreSQL works again once the server answers again, without a restart,
 // and what the fault cost: producers publish and a receiver takes deliveries throughout while
-// the server is stopped, restarted, has Herald's sessions terminated, or turns read-only. The
+// the server is stopped, restarted, has Herald's sessions terminated, turns read-only, or the
+// network to it is cut without a close (a TCP proxy that freezes, test/helpers/tcp-proxy.ts). The
 // times from "the server answers again" to /readyz 200, to the first 202 and to the first
 // delivery are printed and must stay under RECOVERY_BOUND_MS (docs/storage.md states it; about
 // 2 s is typical, the bound leaves room for a loaded machine). Every event answered 202 or 200
 // is delivered exactly once, and every publish made while the server could not write is a 503.
 // The file runs a server of its own (test/helpers/pg-server.ts). Skips without HERALD_TEST_PG_URL.
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, test } from "bun:test";
 import { relayToml } from "../helpers/config.ts";
 import { cleanUp, eventually, startDaemon, writeConfig, type Daemon } from "../helpers/daemon.ts";
 import { skipWithoutPostgres } from "../helpers/pg.ts";
-import { startOwnPgServer, type OwnPgServer } from "../helpers/pg-server.ts";
+import { useOwnPgServer } from "../helpers/pg-server.ts";
 import { sleep } from "../helpers/process.ts";
 import { startReceiver, type Receiver } from "../helpers/receiver.ts";
 import { psql } from "../helpers/rows.ts";
 import { freshPgDatabase } from "../helpers/storage.ts";
+import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy.ts";
+import { ANSWER_DEADLINE_MS } from "../../src/outbox/postgres/deadline.ts";
+import { MAINTENANCE_INTERVAL_MS } from "../../src/scheduler/maintenance.ts";
 
 /** The most the daemon may take, once the server answers again, to be ready, accept and deliver. */
 const RECOVERY_BOUND_MS = 10_000;
 /** How long the server stays away in the outage cases. */
 const OUTAGE_MS = 3_000;
+/**
+ * How long the network stays cut: a publish in flight when it is cut is given up by the deadline,
+ * and the next one, asked well before the network is back, must be given up too.
+ */
+const FREEZE_MS = 2 * ANSWER_DEADLINE_MS + 3_000;
+/** The longest a delivery stored in flight can wait for lease rescue: its lease (timeout 2 s + 60 s), then a maintenance run. */
+const LEASE_RESCUE_MS = 2_000 + 60_000 + MAINTENANCE_INTERVAL_MS;
 
 const skip = skipWithoutPostgres("chaos pg-recovery");
 
-let server: OwnPgServer | undefined;
+const server = useOwnPgServer(skip);
 let daemon: Daemon | undefined;
 let receiver: Receiver | undefined;
+let proxy: TcpProxy | undefined;
 
-beforeAll(() => {
-  if (!skip) server = startOwnPgServer();
-});
-afterAll(() => server?.remove());
 afterEach(async () => {
-  await cleanUp(daemon, receiver);
+  await cleanUp(daemon, receiver, proxy);
   daemon = undefined;
+  proxy = undefined;
 });
 
 interface Answer {
@@ -43,10 +52,11 @@ interface Answer {
   answeredAt: number;
 }
 
-/** A daemon on a new database of this file's server, relaying every event to a receiver. */
-async function startOnPostgres() {
+/** A daemon on a new database of this file's server (through `via`, if given), relaying every event to a receiver. */
+async function startOnPostgres(via?: TcpProxy) {
   receiver = startReceiver();
-  const url = freshPgDatabase(server!.url);
+  const direct = freshPgDatabase(server().url);
+  const url = via ? via.via(direct) : direct;
   // Short waits, so a delivery whose attempt met the outage is retried well within the bound.
   const config = writeConfig(relayToml(url, receiver.url, { extra: `[delivery]\nbackoff = ["200ms"]\njitter = 0\ntimeout = "2s"\n` }));
   daemon = await startDaemon(config.path);
@@ -127,11 +137,13 @@ async function recoveryAfter(back: number, traffic: Traffic) {
 async function expectEachAcceptedDeliveredOnce(traffic: Traffic) {
   await traffic.stop();
   const accepted = new Set(traffic.answers.filter((a) => a.status === 202 || a.status === 200).map((a) => a.key));
-  // A row whose claim committed as its connection died is sent once its lease runs out (timeout + 60 s).
+  // A row stored in flight whose commit's answer was lost (a claim, or a publish handed to the
+  // scheduler) is sent once its lease runs out (timeout + 60 s) and the next maintenance run
+  // (every 60 s) puts it back.
   await eventually(() => {
     const arrived = new Set(receiver!.requests.map((r) => keyOf(r.body)));
     return [...accepted].every((key) => arrived.has(key));
-  }, 90_000, "every accepted event delivered");
+  }, LEASE_RESCUE_MS + 10_000, "every accepted event delivered");
   await sleep(1_000);
   const arrivals = new Map<string, number>();
   for (const request of receiver!.requests) arrivals.set(keyOf(request.body), (arrivals.get(keyOf(request.body)) ?? 0) + 1);
@@ -144,6 +156,16 @@ function expectRefusedBetween(traffic: Traffic, from: number, until: number) {
   const during = traffic.answers.filter((a) => a.sentAt >= from && a.answeredAt <= until);
   expect(during.length).toBeGreaterThan(0);
   expect(during.filter((a) => a.status !== 503)).toEqual([]);
+}
+
+/** Every publish and /readyz asked between `from` and `until` was answered 503 within the answer deadline. */
+function expectRefusedInTime(traffic: Traffic, from: number, until: number) {
+  for (const list of [traffic.answers, traffic.readiness]) {
+    const asked = list.filter((a) => a.sentAt >= from && a.sentAt < until);
+    expect(asked.length).toBeGreaterThan(0);
+    // A second of slack for the loaded machine; a hang would take far longer.
+    expect(asked.filter((a) => a.status !== 503 || a.answeredAt - a.sentAt > ANSWER_DEADLINE_MS + 1_000)).toEqual([]);
+  }
 }
 
 /** Runs `fault` under traffic; it resolves to when the server answers again. Checks recovery and delivery. */
@@ -159,33 +181,48 @@ async function measure(what: string, fault: (traffic: Traffic) => Promise<number
   expect(recovery.readyMs).toBeLessThan(RECOVERY_BOUND_MS);
   expect(recovery.acceptedMs).toBeLessThan(RECOVERY_BOUND_MS);
   expect(recovery.deliveredMs).toBeLessThan(RECOVERY_BOUND_MS);
+  return traffic;
+}
+
+/**
+ * Makes the daemon's pool open all its connections (postgres.js opens one more while every open
+ * one is busy, up to 10), so that once the network is cut every one of them is stuck and only a
+ * fresh pool can answer: calls pile up while the proxy holds their bytes, then flow.
+ */
+async function fillPool(through: TcpProxy) {
+  through.hold();
+  const calls = Array.from({ length: 30 }, async () => void (await (await fetch(`${daemon!.url}/v1/events?limit=1`)).arrayBuffer()));
+  await sleep(500);
+  through.release();
+  await Promise.all(calls);
+  expect(through.counts().accepted).toBeGreaterThanOrEqual(10);
 }
 
 /** Ends every session on `database` but psql's own (what an operator, a pooler or a failover does). */
 const terminateSessions = (database: string) =>
-  psql(server!.url, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '${database}' AND pid <> pg_backend_pid()`);
+  psql(server().url, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '${database}' AND pid <> pg_backend_pid()`);
 
 describe.skipIf(skip)("a daemon on PostgreSQL, once the server answers again", () => {
   test("the server stopped for 3 s: publishes 503 meanwhile; ready, accepting and delivering within the bound", async () => {
     await startOnPostgres();
     await measure("stopped 3 s", async (traffic) => {
-      await server!.halt();
+      await server().halt();
       const down = Date.now();
       await sleep(OUTAGE_MS);
       expectRefusedBetween(traffic, down, Date.now());
-      await server!.resume();
+      await server().resume();
       return Date.now();
     });
-  }, 180_000);
+  }, 240_000);
 
   test("the server restarted: ready, accepting and delivering within the bound", async () => {
     await startOnPostgres();
     await measure("restarted", async () => {
-      await server!.halt();
-      await server!.resume();
+      await server().halt();
+      await server().resume();
       return Date.now();
     });
-  }, 180_000);
+  }, 240_000);
 
   test("Herald's sessions terminated: ready, accepting and delivering within the bound", async () => {
     const { database } = await startOnPostgres();
@@ -193,21 +230,43 @@ describe.skipIf(skip)("a daemon on PostgreSQL, once the server answers again", (
       terminateSessions(database);
       return Date.now();
     });
-  }, 180_000);
+  }, 240_000);
 
   test("the database read-only, then writable again: 503 meanwhile; writes resume within the bound without new sessions forced", async () => {
     const { database } = await startOnPostgres();
     await measure("read-only then writable", async (traffic) => {
       // A session keeps the database's settings it began with: end the daemon's so its new ones are read-only.
-      psql(server!.url, `ALTER DATABASE ${database} SET default_transaction_read_only = on`);
+      psql(server().url, `ALTER DATABASE ${database} SET default_transaction_read_only = on`);
       terminateSessions(database);
       await sleep(1_000);
       const readOnly = Date.now();
       await sleep(OUTAGE_MS);
       expectRefusedBetween(traffic, readOnly, Date.now());
       // Only new sessions see the reset: the daemon must renew the ones that met read-only mode.
-      psql(server!.url, `ALTER DATABASE ${database} RESET default_transaction_read_only`);
+      psql(server().url, `ALTER DATABASE ${database} RESET default_transaction_read_only`);
       return Date.now();
     });
-  }, 180_000);
+  }, 240_000);
+
+  test("the network to the server cut without a close, then back: 503 in time meanwhile; new connections recover within the bound", async () => {
+    const { hostname, port } = new URL(server().url);
+    proxy = await startTcpProxy(hostname, Number(port));
+    await startOnPostgres(proxy);
+    let frozen = 0;
+    let thawed = 0;
+    const traffic = await measure("network frozen", async (traffic) => {
+      await fillPool(proxy!);
+      proxy!.freeze();
+      frozen = Date.now();
+      await sleep(FREEZE_MS);
+      thawed = Date.now();
+      expectRefusedBetween(traffic, frozen, thawed);
+      proxy!.unfreeze();
+      return thawed;
+    });
+    // Asked while the network was cut, so long before it came back that only a hang could outlast it.
+    expectRefusedInTime(traffic, frozen, thawed - ANSWER_DEADLINE_MS - 1_000);
+    // The connections that lived through the freeze never answer again: the daemon recovered over new ones.
+    expect(proxy.counts().accepted).toBeGreaterThan(proxy.counts().silenced);
+  }, 240_000);
 });

@@ -4,11 +4,11 @@
 // what was answered 202 before a kill is stored and delivered after it. The tests run a server
 // of their own (scripts/pg-test-server start --durable: fsync on, so a kill loses only what was
 // never committed), so stopping it disturbs no other file. Skips without HERALD_TEST_PG_URL.
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, test } from "bun:test";
 import { relayToml } from "../helpers/config.ts";
 import { cleanUp, eventually, startDaemon, writeConfig, type Daemon } from "../helpers/daemon.ts";
 import { skipWithoutPostgres } from "../helpers/pg.ts";
-import { startOwnPgServer, type OwnPgServer } from "../helpers/pg-server.ts";
+import { useOwnPgServer } from "../helpers/pg-server.ts";
 import { sleep } from "../helpers/process.ts";
 import { startReceiver, type Receiver } from "../helpers/receiver.ts";
 import { psql, rowsOf } from "../helpers/rows.ts";
@@ -16,14 +16,10 @@ import { freshPgDatabase } from "../helpers/storage.ts";
 
 const skip = skipWithoutPostgres("chaos postgres-daemon-faults");
 
-let server: OwnPgServer | undefined;
+const server = useOwnPgServer(skip);
 let daemon: Daemon | undefined;
 let receiver: Receiver | undefined;
 
-beforeAll(() => {
-  if (!skip) server = startOwnPgServer();
-});
-afterAll(() => server?.remove());
 afterEach(async () => {
   await cleanUp(daemon, receiver);
   daemon = undefined;
@@ -32,7 +28,7 @@ afterEach(async () => {
 /** A daemon on a new database of this file's server, relaying every event to a receiver. */
 async function startOnPostgres(extra = "") {
   receiver = startReceiver();
-  const url = freshPgDatabase(server!.url);
+  const url = freshPgDatabase(server().url);
   const config = writeConfig(relayToml(url, receiver.url, { extra: `[delivery]\nbackoff = ["200ms"]\njitter = 0\n${extra}` }));
   daemon = await startDaemon(config.path);
   return { url, config };
@@ -78,11 +74,11 @@ describe.skipIf(skip)("a daemon on PostgreSQL, through the server's faults", () 
     expect((await publishKey("before")).status).toBe(202);
     await eventually(() => deliveredKeys().has("before"), 10_000, "the first delivery");
 
-    await server!.halt();
+    await server().halt();
     try {
       await expectRefused("during");
     } finally {
-      await server!.resume();
+      await server().resume();
     }
     await publishUntilAccepted("after");
     await eventually(() => deliveredKeys().has("after"), 15_000, "a delivery after the server came back");
@@ -96,15 +92,15 @@ describe.skipIf(skip)("a daemon on PostgreSQL, through the server's faults", () 
     const name = new URL(url).pathname.slice(1);
     expect((await publishKey("before")).status).toBe(202);
     // A session keeps the settings it began with: end the daemon's so its new ones are read-only.
-    const reconnect = () => psql(server!.url, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '${name}' AND pid <> pg_backend_pid()`);
-    psql(server!.url, `ALTER DATABASE ${name} SET default_transaction_read_only = on`);
+    const reconnect = () => psql(server().url, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '${name}' AND pid <> pg_backend_pid()`);
+    psql(server().url, `ALTER DATABASE ${name} SET default_transaction_read_only = on`);
     reconnect();
     try {
       // The first publish after the terminations may meet a dead connection (also a 503).
       await expectRefused("read-only-1");
       await expectRefused("read-only-2");
     } finally {
-      psql(server!.url, `ALTER DATABASE ${name} RESET default_transaction_read_only`);
+      psql(server().url, `ALTER DATABASE ${name} RESET default_transaction_read_only`);
       reconnect();
     }
     await publishUntilAccepted("after");

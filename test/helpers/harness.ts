@@ -12,7 +12,6 @@ import { openOutbox } from "../../src/outbox/sqlite/outbox.ts";
 import { QUICK_BUSY_TIMEOUT_MS, setBusyTimeout, type SqliteHandle } from "../../src/outbox/sqlite/handle.ts";
 import type { OperatorStore, Outbox } from "../../src/outbox/types.ts";
 import { wireRelay } from "../../src/wiring.ts";
-import type { EventsAdapter } from "../../src/dashboard/events-adapter.ts";
 import { manualClock, type ManualClock } from "./clock.ts";
 import { onTestEnd } from "./cleanup.ts";
 import { tempDir } from "./fs.ts";
@@ -106,7 +105,7 @@ function openHarnessOutbox({ wrapOutbox = unwrapped, wrapOperator = unwrapped }:
 /** `realTime`: the system clock instead of the manual one, for tests that let scheduler.run() sleep and wake by itself. */
 export function createHarness(
   makeConfig: (dbPath: string) => RuntimeConfig,
-  options: StorageWraps & { resolve?: Resolver; fetch?: typeof fetch; realTime?: { idleWakeMs: number }; events?: EventsAdapter } = {},
+  options: StorageWraps & { resolve?: Resolver; fetch?: typeof fetch; realTime?: { idleWakeMs: number } } = {},
 ) {
   const opened = openHarnessOutbox(options);
   const { handle, query, select, execute } = opened;
@@ -145,7 +144,7 @@ export function createHarness(
   const clock: ManualClock = options.realTime ? { now: () => Date.now(), advance: () => { throw new Error("a real-time harness cannot move its clock"); } } : manualClock();
   const logs: Array<Record<string, unknown>> = [];
   const logger = createLogger({ level: () => "debug", clock, sensitive: () => config.sensitive, write: (line) => logs.push(JSON.parse(line)) });
-  const { scheduler, ingress, metrics } = wireRelay({ config: () => config, clock, random: () => 0.5, resolve: options.resolve, fetch: options.fetch, outbox, operator, logger, idleWakeMs: options.realTime?.idleWakeMs, events: options.events });
+  const { scheduler, ingress, metrics } = wireRelay({ config: () => config, clock, random: () => 0.5, resolve: options.resolve, fetch: options.fetch, outbox, operator, logger, idleWakeMs: options.realTime?.idleWakeMs });
 
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
     ingress.request(path, {

@@ -2,7 +2,8 @@
 // fresh Storage from the backend's factory, a manual clock, time-ordered ids, and builders for
 // events, claims and settlements. Every Storage it opens is closed after each test.
 import { afterEach } from "bun:test";
-import { createIdGenerator } from "../../src/core/ids.ts";
+import type { Clock } from "../../src/core/clock.ts";
+import { createIdGenerator, type IdGenerator } from "../../src/core/ids.ts";
 import type { ClaimRequest, NewEvent, Settlement, Storage } from "../../src/outbox/types.ts";
 import { manualClock } from "./clock.ts";
 
@@ -15,6 +16,20 @@ export interface ContractBackend {
 
 export const DAY = 86_400_000;
 export const LEASE_MS = 60_000;
+
+/** A "completed" event arriving now, with a delivery to each destination that expires in a day. */
+export function eventMaker(clock: Clock, ids: IdGenerator) {
+  return (destinations: string[], key?: string, extra: Partial<NewEvent> = {}): NewEvent => ({
+    id: ids.event(),
+    name: "completed",
+    idempotencyKey: key,
+    timestamp: new Date(clock.now()).toISOString(),
+    data: JSON.stringify({ task_id: "t1" }),
+    receivedAt: clock.now(),
+    deliveries: destinations.map((destination) => ({ id: ids.delivery(), destination, expiresAt: clock.now() + DAY })),
+    ...extra,
+  });
+}
 
 /** Registers the closing of what the tests open (call it inside a describe) and returns setup(). */
 export function contractFixture(backend: ContractBackend) {
@@ -33,16 +48,7 @@ export function contractFixture(backend: ContractBackend) {
     opened.push(storage);
     const clock = manualClock();
     const ids = createIdGenerator(clock);
-    const event = (destinations: string[], key?: string, extra: Partial<NewEvent> = {}): NewEvent => ({
-      id: ids.event(),
-      name: "completed",
-      idempotencyKey: key,
-      timestamp: new Date(clock.now()).toISOString(),
-      data: JSON.stringify({ task_id: "t1" }),
-      receivedAt: clock.now(),
-      deliveries: destinations.map((destination) => ({ id: ids.delivery(), destination, expiresAt: clock.now() + DAY })),
-      ...extra,
-    });
+    const event = eventMaker(clock, ids);
     const claimAll = (lanes = ["a", "b", "c"], limit = 100): ClaimRequest => ({
       now: clock.now(),
       leaseUntil: clock.now() + LEASE_MS,

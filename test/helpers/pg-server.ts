@@ -3,6 +3,7 @@
 // reconfigure it: doing that to the shared test server would disturb every other file.
 // Stopping and starting run asynchronously, so producers and pollers in the test keep going
 // while the server is away.
+import { afterAll, beforeAll } from "bun:test";
 import { execFile, execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -35,4 +36,17 @@ export function startOwnPgServer(): OwnPgServer {
     resume: () => script("resume"),
     remove: () => void execFileSync(SERVER_SCRIPT, ["stop", dir], { stdio: "ignore" }),
   };
+}
+
+/**
+ * Registers beforeAll/afterAll (call it at the top of a file) that start a server of the file's
+ * own and remove it once the file is done; nothing when `skip`. The server exists from beforeAll on.
+ */
+export function useOwnPgServer(skip: boolean): () => OwnPgServer {
+  let server: OwnPgServer | undefined;
+  beforeAll(() => {
+    if (!skip) server = startOwnPgServer();
+  });
+  afterAll(() => server?.remove());
+  return () => server ?? (() => { throw new Error("the file's PostgreSQL server is started in beforeAll"); })();
 }

@@ -12,30 +12,19 @@ import { DatabaseError, type DatabaseErrorKind } from "../../src/runtime/sqlite-
 import { openOutbox } from "../../src/outbox/sqlite/outbox.ts";
 import { MIGRATIONS } from "../../src/outbox/sqlite/migrations.ts";
 import * as schema from "../../src/outbox/sqlite/schema.ts";
-import type { NewEvent } from "../../src/outbox/types.ts";
 import { getTableColumns } from "drizzle-orm";
 import { manualClock } from "../helpers/clock.ts";
+import { eventMaker } from "../helpers/outbox-contract-fixture.ts";
 import { tempDir } from "../helpers/fs.ts";
 import { sqliteOnly } from "../helpers/storage.ts";
 
 const SQLITE_ONLY = sqliteOnly("outbox-sqlite", "the SQLite backend's schema, PRAGMAs, plans and locks (postgres-outbox.test.ts has PostgreSQL's own)");
 
-const DAY = 86_400_000;
-
 function setup() {
   const path = join(tempDir(), "herald.db");
   const clock = manualClock();
   const { outbox, handle } = openOutbox(path, { synchronous: "full" });
-  const ids = createIdGenerator(clock);
-  const event = (destinations: string[], key?: string): NewEvent => ({
-    id: ids.event(),
-    name: "completed",
-    idempotencyKey: key,
-    timestamp: new Date(clock.now()).toISOString(),
-    data: JSON.stringify({ task_id: "t1" }),
-    receivedAt: clock.now(),
-    deliveries: destinations.map((destination) => ({ id: ids.delivery(), destination, expiresAt: clock.now() + DAY })),
-  });
+  const event = eventMaker(clock, createIdGenerator(clock));
   const admitAll = { lanes: ["a", "b", "c", "long"].map((destination) => ({ destination, limit: 100 })), inline: { limit: 100, exclude: [] as string[] } };
   return { path, clock, outbox, handle, event, admitAll };
 }

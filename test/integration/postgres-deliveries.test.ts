@@ -7,12 +7,11 @@
 // a few times would leave the status listing a generic walk of the primary key. Skips without
 // HERALD_TEST_PG_URL.
 import { describe, expect, test } from "bun:test";
-import { createIdGenerator } from "../../src/core/ids.ts";
-import { openPostgresStorage } from "../../src/outbox/postgres/open.ts";
 import { deliveryListSql } from "../../src/outbox/postgres/operator.ts";
 import type { Param } from "../../src/outbox/postgres/placeholders.ts";
 import type { DeliveryQuery } from "../../src/outbox/types.ts";
-import { adminClient, skipWithoutPostgres, usePgDatabase } from "../helpers/pg.ts";
+import { skipWithoutPostgres, usePgDatabase } from "../helpers/pg.ts";
+import { withLargeTable, type LargeTable } from "../helpers/pg-large-table.ts";
 
 const skip = skipWithoutPostgres("postgres-deliveries");
 const db = usePgDatabase();
@@ -27,28 +26,35 @@ const destinationOf = (i: number) => (i % 50 === 3 ? "rare" : `hooks-${i % 3}`);
 
 const literal = (value: Param) => (typeof value === "number" ? String(value) : `'${String(value).replaceAll("'", "''")}'`);
 
+interface Row {
+  event: string;
+  id: string;
+  name: string;
+  status: string;
+  destination: string;
+  at: number;
+}
+
+const table: LargeTable<Row> = {
+  count: DELIVERIES,
+  now: NOW,
+  stepMs: STEP_MS,
+  row: (i, at, ids) => ({ event: ids.event(), id: ids.delivery(), name: nameOf(i), status: statusOf(i), destination: destinationOf(i), at }),
+  insert: async (admin, rows) => {
+    await admin`
+      INSERT INTO events (id, name, timestamp, data, received_at)
+      SELECT id, name, 't', '{}', at FROM unnest(${rows.map((r) => r.event)}::text[], ${rows.map((r) => r.name)}::text[], ${rows.map((r) => r.at)}::bigint[]) AS t (id, name, at)`;
+    await admin`
+      INSERT INTO deliveries (id, event_id, destination, status, attempts, failed_attempts, next_attempt_at, expires_at, created_at, updated_at, finished_at)
+      SELECT id, event_id, destination, status, 1, 0, at, at + 86400000, at, at, at
+      FROM unnest(${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.event)}::text[], ${rows.map((r) => r.destination)}::text[],
+        ${rows.map((r) => r.status)}::text[], ${rows.map((r) => r.at)}::bigint[]) AS t (id, event_id, destination, status, at)`;
+  },
+};
+
 describe.skipIf(skip)("the PostgreSQL deliveries listing's query plans", () => {
   test("a status or destination filter walks its index newest first, with no sort, on a 100,000-delivery table", async () => {
-    const url = await db.create();
-    await (await openPostgresStorage(url, { migrate: true })).close();
-    const admin = adminClient(url);
-    try {
-      let at = NOW - DELIVERIES * STEP_MS;
-      const ids = createIdGenerator({ now: () => at });
-      const rows = Array.from({ length: DELIVERIES }, (_, i) => {
-        at += STEP_MS;
-        return { event: ids.event(), id: ids.delivery(), name: nameOf(i), status: statusOf(i), destination: destinationOf(i), at };
-      });
-      await admin`
-        INSERT INTO events (id, name, timestamp, data, received_at)
-        SELECT id, name, 't', '{}', at FROM unnest(${rows.map((r) => r.event)}::text[], ${rows.map((r) => r.name)}::text[], ${rows.map((r) => r.at)}::bigint[]) AS t (id, name, at)`;
-      await admin`
-        INSERT INTO deliveries (id, event_id, destination, status, attempts, failed_attempts, next_attempt_at, expires_at, created_at, updated_at, finished_at)
-        SELECT id, event_id, destination, status, 1, 0, at, at + 86400000, at, at, at
-        FROM unnest(${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.event)}::text[], ${rows.map((r) => r.destination)}::text[],
-          ${rows.map((r) => r.status)}::text[], ${rows.map((r) => r.at)}::bigint[]) AS t (id, event_id, destination, status, at)`;
-      await admin`ANALYZE`;
-
+    await withLargeTable(db, table, async (admin, rows) => {
       const walksIndex = (plan: string, index: string) => ({
         index: plan.includes(`"Index Name":"${index}"`),
         backward: plan.includes('"Scan Direction":"Backward"'),
@@ -91,8 +97,6 @@ describe.skipIf(skip)("the PostgreSQL deliveries listing's query plans", () => {
       } finally {
         connection.release();
       }
-    } finally {
-      await admin.end();
-    }
+    });
   }, 60_000);
 });

@@ -2,11 +2,10 @@
 // is served by an index (migration 2) or the primary key, walked newest first, never by a scan
 // and a sort of the whole table. Skips without HERALD_TEST_PG_URL.
 import { describe, expect, test } from "bun:test";
-import { createIdGenerator } from "../../src/core/ids.ts";
 import { eventListSql } from "../../src/outbox/postgres/events.ts";
-import { openPostgresStorage } from "../../src/outbox/postgres/open.ts";
 import type { EventQuery } from "../../src/outbox/types.ts";
-import { adminClient, skipWithoutPostgres, usePgDatabase } from "../helpers/pg.ts";
+import { skipWithoutPostgres, usePgDatabase } from "../helpers/pg.ts";
+import { withLargeTable, type LargeTable } from "../helpers/pg-large-table.ts";
 
 const skip = skipWithoutPostgres("postgres-events");
 const db = usePgDatabase();
@@ -19,25 +18,21 @@ const STEP_MS = 2_000;
 const NAMES = ["completed", "started", "credits.low", "crawl.done"];
 const nameOf = (i: number) => (i % 100 === 0 ? "failed" : NAMES[i % NAMES.length]!);
 
+const table: LargeTable<{ id: string; name: string; source: string | null; receivedAt: number }> = {
+  count: EVENTS,
+  now: NOW,
+  stepMs: STEP_MS,
+  row: (i, at, ids) => ({ id: ids.event(), name: nameOf(i), source: i % 10 === 0 ? "github" : null, receivedAt: at }),
+  insert: (admin, rows) => admin`
+    INSERT INTO events (id, name, timestamp, data, received_at, source)
+    SELECT id, name, 't', '{}', received_at, source
+    FROM unnest(${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.name)}::text[], ${rows.map((r) => r.receivedAt)}::bigint[],
+      ${rows.map((r) => r.source)}::text[]) AS t (id, name, received_at, source)`,
+};
+
 describe.skipIf(skip)("the PostgreSQL events listing's query plans", () => {
   test("each filter walks an index newest first, with no sort, on a 100,000-event table", async () => {
-    const url = await db.create();
-    await (await openPostgresStorage(url, { migrate: true })).close();
-    const admin = adminClient(url);
-    try {
-      let at = NOW - EVENTS * STEP_MS;
-      const ids = createIdGenerator({ now: () => at });
-      const rows = Array.from({ length: EVENTS }, (_, i) => {
-        at += STEP_MS;
-        return { id: ids.event(), name: nameOf(i), source: i % 10 === 0 ? "github" : null, receivedAt: at };
-      });
-      await admin`
-        INSERT INTO events (id, name, timestamp, data, received_at, source)
-        SELECT id, name, 't', '{}', received_at, source
-        FROM unnest(${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.name)}::text[], ${rows.map((r) => r.receivedAt)}::bigint[],
-          ${rows.map((r) => r.source)}::text[]) AS t (id, name, received_at, source)`;
-      await admin`ANALYZE events`;
-
+    await withLargeTable(db, table, async (admin, rows) => {
       const plan = async (query: EventQuery) => {
         const { text, params } = eventListSql(query);
         return JSON.stringify(await admin.unsafe(`EXPLAIN (FORMAT JSON) ${text}`, params));
@@ -63,8 +58,6 @@ describe.skipIf(skip)("the PostgreSQL events listing's query plans", () => {
       const narrow = await plan({ name: "failed", since: NOW - 7_200_000, limit: 51 });
       expect(narrow).toMatch(/"Index Name":"events_name"[^}]*"Index Cond":"\(\(name = 'failed'::text\) AND \(id >= 'evt_/);
       expect(narrow).not.toContain('"Node Type":"Seq Scan"');
-    } finally {
-      await admin.end();
-    }
+    });
   }, 60_000);
 });

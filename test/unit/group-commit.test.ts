@@ -94,6 +94,33 @@ describe("group commit", () => {
     expect(await Promise.all([...later, last])).toEqual(["b", "c", "d"]);
   });
 
+  test("a write that meets a storage fault fails those who gathered while it was in flight too", async () => {
+    const writes: string[][] = [];
+    const finish: Array<(error?: Error) => void> = [];
+    const turn = manualDefer();
+    const write = createGroup(
+      (items: string[]) =>
+        new Promise<string[]>((resolve, reject) => {
+          writes.push(items);
+          finish.push((error) => (error ? reject(error) : resolve(items)));
+        }),
+      { defer: turn.defer },
+    );
+    const first = write("a");
+    turn.flush();
+    const gathered = [write("b"), write("c")];
+    turn.flush();
+    const outcomes = Promise.allSettled([first, ...gathered]);
+    finish[0]!(new StorageFault("unavailable", "no answer from db:5432 within 5 s"));
+    expect((await outcomes).map((o) => (o.status === "rejected" ? (o.reason as Error).message : o.value))).toEqual(Array(3).fill("no answer from db:5432 within 5 s"));
+    // Only the failed write reached the storage; the next arrival starts a group of its own.
+    const next = write("d");
+    turn.flush();
+    finish[1]!();
+    expect(await next).toBe("d");
+    expect(writes).toEqual([["a"], ["d"]]);
+  });
+
   test("a write that completes at once answers within the turn that flushed it", async () => {
     const turn = manualDefer();
     const write = createGroup((items: string[]) => Promise.resolve(items), { defer: turn.defer });
