@@ -54,10 +54,12 @@ const reachable = (sql: PgContext["sql"], url: string) => {
 
 /**
  * The calls of the delivery path, each given up as unavailable past the deadline, so a publish
- * during an outage answers 503 in seconds. Operator and maintenance calls (a retry of many
- * rows, a prune) may rightly take longer and keep the server's statement timeout alone.
+ * during an outage answers 503 in seconds and the scheduler's tick never waits on a dead
+ * socket (lease rescue runs in it and touches only the rows in flight). Operator calls and the
+ * prune (a retry of many rows, a large delete) may rightly take longer and keep the server's
+ * statement timeout alone.
  */
-const DEADLINED = new Set(["enqueue", "claimDue", "claimHead", "settleMany", "release", "expireDue", "nextDueAfter", "countDue", "probeWritable", "listHolds"]);
+const DEADLINED = new Set(["enqueue", "claimDue", "claimHead", "settleMany", "release", "expireDue", "nextDueAfter", "countDue", "probeWritable", "listHolds", "rescueLeases"]);
 
 /** `work` within the deadline, telling the renewal policy whether the server answered at all. */
 async function deadlined<T>(work: Promise<T>, what: string, renewal: RenewalPolicy): Promise<T> {
