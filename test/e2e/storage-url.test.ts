@@ -131,7 +131,8 @@ describe.skipIf(skipWithoutPostgres("storage-url (real server)"))("[storage] url
       }
       const tables = await admin`SELECT schemaname, tablename FROM pg_tables WHERE schemaname IN ('public', 'herald') ORDER BY 1, 2`;
       expect(tables.filter((t) => t.schemaname === "public").map((t) => t.tablename)).toEqual(["events"]);
-      expect(tables.filter((t) => t.schemaname === "herald").map((t) => t.tablename)).toEqual(expect.arrayContaining(["attempts", "deliveries", "events", "schema_migrations"]));
+      const own = tables.filter((t) => t.schemaname === "herald").map((t) => t.tablename);
+      for (const table of ["attempts", "deliveries", "events", "schema_migrations"]) expect(own).toContain(table);
       expect([...(await admin`SELECT count(*)::int AS n FROM public.events`)]).toEqual([{ n: 0 }]);
     } finally {
       await admin.end();
