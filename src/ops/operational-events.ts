@@ -105,28 +105,49 @@ export function createOperationalEvents(deps: OperationalEventsDeps) {
     streaks.set(destination, { failures: 0, failing: false });
   };
 
+  // Each destination's outcomes are handled in the order they happened: a failure waits for its
+  // row to be read (a round trip on PostgreSQL) before it is folded, and a success that came
+  // after it must not flush and announce the recovery before that failure is counted.
+  const chains = new Map<string, Promise<void>>();
+  const inOrder = (destination: string, step: () => unknown) => {
+    const next = (chains.get(destination) ?? Promise.resolve())
+      .then(step)
+      .then(
+        () => undefined,
+        (error: unknown) => logger.error("operational_event.failed", { destination, error: errorMessage(error) }),
+      );
+    chains.set(destination, next);
+    void next.then(() => {
+      if (chains.get(destination) === next) chains.delete(destination);
+    });
+  };
+
   const isOperational = (event: string | undefined) => event?.startsWith(OPERATIONAL_PREFIX) ?? false;
   const enabled = () => config().operationalEvents.enabled;
 
   return {
     attempted(delivery: ClaimedDelivery, next: NextStep) {
       if (!enabled() || isOperational(delivery.event.event)) return;
-      if (next.status === "succeeded") succeeded(delivery.destination);
-      else if (next.status === "failed") void lookUp(delivery.id).then((found) => finishedBadly(delivery, "failed", next.reason, found));
+      if (next.status === "succeeded") inOrder(delivery.destination, () => succeeded(delivery.destination));
+      else if (next.status === "failed") inOrder(delivery.destination, () => lookUp(delivery.id).then((found) => finishedBadly(delivery, "failed", next.reason, found)));
     },
     /** Herald disabled a destination (its webhook is gone, or too many deliveries in a row ended badly). */
     destinationDisabled(hold: DestinationHold) {
       if (!enabled()) return;
-      alerts.flush(hold.destination); // the failures folded so far, before the disable
-      raise("herald.destination.disabled", hold.destination, { destination: hold.destination, cause: hold.by, reason: hold.reason });
+      inOrder(hold.destination, () => {
+        alerts.flush(hold.destination); // the failures folded so far, before the disable
+        raise("herald.destination.disabled", hold.destination, { destination: hold.destination, cause: hold.by, reason: hold.reason });
+      });
     },
     /** Ended with no attempt to report: expired. */
     endedWithoutAttempt(delivery: { id: string; destination: string }, status: "failed" | "expired") {
       if (!enabled()) return;
-      void lookUp(delivery.id).then((found) => {
-        if (isOperational(found?.delivery.event)) return;
-        finishedBadly(delivery, status, found?.delivery.lastError ?? (status === "expired" ? "not delivered within max_age" : undefined), found);
-      });
+      inOrder(delivery.destination, () =>
+        lookUp(delivery.id).then((found) => {
+          if (isOperational(found?.delivery.event)) return;
+          finishedBadly(delivery, status, found?.delivery.lastError ?? (status === "expired" ? "not delivered within max_age" : undefined), found);
+        }),
+      );
     },
   };
 }
