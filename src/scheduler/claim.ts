@@ -8,6 +8,7 @@ import { errorMessage } from "../core/errors.ts";
 import type { RuntimeConfig } from "../config/runtime.ts";
 import type { Logger } from "../log.ts";
 import type { ClaimedDelivery, HeadClaim, Outbox, Release } from "../outbox/types.ts";
+import type { CatchUp } from "./catch-up.ts";
 import type { LaneProfile, Pacer } from "./pacer.ts";
 
 export interface ClaimDeps {
@@ -16,7 +17,7 @@ export interface ClaimDeps {
   logger: Logger;
   profileOf: (name: string, cfg: RuntimeConfig) => LaneProfile;
   /** Configured lanes whose due rows the last claim took entirely (see Scheduler.handOff); kept up to date here. */
-  caughtUp: Set<string>;
+  caughtUp: CatchUp;
   maxInFlight: number;
   /** Lanes the claim leaves alone this tick (held, or a digest of theirs is in flight). */
   skip?: (name: string) => boolean;
@@ -47,40 +48,61 @@ export function createClaim({ outbox, pacer, logger, profileOf, caughtUp, maxInF
     const capacity = maxInFlight - pacer.totalInFlight();
     if (capacity <= 0) return claimed;
     // Each destination that can start a request now gets a quota: the pacer's room for it, out
-    // of what is left of the capacity, so the claim takes no more rows than can start. The
-    // starting point rotates so no destination is always served last.
+    // of what is left of the capacity. The quota's slots are taken before the claim, so what
+    // the ingress hands off while the claim's round trip is out cannot take them a second
+    // time; the slots the claim finds no rows for are given back after it. The starting point
+    // rotates so no destination is always served last.
     const open = [...cfg.destinations.values()].filter((d) => !d.ordered && !skip(d.name) && pacer.availableAt(d, now) <= now);
     const first = open.length > 0 ? ticks % open.length : 0;
     let left = capacity;
     const lanes = [...open.slice(first), ...open.slice(0, first)].map((d) => {
-      const limit = Math.min(left, pacer.room(d, now));
+      const quota = Math.min(left, pacer.room(d, now));
+      let limit = 0;
+      while (limit < quota && pacer.tryStart(d, now)) limit += 1;
       left -= limit;
       return { destination: d.name, limit };
     });
+    const giveBack = (lane: string, count: number) => {
+      for (let i = 0; i < count; i++) pacer.abandon(lane, now);
+    };
     const inlineExclude = pacer.lanes().filter((name) => name.startsWith("inline:") && pacer.availableAt(profileOf(name, cfg), now) > now);
     // Inline lanes are known only once read: up to this many rows are taken, then admitted.
     const inlineLimit = left > 0 ? Math.min(1_000, left * 2 + 32) : 0;
-    const rows = await outbox.claimDue({ now, leaseUntil, lanes, inline: { limit: inlineLimit, exclude: inlineExclude } });
+    let rows: ClaimedDelivery[];
+    caughtUp.claimStarted();
+    try {
+      rows = await outbox.claimDue({ now, leaseUntil, lanes, inline: { limit: inlineLimit, exclude: inlineExclude } });
+    } catch (error) {
+      caughtUp.claimEnded();
+      for (const lane of lanes) giveBack(lane.destination, lane.limit);
+      throw error;
+    }
     const started: ClaimedDelivery[] = [];
     const refused: Release[] = [];
+    // A configured lane's rows use the slots taken for it; storage returns no more than its quota.
     const taken = new Map<string, number>();
-    for (const row of rows) {
-      // A configured lane's rows are within its quota; an inline row may meet a lane the
-      // pacer has no room for (several rows of one webhook), or the capacity may run out.
-      if (row.target && (left <= 0 || !pacer.tryStart(profileOf(row.destination, cfg), now))) {
-        refused.push({ id: row.id, lease: row.lease });
-        continue;
+    const quotaOf = new Map(lanes.map((lane) => [lane.destination, lane.limit]));
+    for (const row of rows.filter((r) => !r.target)) {
+      const count = taken.get(row.destination) ?? 0;
+      if (count >= (quotaOf.get(row.destination) ?? 0)) refused.push({ id: row.id, lease: row.lease });
+      else {
+        taken.set(row.destination, count + 1);
+        started.push(row);
       }
-      if (row.target) left -= 1;
-      else pacer.tryStart(profileOf(row.destination, cfg), now);
-      taken.set(row.destination, (taken.get(row.destination) ?? 0) + 1);
-      started.push(row);
     }
     // A lane that was offered fewer due rows than it could take, and took them all, has
     // nothing waiting: what is published for it next may start at once.
     for (const lane of lanes) {
-      if ((taken.get(lane.destination) ?? 0) < lane.limit) caughtUp.add(lane.destination);
-      else caughtUp.delete(lane.destination);
+      const used = taken.get(lane.destination) ?? 0;
+      giveBack(lane.destination, lane.limit - used);
+      caughtUp.claimed(lane.destination, used < lane.limit);
+    }
+    caughtUp.claimEnded();
+    // An inline row may meet a lane the pacer has no room for (several rows of one webhook),
+    // or the capacity may be gone: the ingress may have handed off rows while the claim was out.
+    for (const row of rows.filter((r) => r.target)) {
+      if (pacer.totalInFlight() < maxInFlight && pacer.tryStart(profileOf(row.destination, cfg), now)) started.push(row);
+      else refused.push({ id: row.id, lease: row.lease });
     }
     // Given back without spending an attempt; they keep their place for the next claim.
     if (refused.length > 0) await releaseRefused(refused, now);

@@ -19,6 +19,7 @@ import { createMaintenance } from "./maintenance.ts";
 import { createLaneHolds } from "./lane-holds.ts";
 import type { DestinationHold } from "../core/destination-state.ts";
 import { createDigests, type DigestBatch } from "./digest.ts";
+import { createCatchUp } from "./catch-up.ts";
 import { createClaim } from "./claim.ts";
 
 /** Requests in flight at most, across destinations (Bun's fetch allows 256). */
@@ -100,7 +101,7 @@ export function createScheduler(deps: SchedulerDeps) {
    * a lane can start at once (handOff); a lane with rows left waiting is behind, and its new
    * deliveries queue after the old ones until a claim catches it up again.
    */
-  const caughtUp = new Set<string>();
+  const caughtUp = createCatchUp();
 
   const leaseFrom = (cfg: RuntimeConfig, now: number) =>
     now + Math.max(cfg.defaults.timeoutMs, ...[...cfg.destinations.values()].map((d) => d.policy.timeoutMs)) + LEASE_MARGIN_MS;
@@ -135,7 +136,7 @@ export function createScheduler(deps: SchedulerDeps) {
           for (const [j, delivery] of event.deliveries.entries()) {
             if (delivery.leaseUntil === undefined) {
               if (duplicate) continue;
-              caughtUp.delete(delivery.destination);
+              caughtUp.fellBehind(delivery.destination);
               pendingFor.push(delivery.destination);
             } else if (duplicate) {
               pacer.abandon(delivery.destination, now);
