@@ -4,6 +4,7 @@
 import { describe, expect, test } from "bun:test";
 import { StorageError } from "../../src/core/errors.ts";
 import { NoSchemaYet } from "../../src/outbox/errors.ts";
+import { PRUNE_CHUNK } from "../../src/outbox/postgres/maintenance.ts";
 import { PG_SCHEMA_VERSION } from "../../src/outbox/postgres/migrations.ts";
 import { openPostgresStorage } from "../../src/outbox/postgres/open.ts";
 import type { Storage } from "../../src/outbox/types.ts";
@@ -157,6 +158,29 @@ describe.skipIf(skip)("PostgreSQL schema and migrations", () => {
       expect(claimed).toHaveLength(5);
     });
     await admin.end();
+  }, 60_000);
+
+  test("prune deletes more than one statement's worth: every finished row past retention, every event left without deliveries, nothing else", async () => {
+    const url = await db.create();
+    await withStorage(url, async () => {});
+    await withAdmin(url, async (admin) => {
+      const event = (g: string) => `'evt_0' || lpad(${g}::text, 8, '0')`;
+      await admin.unsafe(`INSERT INTO events (id, name, timestamp, data, received_at) SELECT ${event("g")}, 'completed', 't', '{}', 0 FROM generate_series(1, 12003) g`);
+      const finished = (destination: string, from: number, to: number, finishedAt: number, status = "succeeded") =>
+        admin.unsafe(`
+          INSERT INTO deliveries (id, event_id, destination, status, next_attempt_at, expires_at, created_at, updated_at, finished_at)
+          SELECT 'dlv_${destination}' || g, ${event("g")}, '${destination}', '${status}', 0, ${DAY}, 0, 0, ${finishedAt} FROM generate_series(${from}, ${to}) g`);
+      await finished("a", 1, 12000, 1); // past the default retention
+      await finished("b", 1, 6000, 1); // past b's own
+      await finished("c", 12001, 12001, 1); // c keeps its rows longer
+      await admin.unsafe(`INSERT INTO deliveries (id, event_id, destination, status, next_attempt_at, expires_at, created_at, updated_at) VALUES ('dlv_open', ${event("12002")}, 'a', 'pending', 0, ${DAY}, 0, 0)`);
+      expect(PRUNE_CHUNK).toBeLessThan(6000);
+
+      const pruned = await withStorage(url, (storage) => storage.outbox.prune({ before: NOW - DAY, byDestination: { b: 2, c: 0 } }));
+      expect(pruned).toEqual({ deliveries: 18_000, events: 12_001 });
+      expect((await admin`SELECT id FROM deliveries ORDER BY id`).map((r) => r.id)).toEqual(["dlv_c12001", "dlv_open"]);
+      expect((await admin`SELECT id FROM events ORDER BY id`).map((r) => r.id)).toEqual(["evt_000012001", "evt_000012002"]);
+    });
   }, 60_000);
 });
 

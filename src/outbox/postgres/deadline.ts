@@ -10,6 +10,9 @@ import { CONNECT_TIMEOUT_S } from "./client.ts";
 /** How long a call waits for an answer before it is given up as unavailable. */
 export const ANSWER_DEADLINE_MS = CONNECT_TIMEOUT_S * 1000;
 
+/** The prune's: a large delete may take a while, and it runs in the scheduler's tick. */
+export const PRUNE_DEADLINE_MS = 60_000;
+
 /** A call given up without an answer; its code makes errors.ts translate it as "unavailable". */
 export class NoAnswer extends Error {
   readonly code = "CONNECT_TIMEOUT";

@@ -10,6 +10,10 @@ const EXPIRED_MESSAGE = "expired: not delivered within max_age of the event's ar
 const PROBE_BYTES = 65_536;
 /** Up to this many open deliveries, stats() counts them exactly; above, it estimates. */
 export const EXACT_OPEN_UP_TO = 10_000;
+/** Rows one prune statement deletes at most. Exported so a test can prune more than one. */
+export const PRUNE_CHUNK = 5_000;
+/** A prune stops starting statements after this long; PRUNE_DEADLINE_MS (deadline.ts) is above it. */
+const PRUNE_BUDGET_MS = 20_000;
 
 /**
  * The gauges' statement. An exact count visits every open row (340 ms on 1,000,000 pending
@@ -32,19 +36,36 @@ export function createMaintenance({ sql, nodeId }: PgContext) {
     WHERE status = 'pending' AND expires_at <= ${now}
     RETURNING id, destination, event_id AS "eventId", last_error AS "lastError"`.then((rows) => [...rows]);
 
-  /** Finished deliveries past their destination's retention, then events past the default with no deliveries left. */
-  const prune = (cutoffs: PruneCutoffs) =>
-    sql.begin(async (tx) => {
-      const special = Object.keys(cutoffs.byDestination);
+  /**
+   * Finished deliveries past their destination's retention, then events past the default with
+   * no deliveries left, in statements of PRUNE_CHUNK rows: each stays far inside the server's
+   * statement_timeout, however much a lowered retention leaves to delete at once. Past
+   * PRUNE_BUDGET_MS it stops starting statements (the tick waits for it); the next run goes on.
+   */
+  const prune = async (cutoffs: PruneCutoffs) => {
+    const started = performance.now();
+    const chunks = async (deleteChunk: () => Promise<{ count: number }>) => {
       let removed = 0;
-      for (const [destination, before] of Object.entries(cutoffs.byDestination)) {
-        removed += (await tx`DELETE FROM deliveries WHERE destination = ${destination} AND finished_at < ${before}`).count;
+      for (;;) {
+        const { count } = await deleteChunk();
+        removed += count;
+        if (count < PRUNE_CHUNK || performance.now() - started > PRUNE_BUDGET_MS) return removed;
       }
-      removed += (await tx`DELETE FROM deliveries WHERE finished_at IS NOT NULL AND finished_at < ${cutoffs.before} AND destination <> ALL(${special}::text[])`).count;
-      // Event ids begin with their creation time, so "received before the cutoff" is a key range.
-      const events = (await tx`DELETE FROM events e WHERE id < ${firstEventIdAt(cutoffs.before)} AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id)`).count;
-      return { deliveries: removed, events };
-    });
+    };
+    const special = Object.keys(cutoffs.byDestination);
+    let deliveries = 0;
+    for (const [destination, before] of Object.entries(cutoffs.byDestination)) {
+      deliveries += await chunks(() => sql`DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries WHERE destination = ${destination} AND finished_at < ${before} LIMIT ${PRUNE_CHUNK})`);
+    }
+    deliveries += await chunks(
+      () => sql`DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries WHERE finished_at IS NOT NULL AND finished_at < ${cutoffs.before} AND destination <> ALL(${special}::text[]) LIMIT ${PRUNE_CHUNK})`,
+    );
+    // Event ids begin with their creation time, so "received before the cutoff" is a key range.
+    const events = await chunks(
+      () => sql`DELETE FROM events WHERE id IN (SELECT id FROM events e WHERE id < ${firstEventIdAt(cutoffs.before)} AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id) ORDER BY id LIMIT ${PRUNE_CHUNK})`,
+    );
+    return { deliveries, events };
+  };
 
   const stats = async (): Promise<OutboxStats> => {
     const [row] = (await sql.unsafe(STATS_SQL, [], { prepare: true })) as unknown as Array<{ open: number; oldest: number | null }>;

@@ -10,7 +10,7 @@ import type { Outbox, OperatorStore, Storage } from "../types.ts";
 import { createClaims } from "./claim.ts";
 import { createDestinationStates } from "./destination-state.ts";
 import { createPool, type PgContext } from "./client.ts";
-import { ANSWER_DEADLINE_MS, answerWithin, NoAnswer } from "./deadline.ts";
+import { ANSWER_DEADLINE_MS, answerWithin, NoAnswer, PRUNE_DEADLINE_MS } from "./deadline.ts";
 import { createEnqueue } from "./enqueue.ts";
 import { createScrubber, guarded, translate, type Scrubber } from "./errors.ts";
 import { createMaintenance } from "./maintenance.ts";
@@ -55,16 +55,20 @@ const reachable = (sql: PgContext["sql"], url: string) => {
 /**
  * The calls of the delivery path, each given up as unavailable past the deadline, so a publish
  * during an outage answers 503 in seconds and the scheduler's tick never waits on a dead
- * socket (lease rescue runs in it and touches only the rows in flight). Operator calls and the
- * prune (a retry of many rows, a large delete) may rightly take longer and keep the server's
- * statement timeout alone.
+ * socket (lease rescue runs in it and touches only the rows in flight). The prune runs in the
+ * tick too, but may rightly take longer (a large delete): it gets a minute, which still ends a
+ * wait on a socket that will never answer (the kernel would take about 15 minutes). Operator
+ * calls keep the server's statement timeout alone.
  */
-const DEADLINED = new Set(["enqueue", "claimDue", "claimHead", "settleMany", "release", "expireDue", "nextDueAfter", "countDue", "probeWritable", "listHolds", "rescueLeases"]);
+const DEADLINES_MS = new Map([
+  ...["enqueue", "claimDue", "claimHead", "settleMany", "release", "expireDue", "nextDueAfter", "countDue", "probeWritable", "listHolds", "rescueLeases"].map((name) => [name, ANSWER_DEADLINE_MS] as const),
+  ["prune", PRUNE_DEADLINE_MS],
+]);
 
-/** `work` within the deadline, telling the renewal policy whether the server answered at all. */
-async function deadlined<T>(work: Promise<T>, what: string, renewal: RenewalPolicy): Promise<T> {
+/** `work` within `ms`, telling the renewal policy whether the server answered at all. */
+async function deadlined<T>(work: Promise<T>, ms: number, what: string, renewal: RenewalPolicy): Promise<T> {
   try {
-    const answer = await answerWithin(work, ANSWER_DEADLINE_MS, what);
+    const answer = await answerWithin(work, ms, what);
     renewal.answered();
     return answer;
   } catch (error) {
@@ -77,7 +81,8 @@ async function deadlined<T>(work: Promise<T>, what: string, renewal: RenewalPoli
 function withDeadlines<T extends object>(methods: T, what: string, renewal: RenewalPolicy): T {
   const out: Record<string, unknown> = { ...(methods as Record<string, unknown>) };
   for (const [name, value] of Object.entries(methods)) {
-    if (DEADLINED.has(name) && typeof value === "function") out[name] = (...args: unknown[]) => deadlined((value as (...a: unknown[]) => Promise<unknown>)(...args), what, renewal);
+    const ms = DEADLINES_MS.get(name);
+    if (ms !== undefined && typeof value === "function") out[name] = (...args: unknown[]) => deadlined((value as (...a: unknown[]) => Promise<unknown>)(...args), ms, what, renewal);
   }
   return out as T;
 }
