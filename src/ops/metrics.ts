@@ -39,29 +39,42 @@ export function createMetrics({ clock, stats }: MetricsDeps) {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [registry],
   });
-  // One read of the outbox per scrape, shared by the two gauges.
-  let snapshot: { at: number; stats: Promise<OutboxStats> } | undefined;
+  // One read of the outbox per scrape, shared by the gauges. While the database cannot be read
+  // the scrape still answers (the counters are in memory): herald_outbox_readable is 0 and the
+  // outbox gauges are NaN, unknown rather than a stale or made-up figure.
+  let snapshot: { at: number; stats: Promise<OutboxStats | undefined> } | undefined;
   const current = () => {
     const now = clock.now();
-    if (!snapshot || snapshot.at !== now) snapshot = { at: now, stats: Promise.resolve(stats()) };
+    if (!snapshot || snapshot.at !== now) {
+      snapshot = { at: now, stats: Promise.resolve().then(stats).catch(() => undefined) };
+    }
     return snapshot;
   };
   new Gauge({
-    name: "herald_outbox_pending",
-    help: "Deliveries not yet finished (pending or in flight).",
+    name: "herald_outbox_readable",
+    help: "1 when this scrape read the outbox gauges from the database, 0 when it could not.",
     registers: [registry],
     async collect() {
-      this.set((await current().stats).pending);
+      this.set((await current().stats) ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: "herald_outbox_pending",
+    help: "Deliveries not yet finished (pending or in flight); NaN while the database cannot be read.",
+    registers: [registry],
+    async collect() {
+      this.set((await current().stats)?.pending ?? Number.NaN);
     },
   });
   new Gauge({
     name: "herald_outbox_oldest_pending_age_seconds",
-    help: "Age of the oldest pending delivery; 0 when none. Growing steadily means delivery has stalled.",
+    help: "Age of the oldest pending delivery; 0 when none, NaN while the database cannot be read. Growing steadily means delivery has stalled.",
     registers: [registry],
     async collect() {
       const { at, stats } = current();
-      const { oldestPendingReceivedAt: oldest } = await stats;
-      this.set(oldest === undefined ? 0 : Math.max(0, (at - oldest) / 1000));
+      const read = await stats;
+      const oldest = read?.oldestPendingReceivedAt;
+      this.set(!read ? Number.NaN : oldest === undefined ? 0 : Math.max(0, (at - oldest) / 1000));
     },
   });
   new Gauge({

@@ -1,5 +1,7 @@
 // /metrics and operational events through the real wiring, on a manual clock.
 import { afterEach, describe, expect, test } from "bun:test";
+import { StorageFault } from "../../src/outbox/errors.ts";
+import type { Outbox } from "../../src/outbox/types.ts";
 import { configFrom, relayToml } from "../helpers/config.ts";
 import { createHarness } from "../helpers/harness.ts";
 import { startReceiver, type Receiver } from "../helpers/receiver.ts";
@@ -44,6 +46,27 @@ describe("/metrics", () => {
     expect(sample(text, "herald_outbox_pending")).toBe(0);
     expect(sample(text, "herald_outbox_oldest_pending_age_seconds")).toBe(0);
     expect(sample(text, "process_resident_memory_bytes")).toBeGreaterThan(1_000_000);
+  });
+
+  test("while the database cannot be read the scrape still answers: the counters, readable 0, the outbox gauges NaN", async () => {
+    receiver = startReceiver();
+    let down = false;
+    const h = createHarness((db) => configFrom(relayToml(db, receiver.url)), {
+      wrapOutbox: (outbox): Outbox => ({ ...outbox, stats: () => (down ? Promise.reject(new StorageFault("unavailable", "PostgreSQL is unavailable")) : outbox.stats()) }),
+    });
+    await h.post("/v1/events", { event: "completed", data: {} });
+    expect(sample(await scrape(h), "herald_outbox_readable")).toBe(1);
+    down = true;
+    const response = await h.ingress.request("/metrics");
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(sample(text, "herald_events_received_total")).toBe(1);
+    expect(sample(text, "herald_outbox_readable")).toBe(0);
+    expect(text).toMatch(/^herald_outbox_pending nan$/im); // prom-client writes Nan; Prometheus reads any case
+    expect(text).toMatch(/^herald_outbox_oldest_pending_age_seconds nan$/im);
+    down = false;
+    h.clock.advance(1);
+    expect(sample(await scrape(h), "herald_outbox_pending")).toBe(1);
   });
 
   test("expired and cancelled deliveries are counted as such", async () => {
