@@ -14,7 +14,7 @@ export type DashboardEnv = { Variables: { session: Session; loggedIn: boolean; f
 
 export class PageError extends Error {
   constructor(
-    readonly status: 400 | 403 | 404 | 409,
+    readonly status: 400 | 403 | 404 | 409 | 503,
     message: string,
   ) {
     super(message);

@@ -14,7 +14,9 @@ import { CommandError } from "../core/errors.ts";
 import type { DestinationHealthLog } from "../ops/destination-health.ts";
 import { listDestinationStates, type DestinationStateJson } from "../ops/destinations.ts";
 import type { RefusedLog } from "../ops/refused-log.ts";
+import { isStorageFault } from "../outbox/errors.ts";
 import type { OverviewCounts } from "../outbox/types.ts";
+import { STORAGE_RETRY_AFTER_S } from "../ingress/errors.ts";
 import { cancel, pause, replay, resume, retry, type ActionDeps, type ActionResult } from "./actions.ts";
 import { Events, ReplayForm } from "./events.tsx";
 import { EVENTS_PAGE_SIZE, parseEventFilters } from "./events-query.ts";
@@ -46,7 +48,11 @@ export interface DashboardDeps extends ActionDeps {
 const FAILED_LOGIN_DELAY_MS = 500;
 const FLASH_COOKIE = "herald_flash";
 
-export function mountDashboard(app: Hono, deps: DashboardDeps): void {
+/**
+ * `storageFault` reports a fault of the database (to readiness and the log) and says what it
+ * means for a request of this method; the dashboard shows it as a page, not as JSON.
+ */
+export function mountDashboard(app: Hono, deps: DashboardDeps, storageFault: (error: unknown, method: string) => string): void {
   const { config, clock, operator } = deps;
   const sessions = createSessions(clock);
   const counts = createCountsCache(clock, deps.overview);
@@ -55,6 +61,10 @@ export function mountDashboard(app: Hono, deps: DashboardDeps): void {
   ui.onError((error, c) => {
     // hono/csrf refuses a cross-origin form with an HTTPException (403).
     if (error instanceof HTTPException && error.status === 403) error = new PageError(403, "refused: the form was not sent from this dashboard (Origin check)");
+    if (isStorageFault(error)) {
+      c.header("retry-after", STORAGE_RETRY_AFTER_S);
+      error = new PageError(503, storageFault(error, c.req.method));
+    }
     if (!(error instanceof PageError)) throw error;
     return html(
       c,
@@ -193,7 +203,7 @@ export function mountDashboard(app: Hono, deps: DashboardDeps): void {
 }
 
 /** Standards mode: without the doctype a browser renders the pages in quirks mode. */
-const html = (c: Context, page: Child, status: 200 | 400 | 401 | 403 | 404 | 409 = 200) => c.html(`<!DOCTYPE html>${String(page)}`, status);
+const html = (c: Context, page: Child, status: 200 | 400 | 401 | 403 | 404 | 409 | 503 = 200) => c.html(`<!DOCTYPE html>${String(page)}`, status);
 
 /** Only a dashboard path: a form cannot send the browser elsewhere (an open redirect). */
 function safeBack(back: unknown, fallback = "/ui/deliveries"): string {

@@ -18,7 +18,7 @@ import { answer, storeEvents } from "./store.ts";
 import { requireToken } from "./auth.ts";
 import { createHostCheck } from "./host-check.ts";
 import { readJsonBody } from "./body.ts";
-import { badRequest, describeIssues, errorResponse, HttpError, issuesOf } from "./errors.ts";
+import { badRequest, describeIssues, errorResponse, HttpError, issuesOf, STORAGE_RETRY_AFTER_S } from "./errors.ts";
 import { checkInlineWebhooks, type InlineCheckDeps } from "./inline-checks.ts";
 import { toNewEvent, type PublishDeps } from "./publish.ts";
 import { jsonIssueMessage } from "../config/issue-messages.ts";
@@ -41,26 +41,29 @@ export interface IngressDeps extends PublishDeps, InlineCheckDeps, DashboardDeps
   storage: StorageHealth;
 }
 
+const isRead = (method: string) => method === "GET" || method === "HEAD";
+
 export function createIngress(deps: IngressDeps): Hono {
   const app = new Hono();
+
+  /** Readiness and the log hear of every storage fault an answer meets; the answer says what it means for this request. */
+  const storageFault = (error: unknown, method: string): string => {
+    deps.storage.failed(deps.clock.now(), errorMessage(error));
+    deps.logger.error("ingress.storage_unavailable", { error: errorMessage(error) });
+    // After a failed fsync the rows are committed but maybe not on disk: say so, since a retry
+    // without an id stores the event again.
+    if (error instanceof UnconfirmedCommit) return "the database could not confirm the write reached the disk; try again (an event sent again with the same id is stored once)";
+    return isRead(method) ? "the database cannot be read right now; try again" : "the database cannot take writes right now; nothing was stored, try again";
+  };
 
   app.onError((error, c) => {
     if (error instanceof HttpError) return errorResponse(c, error);
     if (isStorageFault(error)) {
-      deps.storage.failed(deps.clock.now(), errorMessage(error));
-      deps.logger.error("ingress.storage_unavailable", { error: errorMessage(error) });
-      // After a failed fsync the rows are committed but maybe not on disk: say so, since a retry
-      // without an id stores the event again.
-      const message =
-        error instanceof UnconfirmedCommit
-          ? "the database could not confirm the write reached the disk; try again (an event sent again with the same id is stored once)"
-          : "the database cannot take writes right now; nothing was stored, try again";
-      return errorResponse(c, new HttpError(503, "storage_unavailable", message));
+      return errorResponse(c, new HttpError(503, "storage_unavailable", storageFault(error, c.req.method), undefined, { "retry-after": STORAGE_RETRY_AFTER_S }));
     }
     deps.logger.error("ingress.error", { error: errorMessage(error) });
     // Only a write can promise that nothing was stored; a read just failed.
-    const read = c.req.method === "GET" || c.req.method === "HEAD";
-    return errorResponse(c, new HttpError(500, "internal_error", read ? "internal error; try again" : "internal error; nothing was stored"));
+    return errorResponse(c, new HttpError(500, "internal_error", isRead(c.req.method) ? "internal error; try again" : "internal error; nothing was stored"));
   });
   app.notFound((c) => errorResponse(c, new HttpError(404, "not_found", `no route for ${c.req.method} ${c.req.path}`)));
 
@@ -103,7 +106,7 @@ export function createIngress(deps: IngressDeps): Hono {
 
   mountAdmin(app, deps);
   // Before the sources: their catch-all POST would otherwise answer the dashboard's forms.
-  mountDashboard(app, deps);
+  mountDashboard(app, deps, storageFault);
   mountSources(app, deps);
 
   return app;

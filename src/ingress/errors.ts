@@ -12,6 +12,9 @@ export interface Issue {
   message: string;
 }
 
+/** Seconds a client is asked to wait after a 503 of the storage: the pool reconnects within about a second. */
+export const STORAGE_RETRY_AFTER_S = "2";
+
 export class HttpError extends Error {
   constructor(
     readonly status: ContentfulStatusCode,

@@ -2,7 +2,8 @@
 // PostgreSQL database): listing stored events newest first by filter, and replaying them to
 // what a receiver sees as new deliveries.
 import { afterEach, describe, expect, test } from "bun:test";
-import { getJson as get, postJson as post, PUBLISH, tokenedHarness, tokenedHead } from "../helpers/token-harness.ts";
+import { ADMIN, getJson as get, postJson as post, PUBLISH, tokenedHarness, tokenedHead } from "../helpers/token-harness.ts";
+import { StorageFault } from "../../src/outbox/errors.ts";
 import type { StorageWraps } from "../helpers/harness.ts";
 import { startReceiver, type Receiver } from "../helpers/receiver.ts";
 
@@ -212,4 +213,13 @@ test("a read that fails unexpectedly is a 500 that promises nothing about storin
   const answer = await get(h, "/v1/events");
   expect(answer.status).toBe(500);
   expect(answer.body.error.message).toBe("internal error; try again");
+});
+
+test("a read the database cannot answer is a 503 that says so and asks to wait, not a promise about writes", async () => {
+  receiver = startReceiver();
+  const h = harness({ wrapOperator: (operator) => ({ ...operator, listEvents: () => Promise.reject(new StorageFault("unavailable", "PostgreSQL is unavailable")) }) });
+  const response = await h.ingress.request("/v1/events", { headers: ADMIN });
+  expect(response.status).toBe(503);
+  expect(response.headers.get("retry-after")).toBe("2");
+  expect(await response.json()).toEqual({ error: { code: "storage_unavailable", message: "the database cannot be read right now; try again" } });
 });
