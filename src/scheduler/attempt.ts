@@ -65,7 +65,9 @@ export async function runAttempt(deps: AttemptDeps, delivery: ClaimedDelivery, d
 /** What one request's result means: its outcome, what the attempt row keeps of it, and how long the lane must wait. */
 export function readAnswer(destination: Destination, result: SendResult, now: number) {
   const classified = classify(result, destination.type, now);
-  const scrub = (text: string) => scrubSecrets(text, destinationCredentials(destination));
+  // NUL becomes U+FFFD: PostgreSQL's text cannot hold it, and a row that cannot be stored leaves
+  // the delivery in flight, sent again after each lease without spending an attempt.
+  const scrub = (text: string) => scrubSecrets(text, destinationCredentials(destination)).replaceAll("\u0000", "\uFFFD");
   // A receiver may echo what it got (URL path, headers): every reason is scrubbed before it is
   // stored, logged or shown, including the "gave up after N attempts" one built from it.
   const outcome: AttemptOutcome = classified.outcome.kind === "succeeded" ? classified.outcome : { ...classified.outcome, reason: scrub(classified.outcome.reason) };

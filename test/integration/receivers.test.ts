@@ -103,6 +103,13 @@ describe("misbehaving receivers", () => {
     expect(attempt).toMatchObject({ outcome: "retryable", status_code: 500, response_bytes: 4096 });
   });
 
+  test("an answer with a NUL byte is recorded (NUL as U+FFFD) and spends its attempt, on either backend", async () => {
+    const { delivery, attempt } = await oneAttempt(serve(() => new Response(new Uint8Array([0x61, 0x00, 0xff, 0xfe, 0x62]), { status: 500 })));
+    expect(delivery).toMatchObject({ status: "pending", attempts: 1, failed_attempts: 1 });
+    expect(attempt).toMatchObject({ outcome: "retryable", status_code: 500, response: "a\uFFFD\uFFFD\uFFFDb" });
+    expect(String(attempt.error)).not.toContain("\u0000");
+  });
+
   test("a huge answer (8 MiB) is cut to 4 KiB", async () => {
     const huge = "z".repeat(8 * 1024 * 1024);
     const { attempt } = await oneAttempt(streaming(503, () => new Response(huge).body!));
