@@ -3,6 +3,7 @@
 
 import { matchesAll, OPERATIONAL_PREFIX, readPath } from "../core/routing.ts";
 import type { EventEnvelope, Source } from "../core/types.ts";
+import { keepableKey } from "../core/key-text.ts";
 
 /**
  * Source events' deduplication keys start with this; publishers' ids may not (schemas.ts), or a
@@ -64,10 +65,10 @@ function timestampOf(source: Source, body: Record<string, unknown>, receivedAt: 
 function dedupKey(source: Source, event: string, body: Record<string, unknown>, headers: Headers, replayKey: string | undefined): string | undefined {
   if (source.idFrom.length > 0) {
     const parts = source.idFrom.map((part) => (part === "event" ? event : part.startsWith("header:") ? headers.get(part.slice(7)) : readPath(body, part)));
-    if (parts.every((part) => typeof part === "string" || typeof part === "number")) return `${SOURCE_KEY_PREFIX}${source.name}:${parts.join(":")}`;
+    if (parts.every((part) => typeof part === "string" || typeof part === "number")) return `${SOURCE_KEY_PREFIX}${source.name}:${keepableKey(parts.join(":"))}`;
     return undefined;
   }
-  return replayKey ? `${SOURCE_KEY_PREFIX}${source.name}:${replayKey}` : undefined;
+  return replayKey ? `${SOURCE_KEY_PREFIX}${source.name}:${keepableKey(replayKey)}` : undefined;
 }
 
 const present = (value: unknown) => value !== undefined && value !== null;

@@ -138,6 +138,21 @@ describe("errors", () => {
     expect(((await invalid.json()) as { error: { message: string } }).error.message).toBe("the body is not valid UTF-8");
   });
 
+  test("an id with a NUL or an unpaired surrogate is a 400 naming it, alone or in a batch; nothing is stored", async () => {
+    const h = createHarness(authed);
+    for (const id of ["k\u0000x", "k\ud800x", "k\udc00", "k\u001fx"]) {
+      const alone = await h.post("/v1/events", { event: "completed", id, data: {} }, bearer);
+      expect(alone.status).toBe(400);
+      expect(((await alone.json()) as { error: { issues: unknown[] } }).error.issues).toEqual([{ path: "id", message: "must not hold control characters or unpaired surrogates" }]);
+      const batch = await h.post("/v1/events/batch", { events: [{ event: "completed", id: "fine", data: {} }, { event: "completed", id, data: {} }] }, bearer);
+      expect(batch.status).toBe(400);
+      expect(((await batch.json()) as { error: { issues: Array<{ path: string }> } }).error.issues.map((i) => i.path)).toEqual(["events[1].id"]);
+    }
+    // A surrogate pair is a character like any other.
+    expect((await h.post("/v1/events", { event: "completed", id: "k\ud83d\ude00", data: {} }, bearer)).status).toBe(202);
+    expect(count(h, "events")).toBe(1);
+  });
+
   test("400 names each bad field", async () => {
     const h = createHarness(authed);
     const response = await h.post("/v1/events", { event: "bad name\r\nX-Evil: 1", data: [], id: "x".repeat(201), extra: 1 }, bearer);

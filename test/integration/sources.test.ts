@@ -151,6 +151,17 @@ describe("verification", () => {
     expect(h.query("SELECT count(*) AS n FROM deliveries").get()).toEqual({ n: 1 });
   });
 
+  test("task ids with NUL, unpaired surrogates or backslashes are stored and kept apart: each a new event, its repeat a duplicate", async () => {
+    const h = harness();
+    const ids = ["t\u0000x", "t\ud800x", "t\udbffx", "t\ufffdx", "t\\u0000x"];
+    for (const task_id of ids) {
+      const payload = { ...EVOMI_COMPLETED, data: { ...EVOMI_COMPLETED.data, task_id } };
+      expect((await send(h, "/in/evomi", evomiRequest(payload))).status).toBe(202);
+      expect((await send(h, "/in/evomi", evomiRequest(payload))).body.duplicate).toBe(true);
+    }
+    expect(h.query("SELECT count(*) AS n FROM events").get()).toEqual({ n: ids.length });
+  });
+
   test("tampered, unsigned, wrongly keyed, stale and replayed requests are refused or ignored", async () => {
     const h = harness();
     const good = evomiRequest(EVOMI_COMPLETED);
