@@ -16,6 +16,7 @@ import { createDestinationHealth } from "./ops/destination-health.ts";
 import { createRefusedLog } from "./ops/refused-log.ts";
 import { createOperationalEvents } from "./ops/operational-events.ts";
 import { createGroupCommit } from "./outbox/group-commit.ts";
+import { guardIds } from "./outbox/id-guard.ts";
 import type { OperatorStore, Outbox } from "./outbox/types.ts";
 import { createScheduler } from "./scheduler/scheduler.ts";
 
@@ -41,7 +42,8 @@ export interface WiringDeps {
 const SEND_LOOKUPS_IN_FLIGHT = 64;
 
 export function wireRelay(deps: WiringDeps) {
-  const { config, clock, outbox, operator, logger } = deps;
+  const { config, clock, outbox, logger } = deps;
+  const operator = guardIds(deps.operator);
   const ids = createIdGenerator(clock);
   const metrics = createMetrics({ clock, stats: outbox.stats });
   const storage = createStorageHealth();

@@ -22,6 +22,7 @@ import {
   unknownDestination,
 } from "../ops/operations.ts";
 import { deliveryDetailJson, deliveryJson } from "../ops/views.ts";
+import { guardIds } from "../outbox/id-guard.ts";
 import { backupAdvice, openExistingStorage } from "../outbox/open-storage.ts";
 import { createPrivateFile } from "../outbox/private-files.ts";
 import type { CancelManyResult, OperatorStore, RetryResult } from "../outbox/types.ts";
@@ -60,7 +61,7 @@ export async function withStore<T>(config: OutboxConfig, io: Io, use: (store: Op
     return empty();
   }
   try {
-    return await use(storage.operator);
+    return await use(guardIds(storage.operator));
   } finally {
     await storage.close();
   }

@@ -6,6 +6,10 @@ import type { Clock } from "./clock.ts";
 
 const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
+/** The shapes of the ids Herald makes: anything else names no event or delivery. */
+export const EVENT_ID = /^evt_[0-9A-Z]{26}$/;
+export const DELIVERY_ID = /^dlv_[0-9A-Z]{26}$/;
+
 export interface IdGenerator {
   event(): string;
   delivery(): string;

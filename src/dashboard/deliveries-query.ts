@@ -5,9 +5,9 @@
 import { z } from "zod";
 import { jsonIssueMessage } from "../config/issue-messages.ts";
 import { DELIVERY_STATUSES } from "../core/types.ts";
-import { firstDeliveryIdAt } from "../core/ids.ts";
+import { DELIVERY_ID, firstDeliveryIdAt } from "../core/ids.ts";
 import { filterInstant, parseDuration } from "../core/units.ts";
-import { filterName } from "../ops/operations.ts";
+import { filterName, pageCursor } from "../ops/operations.ts";
 import { issuesOf } from "../ingress/errors.ts";
 import type { BrowseQuery } from "../outbox/types.ts";
 
@@ -26,7 +26,7 @@ const filters = z
     source: filterText,
     since: instant,
     until: instant,
-    cursor: z.preprocess(blank, z.string().regex(/^dlv_[0-9A-Z]{26}$/, "is not a cursor from a previous page").optional()),
+    cursor: z.preprocess(blank, pageCursor(DELIVERY_ID).optional()),
   })
   .strip();
 export type DeliveryFilters = z.output<typeof filters>;

@@ -2,6 +2,8 @@
 // time range (a duration back from now or an ISO 8601 time) and the cursor.
 
 import { z } from "zod";
+import { EVENT_ID } from "../core/ids.ts";
+import { pageCursor } from "../ops/operations.ts";
 import { blank, filterText, parseView, viewUrl } from "./deliveries-query.ts";
 import type { EventQuery } from "../outbox/types.ts";
 
@@ -15,7 +17,7 @@ const filters = z
     source: filterText,
     since: instant,
     until: instant,
-    cursor: z.preprocess(blank, z.string().regex(/^evt_[0-9A-Z]{26}$/, "is not a cursor from a previous page").optional()),
+    cursor: z.preprocess(blank, pageCursor(EVENT_ID).optional()),
   })
   .strip();
 export type EventFilters = z.output<typeof filters>;

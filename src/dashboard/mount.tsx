@@ -14,6 +14,7 @@ import { CommandError } from "../core/errors.ts";
 import type { DestinationHealthLog } from "../ops/destination-health.ts";
 import { listDestinationStates, type DestinationStateJson } from "../ops/destinations.ts";
 import type { RefusedLog } from "../ops/refused-log.ts";
+import { EVENT_ID } from "../core/ids.ts";
 import { isStorageFault } from "../outbox/errors.ts";
 import type { OverviewCounts } from "../outbox/types.ts";
 import { STORAGE_RETRY_AFTER_S } from "../ingress/errors.ts";
@@ -147,8 +148,8 @@ export function mountDashboard(app: Hono, deps: DashboardDeps, storageFault: (er
   });
   ui.get("/events/find", (c) => {
     const id = (c.req.query("id") ?? "").trim();
-    if (!/^evt_[0-9A-Z]{26}$/.test(id)) throw new PageError(400, `id: ${JSON.stringify(id.slice(0, 64))} is not an event id (evt_ and 26 characters)`);
-    return c.redirect(`/ui/events/${id}`, 303);
+    if (!EVENT_ID.test(id)) throw new PageError(400, `id: ${JSON.stringify(id.slice(0, 64))} is not an event id (evt_ and 26 characters)`);
+    return c.redirect(`/ui/events/${encodeURIComponent(id)}`, 303);
   });
   ui.get("/events/:id", async (c) => {
     const event = await operator.getEvent(c.req.param("id"));
@@ -161,7 +162,7 @@ export function mountDashboard(app: Hono, deps: DashboardDeps, storageFault: (er
     const destination = c.get("form").destination;
     const id = c.req.param("id");
     putFlash(c, await replay(deps, id, typeof destination === "string" && destination ? destination : undefined));
-    return c.redirect(`/ui/events/${id}`, 303);
+    return c.redirect(`/ui/events/${encodeURIComponent(id)}`, 303);
   });
 
   const act = (run: (deps: ActionDeps, ids: string[]) => Promise<ActionResult>) => async (c: Context<DashboardEnv>) => {
@@ -170,7 +171,7 @@ export function mountDashboard(app: Hono, deps: DashboardDeps, storageFault: (er
     const ids = one ? [one] : [form.id ?? []].flat().filter((v): v is string => typeof v === "string");
     if (ids.length === 0) throw new PageError(400, "id: no delivery was named");
     putFlash(c, await run(deps, ids));
-    return c.redirect(one ? `/ui/deliveries/${one}` : safeBack(form.back), 303);
+    return c.redirect(one ? `/ui/deliveries/${encodeURIComponent(one)}` : safeBack(form.back), 303);
   };
   ui.post("/deliveries/retry", act(retry));
   ui.post("/deliveries/cancel", act(cancel));

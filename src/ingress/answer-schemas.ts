@@ -3,10 +3,11 @@
 // field added to a view (ops/views.ts) without its schema fails a test.
 
 import { z } from "zod";
+import { DELIVERY_ID, EVENT_ID } from "../core/ids.ts";
 import { DELIVERY_STATUSES } from "../core/types.ts";
 
 const time = z.string().meta({ description: "RFC 3339, UTC milliseconds", example: "2026-03-09T12:00:00.000Z" });
-const id = (prefix: "evt" | "dlv") => z.string().regex(new RegExp(`^${prefix}_[0-9A-Z]{26}$`)).meta({ example: `${prefix}_01JNZB7Q0E5G2S8XWYV4K3M1TD` });
+const id = (prefix: "evt" | "dlv") => z.string().regex(prefix === "evt" ? EVENT_ID : DELIVERY_ID).meta({ example: `${prefix}_01JNZB7Q0E5G2S8XWYV4K3M1TD` });
 
 export const errorAnswer = z
   .strictObject({

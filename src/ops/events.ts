@@ -8,7 +8,8 @@ import type { OutboxConfig } from "../config/outbox-config.ts";
 import { destinationsFor } from "../core/routing.ts";
 import { filterInstant, parseDuration } from "../core/units.ts";
 import type { EventQuery, EventRecord, OperatorStore } from "../outbox/types.ts";
-import { filterName, freshExpiry, notConfigured, pageLimit } from "./operations.ts";
+import { EVENT_ID } from "../core/ids.ts";
+import { filterName, freshExpiry, notConfigured, pageCursor, pageLimit } from "./operations.ts";
 import { eventJson } from "./views.ts";
 
 /** At most this many events are replayed by one bulk call; its next_cursor continues. */
@@ -35,7 +36,7 @@ const instant = z
   });
 
 const name = filterName;
-const cursor = z.string().regex(/^evt_[0-9A-Z]{26}$/, "is not a cursor from a previous page");
+const cursor = pageCursor(EVENT_ID);
 
 const filters = {
   name: name.optional().meta({ description: "exact event name" }),

@@ -4,6 +4,7 @@
 
 import { z } from "zod";
 import type { OutboxConfig } from "../config/outbox-config.ts";
+import { DELIVERY_ID } from "../core/ids.ts";
 import { DELIVERY_STATUSES } from "../core/types.ts";
 import { filterInstant, parseDuration } from "../core/units.ts";
 import type { CancelManyResult, OperatorStore, RetryResult } from "../outbox/types.ts";
@@ -32,6 +33,9 @@ export const filterName = z
   .regex(/^[^\u0000-\u001f\u007f]*$/, "must not contain control characters (NUL, newlines, ...)");
 const name = filterName;
 
+/** A page cursor: the id (of Herald's shape, `DELIVERY_ID` or `EVENT_ID`) the previous page ended on. */
+export const pageCursor = (shape: RegExp) => z.string().regex(shape, "is not a cursor from a previous page");
+
 /** The `limit` query parameter of the listings: a page of 1 to MAX_PAGE rows, 50 by default. */
 export const pageLimit = z
   .string()
@@ -48,7 +52,7 @@ export const listRequest = z
     destination: name.optional(),
     event: name.optional(),
     limit: pageLimit,
-    cursor: z.string().regex(/^dlv_[0-9A-Z]{26}$/, "is not a cursor from a previous page").optional(),
+    cursor: pageCursor(DELIVERY_ID).optional(),
   })
   .strict();
 export type ListRequest = z.output<typeof listRequest>;

@@ -84,6 +84,19 @@ describe("seeing what happened", () => {
     expect((await get(h, "/v1/deliveries/dlv_nope")).status).toBe(404);
     expect((await get(h, "/v1/events/evt_nope")).body.error).toEqual({ code: "not_found", message: 'no event "evt_nope"' });
   });
+
+  test("an id holding NUL or other bytes Herald never puts in one names nothing: 404, on every backend", async () => {
+    receiver = startReceiver();
+    const h = harness();
+    await publishOne(h);
+    for (const odd of ["%00", "01ARZ3NDEKTSV4RRFFQ69G5FA%00", "%C3%A9", "%F0%9F%98%80"]) {
+      expect([`dlv_${odd}`, (await get(h, `/v1/deliveries/dlv_${odd}`)).status]).toEqual([`dlv_${odd}`, 404]);
+      expect((await get(h, `/v1/events/evt_${odd}`)).status).toBe(404);
+      expect((await post(h, `/v1/deliveries/dlv_${odd}/retry`)).status).toBe(404);
+      expect((await post(h, `/v1/deliveries/dlv_${odd}/cancel`)).status).toBe(404);
+      expect((await post(h, `/v1/events/evt_${odd}/replay`, {})).status).toBe(404);
+    }
+  });
 });
 
 describe("resending and cancelling", () => {

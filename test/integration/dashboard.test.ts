@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import { afterEach, describe, expect, test } from "bun:test";
 import { configFrom, relayToml } from "../helpers/config.ts";
-import { ADMIN_TOKEN, dashboardHarness, form, login, page, SECRET, type DashboardConfig, type Harness } from "../helpers/dashboard.ts";
+import { ADMIN_TOKEN, dashboardHarness, follow, form, login, page, SECRET, type DashboardConfig, type Harness } from "../helpers/dashboard.ts";
 import { startReceiver, statusSequence, type Receiver } from "../helpers/receiver.ts";
 
 let receiver: Receiver;
@@ -167,6 +167,28 @@ describe("pages", () => {
     const cancelled = await form(h, "/ui/deliveries/cancel", { _csrf: csrf, id: [a, b], back: "/ui/deliveries?status=pending" }, cookie);
     expect(cancelled.headers.get("location")).toBe("/ui/deliveries?status=pending");
     expect([h.deliveryRow(a).status, h.deliveryRow(b).status]).toEqual(["cancelled", "cancelled"]);
+  });
+
+  test("an id Herald never makes (NUL, non-ASCII) is an unknown delivery or event, never a 500", async () => {
+    receiver = startReceiver(statusSequence(500));
+    const h = harness();
+    const good = await failedDelivery(h);
+    const { cookie, csrf } = await login(h);
+    for (const odd of ["%00", "%C3%A9"]) {
+      expect((await page(h, `/ui/deliveries/dlv_${odd}`, cookie)).status).toBe(404);
+      expect((await page(h, `/ui/events/evt_${odd}`, cookie)).status).toBe(404);
+      const retried = await form(h, `/ui/deliveries/dlv_${odd}/retry`, { _csrf: csrf }, cookie);
+      expect([retried.status, retried.headers.get("location")]).toEqual([303, `/ui/deliveries/dlv_${odd}`]);
+      const shown = await follow(h, retried, cookie);
+      expect([shown.status, shown.text.includes("no delivery &quot;dlv_")]).toEqual([404, true]);
+      const replayed = await form(h, `/ui/events/evt_${odd}/replay`, { _csrf: csrf }, cookie);
+      expect([replayed.status, replayed.headers.get("location")]).toEqual([303, `/ui/events/evt_${odd}`]);
+    }
+    // Among real ones an odd id is skipped as unknown and the real one is still acted on.
+    const both = await form(h, "/ui/deliveries/retry", { _csrf: csrf, id: ["dlv_\u0000", good] }, cookie);
+    expect(both.status).toBe(303);
+    expect(h.deliveryRow(good).status).toBe("pending");
+    expect((await follow(h, both, cookie)).text).toContain("unknown delivery");
   });
 
   test("filters by status and time range; a bad time names the field", async () => {
