@@ -8,7 +8,7 @@ import { SIGNATURE_SCHEMES } from "../core/types.ts";
 import { detectDestinationType, INLINE_TYPES } from "../platforms/registry.ts";
 import { signatureHeaderField } from "../config/fields.ts";
 import { SOURCE_KEY_PREFIX } from "./source-event.ts";
-import { isKeepableKey, KEY_TEXT_RULE } from "../core/key-text.ts";
+import { isStorableText, MAX_KEY_CHARS, STORABLE_TEXT_RULE } from "../core/stored-text.ts";
 
 /** Event names travel in the X-Herald-Event header: visible ASCII only, so nothing can be injected. */
 export const eventName = z
@@ -76,8 +76,8 @@ export const publishBody = z.strictObject({
   id: z
     .string({ error: "must be a string" })
     .min(1, "must not be empty")
-    .max(200, "must be at most 200 characters")
-    .refine(isKeepableKey, KEY_TEXT_RULE)
+    .max(MAX_KEY_CHARS, `must be at most ${MAX_KEY_CHARS} characters`)
+    .refine(isStorableText, STORABLE_TEXT_RULE)
     .refine((id) => !id.startsWith(SOURCE_KEY_PREFIX), `ids starting with "${SOURCE_KEY_PREFIX}" are reserved for events from [[sources]]`)
     .optional(),
   timestamp: timestamp.optional(),

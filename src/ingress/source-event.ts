@@ -3,7 +3,7 @@
 
 import { matchesAll, OPERATIONAL_PREFIX, readPath } from "../core/routing.ts";
 import type { EventEnvelope, Source } from "../core/types.ts";
-import { keepableKey } from "../core/key-text.ts";
+import { keepableKey } from "../core/stored-text.ts";
 
 /**
  * Source events' deduplication keys start with this; publishers' ids may not (schemas.ts), or a

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import type { OutboxConfig } from "../config/outbox-config.ts";
 import { DELIVERY_ID } from "../core/ids.ts";
+import { isStorableText, STORABLE_TEXT_RULE } from "../core/stored-text.ts";
 import { DELIVERY_STATUSES } from "../core/types.ts";
 import { filterInstant, parseDuration } from "../core/units.ts";
 import type { CancelManyResult, OperatorStore, RetryResult } from "../outbox/types.ts";
@@ -23,14 +24,11 @@ const duration = z.string().transform((text, ctx) => {
 });
 
 /**
- * A name a filter matches exactly (event, source, destination). Control characters (NUL above
- * all, which PostgreSQL refuses in text) are no name Herald stores, so they are refused here.
+ * A name a filter matches exactly (event, source, destination). What cannot be stored as
+ * written (NUL above all, which PostgreSQL refuses in text) is no name Herald has, so it is
+ * refused here.
  */
-export const filterName = z
-  .string()
-  .min(1, "must not be empty")
-  .max(256, "must be at most 256 characters")
-  .regex(/^[^\u0000-\u001f\u007f]*$/, "must not contain control characters (NUL, newlines, ...)");
+export const filterName = z.string().min(1, "must not be empty").max(256, "must be at most 256 characters").refine(isStorableText, STORABLE_TEXT_RULE);
 const name = filterName;
 
 /** A page cursor: the id (of Herald's shape, `DELIVERY_ID` or `EVENT_ID`) the previous page ended on. */

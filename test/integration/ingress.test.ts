@@ -143,7 +143,7 @@ describe("errors", () => {
     for (const id of ["k\u0000x", "k\ud800x", "k\udc00", "k\u001fx"]) {
       const alone = await h.post("/v1/events", { event: "completed", id, data: {} }, bearer);
       expect(alone.status).toBe(400);
-      expect(((await alone.json()) as { error: { issues: unknown[] } }).error.issues).toEqual([{ path: "id", message: "must not hold control characters or unpaired surrogates" }]);
+      expect(((await alone.json()) as { error: { issues: unknown[] } }).error.issues).toEqual([{ path: "id", message: "must not hold control characters (NUL, newlines, ...) or unpaired surrogates" }]);
       const batch = await h.post("/v1/events/batch", { events: [{ event: "completed", id: "fine", data: {} }, { event: "completed", id, data: {} }] }, bearer);
       expect(batch.status).toBe(400);
       expect(((await batch.json()) as { error: { issues: Array<{ path: string }> } }).error.issues.map((i) => i.path)).toEqual(["events[1].id"]);

@@ -162,6 +162,17 @@ describe("verification", () => {
     expect(h.query("SELECT count(*) AS n FROM events").get()).toEqual({ n: ids.length });
   });
 
+  test("a task id of megabytes is kept as its digest: stored, its repeat a duplicate, another long id a new event", async () => {
+    const h = harness();
+    const long = "t".repeat(1_000_000);
+    for (const task_id of [long, `${long}u`, "t".repeat(200), "t".repeat(201)]) {
+      const payload = { ...EVOMI_COMPLETED, data: { ...EVOMI_COMPLETED.data, task_id } };
+      expect((await send(h, "/in/evomi", evomiRequest(payload))).status).toBe(202);
+      expect((await send(h, "/in/evomi", evomiRequest(payload))).body.duplicate).toBe(true);
+    }
+    expect(h.query("SELECT count(*) AS n FROM events").get()).toEqual({ n: 4 });
+  });
+
   test("tampered, unsigned, wrongly keyed, stale and replayed requests are refused or ignored", async () => {
     const h = harness();
     const good = evomiRequest(EVOMI_COMPLETED);
