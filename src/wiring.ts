@@ -4,6 +4,7 @@
 // same wiring as production.
 
 import type { Clock, Random } from "./core/clock.ts";
+import { errorMessage } from "./core/errors.ts";
 import { createIdGenerator } from "./core/ids.ts";
 import type { RuntimeConfig } from "./config/runtime.ts";
 import { createSender } from "./delivery/sender.ts";
@@ -45,7 +46,7 @@ export function wireRelay(deps: WiringDeps) {
   const { config, clock, outbox, logger } = deps;
   const operator = guardIds(deps.operator);
   const ids = createIdGenerator(clock);
-  const metrics = createMetrics({ clock, stats: outbox.stats });
+  const metrics = createMetrics({ clock, stats: outbox.stats, onUnreadable: (error) => logger.warn("metrics.outbox_unreadable", { error: errorMessage(error) }) });
   const storage = createStorageHealth();
   const health = createDestinationHealth();
   let nudge = () => {};

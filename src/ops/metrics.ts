@@ -15,9 +15,11 @@ export interface MetricsDeps {
   clock: Clock;
   /** The outbox gauges' figures; the daemon reads them on its background thread (a promise). */
   stats: () => OutboxStats | Promise<OutboxStats>;
+  /** Told why a scrape could not read the outbox (the scrape itself still answers). */
+  onUnreadable?: (error: unknown) => void;
 }
 
-export function createMetrics({ clock, stats }: MetricsDeps) {
+export function createMetrics({ clock, stats, onUnreadable = () => {} }: MetricsDeps) {
   const registry = new Registry();
   const events = new Counter({ name: "herald_events_received_total", help: "Events accepted and stored (duplicates not counted).", registers: [registry] });
   const deliveries = new Counter({
@@ -46,7 +48,7 @@ export function createMetrics({ clock, stats }: MetricsDeps) {
   const current = () => {
     const now = clock.now();
     if (!snapshot || snapshot.at !== now) {
-      snapshot = { at: now, stats: Promise.resolve().then(stats).catch(() => undefined) };
+      snapshot = { at: now, stats: Promise.resolve().then(stats).catch((error: unknown) => void onUnreadable(error)) };
     }
     return snapshot;
   };

@@ -2,7 +2,7 @@
 // GET a page and POST a form as a browser would (Origin, cookie), and log in.
 import { expect } from "bun:test";
 import { configFrom, relayToml } from "./config.ts";
-import { createHarness } from "./harness.ts";
+import { createHarness, type StorageWraps } from "./harness.ts";
 
 export const ADMIN_TOKEN = "admin-token-0123456789";
 export const SECRET = "dest-secret-0123456789";
@@ -27,8 +27,8 @@ export function dashboardToml(dbPath: string, receiverUrl: string, { tokens = tr
   });
 }
 
-export function dashboardHarness(receiverUrl: string, options: DashboardConfig = {}): Harness {
-  return createHarness((db) => configFrom(dashboardToml(db, receiverUrl, options)));
+export function dashboardHarness(receiverUrl: string, options: DashboardConfig = {}, wraps: StorageWraps = {}): Harness {
+  return createHarness((db) => configFrom(dashboardToml(db, receiverUrl, options)), wraps);
 }
 
 export async function page(h: Harness, path: string, cookie = "") {

@@ -2,6 +2,7 @@
 // the security headers, what the pages show (and never show: URLs, secrets), and the actions.
 import { createHash } from "node:crypto";
 import { afterEach, describe, expect, test } from "bun:test";
+import { StorageFault } from "../../src/outbox/errors.ts";
 import { configFrom, relayToml } from "../helpers/config.ts";
 import { ADMIN_TOKEN, dashboardHarness, follow, form, login, page, SECRET, type DashboardConfig, type Harness } from "../helpers/dashboard.ts";
 import { startReceiver, statusSequence, type Receiver } from "../helpers/receiver.ts";
@@ -189,6 +190,23 @@ describe("pages", () => {
     expect(both.status).toBe(303);
     expect(h.deliveryRow(good).status).toBe("pending");
     expect((await follow(h, both, cookie)).text).toContain("unknown delivery");
+  });
+
+  test("a database that cannot answer is a 503 page that says so and asks to wait; the pages answer once it is back", async () => {
+    receiver = startReceiver(statusSequence(500));
+    let down = true;
+    const unless = <T extends unknown[], R>(real: (...args: T) => Promise<R>) => (...args: T) => (down ? Promise.reject(new StorageFault("unavailable", "PostgreSQL is unavailable")) : real(...args));
+    const h = dashboardHarness(receiver.url, {}, { wrapOperator: (operator) => ({ ...operator, listEvents: unless(operator.listEvents), retry: unless(operator.retry) }) });
+    const id = await failedDelivery(h);
+    const { cookie, csrf } = await login(h);
+    const read = await page(h, "/ui/events", cookie);
+    expect([read.status, read.headers.get("retry-after"), read.headers.get("content-type")]).toEqual([503, "2", "text/html; charset=UTF-8"]);
+    expect(read.text).toContain("the database cannot be read right now; try again");
+    const write = await form(h, `/ui/deliveries/${id}/retry`, { _csrf: csrf }, cookie);
+    expect([write.status, write.text.includes("the database cannot take writes right now; nothing was stored, try again")]).toEqual([503, true]);
+    expect(h.deliveryRow(id).status).toBe("failed");
+    down = false;
+    expect((await page(h, "/ui/events", cookie)).status).toBe(200);
   });
 
   test("filters by status and time range; a bad time names the field", async () => {

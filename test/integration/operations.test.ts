@@ -64,6 +64,7 @@ describe("/metrics", () => {
     expect(sample(text, "herald_outbox_readable")).toBe(0);
     expect(text).toMatch(/^herald_outbox_pending nan$/im); // prom-client writes Nan; Prometheus reads any case
     expect(text).toMatch(/^herald_outbox_oldest_pending_age_seconds nan$/im);
+    expect(h.logs.filter((line) => line.msg === "metrics.outbox_unreadable")).toEqual([expect.objectContaining({ level: "warn", error: "PostgreSQL is unavailable" })]);
     down = false;
     h.clock.advance(1);
     expect(sample(await scrape(h), "herald_outbox_pending")).toBe(1);
