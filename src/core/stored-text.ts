@@ -5,12 +5,18 @@
 
 import { createHash } from "node:crypto";
 
-const UNSTORABLE = /[\u0000-\u001f\u007f]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const CONTROL = "\\u0000-\\u001f\\u007f";
+const UNSTORABLE = new RegExp(`[${CONTROL}]|[\\uD800-\\uDBFF](?![\\uDC00-\\uDFFF])|(?<![\\uD800-\\uDBFF])[\\uDC00-\\uDFFF]`);
+
+/**
+ * The same rule as a whole-string pattern, for schemas: it reaches the OpenAPI document,
+ * which a refinement would not. No lookbehind, so any JSON Schema validator can run it.
+ */
+export const STORABLE_TEXT = new RegExp(`^(?:[^${CONTROL}\\uD800-\\uDFFF]|[\\uD800-\\uDBFF][\\uDC00-\\uDFFF])*$`);
 
 /** The rule a publisher's `id` and the listings' name filters are held to. */
 export const STORABLE_TEXT_RULE = "must not hold control characters (NUL, newlines, ...) or unpaired surrogates";
 
-export const isStorableText = (text: string) => !UNSTORABLE.test(text);
 
 /** A publisher's `id` may be this long; a provider's key past it is kept as its digest. */
 export const MAX_KEY_CHARS = 200;

@@ -8,7 +8,7 @@ import { SIGNATURE_SCHEMES } from "../core/types.ts";
 import { detectDestinationType, INLINE_TYPES } from "../platforms/registry.ts";
 import { signatureHeaderField } from "../config/fields.ts";
 import { SOURCE_KEY_PREFIX } from "./source-event.ts";
-import { isStorableText, MAX_KEY_CHARS, STORABLE_TEXT_RULE } from "../core/stored-text.ts";
+import { MAX_KEY_CHARS, STORABLE_TEXT, STORABLE_TEXT_RULE } from "../core/stored-text.ts";
 
 /** Event names travel in the X-Herald-Event header: visible ASCII only, so nothing can be injected. */
 export const eventName = z
@@ -77,7 +77,7 @@ export const publishBody = z.strictObject({
     .string({ error: "must be a string" })
     .min(1, "must not be empty")
     .max(MAX_KEY_CHARS, `must be at most ${MAX_KEY_CHARS} characters`)
-    .refine(isStorableText, STORABLE_TEXT_RULE)
+    .regex(STORABLE_TEXT, STORABLE_TEXT_RULE)
     .refine((id) => !id.startsWith(SOURCE_KEY_PREFIX), `ids starting with "${SOURCE_KEY_PREFIX}" are reserved for events from [[sources]]`)
     .optional(),
   timestamp: timestamp.optional(),

@@ -5,7 +5,7 @@
 import { z } from "zod";
 import type { OutboxConfig } from "../config/outbox-config.ts";
 import { DELIVERY_ID } from "../core/ids.ts";
-import { isStorableText, STORABLE_TEXT_RULE } from "../core/stored-text.ts";
+import { STORABLE_TEXT, STORABLE_TEXT_RULE } from "../core/stored-text.ts";
 import { DELIVERY_STATUSES } from "../core/types.ts";
 import { filterInstant, parseDuration } from "../core/units.ts";
 import type { CancelManyResult, OperatorStore, RetryResult } from "../outbox/types.ts";
@@ -28,7 +28,7 @@ const duration = z.string().transform((text, ctx) => {
  * written (NUL above all, which PostgreSQL refuses in text) is no name Herald has, so it is
  * refused here.
  */
-export const filterName = z.string().min(1, "must not be empty").max(256, "must be at most 256 characters").refine(isStorableText, STORABLE_TEXT_RULE);
+export const filterName = z.string().min(1, "must not be empty").max(256, "must be at most 256 characters").regex(STORABLE_TEXT, STORABLE_TEXT_RULE);
 const name = filterName;
 
 /** A page cursor: the id (of Herald's shape, `DELIVERY_ID` or `EVENT_ID`) the previous page ended on. */
