@@ -2,6 +2,7 @@
 // number and reports a message that names the bad value; the key path comes from zod.
 
 import { z } from "zod";
+import { parseStorageUrl } from "../core/storage-url.ts";
 import { DEFAULT_SIGNATURE_HEADER } from "../core/types.ts";
 import { parseDuration, parseRate, parseSize, type Parsed } from "../core/units.ts";
 
@@ -14,26 +15,12 @@ function unitField<T>(parse: (text: string) => Parsed<T>, wanted: string) {
   });
 }
 
-/** `[storage] url`: a PostgreSQL connection URL. The message never repeats the URL (it may hold a password). */
+/** `[storage] url`: a PostgreSQL connection URL, checked as the client will read it (storage-url.ts). */
 export const storageUrlField = () =>
   z.string({ error: 'must be a URL such as "postgres://herald:${PGPASSWORD}@db:5432/herald"' }).superRefine((text, ctx) => {
-    let scheme: string;
-    try {
-      scheme = new URL(text).protocol;
-    } catch {
-      ctx.addIssue({ code: "custom", message: 'is not a URL; write it as "postgres://user:password@host:5432/database"' });
-      return;
-    }
-    if (scheme !== "postgres:" && scheme !== "postgresql:") ctx.addIssue({ code: "custom", message: `must be a postgres:// or postgresql:// URL, not ${scheme}//` });
-    // Only the modes the client implements: postgres.js would take others (verify-ca, allow) and
-    // not do what their name says. docs/storage.md lists them.
-    const sslmode = new URL(text).searchParams.get("sslmode");
-    if (sslmode !== null && !SSL_MODES.includes(sslmode)) {
-      ctx.addIssue({ code: "custom", message: `sslmode ${JSON.stringify(sslmode.slice(0, 32))} is not supported; use one of ${SSL_MODES.join(", ")}` });
-    }
+    const parsed = parseStorageUrl(text);
+    if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.message });
   });
-
-const SSL_MODES = ["disable", "prefer", "require", "verify-full"];
 
 // `wanted` words a value of the wrong type (a number, a list): what the key wants, by example.
 export const durationField = () => unitField(parseDuration, 'must be a duration such as "5s"');

@@ -43,7 +43,7 @@ export function storageUrlCredentials(url: string): string[] {
     // Without a password the URL is what redactStorageUrl shows: cutting it out of the logs
     // would hide the very line that says which database a node uses.
     if (passwords.length === 0) return [];
-    return [url, ...passwords, ...passwords.map((p) => decodeURIComponent(p))];
+    return [url, ...passwords, ...passwords.map(decoded)];
   } catch {
     return [url];
   }

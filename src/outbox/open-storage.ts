@@ -60,6 +60,6 @@ export function backupAdvice(config: StorageConfig): string | undefined {
 export async function peekPendingByDestination(config: StorageConfig): Promise<{ pending?: Map<string, number>; unreachable?: string }> {
   if (config.url === undefined) return { pending: peekSqlitePending(config.path) };
   const peek = await peekPostgresPending(config.url);
-  if ("problem" in peek) return { unreachable: `could not reach the storage at ${redactStorageUrl(config.url)} to count pending deliveries: ${peek.problem}` };
+  if ("problem" in peek) return { unreachable: `could not read the storage at ${redactStorageUrl(config.url)} to count pending deliveries: ${peek.problem}` };
   return { pending: peek.pending };
 }

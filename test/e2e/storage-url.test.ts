@@ -31,7 +31,7 @@ describe("[storage] url", () => {
     const result = await runHerald(["check", "--config", absent], env);
     expect(result.code).toBe(0);
     expect(result.stdout).toStartWith(`config ${absent} is valid\n`);
-    expect(result.stderr).toStartWith("herald: could not reach the storage at postgres://herald:***@127.0.0.1:1/herald to count pending deliveries: PostgreSQL is unavailable (");
+    expect(result.stderr).toStartWith("herald: could not read the storage at postgres://herald:***@127.0.0.1:1/herald to count pending deliveries: PostgreSQL is unavailable (");
     expect(result.stdout + result.stderr).not.toContain("pw-0123456789");
   });
 

@@ -9,6 +9,7 @@ import { formatProblems, parseConfigText } from "../../src/config/load.ts";
 import { loadOutboxConfig } from "../../src/config/outbox-config.ts";
 import { StorageError } from "../../src/core/errors.ts";
 import { storageUrlCredentials } from "../../src/core/redact.ts";
+import { parseStorageUrl } from "../../src/core/storage-url.ts";
 import { openStorage } from "../../src/outbox/open-storage.ts";
 import { tempDir } from "../helpers/fs.ts";
 
@@ -82,5 +83,52 @@ describe("[storage] url", () => {
     expect(error).toBeInstanceOf(StorageError);
     expect((error as Error).message).toStartWith("cannot open the PostgreSQL database: ");
     expect((error as Error).message).not.toContain("pw-secret");
+  });
+
+  test("a ${VAR} in the user part is percent-encoded, so a password with @ / : # % keeps the URL whole", () => {
+    const hard = "p@ss/w:rd#1%zz";
+    const config = parsed(`[storage]\nurl = "postgres://\${PGUSER}:\${PGPASSWORD}@db:5432/\${PGDB}?search_path=herald"\n`, { PGUSER: "her@ld", PGPASSWORD: hard, PGDB: "herald" });
+    const url = (config.storage as { url: string }).url;
+    expect(url).toBe(`postgres://her%40ld:${encodeURIComponent(hard)}@db:5432/herald?search_path=herald`);
+    const read = parseStorageUrl(url);
+    expect(read).toEqual({ ok: true, url: { host: "db", port: 5432, database: "herald", user: "her@ld", password: hard, sslmode: "prefer", searchPath: "herald" } });
+    expect(config.sensitive).toContain(hard);
+    expect(describeConfig(config)).not.toContain(encodeURIComponent(hard));
+  });
+
+  test("a whole URL from the environment is taken as written (already encoded)", () => {
+    const config = parsed(`[storage]\nurl = "\${DATABASE_URL}"\n`, { DATABASE_URL: "postgres://herald:p%40ss@db/herald" });
+    expect(config.storage).toMatchObject({ url: "postgres://herald:p%40ss@db/herald" });
+  });
+
+  test("a URL the client would read differently is refused, naming what to write instead", () => {
+    const cases: Array<[string, string]> = [
+      ["postgres://herald:p@ss@db/herald", "has more than one @ before the host; write an @ in the user or password as %40"],
+      ["postgres://herald:p#ss@db/herald", "has a #, which would end the URL there; write a # in the password as %23"],
+      ["postgres://herald:100%@db/herald", "has a % that does not start a percent-encoded byte"],
+      ["postgres://db/herald?statement_timeout=0", 'option "statement_timeout" is not supported; the URL takes sslmode, sslrootcert, search_path'],
+      ["postgres://db/herald?sslmode=require&sslmode=disable", "option sslmode is given twice"],
+      ["postgres://db/herald?sslmode=require&sslrootcert=/etc/ca.pem", "sslrootcert needs sslmode=verify-full"],
+      ["postgres://a,b/herald", "names several hosts"],
+      ["postgres:///herald", "names no host"],
+    ];
+    for (const [url, message] of cases) {
+      const text = problems(`[storage]\nurl = "${url}"\n`);
+      expect(text).toContain(`storage.url: ${message}`);
+      expect(text).not.toContain("p@ss");
+    }
+  });
+
+  test("sslrootcert with verify-full trusts that file; system means the default roots", () => {
+    expect(parseStorageUrl("postgres://db/h?sslmode=verify-full&sslrootcert=/etc/ssl/db-ca.pem")).toMatchObject({ ok: true, url: { sslmode: "verify-full", sslrootcert: "/etc/ssl/db-ca.pem" } });
+    const system = parseStorageUrl("postgres://db/h?sslmode=verify-full&sslrootcert=system");
+    expect(system.ok && system.url.sslrootcert).toBeUndefined();
+    expect(parseStorageUrl("postgres://[::1]:6543/h")).toMatchObject({ ok: true, url: { host: "::1", port: 6543 } });
+  });
+
+  test("a CA file that cannot be read is a StorageError naming the option and the path", async () => {
+    const error = await openStorage({ url: "postgres://herald@127.0.0.1:1/herald?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem", synchronous: "full" }).catch((e: unknown) => e as Error);
+    expect(error).toBeInstanceOf(StorageError);
+    expect((error as Error).message).toContain("cannot read storage.url's sslrootcert /nonexistent/ca.pem");
   });
 });

@@ -6,7 +6,11 @@
 // next query once the server is back, within RECONNECT_MAX_DELAY_S, so nothing needs a
 // restart (renewal.ts replaces a pool whose open connections are no use).
 
+import { readFileSync } from "node:fs";
+import tls, { type PeerCertificate } from "node:tls";
 import postgres from "postgres";
+import { StorageError } from "../../core/errors.ts";
+import { parseStorageUrl, type StorageUrl } from "../../core/storage-url.ts";
 import type { Scrubber } from "./errors.ts";
 
 export type Sql = postgres.Sql<Record<string, never>>;
@@ -36,8 +40,34 @@ export const RECONNECT_MAX_DELAY_S = 1;
  */
 export const reconnectDelayS = (failures: number) => Math.min(0.05 * 2 ** failures, RECONNECT_MAX_DELAY_S);
 
-export function createPool(url: string, options: PoolOptions): Sql {
-  return postgres(url, {
+/**
+ * postgres.js's `ssl` for the URL's mode. verify-full checks the certificate against the URL's
+ * host itself: postgres.js sends no server name for an IP address, and Deno then checks the
+ * certificate against "localhost". With sslrootcert that CA file alone is trusted.
+ */
+function tlsOption(url: StorageUrl): postgres.Options<Record<string, never>>["ssl"] {
+  if (url.sslmode !== "verify-full") return url.sslmode === "disable" ? false : url.sslmode;
+  const checkServerIdentity = (_host: string, certificate: PeerCertificate) => tls.checkServerIdentity(url.host, certificate);
+  if (url.sslrootcert === undefined) return { checkServerIdentity };
+  try {
+    return { ca: readFileSync(url.sslrootcert, "utf8"), checkServerIdentity };
+  } catch (error) {
+    throw new StorageError(`cannot read storage.url's sslrootcert ${url.sslrootcert}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** The pool for `url`, given to postgres.js as options it cannot read otherwise (storage-url.ts says why). */
+export function createPool(text: string, options: PoolOptions): Sql {
+  const parsed = parseStorageUrl(text);
+  if (!parsed.ok) throw new StorageError(`storage.url ${parsed.message}`);
+  const url = parsed.url;
+  return postgres({
+    host: url.host,
+    port: url.port,
+    ...(url.database ? { database: url.database } : {}),
+    ...(url.user ? { user: url.user } : {}),
+    ...(url.password ? { password: url.password } : {}),
+    ssl: tlsOption(url),
     max: options.max ?? 10,
     connect_timeout: options.connectTimeoutS ?? CONNECT_TIMEOUT_S,
     backoff: reconnectDelayS,
@@ -53,6 +83,7 @@ export function createPool(url: string, options: PoolOptions): Sql {
       bigint: { to: 20, from: [20], serialize: (value: number | string) => String(value), parse: (value: string) => Number(value) },
     },
     connection: {
+      ...(url.searchPath !== undefined ? { search_path: url.searchPath } : {}),
       application_name: options.applicationName ?? "herald",
       statement_timeout: options.statementTimeoutMs ?? STATEMENT_TIMEOUT_MS,
       ...(options.readOnly ? { default_transaction_read_only: true } : {}),

@@ -3,6 +3,7 @@
 // anything else becomes a plain Error. The driver may put the host, user or parts of the
 // connection string in a message, so the password and the URL are cut out of every message.
 
+import { storageUrlCredentials } from "../../core/redact.ts";
 import { StorageFault, type StorageFaultKind } from "../errors.ts";
 
 /** Connection-level codes postgres.js and the socket layer use. */
@@ -49,13 +50,7 @@ export interface Scrubber {
 
 /** A function that cuts the URL's password and the URL itself out of a message. */
 export function createScrubber(url: string): Scrubber {
-  const secrets: string[] = [url];
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) secrets.push(parsed.password, decodeURIComponent(parsed.password));
-  } catch {
-    // Not a URL postgres.js can use either; it will fail to connect and say so.
-  }
+  const secrets = [url, ...storageUrlCredentials(url)];
   const unique = [...new Set(secrets.filter((s) => s.length > 0))].sort((a, b) => b.length - a.length);
   return (text) => unique.reduce((out, secret) => out.split(secret).join("***"), text);
 }
@@ -83,6 +78,8 @@ export function translate(error: unknown, scrub: Scrubber): Error {
   const raw = error as DriverError | undefined;
   const detail = scrub(typeof raw?.message === "string" ? raw.message : String(error));
   const code = typeof raw?.code === "string" ? raw.code : undefined;
+  const tlsProblem = tlsFailure(code, detail);
+  if (tlsProblem) return new StorageFault("unavailable", tlsProblem, { cause: error });
   if (code !== undefined && UNAVAILABLE_CODES.has(code)) {
     return new StorageFault("unavailable", `PostgreSQL is unavailable (${detail})`, { cause: error });
   }
@@ -90,6 +87,17 @@ export function translate(error: unknown, scrub: Scrubber): Error {
   const known = state ? (BY_STATE[state] ?? BY_CLASS[state.slice(0, 2)]) : undefined;
   if (known) return new StorageFault(known[0], `${known[1]}: ${detail} (SQLSTATE ${state})`, { cause: error });
   return new Error(`PostgreSQL: ${detail}${state ? ` (SQLSTATE ${state})` : ""}`, { cause: error });
+}
+
+/** What went wrong setting up TLS, in words that point at the URL's TLS options; undefined for other errors. */
+function tlsFailure(code: string | undefined, detail: string): string | undefined {
+  if (code !== undefined && /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(code)) {
+    return `PostgreSQL's certificate did not pass sslmode=verify-full (${detail}); give the CA that signed it as sslrootcert in storage.url`;
+  }
+  if (/before secure TLS connection was established/.test(detail)) {
+    return `PostgreSQL did not set up TLS (${detail}); the server may not offer it, which sslmode=require and verify-full need`;
+  }
+  return undefined;
 }
 
 /** Runs `work`, retrying it once after a deadlock or serialization failure, and translates what it throws. */
