@@ -92,7 +92,7 @@ export function wireRelay(deps: WiringDeps) {
     refused: createRefusedLog(),
     overview: (since) => operator.overviewCounts(since),
     send,
-    notReadyReason: createReadiness({ clock, probeWritable: outbox.probeWritable, lastTickAt: scheduler.lastTickAt, storage, commits }),
+    notReady: createReadiness({ clock, probeWritable: outbox.probeWritable, lastTickAt: scheduler.lastTickAt, storage, commits }),
   });
   return { scheduler, ingress, metrics };
 }

@@ -12,7 +12,7 @@ import type { Metrics } from "../ops/metrics.ts";
 import { mountAdmin } from "./admin.ts";
 import { mountDashboard, type DashboardDeps } from "../dashboard/mount.tsx";
 import { openApiText } from "./openapi.ts";
-import type { StorageHealth } from "./readiness.ts";
+import type { NotReady, StorageHealth } from "./readiness.ts";
 import { mountSources } from "./sources.ts";
 import { answer, storeEvents } from "./store.ts";
 import { requireToken } from "./auth.ts";
@@ -35,7 +35,7 @@ export interface IngressDeps extends PublishDeps, InlineCheckDeps, DashboardDeps
   /** A pause or resume was stored: the scheduler reads the holds again at once. */
   holdsChanged: () => void;
   /** Why Herald is not ready, or undefined when it is. */
-  notReadyReason: () => Promise<string | undefined>;
+  notReady: () => Promise<NotReady | undefined>;
   metrics: Metrics;
   /** Told of every storage fault and every stored write, for /readyz. */
   storage: StorageHealth;
@@ -76,9 +76,16 @@ export function createIngress(deps: IngressDeps): Hono {
   });
 
   app.get("/healthz", (c) => c.json({ status: "ok" }));
+  // Public like /healthz (probes carry no token): the answer names the failing check, and the
+  // storage's message, which may name hosts, roles or files, goes to the log when it changes.
+  let loggedDetail: string | undefined;
   app.get("/readyz", async (c) => {
-    const reason = await deps.notReadyReason();
-    return reason ? c.json({ status: "not_ready", reason }, 503) : c.json({ status: "ready" });
+    const notReady = await deps.notReady();
+    if (notReady?.detail !== loggedDetail) {
+      loggedDetail = notReady?.detail;
+      if (notReady?.detail !== undefined) deps.logger.warn("readiness.not_ready", { reason: notReady.reason, detail: notReady.detail });
+    }
+    return notReady ? c.json({ status: "not_ready", reason: notReady.reason }, 503) : c.json({ status: "ready" });
   });
 
   // Public like /healthz: the document is the same for every Herald of this version and holds

@@ -1,6 +1,6 @@
 // What /readyz checks: the database takes writes, no commit has waited long for the disk, and
 // the scheduler loop has started a tick recently. Any failing makes /readyz answer 503 with the
-// reason.
+// reason, and the storage's own message goes to the log.
 //
 // "Takes writes" is judged twice: a probe write, and what real writes saw. A probe can succeed
 // in space a bigger insert cannot get (a nearly full disk), so a storage fault from a real
@@ -70,23 +70,32 @@ export interface ReadinessDeps {
   commits: CommitWatch;
 }
 
+/**
+ * Why Herald is not ready. `reason` is what /readyz shows anyone who can reach it, so it names
+ * the check alone; `detail` is the storage's own words (a host, a role, a file), for the log.
+ */
+export interface NotReady {
+  reason: string;
+  detail?: string;
+}
+
 /** Why Herald is not ready, or undefined when it is. */
-export function createReadiness({ clock, probeWritable, lastTickAt, storage, commits }: ReadinessDeps): () => Promise<string | undefined> {
+export function createReadiness({ clock, probeWritable, lastTickAt, storage, commits }: ReadinessDeps): () => Promise<NotReady | undefined> {
   return async () => {
     try {
       await probeWritable();
     } catch (error) {
-      return `database not writable: ${errorMessage(error)}`;
+      return { reason: "database not writable", detail: errorMessage(error) };
     }
     const fault = storage.unresolved(clock.now());
-    if (fault) return `database refused a write ${Math.round((clock.now() - fault.at) / 1000)} s ago: ${fault.message}`;
+    if (fault) return { reason: `database refused a write ${Math.round((clock.now() - fault.at) / 1000)} s ago`, detail: fault.message };
     const since = commits.oldestSince();
     if (since !== undefined && clock.now() - since > COMMIT_STALL_MS) {
-      return `a commit has waited ${Math.round((clock.now() - since) / 1000)} s for the disk (fsync)`;
+      return { reason: `a commit has waited ${Math.round((clock.now() - since) / 1000)} s for the disk (fsync)` };
     }
     const last = lastTickAt();
     if (last === undefined || clock.now() - last > LOOP_STALE_MS) {
-      return `the scheduler loop has not run in the last ${LOOP_STALE_MS / 1000} seconds`;
+      return { reason: `the scheduler loop has not run in the last ${LOOP_STALE_MS / 1000} seconds` };
     }
     return undefined;
   };

@@ -328,7 +328,12 @@ describe("readiness", () => {
     locker.exec("BEGIN IMMEDIATE");
     const locked = await h.ingress.request("/readyz");
     expect(locked.status).toBe(503);
-    expect(((await locked.json()) as { reason: string }).reason).toStartWith("database not writable: database is locked");
+    // The answer names the check; the storage's words are the log's, once.
+    expect(await locked.json()).toEqual({ status: "not_ready", reason: "database not writable" });
+    await h.ingress.request("/readyz");
+    const logged = h.logs.filter((line) => line.msg === "readiness.not_ready");
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({ level: "warn", reason: "database not writable", detail: expect.stringContaining("database is locked") });
     locker.exec("ROLLBACK");
     locker.close();
     expect((await h.ingress.request("/readyz")).status).toBe(200);
