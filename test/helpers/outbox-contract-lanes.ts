@@ -39,6 +39,19 @@ export function laneContractCases(name: string, backend: ContractBackend, skip: 
       expect(claimed.map((d) => d.id)).toEqual(stored.slice(0, 2).map((s) => s.deliveries[0]!.id));
     });
 
+    test("rows due at the same moment come in arrival order, also after some were released", async () => {
+      // A batch's deliveries share one due time. A digest claims some and gives back what did
+      // not fit its message: those must come next, before later arrivals of the same moment.
+      const { outbox, event, claimAll } = await setup();
+      const stored = await outbox.enqueue(Array.from({ length: 5 }, () => event(["a"])));
+      const ids = stored.map((s) => s.deliveries[0]!.id);
+      const lane = (limit: number) => ({ ...claimAll(), lanes: [{ destination: "a", limit }], inline: NO_INLINE });
+      const first = await outbox.claimDue(lane(2));
+      expect(first.map((d) => d.id)).toEqual(ids.slice(0, 2));
+      await outbox.release(first.map(({ id, lease }) => ({ id, lease })), claimAll().now);
+      expect((await outbox.claimDue(lane(3))).map((d) => d.id)).toEqual(ids.slice(0, 3));
+    });
+
     test("the next wake-up is the earliest future head, even while another lane has rows due now", async () => {
       const { outbox, event, clock, claimAll, retryable } = await setup();
       await outbox.enqueue([event(["a"]), event(["b"]), event(["b"])]);

@@ -141,14 +141,18 @@ describe.skipIf(skip)("PostgreSQL schema and migrations", () => {
       EXPLAIN (ANALYZE, FORMAT JSON)
       SELECT d.id FROM unnest(ARRAY['quiet']::text[], ARRAY[10]::int[]) AS lane (destination, quota) CROSS JOIN LATERAL (
         SELECT id FROM deliveries WHERE status = 'pending' AND destination = lane.destination AND next_attempt_at <= 1000000
-        ORDER BY next_attempt_at LIMIT lane.quota FOR UPDATE SKIP LOCKED) d`);
+        ORDER BY next_attempt_at, seq LIMIT lane.quota FOR UPDATE SKIP LOCKED) d`);
     const text = JSON.stringify(plan);
     expect(text).toContain('"Index Name":"deliveries_pending_by_destination"');
     expect(text).not.toContain('"Node Type":"Seq Scan"');
-    expect(text).not.toContain('"Node Type":"Sort"');
+    // Not even an incremental sort: seq is in the index, so ties come in arrival order as read.
+    expect(text).not.toContain('Sort"');
     // Expiry and an ordered lane's head read their own partial indexes too.
     const planOf = async (query: string) => JSON.stringify(await admin.unsafe(`EXPLAIN (FORMAT JSON) ${query}`));
     expect(await planOf("SELECT id FROM deliveries WHERE status = 'pending' AND expires_at <= 0")).toContain('"Index Name":"deliveries_pending_expiry"');
+    const inline = await planOf("SELECT id FROM deliveries WHERE status = 'pending' AND target IS NOT NULL AND next_attempt_at <= 1000000 ORDER BY next_attempt_at, seq LIMIT 10");
+    expect(inline).toContain('"Index Name":"deliveries_pending_inline"');
+    expect(inline).not.toContain('Sort"');
     const head = await planOf("SELECT id, status FROM deliveries WHERE destination = 'quiet' AND finished_at IS NULL ORDER BY seq LIMIT 1");
     expect(head).toContain('"Index Name":"deliveries_open_by_destination"');
     expect(head).not.toContain('"Node Type":"Sort"');

@@ -51,7 +51,7 @@ export function createClaims({ sql, nodeId }: PgContext) {
         SELECT d.id FROM lane CROSS JOIN LATERAL (
           SELECT id FROM deliveries
           WHERE status = 'pending' AND destination = lane.destination AND next_attempt_at <= ${request.now}
-          ORDER BY next_attempt_at LIMIT lane.quota
+          ORDER BY next_attempt_at, seq LIMIT lane.quota
           FOR UPDATE SKIP LOCKED
         ) d
       ),
@@ -59,7 +59,7 @@ export function createClaims({ sql, nodeId }: PgContext) {
         SELECT id FROM deliveries
         WHERE status = 'pending' AND target IS NOT NULL AND next_attempt_at <= ${request.now}
           AND destination <> ALL(${request.inline.exclude}::text[])
-        ORDER BY next_attempt_at LIMIT ${Math.max(0, request.inline.limit)}
+        ORDER BY next_attempt_at, seq LIMIT ${Math.max(0, request.inline.limit)}
         FOR UPDATE SKIP LOCKED
       ),
       taken AS (
@@ -71,7 +71,7 @@ export function createClaims({ sql, nodeId }: PgContext) {
       SELECT t.id, t.event_id, t.destination, t.target, t.attempts, t.failed_attempts, t.expires_at, t.lease_token::text AS lease_token,
              e.name, e.timestamp, e.data, e.raw_body
       FROM taken t JOIN events e ON e.id = t.event_id
-      ORDER BY t.next_attempt_at, t.id`;
+      ORDER BY t.next_attempt_at, t.seq`;
     return rows.map(toClaimed);
   };
 

@@ -147,6 +147,19 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    description: "claims in arrival order among deliveries due at the same moment",
+    sql: `
+      -- A batch's deliveries share one due time. A B-tree orders equal keys by where the row
+      -- version lies, and an update (a release) moves it, so a claim's LIMIT could take rows
+      -- that arrived later first. seq in the key makes the claim order the arrival order.
+      DROP INDEX deliveries_pending_by_destination;
+      CREATE INDEX deliveries_pending_by_destination ON deliveries (destination, next_attempt_at, seq) WHERE status = 'pending';
+      DROP INDEX deliveries_pending_inline;
+      CREATE INDEX deliveries_pending_inline ON deliveries (next_attempt_at, seq) WHERE status = 'pending' AND target IS NOT NULL;
+    `,
+  },
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS.at(-1)?.version ?? 0;
