@@ -31,6 +31,8 @@ export interface StorageUrl {
 export type ParsedStorageUrl = { ok: true; url: StorageUrl } | { ok: false; message: string };
 
 const EXAMPLE = "postgres://user:password@host:5432/database";
+const BAD_ESCAPE = "has a % that does not start a percent-encoded byte; write a % itself as %25";
+const CONTROL = /[\u0000-\u001f\u007f]/;
 
 export function parseStorageUrl(text: string): ParsedStorageUrl {
   const fail = (message: string): ParsedStorageUrl => ({ ok: false, message });
@@ -47,13 +49,23 @@ export function parseStorageUrl(text: string): ParsedStorageUrl {
   if (!parsed.hostname) return fail(`names no host; write it as "${EXAMPLE}"`);
   if (parsed.hostname.includes(",")) return fail("names several hosts; Herald connects to one (put a proxy or a DNS name in front of a failover pair)");
   const decoded = decodeAll({ user: parsed.username, password: parsed.password, database: parsed.pathname.slice(1) });
-  if (!decoded) return fail("has a % that does not start a percent-encoded byte (in the user, password or database); write a % itself as %25");
+  if (!decoded) return fail(BAD_ESCAPE);
   if (decoded.database.includes("/")) return fail("has a / in the database name; write it as %2F");
+  // The startup message ends each string at a NUL: one in a name or an option would add a
+  // server setting of the URL's choosing (synchronous_commit=off). A password may hold any
+  // other character.
+  if (decoded.password.includes("\u0000")) return fail("has a NUL (%00) in the password");
+  if (CONTROL.test(decoded.user) || CONTROL.test(decoded.database)) return fail("has a control character (such as %00) in the user or database name");
 
   const options = new Map<string, string>();
-  for (const [key, value] of parsed.searchParams) {
+  for (const pair of parsed.search.slice(1).split("&").filter(Boolean)) {
+    // Read as a URL, not as form data: a + in a file name stays a +.
+    const option = decodeAll({ key: pair.split("=", 1)[0]!, value: pair.slice(pair.indexOf("=") + 1 || pair.length) });
+    if (!option) return fail(BAD_ESCAPE);
+    const { key, value } = option;
     if (!(URL_OPTIONS as readonly string[]).includes(key)) return fail(`option ${JSON.stringify(key.slice(0, 32))} is not supported; the URL takes ${URL_OPTIONS.join(", ")}`);
     if (options.has(key)) return fail(`option ${key} is given twice`);
+    if (CONTROL.test(value)) return fail(`option ${key} has a control character (such as %00)`);
     options.set(key, value);
   }
   const sslmode = options.get("sslmode") ?? "prefer";

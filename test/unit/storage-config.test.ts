@@ -111,6 +111,10 @@ describe("[storage] url", () => {
       ["postgres://db/herald?sslmode=require&sslrootcert=/etc/ca.pem", "sslrootcert needs sslmode=verify-full"],
       ["postgres://a,b/herald", "names several hosts"],
       ["postgres:///herald", "names no host"],
+      ["postgres://db/herald?search_path=public%00synchronous_commit%00off", "option search_path has a control character (such as %00)"],
+      ["postgres://db/herald%00synchronous_commit%00off", "has a control character (such as %00) in the user or database name"],
+      ["postgres://herald:pw%00x@db/herald", "has a NUL (%00) in the password"],
+      ["postgres://db/herald?sslmode=%zz", "has a % that does not start a percent-encoded byte"],
     ];
     for (const [url, message] of cases) {
       const text = problems(`[storage]\nurl = "${url}"\n`);
@@ -124,6 +128,18 @@ describe("[storage] url", () => {
     const system = parseStorageUrl("postgres://db/h?sslmode=verify-full&sslrootcert=system");
     expect(system.ok && system.url.sslrootcert).toBeUndefined();
     expect(parseStorageUrl("postgres://[::1]:6543/h")).toMatchObject({ ok: true, url: { host: "::1", port: 6543 } });
+    // Read as a URL, not form data: a + in a path stays a +.
+    expect(parseStorageUrl("postgres://db/h?sslmode=verify-full&sslrootcert=/etc/my+ca%20x.pem")).toMatchObject({ ok: true, url: { sslrootcert: "/etc/my+ca x.pem" } });
+    // A password may hold a newline or a tab (the server takes them); only NUL cannot travel.
+    expect(parseStorageUrl("postgres://u:a%0Ab%09c@db/h")).toMatchObject({ ok: true, url: { password: "a\nb\tc" } });
+  });
+
+  test("a CA file that holds no certificate is a StorageError naming the option and the path", async () => {
+    const file = join(tempDir(), "bad.pem");
+    writeFileSync(file, "garbage\n");
+    const error = await openStorage({ url: `postgres://herald@127.0.0.1:1/herald?sslmode=verify-full&sslrootcert=${file}`, synchronous: "full" }).catch((e: unknown) => e as Error);
+    expect(error).toBeInstanceOf(StorageError);
+    expect((error as Error).message).toBe(`storage.url's sslrootcert ${file} holds no PEM certificate`);
   });
 
   test("a CA file that cannot be read is a StorageError naming the option and the path", async () => {

@@ -6,6 +6,8 @@
 // next query once the server is back, within RECONNECT_MAX_DELAY_S, so nothing needs a
 // restart (renewal.ts replaces a pool whose open connections are no use).
 
+import { saslprep } from "@mongodb-js/saslprep";
+import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import tls, { type PeerCertificate } from "node:tls";
 import postgres from "postgres";
@@ -49,10 +51,32 @@ function tlsOption(url: StorageUrl): postgres.Options<Record<string, never>>["ss
   if (url.sslmode !== "verify-full") return url.sslmode === "disable" ? false : url.sslmode;
   const checkServerIdentity = (_host: string, certificate: PeerCertificate) => tls.checkServerIdentity(url.host, certificate);
   if (url.sslrootcert === undefined) return { checkServerIdentity };
+  let ca: string;
   try {
-    return { ca: readFileSync(url.sslrootcert, "utf8"), checkServerIdentity };
+    ca = readFileSync(url.sslrootcert, "utf8");
   } catch (error) {
     throw new StorageError(`cannot read storage.url's sslrootcert ${url.sslrootcert}: ${(error as Error).message}`, { cause: error });
+  }
+  // Checked here: Bun's TLS throws an invalid CA out of the driver's socket, uncaught.
+  try {
+    new X509Certificate(ca);
+  } catch {
+    throw new StorageError(`storage.url's sslrootcert ${url.sslrootcert} holds no PEM certificate`);
+  }
+  return { ca, checkServerIdentity };
+}
+
+/**
+ * The password as SCRAM must hash it: SASLprep (RFC 4013), which the server applied when the
+ * password was set and libpq applies too, but postgres.js does not (a no-break space or a soft
+ * hyphen failed to log in). Where SASLprep refuses the text, the server used it as it is.
+ * md5 authentication hashes the password unprepared: such passwords need SCRAM.
+ */
+function scramPassword(password: string): string {
+  try {
+    return saslprep(password, { allowUnassigned: true });
+  } catch {
+    return password;
   }
 }
 
@@ -62,11 +86,12 @@ export function createPool(text: string, options: PoolOptions): Sql {
   if (!parsed.ok) throw new StorageError(`storage.url ${parsed.message}`);
   const url = parsed.url;
   return postgres({
-    host: url.host,
-    port: url.port,
+    // As lists: postgres.js cuts a host string at its first ":", which an IPv6 address has.
+    host: [url.host] as unknown as string,
+    port: [url.port] as unknown as number,
     ...(url.database ? { database: url.database } : {}),
     ...(url.user ? { user: url.user } : {}),
-    ...(url.password ? { password: url.password } : {}),
+    ...(url.password ? { password: scramPassword(url.password) } : {}),
     ssl: tlsOption(url),
     max: options.max ?? 10,
     connect_timeout: options.connectTimeoutS ?? CONNECT_TIMEOUT_S,

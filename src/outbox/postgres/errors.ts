@@ -86,11 +86,16 @@ export function translate(error: unknown, scrub: Scrubber): Error {
   const state = sqlState(error);
   const known = state ? (BY_STATE[state] ?? BY_CLASS[state.slice(0, 2)]) : undefined;
   if (known) return new StorageFault(known[0], `${known[1]}: ${detail} (SQLSTATE ${state})`, { cause: error });
+  // No schema on the search path exists: migrations have nowhere to create Herald's tables.
+  if (state === "3F000") return new Error(`PostgreSQL: ${detail}: no schema of the search path exists (the URL's search_path, or public); create it first (SQLSTATE 3F000)`, { cause: error });
   return new Error(`PostgreSQL: ${detail}${state ? ` (SQLSTATE ${state})` : ""}`, { cause: error });
 }
 
 /** What went wrong setting up TLS, in words that point at the URL's TLS options; undefined for other errors. */
 function tlsFailure(code: string | undefined, detail: string): string | undefined {
+  if (code === "ERR_TLS_CERT_ALTNAME_INVALID") {
+    return `PostgreSQL's certificate is not for the URL's host (${detail}); connect by a name or address the certificate lists`;
+  }
   if (code !== undefined && /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(code)) {
     return `PostgreSQL's certificate did not pass sslmode=verify-full (${detail}); give the CA that signed it as sslrootcert in storage.url`;
   }
