@@ -90,6 +90,14 @@ export function parseStorageUrl(text: string): ParsedStorageUrl {
   };
 }
 
+/** The server as messages name it (`db.internal:5432`, `[::1]:5432`): no user, password or options. */
+export function serverOf(text: string): string {
+  const parsed = parseStorageUrl(text);
+  if (!parsed.ok) return "the PostgreSQL server";
+  const { host, port } = parsed.url;
+  return `${host.includes(":") ? `[${host}]` : host}:${port}`;
+}
+
 function decodeAll<T extends Record<string, string>>(parts: T): T | undefined {
   try {
     return Object.fromEntries(Object.entries(parts).map(([key, value]) => [key, decodeURIComponent(value)])) as T;

@@ -5,6 +5,7 @@
 
 import { randomUUID } from "node:crypto";
 import { StorageError } from "../../core/errors.ts";
+import { serverOf } from "../../core/storage-url.ts";
 import { isStorageFault } from "../errors.ts";
 import type { Outbox, OperatorStore, Storage } from "../types.ts";
 import { createClaims } from "./claim.ts";
@@ -47,10 +48,7 @@ function guardAll<T extends object>(methods: T, scrub: Scrubber, renewal: Renewa
 }
 
 /** Rejects when the server does not answer a first query in time (deadline.ts says why). */
-const reachable = (sql: PgContext["sql"], url: string) => {
-  const { hostname, port } = new URL(url);
-  return answerWithin(sql`select 1`, ANSWER_DEADLINE_MS, `${hostname}:${port || 5432}`);
-};
+const reachable = (sql: PgContext["sql"], url: string) => answerWithin(sql`select 1`, ANSWER_DEADLINE_MS, serverOf(url));
 
 /**
  * The calls of the delivery path, each given up as unavailable past the deadline, so a publish
@@ -113,7 +111,6 @@ export async function openPostgresStorage(url: string, options: PostgresOpenOpti
     nodes.stopBeating();
     return (closed ??= pool.end(1));
   };
-  const { hostname, port } = new URL(url);
   const outbox: Outbox = guardAll(
     withDeadlines({
       enqueue: createEnqueue(context),
@@ -125,7 +122,7 @@ export async function openPostgresStorage(url: string, options: PostgresOpenOpti
       // Commits are durable when COMMIT returns (synchronous_commit on): nothing is left to wait for.
       syncCommitted: () => Promise.resolve(),
       close,
-    }, `${hostname}:${port || 5432}`, renewal),
+    }, serverOf(url), renewal),
     scrub,
     renewal,
   );

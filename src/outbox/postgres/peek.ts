@@ -3,6 +3,7 @@
 // nothing nor wait on a server, so this is one read-only session with short limits, and a
 // server that cannot be reached is an answer (what went wrong), not a failure of check.
 
+import { serverOf } from "../../core/storage-url.ts";
 import { createPool } from "./client.ts";
 import { answerWithin } from "./deadline.ts";
 import { pendingByDestination } from "./destination-state.ts";
@@ -19,9 +20,8 @@ export async function peekPostgresPending(url: string): Promise<PostgresPeek> {
   const scrub = createScrubber(url);
   const sql = createPool(url, { applicationName: "herald check", max: 1, connectTimeoutS: 2, statementTimeoutMs: 2_000, readOnly: true });
   try {
-    const { hostname, port } = new URL(url);
     const read = (async () => ((await schemaVersion(sql)) === 0 ? undefined : await pendingByDestination(sql)))();
-    return { pending: await answerWithin(read, PEEK_DEADLINE_MS, `${hostname}:${port || 5432}`) };
+    return { pending: await answerWithin(read, PEEK_DEADLINE_MS, serverOf(url)) };
   } catch (error) {
     return { problem: translate(error, scrub).message };
   } finally {
